@@ -1,0 +1,72 @@
+"""Turn validated runbook data into the immutable model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cockpit.runbook import model as m
+from cockpit.runbook.interpolate import interpolate
+
+
+def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> m.Environment:
+    values: dict[str, Any] = {}
+    sources: dict[str, tuple[str, ...]] = {}
+    for key, value in raw.items():
+        if isinstance(value, str):
+            values[key], sources[key] = interpolate(value, environ)
+        elif isinstance(value, list):
+            expanded = [interpolate(v, environ) for v in value]
+            values[key] = tuple(v for v, _ in expanded if v)
+            sources[key] = tuple(n for _, names in expanded for n in names)
+        else:
+            values[key] = value
+    values.setdefault("label", name.capitalize())
+    values.setdefault("production", name == "production")
+    return m.Environment(name=name, sources=sources, **values)
+
+
+def _step(raw: dict[str, Any]) -> m.Step:
+    fields = dict(raw)
+    check = fields.pop("check", None)
+    if check is not None:
+        check = m.CheckSpec(**{**check, "names": tuple(check.get("names", ()))})
+    return m.Step(check=check, **fields)
+
+
+def _phase(raw: dict[str, Any]) -> m.Phase:
+    fields = dict(raw)
+    steps = tuple(_step(s) for s in fields.pop("steps"))
+    return m.Phase(steps=steps, environments=tuple(fields.pop("environments", ())), **fields)
+
+
+def _each(cls: type, items: list[dict[str, Any]]) -> tuple:
+    return tuple(cls(**item) for item in items)
+
+
+def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:
+    """The model for shape- and rule-valid `data`."""
+    meta = data["runbook"]
+    flags = data.get("feature_flags", {})
+    health = data.get("health", {})
+    return m.Runbook(
+        **meta,
+        source=source,
+        environments={n: _environment(n, e, environ) for n, e in data["environments"].items()},
+        phases=tuple(_phase(p) for p in data["phases"]),
+        required_env=_each(m.EnvVar, data.get("required_env", [])),
+        pages=_each(m.Page, data.get("pages", [])),
+        health_path=health.get("path", "/health"),
+        health_components=tuple(health.get("components", ())),
+        thresholds=_each(m.Threshold, data.get("thresholds", [])),
+        dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
+        alarms=_each(m.Alarm, data.get("alarms", [])),
+        log_queries=_each(m.LogQuery, data.get("log_queries", [])),
+        rollback_targets=_each(m.RollbackTarget, data.get("rollback", {}).get("targets", [])),
+        feature_flags=_each(m.FeatureFlag, flags.get("flags", [])),
+        feature_flags_note=flags.get("note", ""),
+        feature_flags_code=flags.get("code", ""),
+        contacts=_each(m.Contact, data.get("contacts", [])),
+        appendix=_each(m.Section, data.get("appendix", [])),
+    )

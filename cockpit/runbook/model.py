@@ -1,0 +1,223 @@
+"""Immutable runbook model. Built only by the loader, from validated TOML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STEP_KINDS = ("manual", "check", "command", "info")
+RISK_LEVELS = ("low", "medium", "high")
+CHECK_TYPES = (
+    "redis_ping",
+    "db_pool_params",
+    "env_vars",
+    "health",
+    "page",
+    "threshold",
+)
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What an automated check of a step verifies.
+
+    `health` with `names` requires those /health components to be healthy; `page`
+    loads `path` from the dashboard; `threshold` compares a latency with a threshold id;
+    `env_vars` requires `names` to be defined.
+    """
+
+    type: str
+    path: str = ""
+    names: tuple[str, ...] = ()
+    threshold: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the checklist."""
+
+    id: str
+    title: str
+    kind: str
+    notes: str = ""
+    command: str = ""
+    expected: str = ""
+    check: CheckSpec | None = None
+
+    @property
+    def tickable(self) -> bool:
+        """Info steps are read, not done."""
+        return self.kind != "info"
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A group of steps with its planned duration and risk."""
+
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    duration_minutes: int | None = None
+    risk: str = ""
+    summary: str = ""
+    environments: tuple[str, ...] = ()
+    contingency: bool = False
+
+    def applies_to(self, env: str) -> bool:
+        """True when the phase is part of a run in environment `env`."""
+        return not self.environments or env in self.environments
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where a run happens: its endpoints, data stores and AWS resources.
+
+    `sources` maps a field name to the environment variables its value came from,
+    so an empty field can say which variable to set.
+    """
+
+    name: str
+    label: str
+    production: bool
+    api_url: str = ""
+    app_url: str = ""
+    redis_url: str = ""
+    database_url: str = ""
+    aws_region: str = ""
+    aws_profile: str = ""
+    ecs_cluster: str = ""
+    ecs_services: tuple[str, ...] = ()
+    log_groups: tuple[str, ...] = ()
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def missing(self, field_name: str) -> str:
+        """Explain how to configure an empty field ('' when it has a value)."""
+        if getattr(self, field_name):
+            return ""
+        names = self.sources.get(field_name, ())
+        return f"set {' or '.join(names)}" if names else f"set {field_name} in the runbook"
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """An environment variable the release needs (names only: values are never shown)."""
+
+    name: str
+    status: str = ""
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """A dashboard page that must load."""
+
+    path: str
+    title: str
+    expected: str = ""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A performance limit from the plan."""
+
+    id: str
+    title: str
+    metric: str
+    limit_ms: float
+    action: str = ""
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """A CloudWatch Logs filter the plan asks operators to watch."""
+
+    id: str
+    title: str
+    log_group: str
+    filter_pattern: str
+    window_minutes: int = 60
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A CloudWatch alarm to watch."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RollbackTarget:
+    """An ECS service the rollback acts on, in order."""
+
+    service: str
+    family: str
+
+
+@dataclass(frozen=True)
+class FeatureFlag:
+    """A boolean flag read from a service's environment."""
+
+    name: str
+    constant: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who to call, and how to escalate."""
+
+    role: str
+    contact: str
+    escalation: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """Reference text carried verbatim (appendix, code snippets)."""
+
+    title: str
+    text: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """A whole deployment plan."""
+
+    id: str
+    name: str
+    version: str
+    owner: str
+    environments: dict[str, Environment]
+    phases: tuple[Phase, ...]
+    default_env: str = "staging"
+    status: str = ""
+    created: str = ""
+    updated: str = ""
+    summary: str = ""
+    source: Path | None = None
+    required_env: tuple[EnvVar, ...] = ()
+    pages: tuple[Page, ...] = ()
+    health_path: str = "/health"
+    health_components: tuple[str, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    dashboards: tuple[str, ...] = ()
+    alarms: tuple[Alarm, ...] = ()
+    log_queries: tuple[LogQuery, ...] = ()
+    rollback_targets: tuple[RollbackTarget, ...] = ()
+    feature_flags: tuple[FeatureFlag, ...] = ()
+    feature_flags_note: str = ""
+    feature_flags_code: str = ""
+    contacts: tuple[Contact, ...] = ()
+    appendix: tuple[Section, ...] = ()
+
+    def steps(self) -> list[tuple[Phase, Step]]:
+        """Every step with its phase, in order."""
+        return [(phase, step) for phase in self.phases for step in phase.steps]
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with id `step_id`, or None."""
+        return next((s for _, s in self.steps() if s.id == step_id), None)

@@ -1,0 +1,224 @@
+"""The shape of a runbook TOML file, and a walker that reports every mismatch.
+
+The spec is data: a `Table` lists its keys, so unknown keys are caught anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from cockpit.runbook.model import CHECK_TYPES, RISK_LEVELS, STEP_KINDS
+
+Path = tuple[Union[str, int], ...]
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A string, integer, number or boolean, optionally from a fixed set."""
+
+    type: type
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Array:
+    """A list whose items all follow `item`."""
+
+    item: "Spec"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a fixed set of keys."""
+
+    fields: dict[str, "Spec"] = field(default_factory=dict)
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """A table whose keys are names chosen by the author (environments)."""
+
+    value: "Spec"
+    required: bool = False
+
+
+Spec = Union[Scalar, Array, Table, MapOf]
+
+
+def _s(required: bool = False, choices: tuple[str, ...] = ()) -> Scalar:
+    return Scalar(str, required, choices)
+
+
+_STRINGS = Array(_s())
+
+STEP = Table(
+    {
+        "id": _s(True),
+        "title": _s(True),
+        "kind": _s(True, STEP_KINDS),
+        "notes": _s(),
+        "command": _s(),
+        "expected": _s(),
+        "check": Table(
+            {
+                "type": _s(True, CHECK_TYPES),
+                "path": _s(),
+                "names": _STRINGS,
+                "threshold": _s(),
+            }
+        ),
+    }
+)
+
+ENVIRONMENT = Table(
+    {
+        "label": _s(),
+        "production": Scalar(bool),
+        "api_url": _s(),
+        "app_url": _s(),
+        "redis_url": _s(),
+        "database_url": _s(),
+        "aws_region": _s(),
+        "aws_profile": _s(),
+        "ecs_cluster": _s(),
+        "ecs_services": _STRINGS,
+        "log_groups": _STRINGS,
+    }
+)
+
+RUNBOOK = Table(
+    {
+        "runbook": Table(
+            {
+                "id": _s(True),
+                "name": _s(True),
+                "version": _s(True),
+                "owner": _s(True),
+                "default_env": _s(),
+                "status": _s(),
+                "created": _s(),
+                "updated": _s(),
+                "summary": _s(),
+            },
+            required=True,
+        ),
+        "environments": MapOf(ENVIRONMENT, required=True),
+        "required_env": Array(
+            Table({"name": _s(True), "status": _s(), "description": _s(), "example": _s()})
+        ),
+        "health": Table({"path": _s(), "components": _STRINGS}),
+        "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),
+        "phases": Array(
+            Table(
+                {
+                    "id": _s(True),
+                    "title": _s(True),
+                    "duration_minutes": Scalar(int),
+                    "risk": _s(choices=RISK_LEVELS),
+                    "summary": _s(),
+                    "environments": _STRINGS,
+                    "contingency": Scalar(bool),
+                    "steps": Array(STEP, required=True),
+                }
+            ),
+            required=True,
+        ),
+        "thresholds": Array(
+            Table(
+                {
+                    "id": _s(True),
+                    "title": _s(True),
+                    "metric": _s(True),
+                    "limit_ms": Scalar(float, True),
+                    "action": _s(),
+                }
+            )
+        ),
+        "monitoring": Table({"dashboards": _STRINGS}),
+        "alarms": Array(Table({"name": _s(True), "description": _s()})),
+        "log_queries": Array(
+            Table(
+                {
+                    "id": _s(True),
+                    "title": _s(True),
+                    "log_group": _s(True),
+                    "filter_pattern": _s(True),
+                    "window_minutes": Scalar(int),
+                    "command": _s(),
+                }
+            )
+        ),
+        "rollback": Table({"targets": Array(Table({"service": _s(True), "family": _s(True)}))}),
+        "feature_flags": Table(
+            {
+                "note": _s(),
+                "code": _s(),
+                "flags": Array(Table({"name": _s(True), "constant": _s(), "description": _s()})),
+            }
+        ),
+        "contacts": Array(Table({"role": _s(True), "contact": _s(True), "escalation": _s()})),
+        "appendix": Array(Table({"title": _s(True), "text": _s(), "code": _s()})),
+    }
+)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _scalar_ok(spec: Scalar, value: Any) -> bool:
+    if spec.type is bool or isinstance(value, bool):
+        return spec.type is bool and isinstance(value, bool)
+    if spec.type is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, spec.type)
+
+
+def check_shape(spec: Spec, value: Any, path: Path = ()) -> list[tuple[Path, str]]:
+    """Every place where `value` does not follow `spec`, as (path, message)."""
+    where = format_path(path)
+    if isinstance(spec, Scalar):
+        if not _scalar_ok(spec, value):
+            return [(path, f"{where}: expected {_TYPE_NAMES[spec.type]}, got {_describe(value)}")]
+        if spec.choices and value not in spec.choices:
+            what = "step kind" if path[-1:] == ("kind",) else "value"
+            return [(path, f"{where}: unknown {what} {value!r} (one of: {', '.join(spec.choices)})")]
+        return []
+    if isinstance(spec, Array):
+        if not isinstance(value, list):
+            return [(path, f"{where}: expected an array, got {_describe(value)}")]
+        return [p for i, item in enumerate(value) for p in check_shape(spec.item, item, path + (i,))]
+    if not isinstance(value, dict):
+        return [(path, f"{where or 'document'}: expected a table, got {_describe(value)}")]
+    if isinstance(spec, MapOf):
+        return [p for k, item in value.items() for p in check_shape(spec.value, item, path + (k,))]
+    problems = [
+        (path + (key,), f"{format_path(path + (key,))}: unknown key (known here: {', '.join(spec.fields)})")
+        for key in value
+        if key not in spec.fields
+    ]
+    for key, sub in spec.fields.items():
+        if key in value:
+            problems += check_shape(sub, value[key], path + (key,))
+        elif sub.required:
+            problems.append((path, f"{format_path(path + (key,))}: missing (required)"))
+    return problems
+
+
+def format_path(path: Path) -> str:
+    """`phases[2].steps[0].kind` style text for a key path."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
