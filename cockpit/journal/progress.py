@@ -52,3 +52,19 @@ def fold(events: Iterable[Event], into: dict[str, StepState] | None = None) -> d
     for event in events:
         states[event.step_id] = apply(states.get(event.step_id, StepState()), event)
     return states
+
+
+def phase_counts(steps: Iterable, states: dict[str, StepState]) -> tuple[int, int]:
+    """(done, total) over the tickable steps of a phase."""
+    tickable = [s for s in steps if s.tickable]
+    return sum(states.get(s.id, StepState()).done for s in tickable), len(tickable)
+
+
+def phase_span(steps: Iterable, states: dict[str, StepState]) -> tuple[str, str, bool]:
+    """(first event time, last tick time, all done) of a phase; '' when not begun."""
+    tickable = [s for s in steps if s.tickable]
+    seen = [states[s.id] for s in tickable if s.id in states]
+    first = min((st.first_at for st in seen), default="")
+    complete = bool(tickable) and all(states.get(s.id, StepState()).done for s in tickable)
+    last = max((st.at for st in seen if st.done), default="") if complete else ""
+    return first, last, complete

@@ -198,6 +198,11 @@ class Journal:
         """Every run, oldest first."""
         return [Run(*row) for row in self._rows("SELECT * FROM runs ORDER BY id")]
 
+    def event_counts(self) -> dict[int, tuple[int, str]]:
+        """Run id → (number of events, time of the last one)."""
+        rows = self._rows("SELECT run_id, count(*), max(at) FROM events GROUP BY run_id")
+        return {run_id: (count, last) for run_id, count, last in rows}
+
     def latest_run(self, runbook_id: str, environment: str) -> Run | None:
         """The run that reopening `runbook_id` in `environment` resumes."""
         rows = self._rows(

@@ -1,0 +1,140 @@
+"""Command line: the TUI by default, and headless verbs for scripts.
+
+Exit codes: 0 success, 1 a check or action failed, 2 bad input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cockpit import __version__
+from cockpit.commands.context import UsageError, load, open_journal, state_path
+from cockpit.journal import JournalError, default_who
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage in one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--runbook", metavar="FILE", default=default, help="runbook TOML (default: the bundled AVNZ Phase 1-4 plan)")
+    parser.add_argument("--env", metavar="NAME", default=default, help="environment of the runbook (default: its default_env, staging)")
+    parser.add_argument("--state", metavar="PATH", default=default, help="journal file (default: $COCKPIT_STATE, else the user state dir)")
+    parser.add_argument(
+        "--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
+        help="change nothing: no ticks, notes or actions; the journal is only read",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line (documented by --help)."""
+    parser = _Parser(prog="cockpit", description="A terminal cockpit for release day. With no verb: open the TUI.")
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    _common(parser, suppress=False)
+    parser.add_argument("--new-run", action="store_true", help="start a fresh run instead of resuming the last one")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+
+    runbook = verbs.add_parser("runbook", help="validate or show a runbook")
+    runbook_verbs = runbook.add_subparsers(dest="runbook_verb", metavar="ACTION", required=True, parser_class=_Parser)
+    for name, text in (("validate", "check a runbook: exit 0, or FILE:LINE: problem lines and exit 2"), ("show", "print a readable outline")):
+        sub = runbook_verbs.add_parser(name, help=text, description=text)
+        sub.add_argument("file", nargs="?", metavar="FILE", help="runbook TOML (default: the bundled one)")
+
+    status = verbs.add_parser("status", help="the current run's steps with status, who and when")
+    _common(status, suppress=True)
+    status.add_argument("--json", action="store_true", help="print JSON")
+
+    runs = verbs.add_parser("runs", help="list the runs in the journal")
+    _common(runs, suppress=True)
+    runs.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _runbook_verb(args: argparse.Namespace) -> int:
+    from cockpit.runbook import bundled_path, load_runbook, validate_file
+    from cockpit.runbook.outline import outline
+
+    path = Path(args.file) if args.file else bundled_path()
+    problems = validate_file(path)
+    if problems:
+        print("\n".join(problems), file=sys.stderr if args.runbook_verb == "show" else sys.stdout)
+        return 2
+    if args.runbook_verb == "show":
+        print(outline(load_runbook(path)))
+    else:
+        print(f"{path}: ok")
+    return 0
+
+
+def _status_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.status import format_status, status_json, status_report
+
+    ctx = load(args)
+    journal = open_journal(ctx.state_path, read_only=True)
+    try:
+        report = status_report(ctx.runbook, ctx.env, journal, default_who())
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        journal.close()
+    print(status_json(report) if args.json else format_status(report))
+    return 0
+
+
+def _runs_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.status import format_runs, runs_table
+
+    journal = open_journal(state_path(args.state), read_only=True)
+    try:
+        rows = runs_table(journal)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        journal.close()
+    print(json.dumps(rows, indent=2) if args.json else format_runs(rows))
+    return 0
+
+
+def _tui(args: argparse.Namespace) -> int:
+    from cockpit.journal.session import RunSession
+
+    ctx = load(args)
+    journal = open_journal(ctx.state_path, read_only=args.read_only)
+    try:
+        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who(), new_run=args.new_run)
+    except JournalError as exc:
+        journal.close()
+        raise UsageError(str(exc)) from exc
+    from cockpit.ui.app import CockpitApp  # Textual loads only for the TUI
+
+    try:
+        initial = session.events_after(0)
+    except JournalError as exc:
+        journal.close()
+        raise UsageError(str(exc)) from exc
+    app = CockpitApp(ctx.runbook, ctx.env, session, read_only=args.read_only, initial_events=initial)
+    try:
+        app.run()
+    finally:
+        journal.close()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `cockpit` console script."""
+    args = build_parser().parse_args(argv)
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, None: _tui}
+    try:
+        return handlers[args.verb](args)
+    except UsageError as exc:
+        print(f"cockpit: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

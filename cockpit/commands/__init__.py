@@ -1,0 +1,1 @@
+"""Headless verbs of the command line (no Textual)."""

@@ -1,0 +1,55 @@
+"""What every verb needs: the runbook, the environment, the journal, as one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cockpit.journal import Journal, JournalError, default_state_path
+from cockpit.runbook import Environment, Runbook, RunbookError, bundled_path, load_runbook
+
+
+class UsageError(Exception):
+    """Bad input from the command line: printed as one line, exit code 2."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """The runbook and environment a command works on."""
+
+    runbook: Runbook
+    env: Environment
+    state_path: Path
+
+
+def state_path(explicit: str | None) -> Path:
+    """--state, else COCKPIT_STATE, else the user's state directory; a directory gets a file inside."""
+    raw = explicit or os.environ.get("COCKPIT_STATE") or ""
+    path = Path(raw).expanduser() if raw else default_state_path()
+    return path / "journal.sqlite3" if path.is_dir() else path
+
+
+def load(args: argparse.Namespace) -> Context:
+    """Load the runbook and pick the environment named by --env (or the runbook's default)."""
+    source = Path(args.runbook) if args.runbook else bundled_path()
+    try:
+        runbook = load_runbook(source)
+    except RunbookError as exc:
+        more = len(exc.problems) - 1
+        hint = f" (and {more} more: cockpit runbook validate {source})" if more else ""
+        raise UsageError(f"invalid runbook: {exc.problems[0]}{hint}") from exc
+    name = args.env or runbook.default_env
+    if name not in runbook.environments:
+        known = ", ".join(sorted(runbook.environments))
+        raise UsageError(f"unknown environment {name!r} (the runbook defines: {known})")
+    return Context(runbook, runbook.environments[name], state_path(args.state))
+
+
+def open_journal(path: Path, *, read_only: bool) -> Journal:
+    """Open the journal or raise UsageError with the reason."""
+    try:
+        return Journal(path, read_only=read_only)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc

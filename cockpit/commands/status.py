@@ -1,0 +1,117 @@
+"""`cockpit status` and `cockpit runs`: the journal as text or JSON, for people and scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cockpit.core.text import one_line
+from cockpit.journal import Journal, JournalError, StepState, fold
+from cockpit.journal.progress import phase_counts
+from cockpit.journal.session import RunSession
+from cockpit.runbook import Environment, Runbook
+
+
+def _step_status(step, applies: bool, state: StepState) -> str:
+    if not applies:
+        return "not-applicable"
+    if not step.tickable:
+        return "info"
+    return "done" if state.done else "open"
+
+
+def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str) -> dict[str, Any]:
+    """The current run of `runbook` in `env`: every step with status, who and when."""
+    session = RunSession(journal, runbook.id, runbook.version, env.name, who)
+    states = fold(session.events_after(0))
+    run = session.run
+    steps, done, total = [], 0, 0
+    for phase in runbook.phases:
+        applies = phase.applies_to(env.name)
+        if applies and not phase.contingency:
+            d, t = phase_counts(phase.steps, states)
+            done, total = done + d, total + t
+        for step in phase.steps:
+            state = states.get(step.id, StepState())
+            steps.append(
+                {
+                    "phase": phase.id,
+                    "id": step.id,
+                    "title": step.title,
+                    "kind": step.kind,
+                    "status": _step_status(step, applies, state),
+                    "by": state.by or None,
+                    "at": state.at or None,
+                    "contingency": phase.contingency,
+                    "notes": [{"who": n.who, "at": n.at, "text": n.text} for n in state.notes],
+                }
+            )
+    return {
+        "runbook": {"id": runbook.id, "name": runbook.name, "version": runbook.version},
+        "environment": env.name,
+        "run": None if run is None else {"id": run.id, "started_at": run.started_at, "started_by": run.started_by},
+        "progress": {"done": done, "total": total},
+        "steps": steps,
+    }
+
+
+_MARKS = {"done": "[x]", "open": "[ ]", "info": " i ", "not-applicable": " - "}
+
+
+def format_status(report: dict[str, Any]) -> str:
+    """The status report as aligned text, a line per step."""
+    run = report["run"]
+    where = f"run #{run['id']} started {run['started_at']} by {run['started_by']}" if run else "no run yet"
+    progress = report["progress"]
+    lines = [
+        f"{report['runbook']['name']} v{report['runbook']['version']} · {report['environment']} · {where}",
+        f"{progress['done']}/{progress['total']} steps done",
+    ]
+    phase = None
+    for step in report["steps"]:
+        if step["phase"] != phase:
+            phase = step["phase"]
+            lines.append("")
+        who = f"  {step['by']} {step['at']}" if step["status"] == "done" else ""
+        notes = f"  ({len(step['notes'])} note{'s' if len(step['notes']) != 1 else ''})" if step["notes"] else ""
+        lines.append(f"{_MARKS[step['status']]} {step['id']:<28} {one_line(step['title'], 60)}{who}{notes}")
+    return "\n".join(lines)
+
+
+def status_json(report: dict[str, Any]) -> str:
+    """The status report as JSON."""
+    return json.dumps(report, indent=2, ensure_ascii=False)
+
+
+def runs_table(journal: Journal) -> list[dict[str, Any]]:
+    """Every run in the journal with its event count and last activity."""
+    counts = journal.event_counts()
+    return [
+        {
+            "id": run.id,
+            "runbook": run.runbook_id,
+            "version": run.runbook_version,
+            "environment": run.environment,
+            "started_at": run.started_at,
+            "started_by": run.started_by,
+            "events": counts.get(run.id, (0, None))[0],
+            "last_event_at": counts.get(run.id, (0, None))[1],
+        }
+        for run in journal.runs()
+    ]
+
+
+def format_runs(rows: list[dict[str, Any]]) -> str:
+    """The runs as a text table."""
+    if not rows:
+        return "no runs yet"
+    lines = [f"{'RUN':>4}  {'RUNBOOK':<18} {'VER':<5} {'ENV':<11} {'STARTED':<25} {'BY':<24} {'EVENTS':>6}  LAST"]
+    for r in rows:
+        lines.append(
+            f"{r['id']:>4}  {r['runbook']:<18} {r['version']:<5} {r['environment']:<11} {r['started_at']:<25} "
+            f"{r['started_by']:<24} {r['events']:>6}  {r['last_event_at'] or '-'}"
+        )
+    return "\n".join(lines)
+
+
+__all__ = ["JournalError", "format_runs", "format_status", "runs_table", "status_json", "status_report"]

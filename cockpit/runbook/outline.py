@@ -1,0 +1,60 @@
+"""A readable plain-text outline of a runbook (`cockpit runbook show`)."""
+
+from __future__ import annotations
+
+from cockpit.core.redact import mask_url
+from cockpit.runbook.model import Runbook
+
+KIND_MARKS = {"manual": "[ ]", "check": "[?]", "command": "[$]", "info": " i "}
+
+
+def _environments(runbook: Runbook) -> list[str]:
+    lines = ["Environments:"]
+    for env in runbook.environments.values():
+        lines.append(f"  {env.name}{'  (PRODUCTION)' if env.production else ''}")
+        for field in ("api_url", "app_url", "redis_url", "database_url", "aws_region", "ecs_cluster"):
+            value = getattr(env, field)
+            lines.append(f"    {field:<13} {mask_url(value) if value else 'not configured: ' + env.missing(field)}")
+        lines.append(f"    {'ecs_services':<13} {', '.join(env.ecs_services) or '-'}")
+        lines.append(f"    {'log_groups':<13} {', '.join(env.log_groups) or '-'}")
+    return lines
+
+
+def _phases(runbook: Runbook) -> list[str]:
+    lines = ["Phases:  [ ] manual  [?] automated check  [$] command  i info"]
+    for phase in runbook.phases:
+        facts = [f"{phase.duration_minutes} min" if phase.duration_minutes else "", f"{phase.risk} risk" if phase.risk else ""]
+        if phase.environments:
+            facts.append("only " + ", ".join(phase.environments))
+        if phase.contingency:
+            facts.append("contingency")
+        extra = " · ".join(f for f in facts if f)
+        lines.append(f"  {phase.title}" + (f"  ({extra})" if extra else ""))
+        for step in phase.steps:
+            lines.append(f"    {KIND_MARKS[step.kind]} {step.id:<28} {step.title}")
+    return lines
+
+
+def _extras(runbook: Runbook) -> list[str]:
+    lines = ["Thresholds:"]
+    lines += [f"  {t.title:<22} < {t.limit_ms:g} ms   if exceeded: {t.action}" for t in runbook.thresholds]
+    lines += ["Alarms:"] + [f"  {a.name:<26} {a.description}" for a in runbook.alarms]
+    lines += ["Log queries:"]
+    lines += [f"  {q.id:<10} {q.log_group} filter {q.filter_pattern!r}, last {q.window_minutes} min" for q in runbook.log_queries]
+    lines += ["Rollback targets: " + ", ".join(f"{t.service} ({t.family})" for t in runbook.rollback_targets)]
+    lines += ["Feature flags: " + ", ".join(f.name for f in runbook.feature_flags)]
+    lines += ["Contacts:"] + [f"  {c.role:<12} {c.contact:<22} {c.escalation}" for c in runbook.contacts]
+    return lines
+
+
+def outline(runbook: Runbook) -> str:
+    """The runbook as text: metadata, environments, phases and steps, and the rest."""
+    head = [
+        f"{runbook.name}  v{runbook.version}  ({runbook.id})",
+        f"Owner: {runbook.owner}" + (f" · Status: {runbook.status}" if runbook.status else ""),
+        f"Source: {runbook.source}" if runbook.source else "",
+    ]
+    parts = [line for line in head if line]
+    for block in (_environments(runbook), _phases(runbook), _extras(runbook)):
+        parts += [""] + block
+    return "\n".join(parts)

@@ -1,0 +1,61 @@
+"""The cockpit Textual app: owns the journal thread; the cockpit screen does the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from cockpit.journal import Event
+from cockpit.journal.session import RunSession
+from cockpit.journal.store import utc_now
+from cockpit.runbook import Environment, Runbook
+from cockpit.ui.screens.cockpit import CockpitScreen
+
+STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
+
+
+class CockpitApp(App[int]):
+    """A runbook in one environment, its run, and (later) its live panes.
+
+    All journal I/O runs on one worker thread, in submission order, so a tick and an
+    untick pressed quickly are committed in the order they were pressed.
+    """
+
+    CSS_PATH = STYLES
+    TITLE = "cockpit"
+    BINDINGS = [Binding("q", "quit", "Quit")]
+
+    def __init__(
+        self,
+        runbook: Runbook,
+        env: Environment,
+        session: RunSession,
+        *,
+        read_only: bool = False,
+        initial_events: Sequence[Event] = (),
+        clock: Callable[[], datetime] = utc_now,
+        journal_poll_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.env = env
+        self.session = session
+        self.read_only = read_only
+        self.initial_events = tuple(initial_events)
+        self.clock = clock
+        self.journal_poll_seconds = journal_poll_seconds
+        self.journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self.title = f"cockpit · {runbook.name} · {env.name}"
+
+    def on_mount(self) -> None:
+        """Open the cockpit screen."""
+        self.push_screen(CockpitScreen())
+
+    async def on_unmount(self) -> None:
+        """Let a write that is in flight finish before the process goes."""
+        self.journal_thread.shutdown(wait=True)

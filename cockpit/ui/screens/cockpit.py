@@ -1,0 +1,294 @@
+"""The cockpit screen: header, checklist with step detail, the other panes, footer.
+
+At 120x32 and above every pane is on screen; below, one pane at a time and `tab`
+cycles through them. Journal state shown here only ever comes from committed events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, OptionList, Static
+
+from cockpit.core.text import strip_control
+from cockpit.journal import Event, StepState, fold
+from cockpit.journal.progress import NOTE, TICK, UNTICK, phase_counts
+from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
+from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.note import NoteScreen
+from cockpit.ui.widgets import planned_pane as planned
+from cockpit.ui.widgets.checklist import Checklist
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.planned_pane import PlannedPane
+from cockpit.ui.widgets.step_detail import StepDetail
+
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
+PANES = ("checklist-pane", "health-pane", "latency-pane", "logs-pane", "alarms-pane", "services-pane")
+PANE_NAMES = ("Checklist", "Health", "Latency", "Logs", "Alarms", "Services")
+WIDE = (120, 32)  # every pane at once from this size up
+MINIMUM = (60, 15)  # below this, only a message
+
+
+class CockpitScreen(Screen[None]):
+    """Everything an operator looks at during the release."""
+
+    BINDINGS = [
+        Binding("space", "toggle_step", "Tick"),
+        Binding("n", "note", "Note"),
+        Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
+        Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    app: "CockpitApp"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: dict[str, StepState] = {}
+        self.pending: dict[str, tuple[bool, int]] = {}
+        self.last_event_id = 0
+        self.active_pane = 0
+        self._minute = ""
+        self._poll_error = ""
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        app, runbook, env = self.app, self.app.runbook, self.app.env
+        yield CockpitHeader(runbook, env, app.read_only)
+        yield Static("", id="pane-bar")
+        with Horizontal(id="body"):
+            with Vertical(id="checklist-pane", classes="pane") as left:
+                left.border_title = "Checklist"
+                yield Checklist(runbook, env, id="checklist")
+                with VerticalScroll(id="detail-scroll"):
+                    yield StepDetail(id="detail")
+            with Vertical(id="right"):
+                yield PlannedPane("Health", planned.health_text(runbook, env), id="health-pane")
+                yield PlannedPane("Latency", planned.latency_text(runbook, env), id="latency-pane")
+                with Horizontal(id="right-row"):
+                    yield PlannedPane("Alarms", planned.alarms_text(runbook, env), id="alarms-pane")
+                    yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
+                yield PlannedPane("Logs", planned.logs_text(runbook, env), id="logs-pane")
+        yield Static("", id="too-small")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show the run as the journal has it, cursor on the first open step."""
+        self._absorb(self.app.initial_events)
+        checklist = self.query_one(Checklist)
+        checklist.build(self.states, self.app.clock())
+        checklist.select_first_open(self.states)
+        checklist.focus()
+        self._refresh_header()
+        self._tick_clock()
+        self.set_interval(1.0, self._tick_clock)
+        self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
+        self._apply_layout()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Switch between wide, compact and too-small layouts."""
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        width, height = self.size
+        too_small = width < MINIMUM[0] or height < MINIMUM[1]
+        compact = width < WIDE[0] or height < WIDE[1]
+        message = f"Terminal too small ({width}x{height}): cockpit needs at least {MINIMUM[0]}x{MINIMUM[1]}. Nothing is lost."
+        self.query_one("#too-small", Static).update(Text(message, style="bold"))
+        self.query_one("#too-small").display = too_small
+        self.query_one("#body").display = not too_small
+        self.set_class(compact, "-compact")
+        active = PANES[self.active_pane]
+        for pane in PANES:
+            self.query_one(f"#{pane}").display = not compact or pane == active
+        self.query_one("#right").display = not compact or active != "checklist-pane"
+        self.query_one("#right-row").display = not compact or active in ("alarms-pane", "services-pane")
+        bar = Text()
+        for index, name in enumerate(PANE_NAMES):
+            bar.append(f" {name} ", style="reverse bold" if index == self.active_pane else "dim")
+        bar.append("  tab: next pane", style="dim")
+        self.query_one("#pane-bar", Static).update(bar)
+        self.query_one("#pane-bar").display = compact and not too_small
+
+    def action_cycle_pane(self, step: int) -> None:
+        """Move to the next (or previous) pane; in compact mode it fills the screen."""
+        self.active_pane = (self.active_pane + step) % len(PANES)
+        self._apply_layout()
+        self._focus_target(PANES[self.active_pane]).focus()
+
+    def _focus_target(self, pane_id: str) -> Widget:
+        return self.query_one(Checklist) if pane_id == "checklist-pane" else self.query_one(f"#{pane_id}")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A click into a pane makes it the active one."""
+        for node in event.widget.ancestors_with_self:
+            if node.id in PANES:
+                self.active_pane = PANES.index(node.id)
+                return
+
+    # -- showing state -------------------------------------------------------------
+    def _absorb(self, events_: tuple[Event, ...] | list[Event]) -> set[str]:
+        """Fold new committed events; return the ids of the steps they touched."""
+        fresh = sorted((e for e in events_ if e.id > self.last_event_id), key=lambda e: e.id)
+        if not fresh:
+            return set()
+        self.states = fold(fresh, self.states)
+        self.last_event_id = fresh[-1].id
+        return {e.step_id for e in fresh}
+
+    def _redraw(self, step_ids: set[str]) -> None:
+        checklist = self.query_one(Checklist)
+        now = self.app.clock()
+        phases = {}
+        for step_id in step_ids:
+            if self.app.runbook.step(step_id) is None:
+                continue  # an event for a step this runbook no longer has
+            checklist.update_step(step_id, self.states.get(step_id, StepState()), self._pending(step_id))
+            phase = checklist.phase_of(step_id)
+            phases[phase.id] = phase
+        for phase in phases.values():
+            checklist.update_phase(phase, self.states, now)
+        self._refresh_header()
+        self._show_selected()
+
+    def _pending(self, step_id: str) -> bool | None:
+        entry = self.pending.get(step_id)
+        return entry[0] if entry else None
+
+    def _refresh_header(self) -> None:
+        env = self.app.env.name
+        done = total = 0
+        for phase in self.app.runbook.phases:
+            if phase.applies_to(env) and not phase.contingency:
+                d, t = phase_counts(phase.steps, self.states)
+                done, total = done + d, total + t
+        run = self.app.session.run
+        self.query_one(CockpitHeader).show_progress(run.id if run else None, done, total)
+
+    def _show_selected(self) -> None:
+        checklist = self.query_one(Checklist)
+        step = checklist.selected()
+        if step is not None:
+            state = self.states.get(step.id, StepState())
+            self.query_one(StepDetail).show(checklist.phase_of(step.id), step, state, self._pending(step.id), self.app.env)
+
+    @on(OptionList.OptionHighlighted, "#checklist")
+    def _on_highlight(self) -> None:
+        self._show_selected()
+
+    def _tick_clock(self) -> None:
+        now = self.app.clock()
+        self.query_one(CockpitHeader).show_time(now)
+        minute = now.strftime("%Y%m%d%H%M")
+        if minute != self._minute:  # elapsed-vs-planned moves once a minute
+            self._minute = minute
+            checklist = self.query_one(Checklist)
+            for phase in self.app.runbook.phases:
+                checklist.update_phase(phase, self.states, now)
+
+    # -- journal I/O (one thread, in order) ----------------------------------------
+    def _in_journal_thread(self, call: Any, *args: Any) -> Awaitable[Any]:
+        return asyncio.get_running_loop().run_in_executor(self.app.journal_thread, call, *args)
+
+    def _write(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> None:
+        future = self._in_journal_thread(self.app.session.record, step_id, kind, payload)
+
+        async def wait() -> None:
+            try:
+                event = await future
+            except Exception as exc:  # JournalError or sqlite: the step stays as it was
+                self.post_message(WriteDone(step_id, kind, None, strip_control(str(exc))))
+            else:
+                self.post_message(WriteDone(step_id, kind, event))
+
+        self.run_worker(wait(), group="journal-write")
+
+    def on_write_done(self, message: WriteDone) -> None:
+        """A write finished: show the committed event, or say loudly that nothing was saved."""
+        if message.kind in (TICK, UNTICK):
+            target, count = self.pending.get(message.step_id, (False, 1))
+            if count > 1:
+                self.pending[message.step_id] = (target, count - 1)
+            else:
+                self.pending.pop(message.step_id, None)
+        if message.error:
+            self.notify(f"NOT SAVED: {message.error}", title="journal", severity="error", timeout=15)
+        touched = self._absorb([message.event] if message.event else [])
+        self._redraw(touched | {message.step_id})
+
+    def _poll_journal(self) -> None:
+        future = self._in_journal_thread(self.app.session.events_after, self.last_event_id)
+
+        async def wait() -> None:
+            try:
+                found = await future
+            except Exception as exc:
+                self.post_message(PollFailed(strip_control(str(exc))))
+            else:
+                self.post_message(EventsCommitted(tuple(found)))
+
+        self.run_worker(wait(), group="journal-poll")
+
+    def on_events_committed(self, message: EventsCommitted) -> None:
+        """Events from the journal (ours, or another cockpit's on the same file)."""
+        self._poll_error = ""
+        self._redraw(self._absorb(message.events))
+        self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        """Say once that the journal cannot be read, and retry slower."""
+        if message.reason != self._poll_error:
+            self._poll_error = message.reason
+            self.notify(f"cannot read the journal: {message.reason}", severity="warning", timeout=10)
+        self.set_timer(5.0, self._poll_journal)
+
+    # -- actions -------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Ticks and notes are shown disabled in read-only mode."""
+        if action in ("toggle_step", "note") and self.app.read_only:
+            return None
+        return True
+
+    def action_toggle_step(self) -> None:
+        """Tick or untick the selected step (shown once committed)."""
+        step = self.query_one(Checklist).selected()
+        if step is None:
+            return
+        if not step.tickable:
+            self.notify("info steps are read, not ticked", timeout=3)
+            return
+        state = self.states.get(step.id, StepState())
+        current = self._pending(step.id)
+        target = not (state.done if current is None else current)
+        count = self.pending.get(step.id, (target, 0))[1]
+        self.pending[step.id] = (target, count + 1)
+        self._write(step.id, TICK if target else UNTICK)
+        self._redraw({step.id})
+
+    def action_note(self) -> None:
+        """Ask for a note on the selected step and journal it."""
+        step = self.query_one(Checklist).selected()
+        if step is None:
+            return
+
+        def save(text: str | None) -> None:
+            if text:
+                self._write(step.id, NOTE, {"text": strip_control(text, keep_newlines=False)})
+
+        self.app.push_screen(NoteScreen(step.title), save)
+
+    def action_help(self) -> None:
+        """Keymap and contacts."""
+        path = str(self.app.session.journal.path)
+        self.app.push_screen(HelpScreen(self.app.runbook, path, self.app.read_only))

@@ -1,0 +1,62 @@
+"""Modal: the keymap and the runbook's contacts."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cockpit.core.text import one_line
+from cockpit.runbook import Runbook
+
+KEYMAP = (
+    ("?", "this help"),
+    ("q", "quit (everything shown is already on disk)"),
+    ("tab / shift+tab", "next / previous pane"),
+    ("up / down, home / end", "move in the checklist"),
+    ("space", "tick / untick the selected step"),
+    ("n", "add a note to the selected step"),
+    ("ctrl+p", "command palette"),
+)
+
+
+def help_body(runbook: Runbook, journal_path: str, read_only: bool) -> Table:
+    """The help contents as a Rich table (all cells plain Text)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row(Text("Keys", style="bold underline"), Text(""))
+    for key, action in KEYMAP:
+        table.add_row(Text(key), Text(action))
+    table.add_row(Text(""), Text(""))
+    table.add_row(Text("Contacts", style="bold underline"), Text(""))
+    for contact in runbook.contacts:
+        table.add_row(Text(one_line(contact.role)), Text(one_line(f"{contact.contact}  (escalation: {contact.escalation})")))
+    table.add_row(Text(""), Text(""))
+    mode = "read-only: nothing is written" if read_only else "every tick and note is committed before it is shown"
+    table.add_row(Text("Journal"), Text(f"{journal_path}\n{mode}"))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keymap and contacts; any of esc, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool) -> None:
+        super().__init__()
+        self._body = help_body(runbook, journal_path, read_only)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-dialog") as box:
+            box.border_title = "Help"
+            box.border_subtitle = "esc closes"
+            yield Static(self._body)
+
+    def action_close(self) -> None:
+        """Back to the cockpit."""
+        self.dismiss(None)

@@ -1,0 +1,39 @@
+"""Modal: type a note for a step. Dismisses with the text, or None when cancelled."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from cockpit.core.text import one_line
+
+NOTE_LIMIT = 2000
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """Ask for one line of note text."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, step_title: str) -> None:
+        super().__init__()
+        self.step_title = step_title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note-dialog"):
+            yield Static(Text(f"Note on: {one_line(self.step_title, 70)}", style="bold"))
+            yield Input(placeholder="what happened, what you saw…", max_length=NOTE_LIMIT, id="note-input")
+            yield Static(Text("enter saves to the journal · esc cancels", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Return the note; an empty one counts as cancelled."""
+        text = event.value.strip()
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        """Close without a note."""
+        self.dismiss(None)

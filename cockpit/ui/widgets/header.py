@@ -1,0 +1,54 @@
+"""The cockpit header: runbook, environment badge, read-only marker, run, clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from cockpit.core.text import one_line
+from cockpit.runbook import Environment, Runbook
+
+
+class CockpitHeader(Horizontal):
+    """One line that says where you are and what time it is."""
+
+    DEFAULT_CSS = """
+    CockpitHeader { height: 1; dock: top; }
+    CockpitHeader > Static { width: auto; height: 1; padding: 0 1; }
+    CockpitHeader > #title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    CockpitHeader > #clock { width: 27; }
+    CockpitHeader > #progress { width: 22; content-align: right middle; }
+    """
+
+    def __init__(self, runbook: Runbook, env: Environment, read_only: bool) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.env = env
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        title = Text(one_line(f"{self.runbook.name} v{self.runbook.version}"), style="bold")
+        yield Static(title, id="title")
+        yield Static("", id="progress")
+        badge = Static(Text(self.env.name.upper()), id="env-badge")
+        badge.add_class("-production" if self.env.production else "-nonprod")
+        badge.tooltip = f"environment: {self.env.label}"
+        yield badge
+        if self.read_only:
+            yield Static(Text("READ-ONLY"), id="ro-badge")
+        yield Static("", id="clock")
+
+    def show_progress(self, run_id: int | None, done: int, total: int) -> None:
+        """Run number and steps done."""
+        run = f"run #{run_id}" if run_id is not None else "no run yet"
+        self.query_one("#progress", Static).update(Text(f"{run} · {done}/{total}"))
+
+    def show_time(self, now: datetime) -> None:
+        """UTC and local wall clocks."""
+        local = now.astimezone()
+        text = f"{now.astimezone(timezone.utc):%H:%M:%S} UTC · {local:%H:%M} {local.tzname() or 'local'}"
+        self.query_one("#clock", Static).update(Text(text))

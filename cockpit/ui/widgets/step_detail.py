@@ -1,0 +1,77 @@
+"""The selected step in full: phase, status with who and when, command verbatim, notes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cockpit.core.redact import mask_url
+from cockpit.core.text import one_line, strip_control
+from cockpit.journal import StepState
+from cockpit.runbook import Environment, Phase, Step
+from cockpit.ui.clock import short_time
+
+KIND_TEXT = {
+    "manual": "manual step: do it, then tick it",
+    "check": "automated check",
+    "command": "command: run it, then tick it",
+    "info": "information: nothing to do",
+}
+
+
+def _phase_facts(phase: Phase) -> str:
+    facts = [f"{phase.duration_minutes} min planned" if phase.duration_minutes else "", f"{phase.risk} risk" if phase.risk else ""]
+    if phase.contingency:
+        facts.append("rollback plan: only if needed")
+    return " · ".join(f for f in facts if f)
+
+
+def _status(step: Step, state: StepState, pending: bool | None, applies: bool, env: Environment) -> Text:
+    if not applies:
+        return Text(f"not part of a {env.name} run", style="dim")
+    if not step.tickable:
+        return Text("info")
+    if pending is not None:
+        return Text("saving to the journal…", style="bold yellow")
+    if state.done:
+        return Text.assemble(("DONE", "bold green"), f" by {state.by} at {short_time(state.at)}")
+    if state.by:
+        return Text.assemble(("open", "bold"), f" (unticked by {state.by} at {short_time(state.at)})")
+    return Text("open", style="bold")
+
+
+def describe_step(phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment) -> Text:
+    """Everything about one step, as safe Text (runbook and journal text is never markup)."""
+    out = Text()
+    out.append(one_line(phase.title), style="bold")
+    facts = _phase_facts(phase)
+    if facts:
+        out.append(f"  {facts}", style="dim")
+    out.append("\n\n")
+    out.append(strip_control(step.title), style="bold")
+    out.append(f"\n{step.id} · {KIND_TEXT[step.kind]}\n", style="dim")
+    out.append("Status: ")
+    out.append_text(_status(step, state, pending, phase.applies_to(env.name), env))
+    out.append("\n")
+    if step.expected:
+        out.append(f"Expected: {strip_control(step.expected)}\n")
+    if step.notes:
+        out.append(f"Plan: {strip_control(step.notes)}\n")
+    if step.command:
+        out.append("\nCommand (verbatim from the plan):\n", style="bold")
+        for line in mask_url(strip_control(step.command)).splitlines():
+            out.append(f"  {line}\n", style="reverse" if not line.lstrip().startswith("#") else "reverse dim")
+    if state.notes:
+        out.append("\nNotes:\n", style="bold")
+        for note in state.notes:
+            out.append(f"  {short_time(note.at)} {note.who}\n", style="dim")
+            out.append(f"    {mask_url(strip_control(note.text))}\n")
+    return out
+
+
+class StepDetail(Static):
+    """Shows `describe_step` for the selected step."""
+
+    def show(self, phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment) -> None:
+        """Render the step."""
+        self.update(describe_step(phase, step, state, pending, env))
