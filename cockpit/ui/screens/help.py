@@ -28,7 +28,7 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool) -> Table:
     """The help contents as a Rich table (all cells plain Text)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
-    table.add_column()
+    table.add_column(overflow="fold")
     table.add_row(Text("Keys", style="bold underline"), Text(""))
     for key, action in KEYMAP:
         table.add_row(Text(key), Text(action))

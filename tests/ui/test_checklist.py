@@ -1,0 +1,228 @@
+"""Pilot tests of the cockpit screen: tick, untick, note, resume, read-only, failures, layout."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import threading
+
+from rich.console import Console
+from textual.widgets import Input
+
+from cockpit.journal import Journal, fold
+from cockpit.journal.session import RunSession
+from cockpit.runbook import load_runbook
+from cockpit.ui.widgets.checklist import Checklist
+from cockpit.ui.widgets.step_detail import StepDetail
+from tests.conftest import WHO, make_app
+
+
+def prompt(app, step_id: str) -> str:
+    return app.screen.query_one(Checklist).get_option(step_id).prompt.plain
+
+
+def detail(app) -> str:
+    return str(app.screen.query_one(StepDetail).render())
+
+
+def journal_events(state_file):
+    runbook = load_runbook()
+    journal = Journal(state_file, read_only=True)
+    try:
+        return RunSession(journal, runbook.id, runbook.version, "staging", WHO).events_after(0)
+    finally:
+        journal.close()
+
+
+def preload(state_file, *step_ids, who="alice@bastion"):
+    runbook = load_runbook()
+    session = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", who)
+    for step_id in step_ids:
+        session.record(step_id, "tick")
+    session.journal.close()
+
+
+async def settle(pilot):
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_space_ticks_and_unticks_after_commit(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert app.screen.query_one(Checklist).selected().id == "pre-typescript"
+        await pilot.press("space")
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[x]")
+        assert "DONE by operator@bastion" in detail(app)
+        assert [(e.step_id, e.kind) for e in journal_events(state_file)] == [("pre-typescript", "tick")]
+        await pilot.press("space")
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[ ]")
+        assert "unticked by operator@bastion" in detail(app)
+    assert [e.kind for e in journal_events(state_file)] == ["tick", "untick"]
+
+
+async def test_rapid_presses_are_committed_in_order(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("space", "space", "space")
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[x]")
+    assert [e.kind for e in journal_events(state_file)] == ["tick", "untick", "tick"]
+
+
+async def test_nothing_is_shown_done_before_the_commit(state_file):
+    app = make_app(state_file)
+    gate = threading.Event()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.journal_thread.submit(gate.wait, 10)  # hold the journal thread
+        await pilot.press("space")
+        await pilot.pause()
+        assert prompt(app, "pre-typescript").startswith("[~]")
+        assert "saving to the journal" in detail(app)
+        assert journal_events(state_file) == []
+        gate.set()
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[x]")
+
+
+async def test_note_is_journaled_and_shown(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "PONG from redis-1 [bold]not markup[/bold]\x1b[2J"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "PONG from redis-1 [bold]not markup[/bold]" in detail(app)
+        assert "✎1" in prompt(app, "pre-typescript")
+        assert prompt(app, "pre-typescript").startswith("[ ]")  # a note does not tick
+    (event,) = journal_events(state_file)
+    assert event.kind == "note" and event.payload == {"text": "PONG from redis-1 [bold]not markup[/bold]"}
+
+
+async def test_note_cancelled_with_escape_writes_nothing(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("n", "a", "b", "escape")
+        await settle(pilot)
+    assert journal_events(state_file) == []
+
+
+async def test_resume_puts_cursor_on_first_open_step(state_file):
+    preload(state_file, "pre-typescript", "pre-e2e-created")
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        assert app.screen.query_one(Checklist).selected().id == "pre-code-review"
+        assert prompt(app, "pre-e2e-created").startswith("[x]")
+        assert "run #1 · 2/39" in str(app.screen.query_one("#progress").render())
+        await pilot.press("up", "space")  # untick someone else's tick
+        await settle(pilot)
+    states = fold(journal_events(state_file))
+    assert not states["pre-e2e-created"].done and states["pre-e2e-created"].by == WHO
+
+
+async def test_read_only_writes_nothing(tmp_path):
+    state_file = tmp_path / "ro.sqlite3"
+    app = make_app(state_file, read_only=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("space", "n")
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[ ]")
+        assert "READ-ONLY" in str(app.screen.query_one("#ro-badge").render())
+    assert not state_file.exists()
+
+
+async def test_read_only_screen_follows_another_cockpit(state_file):
+    preload(state_file, "pre-typescript")
+    app = make_app(state_file, read_only=True, poll=0.05)
+    async with app.run_test(size=(160, 48)) as pilot:
+        preload(state_file, "pre-e2e-created", who="bob@bastion")
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if prompt(app, "pre-e2e-created").startswith("[x]"):
+                break
+        assert prompt(app, "pre-e2e-created").startswith("[x]")
+
+
+async def test_failed_write_says_not_saved_and_keeps_the_step_open(state_file):
+    preload(state_file, "pre-docs")
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        blocker = sqlite3.connect(state_file, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            await pilot.press("space")
+            await settle(pilot)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert prompt(app, "pre-typescript").startswith("[ ]")
+        assert any("NOT SAVED" in n.message and "locked" in n.message for n in app._notifications)
+
+
+async def test_info_and_other_environment_steps_are_not_ticked(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        checklist = app.screen.query_one(Checklist)
+        assert checklist.get_option("c-deploy-api").disabled  # Phase C is production only
+        checklist.highlighted = checklist.get_option_index("rb-redis-fallback")
+        await pilot.press("space")
+        await settle(pilot)
+    assert journal_events(state_file) == []
+
+
+async def test_compact_layout_cycles_panes_with_tab(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert screen.has_class("-compact")
+        assert screen.query_one("#checklist-pane").display and not screen.query_one("#health-pane").display
+        await pilot.press("tab")
+        assert screen.query_one("#health-pane").display and not screen.query_one("#checklist-pane").display
+        await pilot.press("shift+tab")
+        assert screen.query_one("#checklist-pane").display
+        await pilot.press("space")  # the checklist is fully usable at 80x24
+        await settle(pilot)
+        assert prompt(app, "pre-typescript").startswith("[x]")
+
+
+async def test_wide_layout_shows_every_pane(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)):
+        for pane in ("checklist", "health", "latency", "logs", "alarms", "services"):
+            assert app.screen.query_one(f"#{pane}-pane").display
+
+
+async def test_too_small_terminal_says_so(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(50, 12)):
+        message = str(app.screen.query_one("#too-small").render())
+        assert "Terminal too small (50x12)" in message and "Nothing is lost" in message
+        assert not app.screen.query_one("#body").display
+
+
+async def test_help_lists_keys_and_contacts(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(app.screen._body)
+        text = console.export_text()
+        for expected in ("space", "tick / untick", "devops@avnz.io", "On-call pager", str(state_file)):
+            assert expected in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "CockpitScreen"
+
+
+async def test_q_quits(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

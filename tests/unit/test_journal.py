@@ -1,0 +1,153 @@
+"""The journal: committed events, resume, version guard, read-only, bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+import pytest
+
+from cockpit.journal import Journal, JournalError, fold
+from cockpit.journal.session import RunSession
+from tests.conftest import WHO, StepClock
+
+KEY = ("rb", "1.0", "staging")
+
+
+def session(path, version="1.0", env="staging", **kw) -> RunSession:
+    return RunSession(Journal(path, clock=StepClock(), read_only=kw.pop("read_only", False)), "rb", version, env, WHO, **kw)
+
+
+def test_first_event_creates_the_run_and_reopening_resumes_it(state_file):
+    first = session(state_file)
+    assert first.run is None
+    tick = first.record("s1", "tick")
+    first.record("s1", "note", {"text": "looked fine"})
+    first.journal.close()
+    again = session(state_file)
+    assert again.run is not None and again.run.id == tick.run_id
+    states = fold(again.events_after(0))
+    assert states["s1"].done and states["s1"].by == WHO
+    assert [n.text for n in states["s1"].notes] == ["looked fine"]
+
+
+def test_event_carries_who_when_runbook_environment(state_file):
+    event = session(state_file).record("s1", "tick")
+    assert (event.who, event.runbook_id, event.runbook_version, event.environment) == (WHO, "rb", "1.0", "staging")
+    assert event.at == "2026-11-27T21:00:02.000Z"  # run creation took the first clock reading
+
+
+def test_environments_have_separate_runs(state_file):
+    session(state_file).record("s1", "tick")
+    prod = session(state_file, env="production")
+    assert prod.run is None and prod.events_after(0) == []
+
+
+def test_new_run_starts_fresh(state_file):
+    old = session(state_file)
+    old.record("s1", "tick")
+    fresh = session(state_file, new_run=True)
+    assert fresh.run.id != old.run.id
+    assert fresh.events_after(0) == []
+    assert session(state_file).run.id == fresh.run.id
+
+
+def test_untick_and_order(state_file):
+    s = session(state_file)
+    for kind in ("tick", "untick", "tick", "untick"):
+        s.record("s1", kind)
+    state = fold(s.events_after(0))["s1"]
+    assert not state.done and state.by == WHO
+
+
+def test_other_runbook_version_is_refused_with_a_way_out(state_file):
+    session(state_file).record("s1", "tick")
+    with pytest.raises(JournalError, match="version 1.0, this runbook is version 2.0: use --new-run"):
+        session(state_file, version="2.0")
+    assert session(state_file, version="2.0", new_run=True).run.runbook_version == "2.0"
+
+
+def test_read_only_never_writes(state_file):
+    session(state_file).record("s1", "tick")
+    Journal(state_file).close()
+    digest = hashlib.sha256(state_file.read_bytes()).hexdigest()
+    ro = session(state_file, read_only=True)
+    assert fold(ro.events_after(0))["s1"].done
+    with pytest.raises(JournalError, match="read-only"):
+        ro.record("s1", "untick")
+    with pytest.raises(JournalError, match="--new-run"):
+        session(state_file, read_only=True, new_run=True)
+    ro.journal.close()
+    assert hashlib.sha256(state_file.read_bytes()).hexdigest() == digest
+
+
+def test_read_only_without_a_file_creates_nothing_and_sees_it_appear(tmp_path):
+    path = tmp_path / "later.sqlite3"
+    watcher = session(path, read_only=True)
+    assert watcher.events_after(0) == [] and not path.exists()
+    session(path).record("s1", "tick")
+    assert [e.step_id for e in watcher.events_after(0)] == ["s1"]
+
+
+def test_events_are_append_only(state_file):
+    s = session(state_file)
+    s.record("s1", "tick")
+    conn = sqlite3.connect(state_file)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE events SET kind = 'untick'")
+
+
+def test_wal_and_full_sync(state_file):
+    j = Journal(state_file)
+    assert j._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert j._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_bad_state_files(tmp_path):
+    junk = tmp_path / "junk"
+    junk.write_text("not sqlite " * 100)
+    with pytest.raises(JournalError, match="is not a cockpit journal"):
+        Journal(junk)
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(JournalError, match="another program's SQLite file"):
+        Journal(other)
+    with pytest.raises(JournalError, match="is not a file"):
+        Journal(tmp_path)
+
+
+def test_newer_schema_is_refused(state_file):
+    Journal(state_file).close()
+    conn = sqlite3.connect(state_file)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(JournalError, match="newer cockpit"):
+        Journal(state_file)
+
+
+def test_locked_state_file_is_a_clear_error_and_loses_nothing(state_file):
+    s = session(state_file)
+    s.record("s1", "tick")
+    blocker = sqlite3.connect(state_file, isolation_level=None, timeout=0.1)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(JournalError, match="locked by another process"):
+            s.record("s2", "tick")
+    finally:
+        blocker.execute("ROLLBACK")
+    assert [e.step_id for e in s.events_after(0)] == ["s1"]
+    s.record("s2", "tick")
+    assert [e.step_id for e in s.events_after(0)] == ["s1", "s2"]
+
+
+def test_unwritable_directory(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.raises(JournalError, match="cannot create the state directory"):
+        Journal(blocked / "sub" / "journal.sqlite3")

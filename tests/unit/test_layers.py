@@ -1,0 +1,46 @@
+"""Imports point down only: nothing below cockpit/ui imports Textual."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import cockpit
+
+ROOT = Path(cockpit.__file__).parent
+BELOW_UI = ["core", "runbook", "journal", "probes", "commands"]
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", BELOW_UI)
+def test_layer_does_not_import_textual_or_ui(layer):
+    for path in (ROOT / layer).rglob("*.py") if (ROOT / layer).exists() else []:
+        bad = {m for m in imported_modules(path) if m.split(".")[0] == "textual" or m.startswith("cockpit.ui")}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_core_imports_nothing_of_cockpit_above_it():
+    for path in (ROOT / "core").rglob("*.py"):
+        above = {m for m in imported_modules(path) if m.startswith("cockpit.") and not m.startswith("cockpit.core")}
+        assert not above, f"{path.name} imports {above}"
+
+
+def test_the_headless_verbs_do_not_load_textual():
+    import subprocess
+    import sys
+
+    code = "import sys; from cockpit.cli import main; main(['runbook', 'validate']); print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("False")
