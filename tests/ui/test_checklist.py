@@ -209,7 +209,7 @@ async def test_help_lists_keys_and_contacts(state_file):
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "HelpScreen"
-        console = Console(width=100, record=True, file=io.StringIO())
+        console = Console(width=300, record=True, file=io.StringIO())
         console.print(app.screen._body)
         text = console.export_text()
         for expected in ("space", "tick / untick", "devops@avnz.io", "On-call pager", str(state_file)):
