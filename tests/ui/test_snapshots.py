@@ -1,0 +1,64 @@
+"""Snapshots of every screen at the sizes operators use (80x24 bastion, 160x48 war room).
+
+The clock, the identity and the journal timestamps are fixed (see conftest), so the
+pictures change only when the UI does. Update with `pytest --snapshot-update` and review.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.journal import Journal
+from cockpit.journal.session import RunSession
+from cockpit.runbook import load_runbook
+from tests.conftest import WHO, StepClock, make_app
+
+
+def preload(state_file, env="staging"):
+    runbook = load_runbook()
+    session = RunSession(Journal(state_file, clock=StepClock()), runbook.id, runbook.version, env, WHO)
+    for step_id in ("pre-typescript", "pre-e2e-created", "pre-code-review"):
+        session.record(step_id, "tick")
+    session.record("pre-code-review", "note", {"text": "approved by two reviewers, PR #4812"})
+    session.journal.close()
+
+
+def test_main_80x24(snap_compare, state_file):
+    assert snap_compare(make_app(state_file), terminal_size=(80, 24))
+
+
+def test_main_160x48_with_progress(snap_compare, state_file):
+    preload(state_file)
+
+    async def select_noted_step(pilot):
+        await pilot.press("up")
+
+    assert snap_compare(make_app(state_file), terminal_size=(160, 48), run_before=select_noted_step)
+
+
+def test_production_read_only_160x48(snap_compare, state_file):
+    preload(state_file, env="production")
+    assert snap_compare(make_app(state_file, env="production", read_only=True), terminal_size=(160, 48))
+
+
+def test_compact_health_pane_80x24(snap_compare, state_file):
+    assert snap_compare(make_app(state_file), terminal_size=(80, 24), press=["tab"])
+
+
+def test_help_80x24(snap_compare, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the help shows the journal path: keep it the same every run
+    assert snap_compare(make_app(Path("journal.sqlite3")), terminal_size=(80, 24), press=["question_mark"])
+
+
+def test_note_dialog_80x24(snap_compare, state_file):
+    async def type_note(pilot):
+        await pilot.press("n")
+        await pilot.pause()
+        pilot.app.screen.query_one("Input").cursor_blink = False
+        await pilot.press(*"PONG ok")
+
+    assert snap_compare(make_app(state_file), terminal_size=(80, 24), run_before=type_note)
+
+
+def test_too_small(snap_compare, state_file):
+    assert snap_compare(make_app(state_file), terminal_size=(50, 12))
