@@ -255,10 +255,8 @@ class CockpitScreen(Screen[None]):
 
     # -- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Ticks and notes are shown disabled in read-only mode."""
-        if action in ("toggle_step", "note") and self.app.read_only:
-            return None
-        return True
+        """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
+        return not (action in ("toggle_step", "note") and self.app.read_only)
 
     def action_toggle_step(self) -> None:
         """Tick or untick the selected step (shown once committed)."""

@@ -20,8 +20,8 @@ class CockpitHeader(Horizontal):
     CockpitHeader { height: 1; dock: top; }
     CockpitHeader > Static { width: auto; height: 1; padding: 0 1; }
     CockpitHeader > #title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
-    CockpitHeader > #clock { width: 27; }
-    CockpitHeader > #progress { width: 22; content-align: right middle; }
+    CockpitHeader > #clock { width: auto; min-width: 14; }
+    CockpitHeader > #progress { width: auto; min-width: 18; }
     """
 
     def __init__(self, runbook: Runbook, env: Environment, read_only: bool) -> None:
@@ -49,6 +49,8 @@ class CockpitHeader(Horizontal):
 
     def show_time(self, now: datetime) -> None:
         """UTC and local wall clocks."""
-        local = now.astimezone()
-        text = f"{now.astimezone(timezone.utc):%H:%M:%S} UTC · {local:%H:%M} {local.tzname() or 'local'}"
+        utc, local = now.astimezone(timezone.utc), now.astimezone()
+        text = f"{utc:%H:%M:%S} UTC"
+        if local.utcoffset() != utc.utcoffset():  # on a UTC server one clock says it all
+            text += f" · {local:%H:%M} {local.tzname() or 'local'}"
         self.query_one("#clock", Static).update(Text(text))
