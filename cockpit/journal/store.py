@@ -153,7 +153,6 @@ class Journal:
     def _prepare(self) -> None:
         conn = self._conn
         assert conn is not None
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         self._check_identity(create=True)
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise JournalError(f"state file {self.path}: cannot switch to WAL mode")

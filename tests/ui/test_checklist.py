@@ -181,6 +181,9 @@ async def test_compact_layout_cycles_panes_with_tab(state_file):
         assert screen.query_one("#checklist-pane").display and not screen.query_one("#health-pane").display
         await pilot.press("tab")
         assert screen.query_one("#health-pane").display and not screen.query_one("#checklist-pane").display
+        await pilot.press("space", "n")  # no blind ticks or notes on a step out of view
+        await settle(pilot)
+        assert journal_events(state_file) == [] and screen.__class__.__name__ == "CockpitScreen"
         await pilot.press("shift+tab")
         assert screen.query_one("#checklist-pane").display
         await pilot.press("space")  # the checklist is fully usable at 80x24
@@ -226,3 +229,23 @@ async def test_q_quits(state_file):
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+def test_phase_line_shows_elapsed_against_planned():
+    from datetime import timedelta
+
+    from cockpit.journal import StepState
+    from cockpit.ui.widgets.checklist import phase_line
+    from tests.conftest import FIXED_NOW
+
+    runbook = load_runbook()
+    phase = next(p for p in runbook.phases if p.id == "phase-a")
+    env = runbook.environments["staging"]
+    assert phase_line(phase, {}, env, FIXED_NOW).plain == "Phase A: Infrastructure Preparation  0/3 · 30m planned · low risk"
+    began = (FIXED_NOW - timedelta(minutes=42)).isoformat().replace("+00:00", "Z")
+    states = {"a-redis-ping": StepState(done=True, by=WHO, at=began, first_at=began, last_at=began)}
+    line = phase_line(phase, states, env, FIXED_NOW)
+    assert line.plain == "Phase A: Infrastructure Preparation  1/3 · 42m/30m · low risk"
+    assert any("red" in str(span.style) for span in line.spans)  # over the plan
+    prod_only = next(p for p in runbook.phases if p.id == "phase-c")
+    assert phase_line(prod_only, {}, env, FIXED_NOW).plain == "Phase C: Production Deployment  only in production"

@@ -258,9 +258,16 @@ class CockpitScreen(Screen[None]):
         """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
         return not (action in ("toggle_step", "note") and self.app.read_only)
 
+    def _step_in_view(self):
+        """The selected step, only while the checklist is the active pane (no blind ticks)."""
+        if PANES[self.active_pane] != "checklist-pane":
+            self.notify("tab to the checklist to tick or annotate a step", timeout=3)
+            return None
+        return self.query_one(Checklist).selected()
+
     def action_toggle_step(self) -> None:
         """Tick or untick the selected step (shown once committed)."""
-        step = self.query_one(Checklist).selected()
+        step = self._step_in_view()
         if step is None:
             return
         if not step.tickable:
@@ -276,7 +283,7 @@ class CockpitScreen(Screen[None]):
 
     def action_note(self) -> None:
         """Ask for a note on the selected step and journal it."""
-        step = self.query_one(Checklist).selected()
+        step = self._step_in_view()
         if step is None:
             return
 

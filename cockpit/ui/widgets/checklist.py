@@ -39,11 +39,13 @@ def phase_line(phase: Phase, states: dict[str, StepState], env: Environment, now
         line.append(f"  {done}/{total}", style="bold green" if done == total else "")
     first, last, complete = phase_span(phase.steps, states)
     start, end = parse_ts(first), parse_ts(last) if complete else now
-    if phase.duration_minutes or start:
-        spent = (end - start).total_seconds() if start and end else 0
+    if start and end:
+        spent = (end - start).total_seconds()
         over = bool(phase.duration_minutes) and spent > phase.duration_minutes * 60
         planned = f"/{phase.duration_minutes}m" if phase.duration_minutes else ""
         line.append(f" · {minutes(spent)}{planned}", style="bold red" if over else "")
+    elif phase.duration_minutes:
+        line.append(f" · {phase.duration_minutes}m planned")
     if phase.risk:
         line.append(f" · {phase.risk} risk", style="bold red" if phase.risk == "high" else "")
     if phase.contingency:
@@ -113,4 +115,4 @@ class Checklist(OptionList):
                 if step.tickable and not states.get(step.id, StepState()).done:
                     self.highlighted = self.get_option_index(step.id)
                     return
-        self.highlighted = self.get_option_index(self.runbook.phases[0].steps[0].id)
+        self.highlighted = next((i for i in range(self.option_count) if not self.get_option_at_index(i).disabled), None)
