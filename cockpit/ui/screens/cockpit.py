@@ -243,7 +243,9 @@ class CockpitScreen(Screen[None]):
     def on_events_committed(self, message: EventsCommitted) -> None:
         """Events from the journal (ours, or another cockpit's on the same file)."""
         self._poll_error = ""
-        self._redraw(self._absorb(message.events))
+        touched = self._absorb(message.events)
+        if touched:  # an idle poll repaints nothing
+            self._redraw(touched)
         self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
 
     def on_poll_failed(self, message: PollFailed) -> None:
