@@ -73,8 +73,8 @@ def format_status(report: dict[str, Any]) -> str:
             phase = step["phase"]
             lines.append("")
         who = f"  {step['by']} {step['at']}" if step["status"] == "done" else ""
-        notes = f"  ({len(step['notes'])} note{'s' if len(step['notes']) != 1 else ''})" if step["notes"] else ""
-        lines.append(f"{_MARKS[step['status']]} {step['id']:<28} {one_line(step['title'], 60)}{who}{notes}")
+        lines.append(f"{_MARKS[step['status']]} {step['id']:<28} {one_line(step['title'], 60)}{who}")
+        lines += [f"      note {n['at']} {n['who']}: {one_line(n['text'], 300)}" for n in step["notes"]]
     return "\n".join(lines)
 
 

@@ -38,9 +38,14 @@ class RunSession:
         run = self.run
         runbook_id, version, environment = self.key
         if run is not None and run.runbook_version != version:
+            way_out = (
+                f"open it with version {run.runbook_version} of the runbook"
+                if self.journal.read_only
+                else "use --new-run to start a fresh run"
+            )
             raise JournalError(
                 f"the {environment} run #{run.id} of {runbook_id} was made with runbook version "
-                f"{run.runbook_version}, this runbook is version {version}: use --new-run to start a fresh run"
+                f"{run.runbook_version}, this runbook is version {version}: {way_out}"
             )
 
     def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> Event:

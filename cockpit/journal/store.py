@@ -132,8 +132,20 @@ class Journal:
             if not self.path.exists():
                 return
             uri = self.path.absolute().as_uri() + "?mode=ro"
-            self._conn = self._guard(lambda: sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False))
-            self._guard(lambda: self._check_identity(create=False))
+            try:
+                self._conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                self._check_identity(create=False)
+            except (sqlite3.Error, JournalError) as exc:
+                self.close()
+                if isinstance(exc, JournalError):
+                    raise
+                if "unable to open" not in str(exc):
+                    raise _explain(self.path, exc) from exc
+                # No writer is active (it would have made the -shm file) and we may not create
+                # it: read the file as it stands.
+                uri += "&immutable=1"
+                self._conn = self._guard(lambda: sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False))
+                self._guard(lambda: self._check_identity(create=False))
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +169,12 @@ class Journal:
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise JournalError(f"state file {self.path}: cannot switch to WAL mode")
         conn.execute("PRAGMA synchronous = FULL")
-        conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} COMMIT;")
+        try:  # user_version is rewritten so that a file we may read but not write fails here, not at the first tick
+            conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "read-only" in str(exc):
+                raise JournalError(f"state file {self.path} cannot be written ({exc}): open it with --read-only") from exc
+            raise
 
     def _check_identity(self, *, create: bool) -> None:
         conn = self._conn
@@ -170,6 +187,8 @@ class Journal:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
+        if app_id == 0 and tables == 0:
+            raise JournalError(f"state file {self.path} is empty or not a database: not a cockpit journal")
         if app_id != APPLICATION_ID:
             raise JournalError(f"state file {self.path} is not a cockpit journal (another program's SQLite file)")
         if version > SCHEMA_VERSION:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from cockpit.core.redact import mask_url
+from cockpit.core.text import strip_control
 from cockpit.runbook.model import Runbook
 
 KIND_MARKS = {"manual": "[ ]", "check": "[?]", "command": "[$]", "info": " i "}
+LEGEND = "[ ] manual  [?] check (run by hand until automated checks land)  [$] command  i info"
 
 
 def _environments(runbook: Runbook) -> list[str]:
@@ -21,7 +23,7 @@ def _environments(runbook: Runbook) -> list[str]:
 
 
 def _phases(runbook: Runbook) -> list[str]:
-    lines = ["Phases:  [ ] manual  [?] automated check  [$] command  i info"]
+    lines = [f"Phases:  {LEGEND}"]
     for phase in runbook.phases:
         facts = [f"{phase.duration_minutes} min" if phase.duration_minutes else "", f"{phase.risk} risk" if phase.risk else ""]
         if phase.environments:
@@ -57,4 +59,4 @@ def outline(runbook: Runbook) -> str:
     parts = [line for line in head if line]
     for block in (_environments(runbook), _phases(runbook), _extras(runbook)):
         parts += [""] + block
-    return "\n".join(parts)
+    return strip_control("\n".join(parts))  # runbook text must not drive the terminal

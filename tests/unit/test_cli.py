@@ -99,7 +99,7 @@ def test_status_json_shows_who_and_when(capsys, state_file):
 def test_status_text_and_other_environment(capsys, state_file):
     tick(state_file, "pre-typescript")
     code, out, _ = run(capsys, "status", "--state", str(state_file))
-    assert code == 0 and "[x] pre-typescript" in out and "alice@bastion" in out and "(1 note)" in out
+    assert code == 0 and "[x] pre-typescript" in out and "alice@bastion" in out and "note 2026-" in out and "PONG in 0.4 ms" in out
     code, out, _ = run(capsys, "status", "--env", "production", "--state", str(state_file))
     assert code == 0 and "no run yet" in out and "[x]" not in out
 
@@ -126,3 +126,10 @@ def test_runs_lists_runs(capsys, state_file):
 def test_module_entry_point():
     proc = subprocess.run([sys.executable, "-m", "cockpit", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("cockpit ")
+
+
+def test_show_never_writes_terminal_escapes(capsys, tmp_path):
+    hostile = tmp_path / "hostile.toml"
+    hostile.write_text(bundled_path().read_text().replace('"TypeScript compilation passes"', '"TS \\u001b]0;pwned\\u0007ok \\u001b[2J"', 1))
+    code, out, _ = run(capsys, "runbook", "show", str(hostile))
+    assert code == 0 and "TS ok" in out and "\x1b" not in out and "\x07" not in out

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+from pathlib import Path
 import sqlite3
 
 import pytest
@@ -151,3 +154,54 @@ def test_unwritable_directory(tmp_path):
     blocked.write_text("x")
     with pytest.raises(JournalError, match="cannot create the state directory"):
         Journal(blocked / "sub" / "journal.sqlite3")
+
+
+def test_empty_file_is_not_a_journal_for_readers(tmp_path):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    with pytest.raises(JournalError, match="is empty or not a database"):
+        Journal(empty, read_only=True)
+
+
+def test_read_only_advice_fits_read_only(state_file):
+    session(state_file).record("s1", "tick")
+    with pytest.raises(JournalError, match="open it with version 1.0 of the runbook"):
+        session(state_file, version="2.0", read_only=True)
+
+
+def test_a_journal_that_cannot_be_written_is_refused_at_open(state_file, monkeypatch):
+    session(state_file).record("s1", "tick")
+    real_connect = sqlite3.connect
+
+    def read_only_connect(target, *args, **kwargs):  # what SQLite does with a write-protected file
+        return real_connect(Path(target).absolute().as_uri() + "?mode=ro", *args, uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only_connect)
+    with pytest.raises(JournalError, match="cannot be written .*--read-only"):
+        Journal(state_file)
+
+
+def test_read_only_reader_without_write_access_to_the_directory(state_file, tmp_path):
+    writer = session(state_file)
+    writer.record("s1", "tick")
+    writer.journal.close()  # the last writer closes: no -wal/-shm files remain
+    assert not Path(str(state_file) + "-shm").exists()
+    view = tmp_path / "ro-view"
+    view.mkdir()
+    if os.geteuid() == 0:  # root ignores permissions: look through a read-only bind mount
+        mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(state_file.parent), str(view)], capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip(f"cannot make a read-only bind mount here: {mounted.stderr.decode().strip()}")
+        cleanup = ["umount", str(view)]
+    else:
+        view.rmdir()
+        view = state_file.parent
+        os.chmod(view, 0o555)
+        cleanup = ["chmod", "755", str(view)]
+    try:
+        reader = session(view / state_file.name, read_only=True)
+        assert [e.step_id for e in reader.events_after(0)] == ["s1"]
+        reader.journal.close()
+    finally:
+        done = subprocess.run(cleanup, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

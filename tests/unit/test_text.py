@@ -23,3 +23,5 @@ def test_mask_url_hides_passwords_with_reserved_characters():
     assert mask_url("postgresql://user:pass@db:5432/avnz?x=1") == "postgresql://user:***@db:5432/avnz?x=1"
     assert mask_url("redis://:p@ss:w/rd@cache:6379/0 next") == "redis://:***@cache:6379/0 next"
     assert mask_url("see https://api.avnz.io/health") == "see https://api.avnz.io/health"
+    assert mask_url("postgresql://db/avnz?user=app&password=s3cr&x=1") == "postgresql://db/avnz?user=app&password=***&x=1"
+    assert mask_url("redis://cache:6379?Token=abc") == "redis://cache:6379?Token=***"

@@ -13,7 +13,7 @@ from cockpit.ui.clock import short_time
 
 KIND_TEXT = {
     "manual": "manual step: do it, then tick it",
-    "check": "automated check",
+    "check": "check: verify by hand and tick (automated checks are not in this release)",
     "command": "command: run it, then tick it",
     "info": "information: nothing to do",
 }
