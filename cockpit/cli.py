@@ -91,7 +91,7 @@ def _status_verb(args: argparse.Namespace) -> int:
 def _runs_verb(args: argparse.Namespace) -> int:
     from cockpit.commands.status import format_runs, runs_table
 
-    journal = open_journal(state_path(args.state), read_only=True)
+    journal = open_journal(state_path(args.state, must_exist=True), read_only=True)
     try:
         rows = runs_table(journal)
     except JournalError as exc:

@@ -36,6 +36,7 @@ class StepClock:
 @pytest.fixture
 def state_file(tmp_path: Path) -> Path:
     """A journal path in a fresh directory."""
+    (tmp_path / "state").mkdir()
     return tmp_path / "state" / "journal.sqlite3"
 
 

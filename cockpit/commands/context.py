@@ -24,11 +24,23 @@ class Context:
     state_path: Path
 
 
-def state_path(explicit: str | None) -> Path:
-    """--state, else COCKPIT_STATE, else the user's state directory; a directory gets a file inside."""
+def state_path(explicit: str | None, *, must_exist: bool = False) -> Path:
+    """--state, else COCKPIT_STATE, else the user's state directory; a directory gets a file inside.
+
+    Only the default location is created; a named one must be in an existing directory,
+    and with `must_exist` (status, runs) the journal itself must exist: a typo is an error.
+    """
     raw = explicit or os.environ.get("COCKPIT_STATE") or ""
-    path = Path(raw).expanduser() if raw else default_state_path()
-    return path / "journal.sqlite3" if path.is_dir() else path
+    if not raw:
+        return default_state_path()
+    path = Path(raw).expanduser()
+    if path.is_dir() or raw.endswith(os.sep):
+        path = path / "journal.sqlite3"
+    if not path.parent.is_dir():
+        raise UsageError(f"state directory {path.parent} does not exist")
+    if must_exist and not path.exists():
+        raise UsageError(f"no journal at {path} (check --state / COCKPIT_STATE)")
+    return path
 
 
 def load(args: argparse.Namespace) -> Context:
@@ -44,7 +56,7 @@ def load(args: argparse.Namespace) -> Context:
     if name not in runbook.environments:
         known = ", ".join(sorted(runbook.environments))
         raise UsageError(f"unknown environment {name!r} (the runbook defines: {known})")
-    return Context(runbook, runbook.environments[name], state_path(args.state))
+    return Context(runbook, runbook.environments[name], state_path(args.state, must_exist=args.verb in ("status", "runs")))
 
 
 def open_journal(path: Path, *, read_only: bool) -> Journal:

@@ -249,3 +249,47 @@ def test_phase_line_shows_elapsed_against_planned():
     assert any("red" in str(span.style) for span in line.spans)  # over the plan
     prod_only = next(p for p in runbook.phases if p.id == "phase-c")
     assert phase_line(prod_only, {}, env, FIXED_NOW).plain == "Phase C: Production Deployment  only in production"
+
+
+async def test_detail_zoom_shows_a_long_command_at_80x24(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        checklist = app.screen.query_one(Checklist)
+        checklist.highlighted = checklist.get_option_index("rb-full-both")
+        await pilot.pause()
+        scroll = app.screen.query_one("#detail-scroll")
+        assert scroll.size.height < 10
+        await pilot.press("d")
+        await pilot.pause()
+        assert not checklist.display and scroll.has_focus and scroll.size.height >= 15
+        assert "avnz-admin-dashboard:LAST_STABLE" in detail(app)
+        await pilot.press("space")  # the step is in view: ticking still works
+        await settle(pilot)
+        assert journal_events(state_file)[-1].step_id == "rb-full-both"
+        await pilot.press("d")
+        await pilot.pause()
+        assert checklist.display and checklist.has_focus
+
+
+async def test_multi_line_paste_into_a_note_keeps_every_line(state_file):
+    from textual import events
+
+    app = make_app(state_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        note_input = app.screen.query_one(Input)
+        note_input.post_message(events.Paste("PONG from redis-1\nlatency 3ms\n\nall good"))
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+    assert journal_events(state_file)[-1].payload == {"text": "PONG from redis-1 / latency 3ms / all good"}
+
+
+async def test_nothing_acts_while_the_terminal_is_too_small(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(50, 12)) as pilot:
+        await pilot.press("space", "n", "d")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "CockpitScreen"
+    assert journal_events(state_file) == []

@@ -119,8 +119,18 @@ def test_runs_lists_runs(capsys, state_file):
     assert code == 0 and [(r["environment"], r["events"]) for r in rows] == [("staging", 3), ("production", 2)]
     code, out, _ = run(capsys, "runs", "--state", str(state_file))
     assert "staging" in out and "production" in out
-    code, out, _ = run(capsys, "runs", "--state", str(state_file.parent / "none.db"))
-    assert out.strip() == "no runs yet"
+    empty = state_file.parent / "empty.db"
+    Journal(empty).close()
+    code, out, _ = run(capsys, "runs", "--state", str(empty))
+    assert code == 0 and out.strip() == "no runs yet"
+
+
+def test_a_mistyped_state_path_is_an_error_not_an_empty_journal(capsys, tmp_path):
+    code, _, err = run(capsys, "status", "--state", str(tmp_path / "typo.db"))
+    assert code == 2 and err == f"cockpit: no journal at {tmp_path / 'typo.db'} (check --state / COCKPIT_STATE)\n"
+    code, _, err = run(capsys, "--state", str(tmp_path / "nodir" / "j.db"))
+    assert code == 2 and err == f"cockpit: state directory {tmp_path / 'nodir'} does not exist\n"
+    assert not (tmp_path / "nodir").exists()
 
 
 def test_module_entry_point():

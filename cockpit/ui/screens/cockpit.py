@@ -46,6 +46,7 @@ class CockpitScreen(Screen[None]):
     BINDINGS = [
         Binding("space", "toggle_step", "Tick"),
         Binding("n", "note", "Note"),
+        Binding("d", "toggle_detail", "Detail"),
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
         Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
@@ -262,6 +263,8 @@ class CockpitScreen(Screen[None]):
 
     def _step_in_view(self):
         """The selected step, only while the checklist is the active pane (no blind ticks)."""
+        if not self.query_one("#body").display:
+            return None  # terminal too small: nothing is on screen to act on
         if PANES[self.active_pane] != "checklist-pane":
             self.notify("tab to the checklist to tick or annotate a step", timeout=3)
             return None
@@ -294,6 +297,15 @@ class CockpitScreen(Screen[None]):
                 self._write(step.id, NOTE, {"text": strip_control(text, keep_newlines=False)})
 
         self.app.push_screen(NoteScreen(step.title), save)
+
+    def action_toggle_detail(self) -> None:
+        """Give the step detail the whole checklist pane (arrows scroll it), or give it back."""
+        pane = self.query_one("#checklist-pane")
+        if PANES[self.active_pane] != "checklist-pane" or not self.query_one("#body").display:
+            return
+        pane.toggle_class("-detail")
+        target = "#detail-scroll" if pane.has_class("-detail") else "#checklist"
+        self.query_one(target).focus()
 
     def action_help(self) -> None:
         """Keymap and contacts."""

@@ -19,7 +19,8 @@ KEYMAP = (
     ("tab / shift+tab", "next / previous pane"),
     ("up / down, home / end", "move in the checklist"),
     ("space", "tick / untick the selected step"),
-    ("n", "add a note to the selected step"),
+    ("n", "add a note to the selected step (a multi-line paste keeps every line)"),
+    ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("ctrl+p", "command palette"),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -12,6 +13,22 @@ from textual.widgets import Input, Static
 from cockpit.core.text import one_line
 
 NOTE_LIMIT = 2000
+
+
+class NoteInput(Input):
+    """An Input that keeps every line of a multi-line paste, joined with ' / '."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = [line.strip() for line in event.text.splitlines() if line.strip()]
+        text = " / ".join(lines)
+        if text:
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *selection)
+        event.prevent_default()  # Input's own handler would paste the first line again
+        event.stop()
 
 
 class NoteScreen(ModalScreen[str | None]):
@@ -26,7 +43,7 @@ class NoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog"):
             yield Static(Text(f"Note on: {one_line(self.step_title, 70)}", style="bold"))
-            yield Input(placeholder="what happened, what you saw…", max_length=NOTE_LIMIT, id="note-input")
+            yield NoteInput(placeholder="what happened, what you saw…", max_length=NOTE_LIMIT, id="note-input")
             yield Static(Text("enter saves to the journal · esc cancels", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
