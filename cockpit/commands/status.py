@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from cockpit.core.text import one_line
-from cockpit.journal import Journal, JournalError, StepState, fold
-from cockpit.journal.progress import phase_counts
+from cockpit.journal import Journal, StepState, fold
+from cockpit.journal.progress import run_counts
 from cockpit.journal.session import RunSession
 from cockpit.runbook import Environment, Runbook
 
@@ -25,12 +25,9 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
     session = RunSession(journal, runbook.id, runbook.version, env.name, who)
     states = fold(session.events_after(0))
     run = session.run
-    steps, done, total = [], 0, 0
+    steps = []
     for phase in runbook.phases:
         applies = phase.applies_to(env.name)
-        if applies and not phase.contingency:
-            d, t = phase_counts(phase.steps, states)
-            done, total = done + d, total + t
         for step in phase.steps:
             state = states.get(step.id, StepState())
             steps.append(
@@ -46,6 +43,7 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                     "notes": [{"who": n.who, "at": n.at, "text": n.text} for n in state.notes],
                 }
             )
+    done, total = run_counts(runbook.phases, env.name, states)
     return {
         "runbook": {"id": runbook.id, "name": runbook.name, "version": runbook.version},
         "environment": env.name,
@@ -113,5 +111,3 @@ def format_runs(rows: list[dict[str, Any]]) -> str:
         )
     return "\n".join(lines)
 
-
-__all__ = ["JournalError", "format_runs", "format_status", "runs_table", "status_json", "status_report"]

@@ -60,6 +60,16 @@ def phase_counts(steps: Iterable, states: dict[str, StepState]) -> tuple[int, in
     return sum(states.get(s.id, StepState()).done for s in tickable), len(tickable)
 
 
+def run_counts(phases: Iterable, environment: str, states: dict[str, StepState]) -> tuple[int, int]:
+    """(done, total) of a run: the phases of `environment`, contingency plans not counted."""
+    done = total = 0
+    for phase in phases:
+        if phase.applies_to(environment) and not phase.contingency:
+            d, t = phase_counts(phase.steps, states)
+            done, total = done + d, total + t
+    return done, total
+
+
 def phase_span(steps: Iterable, states: dict[str, StepState]) -> tuple[str, str, bool]:
     """(first event time, last tick time, all done) of a phase; '' when not begun."""
     tickable = [s for s in steps if s.tickable]

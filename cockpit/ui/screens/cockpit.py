@@ -21,7 +21,7 @@ from textual.widgets import Footer, OptionList, Static
 
 from cockpit.core.text import strip_control
 from cockpit.journal import Event, StepState, fold
-from cockpit.journal.progress import NOTE, TICK, UNTICK, phase_counts
+from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
 from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.note import NoteScreen
@@ -168,12 +168,7 @@ class CockpitScreen(Screen[None]):
         return entry[0] if entry else None
 
     def _refresh_header(self) -> None:
-        env = self.app.env.name
-        done = total = 0
-        for phase in self.app.runbook.phases:
-            if phase.applies_to(env) and not phase.contingency:
-                d, t = phase_counts(phase.steps, self.states)
-                done, total = done + d, total + t
+        done, total = run_counts(self.app.runbook.phases, self.app.env.name, self.states)
         run = self.app.session.run
         self.query_one(CockpitHeader).show_progress(run.id if run else None, done, total)
 
