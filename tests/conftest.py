@@ -62,3 +62,84 @@ def make_app(state_file: Path, *, env: str = "staging", read_only: bool = False,
         clock=lambda: FIXED_NOW,
         journal_poll_seconds=poll,
     )
+
+
+# --- Real servers for integration tests (tests/servers/) ---------------------------------
+# Each fixture starts its own server on a free loopback port. A server that cannot start
+# is a test failure when CI=true and a skip with the reason otherwise (DESIGN, Testing).
+
+from tests.servers import unavailable  # noqa: E402
+from tests.servers.http_app import FakeApi  # noqa: E402
+from tests.servers.postgres_cluster import PostgresCluster  # noqa: E402
+from tests.servers.redis_server import RedisServer  # noqa: E402
+
+REDIS_AUTH_PASSWORD = "r3d!s p@ss:w/rd%"  # the default user's password (needs percent-encoding)
+REDIS_ACL_USER = ("cockpit", "acl:p@ss/w%rd")  # (name, password) of the ACL user
+
+
+def _started(server, what: str):
+    """`server.start()`, or fail/skip (per CI) with the reason it could not start."""
+    try:
+        return server.start()
+    except (RuntimeError, OSError) as error:
+        unavailable(f"{what} could not start: {error}")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A shared redis-server without auth (`.url`, `.port`). Do not stop it: use `redis_fault`."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    try:
+        yield _started(server, "redis-server")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_auth_server(tmp_path_factory):
+    """A shared redis-server with `requirepass` (`.password`) and an ACL user (`.user`); `.url` uses the ACL user."""
+    server = RedisServer(tmp_path_factory.mktemp("redis-auth"), password=REDIS_AUTH_PASSWORD, user=REDIS_ACL_USER)
+    try:
+        yield _started(server, "redis-server")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_fault(tmp_path):
+    """A redis-server of this test's own, without auth, to `stop()`, `restart()`, `freeze()`/`thaw()`."""
+    server = RedisServer(tmp_path / "redis")
+    try:
+        yield _started(server, "redis-server")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A shared PostgreSQL 15 cluster: `.url` (role cockpit, database avnz), `.prisma_url`. Do not stop it."""
+    cluster = PostgresCluster(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield _started(cluster, "PostgreSQL 15")
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def postgres_fault(tmp_path):
+    """A PostgreSQL cluster of this test's own, to `stop()`, `restart()`, `freeze()`/`thaw()`."""
+    cluster = PostgresCluster(tmp_path / "postgres")
+    try:
+        yield _started(cluster, "PostgreSQL 15")
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def fake_api():
+    """A fresh FakeApi (API `/health` + dashboard pages) at `.url`, all healthy; set its modes freely."""
+    api = FakeApi()
+    try:
+        yield _started(api, "the fake API")
+    finally:
+        api.stop()

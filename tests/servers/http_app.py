@@ -1,0 +1,220 @@
+"""A small local HTTP app standing in for both the API (`/health`) and the dashboard pages.
+
+Faults are switched by plain attribute assignment while it runs:
+
+    api.health_mode = "hang"           # healthy | degraded | malformed | error500 | hang
+    api.pages["/momentum/churn"] = "slow"   # ok | missing | slow | redirect | error500
+
+HTTP/1.1 with keep-alive, like the real services; `stop()` also cuts kept-alive
+connections, so a pooled client sees the outage instead of a ghost of the server.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from tests.servers import free_port
+
+HEALTH_MODES = ("healthy", "degraded", "malformed", "error500", "hang")
+PAGE_MODES = ("ok", "missing", "slow", "redirect", "error500")
+DASHBOARD_PATHS = (
+    "/vendors/companies",
+    "/vendors/products",
+    "/momentum/churn",
+    "/momentum/save-flows",
+    "/momentum/triggers",
+)
+
+HEALTHY = {"status": "healthy", "components": {"redis": {"healthy": True, "latency_ms": 1}, "database": {"healthy": True}}}
+DEGRADED = {
+    "status": "degraded",
+    "components": {
+        "redis": {"healthy": False, "error": "connect ECONNREFUSED 10.0.3.17:6379"},
+        "database": {"healthy": True},
+    },
+}
+MALFORMED = b'{"status": "healthy", "comp'
+ERROR500 = {"error": "internal server error", "request_id": "fake-0001"}
+
+
+class FakeApi:
+    """One ThreadingHTTPServer on 127.0.0.1:<free port>; see the module docstring for the knobs.
+
+    Attributes (set them any time): `health_mode`, `hang_seconds` (30), `slow_seconds` (2),
+    `pages` (path -> mode; the five dashboard paths start "ok"). Read: `hits` (path -> count,
+    query strings dropped), `url`, `port`.
+    """
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to defaults: healthy, every dashboard page ok, no hits."""
+        self.health_mode = "healthy"
+        self.hang_seconds = 30.0
+        self.slow_seconds = 2.0
+        self.pages: dict[str, str] = {path: "ok" for path in DASHBOARD_PATHS}
+        with self._lock:
+            self.hits.clear()
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT` (no trailing slash)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "FakeApi":
+        """Listen (on the same port again after a `stop()`) and serve in a daemon thread."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", self.port or free_port()), _handler_for(self))
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"fake-api-{self.port}")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening, end hanging/slow handlers early, cut kept-alive connections. Idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> "FakeApi":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- used by the handler -----------------------------------------------------------
+
+    def _count(self, path: str) -> None:
+        with self._lock:
+            self.hits[path] += 1
+
+    def _track(self, conn: socket.socket, alive: bool) -> None:
+        with self._lock:
+            (self._connections.add if alive else self._connections.discard)(conn)
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep, but wake at once when the server is being stopped (then False): teardown stays fast."""
+        return not self._stopping.wait(seconds)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True  # restart on the same port despite TIME_WAIT
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hung up mid-response is routine in fault tests, not a traceback
+
+
+def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "FakeApi/1.0"
+        timeout = 10  # idle keep-alive connections do not pin a thread forever
+
+        def setup(self) -> None:
+            super().setup()
+            app._track(self.connection, True)
+
+        def finish(self) -> None:
+            app._track(self.connection, False)
+            try:
+                super().finish()
+            except OSError:
+                pass
+
+        def log_message(self, format, *args) -> None:
+            pass  # no request lines on stderr
+
+        def do_GET(self) -> None:
+            self._dispatch(body=True)
+
+        def do_HEAD(self) -> None:
+            self._dispatch(body=False)
+
+        def _dispatch(self, body: bool) -> None:
+            path = urlsplit(self.path).path
+            app._count(path)
+            if path == "/health":
+                self._health(body)
+            elif path == "/login":
+                self._send(200, _page("Sign in"), "text/html; charset=utf-8", body)
+            elif path in app.pages:
+                self._page(path, app.pages[path], body)
+            else:
+                self._send(404, _page("Not found"), "text/html; charset=utf-8", body)
+
+        def _health(self, body: bool) -> None:
+            mode = app.health_mode
+            if mode == "hang":
+                if not app._sleep(app.hang_seconds):
+                    self.close_connection = True
+                    return
+                mode = "healthy"
+            if mode == "malformed":
+                self._send(200, MALFORMED, "application/json", body)
+            elif mode == "error500":
+                self._send(500, _json(ERROR500), "application/json", body)
+            else:
+                self._send(200, _json(DEGRADED if mode == "degraded" else HEALTHY), "application/json", body)
+
+        def _page(self, path: str, mode: str, body: bool) -> None:
+            if mode == "slow":
+                if not app._sleep(app.slow_seconds):
+                    self.close_connection = True
+                    return
+                mode = "ok"
+            if mode == "ok":
+                self._send(200, _page(path), "text/html; charset=utf-8", body)
+            elif mode == "redirect":
+                self._send(302, b"", "text/html; charset=utf-8", body, {"Location": "/login"})
+            elif mode == "error500":
+                self._send(500, _page("Internal Server Error"), "text/html; charset=utf-8", body)
+            else:
+                self._send(404, _page("Not found"), "text/html; charset=utf-8", body)
+
+        def _send(self, status: int, payload: bytes, content_type: str, body: bool, headers: dict | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            if body:
+                self.wfile.write(payload)
+
+    return Handler
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _page(title: str) -> bytes:
+    return f"<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>".encode()
