@@ -45,6 +45,11 @@ def _each(cls: type, items: list[dict[str, Any]]) -> tuple:
     return tuple(cls(**item) for item in items)
 
 
+def _probes(raw: dict[str, Any]) -> m.ProbeSettings:
+    fields = {k: float(v) for k, v in raw.items() if k != "intervals"}
+    return m.ProbeSettings(**fields, intervals={k: float(v) for k, v in raw.get("intervals", {}).items()})
+
+
 def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:
     """The model for shape- and rule-valid `data`."""
     meta = data["runbook"]
@@ -59,6 +64,7 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         pages=_each(m.Page, data.get("pages", [])),
         health_path=health.get("path", "/health"),
         health_components=tuple(health.get("components", ())),
+        probes=_probes(data.get("probes", {})),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
         dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
         alarms=_each(m.Alarm, data.get("alarms", [])),

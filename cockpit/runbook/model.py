@@ -15,6 +15,34 @@ CHECK_TYPES = (
     "page",
     "threshold",
 )
+BACKENDS = ("redis", "database", "api", "pages")
+# What a threshold can limit: the p99 over the live window (or a burst, for a check).
+METRICS = ("api_p99", "dashboard_ttfb", "redis_latency", "database_latency")
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    """How the live panes and checks reach the backends (`[probes]` in the runbook).
+
+    `intervals` overrides `interval_seconds` per backend (redis, database, api, pages).
+    After a failure a backend is retried later and later, up to `max_backoff_seconds`.
+    """
+
+    interval_seconds: float = 2.0
+    window_minutes: float = 5.0
+    connect_timeout_seconds: float = 3.0
+    read_timeout_seconds: float = 5.0
+    max_backoff_seconds: float = 30.0
+    intervals: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def interval(self, backend: str) -> float:
+        """Seconds between two polls of `backend`."""
+        return float(self.intervals.get(backend, self.interval_seconds))
+
+    @property
+    def slowest_seconds(self) -> float:
+        """The longest one probe may take: connect plus read timeout."""
+        return self.connect_timeout_seconds + self.read_timeout_seconds
 
 
 @dataclass(frozen=True)
@@ -203,6 +231,7 @@ class Runbook:
     pages: tuple[Page, ...] = ()
     health_path: str = "/health"
     health_components: tuple[str, ...] = ()
+    probes: ProbeSettings = field(default_factory=ProbeSettings)
     thresholds: tuple[Threshold, ...] = ()
     dashboards: tuple[str, ...] = ()
     alarms: tuple[Alarm, ...] = ()
@@ -217,6 +246,10 @@ class Runbook:
     def steps(self) -> list[tuple[Phase, Step]]:
         """Every step with its phase, in order."""
         return [(phase, step) for phase in self.phases for step in phase.steps]
+
+    def threshold(self, threshold_id: str) -> Threshold | None:
+        """The threshold with id `threshold_id`, or None."""
+        return next((t for t in self.thresholds if t.id == threshold_id), None)
 
     def step(self, step_id: str) -> Step | None:
         """The step with id `step_id`, or None."""

@@ -88,6 +88,18 @@ def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Pro
     return problems
 
 
+def _probe_settings(data: dict[str, Any]) -> list[Problem]:
+    probes = data.get("probes", {})
+    numbers = [((key,), value) for key, value in probes.items() if key != "intervals"]
+    numbers += [(("intervals", key), value) for key, value in probes.get("intervals", {}).items()]
+    problems = []
+    for key, value in numbers:
+        if value <= 0:
+            path = ("probes",) + key
+            problems.append((path, f"{format_path(path)}: must be greater than 0, got {value}"))
+    return problems
+
+
 def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
     """Every cross-reference problem of shape-valid runbook data."""
     phases = data["phases"]
@@ -96,4 +108,4 @@ def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Proble
     problems += _duplicates([(("phases", i, "id"), p["id"]) for i, p in enumerate(phases)], "phase id")
     for table, what in (("thresholds", "threshold id"), ("log_queries", "log query id")):
         problems += _duplicates([((table, i, "id"), t["id"]) for i, t in enumerate(data.get(table, []))], what)
-    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _interpolation(data, environ)
+    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _interpolation(data, environ) + _probe_settings(data)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from cockpit.runbook.model import CHECK_TYPES, RISK_LEVELS, STEP_KINDS
+from cockpit.runbook.model import BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
 
 Path = tuple[Union[str, int], ...]
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
@@ -112,6 +112,16 @@ RUNBOOK = Table(
             Table({"name": _s(True), "status": _s(), "description": _s(), "example": _s()})
         ),
         "health": Table({"path": _s(), "components": _STRINGS}),
+        "probes": Table(
+            {
+                "interval_seconds": Scalar(float),
+                "window_minutes": Scalar(float),
+                "connect_timeout_seconds": Scalar(float),
+                "read_timeout_seconds": Scalar(float),
+                "max_backoff_seconds": Scalar(float),
+                "intervals": Table({name: Scalar(float) for name in BACKENDS}),
+            }
+        ),
         "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),
         "phases": Array(
             Table(
@@ -133,7 +143,7 @@ RUNBOOK = Table(
                 {
                     "id": _s(True),
                     "title": _s(True),
-                    "metric": _s(True),
+                    "metric": _s(True, METRICS),
                     "limit_ms": Scalar(float, True),
                     "action": _s(),
                 }

@@ -1,0 +1,1 @@
+"""Backends the cockpit watches: Redis, PostgreSQL, HTTP (no Textual here)."""

@@ -1,0 +1,66 @@
+"""Prisma-style pool parameters in DATABASE_URL: check them, and strip them for libpq.
+
+The plan's DATABASE_URL carries `connection_limit` and `pool_timeout` for the app's
+Prisma pool. libpq refuses unknown URI parameters ("invalid URI query parameter"), so
+they are removed before the cockpit connects, and checked as Phase A step 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+POOL_KEYS = ("connection_limit", "pool_timeout")
+# Prisma-only parameters libpq would also refuse; stripped, not checked.
+PRISMA_ONLY = POOL_KEYS + ("schema", "pgbouncer", "socket_timeout", "statement_cache_size", "sslaccept", "connect_timeout_ms")
+CONNECTION_LIMIT_RANGE = (1, 500)
+POOL_TIMEOUT_RANGE = (1, 300)  # seconds; Prisma's 0 means "wait forever", which a release should not do
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """The pool parameters found in a URL ('' when absent) and what is wrong with them."""
+
+    connection_limit: str
+    pool_timeout: str
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Both present, numeric and in a sane range."""
+        return not self.problems
+
+    def evidence(self) -> str:
+        """`connection_limit=10 pool_timeout=20` (names and numbers only, never the URL)."""
+        found = [f"{k}={v}" for k, v in zip(POOL_KEYS, (self.connection_limit, self.pool_timeout)) if v]
+        return " ".join(found) or "no pool parameters"
+
+
+def _judge(name: str, raw: str, low: int, high: int) -> str:
+    if raw == "":
+        return f"{name} missing"
+    if not raw.isdigit():
+        return f"{name}={raw[:20]!r} is not a whole number"
+    if not low <= int(raw) <= high:
+        return f"{name}={raw} outside {low}..{high}"
+    return ""
+
+
+def pool_params(url: str) -> PoolParams:
+    """Read `connection_limit` and `pool_timeout` from the query of `url`."""
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True)) if "://" in url else {}
+    limit, timeout = query.get("connection_limit", ""), query.get("pool_timeout", "")
+    problems = (
+        _judge("connection_limit", limit, *CONNECTION_LIMIT_RANGE),
+        _judge("pool_timeout", timeout, *POOL_TIMEOUT_RANGE),
+    )
+    return PoolParams(limit, timeout, tuple(p for p in problems if p))
+
+
+def libpq_url(url: str) -> str:
+    """`url` without the Prisma-only parameters (userinfo left exactly as written)."""
+    if "://" not in url:
+        return url  # a keyword DSN ("host=... dbname=...") has no Prisma parameters
+    parts = urlsplit(url)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in PRISMA_ONLY]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
