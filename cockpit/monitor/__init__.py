@@ -1,0 +1,1 @@
+"""Live monitoring: backends polled for readings, and the board that keeps their history."""

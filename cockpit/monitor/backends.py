@@ -1,0 +1,237 @@
+"""The backends of an environment as pollable sources of readings.
+
+Each backend owns its long-lived client, so one that hangs holds only its own
+connection. `poll()` never raises: a failure becomes readings with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN, Poll, Reading
+from cockpit.probes.errors import ProbeError, classify
+from cockpit.probes.http import HealthProbe, PageProbe, new_client
+from cockpit.probes.postgres import PostgresProbe
+from cockpit.probes.redis import RedisProbe
+from cockpit.runbook.model import Environment, ProbeSettings, Runbook
+
+DETAILS_EVERY = 5  # INFO / connection counts every few polls: they are not what is timed
+
+
+class Backend(Protocol):
+    """A source of readings polled on its own schedule."""
+
+    name: str
+    interval: float
+
+    def rows(self) -> tuple[Reading, ...]:
+        """The rows before the first poll."""
+
+    async def poll(self) -> Poll:
+        """One round of probing (never raises)."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+class _Base:
+    name = ""
+    interval = 2.0
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class Unconfigured(_Base):
+    """A backend whose setting is empty or unusable: its rows say what to set."""
+
+    def __init__(self, name: str, how: str, rows: tuple[tuple[str, str], ...] = ()) -> None:
+        self.name, self.how = name, how
+        self._rows = rows or ((name, name),)
+        self.interval = 3600.0
+
+    def rows(self) -> tuple[Reading, ...]:
+        return tuple(Reading(key, label, NOT_CONFIGURED, reason=self.how) for key, label in self._rows)
+
+    async def poll(self) -> Poll:
+        return Poll(self.name, self.rows())
+
+
+class RedisBackend(_Base):
+    """PING latency and INFO of the environment's Redis."""
+
+    name = "redis"
+
+    def __init__(self, url: str, settings: ProbeSettings) -> None:
+        self.probe = RedisProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds)
+        self.interval = settings.interval(self.name)
+        self._polls = 0
+        self._detail = ""
+
+    def rows(self) -> tuple[Reading, ...]:
+        return (Reading("redis", "redis", UNKNOWN, reason="not polled yet"),)
+
+    async def poll(self) -> Poll:
+        try:
+            sample = await self.probe.sample(with_info=self._polls % DETAILS_EVERY == 0 or not self._detail)
+        except ProbeError as exc:
+            self._detail = ""
+            return Poll(self.name, (Reading("redis", "redis", DOWN, reason=exc.reason),), exc.reason)
+        finally:
+            self._polls += 1
+        if sample.info is not None:
+            i = sample.info
+            self._detail = f"{i.version} {i.role} · {i.connected_clients} clients · {i.used_memory_human}"
+        return Poll(self.name, (Reading("redis", "redis", HEALTHY, sample.latency_ms, detail=self._detail),))
+
+    async def close(self) -> None:
+        await self.probe.close()
+
+
+class DatabaseBackend(_Base):
+    """`SELECT 1` latency and connection use of the environment's PostgreSQL."""
+
+    name = "database"
+
+    def __init__(self, url: str, settings: ProbeSettings) -> None:
+        self.probe = PostgresProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds)
+        self.interval = settings.interval(self.name)
+        self._polls = 0
+        self._detail = ""
+
+    def rows(self) -> tuple[Reading, ...]:
+        return (Reading("database", "database", UNKNOWN, reason="not polled yet"),)
+
+    async def poll(self) -> Poll:
+        try:
+            sample = await self.probe.sample(with_stats=self._polls % DETAILS_EVERY == 0 or not self._detail)
+        except ProbeError as exc:
+            self._detail = ""
+            return Poll(self.name, (Reading("database", "database", DOWN, reason=exc.reason),), exc.reason)
+        finally:
+            self._polls += 1
+        if sample.stats is not None:
+            s = sample.stats
+            self._detail = f"PostgreSQL {s.server_version} · {s.connections}/{s.max_connections} connections"
+        return Poll(self.name, (Reading("database", "database", HEALTHY, sample.latency_ms, detail=self._detail),))
+
+    async def close(self) -> None:
+        await self.probe.close()
+
+
+class ApiBackend(_Base):
+    """The API's /health: its own row, and one row per component it reports."""
+
+    name = "api"
+
+    def __init__(self, url: str, expected: tuple[str, ...], settings: ProbeSettings) -> None:
+        self.client = new_client(settings.connect_timeout_seconds, settings.read_timeout_seconds)
+        self.probe = HealthProbe(url, self.client)
+        self.interval = settings.interval(self.name)
+        self.expected = expected
+        self._seen: tuple[str, ...] = expected
+
+    def rows(self) -> tuple[Reading, ...]:
+        return (Reading("api", "api", UNKNOWN, reason="not polled yet"),) + self._components(UNKNOWN, "not polled yet")
+
+    def _components(self, status: str, reason: str) -> tuple[Reading, ...]:
+        return tuple(Reading(f"api.{n}", f"api › {n}", status, reason=reason) for n in self._seen)
+
+    async def poll(self) -> Poll:
+        try:
+            sample = await self.probe.sample()
+        except ProbeError as exc:
+            api = Reading("api", "api", DOWN, reason=exc.reason)
+            return Poll(self.name, (api,) + self._components(UNKNOWN, "api did not answer"), exc.reason)
+        reported = {c.name: c for c in sample.components}
+        self._seen = tuple(dict.fromkeys(self.expected + tuple(reported)))
+        rows = []
+        for name in self._seen:
+            component = reported.get(name)
+            if component is None:
+                rows.append(Reading(f"api.{name}", f"api › {name}", UNKNOWN, reason="not in /health"))
+            else:
+                status = {True: HEALTHY, False: DOWN, None: UNKNOWN}[component.healthy]
+                reason = component.detail or ("reported unhealthy" if component.healthy is False else "")
+                rows.append(Reading(f"api.{name}", f"api › {name}", status, reason="" if status == HEALTHY else reason))
+        state = sample.state
+        reason = "" if state == HEALTHY else f"/health says {sample.overall or 'nothing'}"
+        if state == HEALTHY or state == DEGRADED:
+            api = Reading("api", "api", state, sample.latency_ms, reason=reason, detail=f"HTTP {sample.status_code}")
+        else:
+            api = Reading("api", "api", DOWN, sample.latency_ms, reason=reason)
+        return Poll(self.name, (api,) + tuple(rows))
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class PagesBackend(_Base):
+    """Every dashboard page of the runbook, loaded concurrently."""
+
+    name = "pages"
+
+    def __init__(self, base_url: str, paths: tuple[str, ...], settings: ProbeSettings) -> None:
+        self.client = new_client(settings.connect_timeout_seconds, settings.read_timeout_seconds)
+        self.probes = tuple(PageProbe(base_url, path, self.client) for path in paths)
+        self.interval = settings.interval(self.name)
+
+    def rows(self) -> tuple[Reading, ...]:
+        return tuple(Reading(f"page:{p.path}", p.path, UNKNOWN, reason="not polled yet") for p in self.probes)
+
+    async def _one(self, probe: PageProbe) -> Reading:
+        key = f"page:{probe.path}"
+        try:
+            sample = await probe.sample()
+        except ProbeError as exc:
+            return Reading(key, probe.path, DOWN, reason=exc.reason)
+        detail = f"HTTP {sample.status_code}" + (f" after {sample.redirects} redirect(s) to {sample.location}" if sample.redirects else "")
+        if sample.loads:
+            return Reading(key, probe.path, HEALTHY, sample.ttfb_ms, detail=detail)
+        return Reading(key, probe.path, DOWN, sample.ttfb_ms, reason=detail)
+
+    async def poll(self) -> Poll:
+        readings = tuple(await asyncio.gather(*(self._one(p) for p in self.probes)))
+        failed = [r for r in readings if r.status == DOWN and r.latency_ms is None]
+        failure = failed[0].reason if failed and len(failed) == len(readings) else ""
+        return Poll(self.name, readings, failure)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:
+    """Redis, database, API and pages of `env`; unconfigured ones say what to set."""
+    settings = runbook.probes
+    backends: list[Backend] = []
+    makers = (
+        ("redis", "redis", env.redis_url, lambda: RedisBackend(env.redis_url, settings)),
+        ("database", "database", env.database_url, lambda: DatabaseBackend(env.database_url, settings)),
+        ("api", "api", env.api_url, lambda: ApiBackend(health_url(runbook, env), runbook.health_components, settings)),
+    )
+    for name, field, value, make in makers:
+        backends.append(_guarded(name, make) if value else Unconfigured(name, env.missing(f"{field}_url")))
+    if runbook.pages:
+        paths = tuple(p.path for p in runbook.pages)
+        rows = tuple((f"page:{path}", path) for path in paths)
+        if env.app_url:
+            backends.append(_guarded("pages", lambda: PagesBackend(env.app_url, paths, settings), rows))
+        else:
+            backends.append(Unconfigured("pages", env.missing("app_url"), rows))
+    return backends
+
+
+def _guarded(name: str, make, rows: tuple[tuple[str, str], ...] = ()) -> Backend:
+    """A backend, or Unconfigured rows saying why its setting cannot be used."""
+    try:
+        return make()
+    except ProbeError as exc:
+        return Unconfigured(name, exc.reason, rows)
+    except Exception as exc:  # a malformed URL the client library refuses
+        return Unconfigured(name, classify(exc, name).reason, rows)
+
+
+def health_url(runbook: Runbook, env: Environment) -> str:
+    """`{api_url}{health path}`."""
+    return env.api_url.rstrip("/") + runbook.health_path

@@ -1,0 +1,136 @@
+"""The health board: every row's latest reading, its latency window, age and threshold.
+
+Pure bookkeeping on monotonic time; the UI renders `view()`s and never does the maths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cockpit.core.latency import LatencyWindow
+from cockpit.monitor.readings import DEGRADED, HEALTHY, Poll, Reading
+from cockpit.runbook.model import Runbook, Threshold
+
+STALE_INTERVALS = 3  # figures older than this many poll intervals are marked stale
+SERIES_POINTS = 120
+
+
+@dataclass(frozen=True)
+class RowView:
+    """What a row shows now."""
+
+    key: str
+    label: str
+    status: str
+    last_ms: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    samples: int
+    age_s: float | None
+    stale: bool
+    reason: str
+    detail: str
+    limit: Threshold | None
+    retry_in_s: float | None
+
+    @property
+    def breach(self) -> bool:
+        """The p99 of the window is over the row's threshold."""
+        return self.limit is not None and self.p99_ms is not None and self.p99_ms > self.limit.limit_ms
+
+
+class _Row:
+    def __init__(self, reading: Reading, backend: str, window_seconds: float) -> None:
+        self.reading = reading
+        self.backend = backend
+        self.window = LatencyWindow(window_seconds)
+        self.measured_at: float | None = None
+
+
+def metric_keys(metric: str, keys: list[str]) -> list[str]:
+    """The rows a threshold metric is about."""
+    if metric == "api_p99":
+        return ["api"]
+    if metric == "redis_latency":
+        return ["redis"]
+    if metric == "database_latency":
+        return ["database"]
+    if metric == "dashboard_ttfb":
+        return [k for k in keys if k.startswith("page:")]
+    return []
+
+
+class HealthBoard:
+    """Rows in a stable order (first seen first), fed by polls of each backend."""
+
+    def __init__(self, runbook: Runbook) -> None:
+        self.runbook = runbook
+        self.window_seconds = runbook.probes.window_minutes * 60
+        self._rows: dict[str, _Row] = {}
+        self._retry_at: dict[str, float] = {}
+        self._intervals: dict[str, float] = {}
+
+    def add_rows(self, backend: str, readings: tuple[Reading, ...], interval: float) -> None:
+        """Rows a backend will report on, before its first poll."""
+        self._intervals[backend] = interval
+        for reading in readings:
+            self._rows.setdefault(reading.key, _Row(reading, backend, self.window_seconds))
+
+    def apply(self, poll: Poll, now: float, retry_at: float | None = None) -> None:
+        """Take a poll's readings (a latency goes into the window) and its retry time."""
+        if retry_at is None:
+            self._retry_at.pop(poll.backend, None)
+        else:
+            self._retry_at[poll.backend] = retry_at
+        for reading in poll.readings:
+            row = self._rows.get(reading.key)
+            if row is None:
+                row = self._rows[reading.key] = _Row(reading, poll.backend, self.window_seconds)
+            row.reading = reading
+            if reading.latency_ms is not None:
+                row.window.add(now, reading.latency_ms)
+                row.measured_at = now
+
+    def keys(self) -> list[str]:
+        """Row keys in display order."""
+        return list(self._rows)
+
+    def limit_for(self, key: str) -> Threshold | None:
+        """The runbook threshold that applies to row `key`, if any."""
+        keys = self.keys()
+        return next((t for t in self.runbook.thresholds if key in metric_keys(t.metric, keys)), None)
+
+    def series(self, key: str, now: float) -> list[float]:
+        """The latest latencies of a row, oldest first (at most SERIES_POINTS)."""
+        row = self._rows.get(key)
+        return row.window.values(now)[-SERIES_POINTS:] if row else []
+
+    def view(self, key: str, now: float) -> RowView:
+        """Row `key` as it should be shown at monotonic time `now`."""
+        row = self._rows[key]
+        r = row.reading
+        values = row.window.values(now)
+        age = None if row.measured_at is None else max(0.0, now - row.measured_at)
+        interval = self._intervals.get(row.backend, 2.0)
+        live = r.status in (HEALTHY, DEGRADED)
+        stale = age is not None and (not live or age > STALE_INTERVALS * interval)
+        retry_at = self._retry_at.get(row.backend)
+        return RowView(
+            key=key,
+            label=r.label,
+            status=r.status,
+            last_ms=r.latency_ms if r.latency_ms is not None else (values[-1] if values else None),
+            p50_ms=row.window.p50(),
+            p99_ms=row.window.p99(),
+            samples=len(values),
+            age_s=age,
+            stale=stale,
+            reason=r.reason,
+            detail=r.detail,
+            limit=self.limit_for(key),
+            retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
+        )
+
+    def views(self, now: float) -> list[RowView]:
+        """Every row."""
+        return [self.view(key, now) for key in self._rows]

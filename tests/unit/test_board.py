@@ -1,0 +1,65 @@
+"""The health board: windows, staleness, thresholds and retry countdowns per row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cockpit.monitor.board import HealthBoard
+from cockpit.monitor.readings import DOWN, HEALTHY, UNKNOWN, Poll, Reading
+from cockpit.runbook.model import ProbeSettings
+
+
+def board_for(runbook) -> HealthBoard:
+    board = HealthBoard(replace(runbook, probes=ProbeSettings(window_minutes=1)))
+    board.add_rows("redis", (Reading("redis", "redis", UNKNOWN, reason="not polled yet"),), interval=2.0)
+    board.add_rows("pages", (Reading("page:/a", "/a", UNKNOWN),), interval=10.0)
+    return board
+
+
+def redis(latency: float | None, status: str = HEALTHY, reason: str = "") -> Poll:
+    return Poll("redis", (Reading("redis", "redis", status, latency, reason=reason),), reason if status == DOWN else "")
+
+
+def test_rows_keep_their_order_and_start_unknown(runbook):
+    board = board_for(runbook)
+    assert board.keys() == ["redis", "page:/a"]
+    view = board.view("redis", 0.0)
+    assert view.status == UNKNOWN and view.samples == 0 and view.age_s is None and not view.stale
+
+
+def test_percentiles_over_the_window_and_age(runbook):
+    board = board_for(runbook)
+    for t, ms in enumerate([1.0, 2.0, 3.0, 50.0]):
+        board.apply(redis(ms), now=float(t))
+    view = board.view("redis", 4.0)
+    assert (view.last_ms, view.p50_ms, view.p99_ms, view.samples) == (50.0, 2.0, 50.0, 4)
+    assert view.age_s == 1.0 and not view.stale
+    assert board.view("redis", 100.0).samples == 0  # a 1-minute window forgets everything
+
+
+def test_thresholds_apply_to_their_rows(runbook):
+    board = board_for(runbook)
+    assert board.limit_for("redis").id == "redis-latency"
+    assert board.limit_for("page:/a").id == "dashboard-ttfb"
+    board.apply(redis(4.0), now=0.0)
+    assert not board.view("redis", 0.0).breach
+    board.apply(redis(12.0), now=1.0)
+    assert board.view("redis", 1.0).breach  # p99 12 ms > 10 ms
+
+
+def test_a_down_row_marks_its_figures_stale_and_counts_down_to_the_retry(runbook):
+    board = board_for(runbook)
+    board.apply(redis(1.0), now=0.0)
+    board.apply(redis(None, DOWN, "connection refused: 127.0.0.1:6379"), now=2.0, retry_at=10.0)
+    view = board.view("redis", 4.0)
+    assert view.status == DOWN and view.stale and view.last_ms == 1.0 and view.age_s == 4.0
+    assert view.retry_in_s == 6.0 and view.reason.startswith("connection refused")
+    board.apply(redis(1.5), now=11.0)
+    assert board.view("redis", 11.0).retry_in_s is None and not board.view("redis", 11.0).stale
+
+
+def test_healthy_figures_go_stale_after_three_intervals(runbook):
+    board = board_for(runbook)
+    board.apply(redis(1.0), now=0.0)
+    assert not board.view("redis", 6.0).stale
+    assert board.view("redis", 6.5).stale
