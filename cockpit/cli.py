@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(status, suppress=True)
     status.add_argument("--json", action="store_true", help="print JSON")
 
+    check = verbs.add_parser(
+        "check", help="run every automated check once; exit 0 all pass, 1 any fails",
+        description="Run the automated checks of the run's steps once, concurrently. Exit 0 when all pass, 1 when any fails, 2 on bad input.",
+    )
+    _common(check, suppress=True)
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--only", nargs="+", metavar="ID", default=[], help="only these step ids (contingency steps too)")
+
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -102,6 +110,15 @@ def _runs_verb(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.check import check_command
+
+    ctx = load(args)
+    text, code = check_command(ctx.runbook, ctx.env, args.only, args.json)
+    print(text)
+    return code
+
+
 def _tui(args: argparse.Namespace) -> int:
     from cockpit.journal.session import RunSession
 
@@ -130,7 +147,7 @@ def _tui(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

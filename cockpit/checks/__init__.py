@@ -1,0 +1,1 @@
+"""Automated checks of runbook steps: run a step's check once, with evidence."""

@@ -1,0 +1,98 @@
+"""`cockpit check` against real servers: all pass, a stopped Redis fails, a hanging API stays bounded."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from cockpit.cli import main
+from cockpit.runbook import bundled_path
+
+
+@pytest.fixture
+def fast_runbook(tmp_path):
+    """The bundled runbook with 1 s connect and read timeouts."""
+    text = bundled_path().read_text()
+    text = text.replace("connect_timeout_seconds = 3", "connect_timeout_seconds = 1").replace("read_timeout_seconds = 5", "read_timeout_seconds = 1")
+    path = tmp_path / "fast.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def healthy_env(monkeypatch, redis_server, postgres, fake_api):
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("DATABASE_URL", postgres.prisma_url)
+    monkeypatch.setenv("INTEGRATION_ENCRYPTION_KEY", "k" * 32)
+    monkeypatch.setenv("COCKPIT_API_URL", fake_api.url)
+    monkeypatch.setenv("COCKPIT_APP_URL", fake_api.url)
+    return fake_api
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict]:
+    code = main(["check", "--json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def test_all_checks_pass_against_healthy_servers(capsys, healthy_env, postgres):
+    code, report = run_json(capsys)
+    failed = [c for c in report["checks"] if c["status"] != "pass"]
+    assert code == 0 and report["passed"] and not failed, failed
+    by_id = {c["id"]: c for c in report["checks"]}
+    assert len(by_id) == 19  # every check step of a staging run (contingency plans not included)
+    assert by_id["a-redis-ping"]["evidence"].startswith("PONG in ")
+    assert by_id["a-db-pool"]["evidence"] == "connection_limit=10 pool_timeout=20 in DATABASE_URL"
+    assert by_id["a-env-vars"]["evidence"] == "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY (values are never shown)"
+    assert "redis healthy, database healthy" in by_id["b-redis-healthy"]["evidence"]
+    assert by_id["post-redis-latency"]["evidence"].startswith("p99 ") and "over 20 PINGs < 10 ms limit" in by_id["post-redis-latency"]["evidence"]
+    assert all(c["latency_ms"] is not None for c in report["checks"] if c["type"] not in ("db_pool_params", "env_vars"))
+    text = json.dumps(report)
+    assert postgres.password not in text and "k" * 32 not in text  # secrets never printed
+
+
+def test_a_stopped_redis_fails_with_a_clear_reason(capsys, healthy_env, redis_fault, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_fault.url)
+    redis_fault.stop()
+    code, report = run_json(capsys)
+    by_id = {c["id"]: c for c in report["checks"]}
+    assert code == 1 and not report["passed"]
+    assert by_id["a-redis-ping"] == {
+        "id": "a-redis-ping",
+        "title": "Verify Redis Availability",
+        "type": "redis_ping",
+        "status": "fail",
+        "evidence": f"connection refused: 127.0.0.1:{redis_fault.port}",
+        "latency_ms": None,
+    }
+    assert by_id["post-redis-latency"]["status"] == "fail"
+    assert by_id["a-db-pool"]["status"] == "pass" and by_id["b-health-status"]["status"] == "pass"
+
+
+def test_a_hanging_api_is_bounded_by_the_slowest_timeout_not_the_sum(capsys, healthy_env, fast_runbook):
+    healthy_env.health_mode = "hang"
+    started = time.monotonic()
+    code, report = run_json(capsys, "--runbook", str(fast_runbook))
+    elapsed = time.monotonic() - started
+    hanging = [c for c in report["checks"] if c["type"] == "health" or c["id"] == "post-api-p99"]
+    assert code == 1 and len(hanging) == 4
+    assert all(c["status"] == "fail" and c["evidence"].startswith("timed out") for c in hanging), hanging
+    # Three distinct checks wait on the hanging API (two steps share one); one after another
+    # they would take at least 3 x 1 s. Concurrent, the run takes about one read timeout.
+    assert elapsed < 2.5, elapsed
+
+
+def test_only_and_table_output(capsys, healthy_env):
+    code = main(["check", "--only", "a-db-pool", "a-env-vars"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith("PASS  a-db-pool ") and out[1].startswith("PASS  a-env-vars ")
+    assert out[-1] == "2 checks in staging: all passed"
+
+
+def test_bad_input_is_exit_2(capsys):
+    assert main(["check", "--only", "no-such-step"]) == 2
+    assert capsys.readouterr().err.strip() == "cockpit: --only no-such-step: no such step in avnz-phase-1-4"
+    assert main(["check", "--env", "moon"]) == 2
