@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -12,10 +13,11 @@ import pytest
 from cockpit.journal import Journal
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
+from cockpit.runbook.model import ProbeSettings
 
 os.environ["TZ"] = "UTC"  # screens show local time next to UTC: make it deterministic
 time.tzset()
-for name in ("REDIS_URL", "DATABASE_URL", "COCKPIT_API_URL", "COCKPIT_APP_URL", "COCKPIT_STATE", "AWS_REGION", "AWS_PROFILE"):
+for name in ("REDIS_URL", "DATABASE_URL", "COCKPIT_API_URL", "COCKPIT_APP_URL", "COCKPIT_STATE", "AWS_REGION", "AWS_PROFILE", "INTEGRATION_ENCRYPTION_KEY"):
     os.environ.pop(name, None)
 
 FIXED_NOW = datetime(2026, 11, 27, 21, 0, 0, tzinfo=timezone.utc)
@@ -46,11 +48,38 @@ def runbook():
     return load_runbook()
 
 
-def make_app(state_file: Path, *, env: str = "staging", read_only: bool = False, new_run: bool = False, poll: float = 0.2):
-    """A CockpitApp on the bundled runbook with a fixed clock and identity."""
+FAST_PROBES = ProbeSettings(
+    interval_seconds=0.2, window_minutes=5, connect_timeout_seconds=1, read_timeout_seconds=1, max_backoff_seconds=0.8
+)
+
+
+def live_setup(runbook, env: str = "staging", *, probes: ProbeSettings = FAST_PROBES, **urls: str):
+    """(runbook, environment) with fast probe settings and the given URLs (redis_url=..., api_url=...)."""
+    environment = replace(runbook.environments[env], **urls)
+    runbook = replace(runbook, probes=probes, environments={**runbook.environments, env: environment})
+    return runbook, environment
+
+
+def make_app(
+    state_file: Path,
+    *,
+    env: str = "staging",
+    read_only: bool = False,
+    new_run: bool = False,
+    poll: float = 0.2,
+    backends=(),
+    runbook=None,
+    environ=None,
+    monotonic=None,
+):
+    """A CockpitApp on the bundled runbook with a fixed clock and identity.
+
+    `backends=()` (the default) watches nothing, so screens that are not about live data
+    are deterministic; `backends=None` watches the environment's real backends.
+    """
     from cockpit.ui.app import CockpitApp
 
-    runbook = load_runbook()
+    runbook = runbook or load_runbook()
     journal = Journal(state_file, read_only=read_only, clock=StepClock())
     session = RunSession(journal, runbook.id, runbook.version, env, WHO, new_run=new_run)
     return CockpitApp(
@@ -61,6 +90,9 @@ def make_app(state_file: Path, *, env: str = "staging", read_only: bool = False,
         initial_events=session.events_after(0),
         clock=lambda: FIXED_NOW,
         journal_poll_seconds=poll,
+        backends=backends,
+        environ=environ if environ is not None else {},
+        **({"monotonic": monotonic} if monotonic is not None else {}),
     )
 
 

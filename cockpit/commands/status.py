@@ -41,6 +41,15 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                     "at": state.at or None,
                     "contingency": phase.contingency,
                     "notes": [{"who": n.who, "at": n.at, "text": n.text} for n in state.notes],
+                    "evidence": state.evidence or None,
+                    "override": state.override or None,
+                    "check": None if state.check is None else {
+                        "status": state.check.status,
+                        "evidence": state.check.evidence,
+                        "latency_ms": state.check.latency_ms,
+                        "by": state.check.who,
+                        "at": state.check.at,
+                    },
                 }
             )
     done, total = run_counts(runbook.phases, env.name, states)
@@ -72,6 +81,11 @@ def format_status(report: dict[str, Any]) -> str:
             lines.append("")
         who = f"  {step['by']} {step['at']}" if step["status"] == "done" else ""
         lines.append(f"{_MARKS[step['status']]} {step['id']:<28} {one_line(step['title'], 60)}{who}")
+        if step["override"] and step["status"] == "done":
+            lines.append(f"      OVERRIDE: {one_line(step['override'], 300)}")
+        if step["check"]:
+            c = step["check"]
+            lines.append(f"      check {c['status'].upper()} {c['at']} {c['by']}: {one_line(c['evidence'], 200)}")
         lines += [f"      note {n['at']} {n['who']}: {one_line(n['text'], 300)}" for n in step["notes"]]
     return "\n".join(lines)
 

@@ -45,6 +45,12 @@ class LatencyWindow:
             self._expire(now)
         return [ms for _, ms in self._samples]
 
+    def samples(self, now: float | None = None) -> list[tuple[float, float]]:
+        """(time, latency) pairs still in the window, oldest first."""
+        if now is not None:
+            self._expire(now)
+        return list(self._samples)
+
     def __len__(self) -> int:
         return len(self._samples)
 

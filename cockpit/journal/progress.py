@@ -10,6 +10,24 @@ from cockpit.journal.store import Event
 TICK = "tick"
 UNTICK = "untick"
 NOTE = "note"
+CHECK = "check"  # payload: status (pass/fail), evidence, latency_ms
+# A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """The latest automated check of a step, as journaled."""
+
+    status: str
+    evidence: str
+    latency_ms: float | None
+    who: str
+    at: str
+
+    @property
+    def passed(self) -> bool:
+        """True when the check passed."""
+        return self.status == "pass"
 
 
 @dataclass(frozen=True)
@@ -31,15 +49,24 @@ class StepState:
     first_at: str = ""
     last_at: str = ""
     notes: tuple[Note, ...] = ()
+    check: CheckRecord | None = None
+    evidence: str = ""
+    override: str = ""
 
 
 def apply(state: StepState, event: Event) -> StepState:
     """The state of a step after `event` (unknown kinds only touch the times)."""
     state = replace(state, first_at=state.first_at or event.at, last_at=event.at)
     if event.kind == TICK:
-        return replace(state, done=True, by=event.who, at=event.at)
+        evidence, override = str(event.payload.get("evidence", "")), str(event.payload.get("override", ""))
+        return replace(state, done=True, by=event.who, at=event.at, evidence=evidence, override=override)
     if event.kind == UNTICK:
-        return replace(state, done=False, by=event.who, at=event.at)
+        return replace(state, done=False, by=event.who, at=event.at, evidence="", override="")
+    if event.kind == CHECK:
+        p = event.payload
+        latency = p.get("latency_ms")
+        record = CheckRecord(str(p.get("status", "")), str(p.get("evidence", "")), latency, event.who, event.at)
+        return replace(state, check=record)
     if event.kind == NOTE:
         note = Note(event.who, event.at, str(event.payload.get("text", "")))
         return replace(state, notes=state.notes + (note,))

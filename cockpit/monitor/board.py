@@ -69,6 +69,7 @@ class HealthBoard:
         self._rows: dict[str, _Row] = {}
         self._retry_at: dict[str, float] = {}
         self._intervals: dict[str, float] = {}
+        self.polls: dict[str, int] = {}
 
     def add_rows(self, backend: str, readings: tuple[Reading, ...], interval: float) -> None:
         """Rows a backend will report on, before its first poll."""
@@ -78,6 +79,7 @@ class HealthBoard:
 
     def apply(self, poll: Poll, now: float, retry_at: float | None = None) -> None:
         """Take a poll's readings (a latency goes into the window) and its retry time."""
+        self.polls[poll.backend] = self.polls.get(poll.backend, 0) + 1
         if retry_at is None:
             self._retry_at.pop(poll.backend, None)
         else:
@@ -100,10 +102,10 @@ class HealthBoard:
         keys = self.keys()
         return next((t for t in self.runbook.thresholds if key in metric_keys(t.metric, keys)), None)
 
-    def series(self, key: str, now: float) -> list[float]:
-        """The latest latencies of a row, oldest first (at most SERIES_POINTS)."""
+    def series(self, key: str, now: float) -> list[tuple[float, float]]:
+        """The latest (seconds before `now`, latency) points of a row, oldest first."""
         row = self._rows.get(key)
-        return row.window.values(now)[-SERIES_POINTS:] if row else []
+        return [(at - now, ms) for at, ms in row.window.samples(now)[-SERIES_POINTS:]] if row else []
 
     def view(self, key: str, now: float) -> RowView:
         """Row `key` as it should be shown at monotonic time `now`."""

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 
-from cockpit.probes.errors import ProbeError, classify, endpoint
+from cockpit.probes.errors import classify, endpoint
 from cockpit.probes.pool_params import libpq_url
 
 _STATS = """

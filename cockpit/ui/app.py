@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from textual.binding import Binding
 from cockpit.journal import Event
 from cockpit.journal.session import RunSession
 from cockpit.journal.store import utc_now
+from cockpit.monitor.backends import Backend, build_backends
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.screens.cockpit import CockpitScreen
 
@@ -20,10 +23,12 @@ STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
 
 
 class CockpitApp(App[int]):
-    """A runbook in one environment, its run, and (later) its live panes.
+    """A runbook in one environment, its run, and its live panes.
 
     All journal I/O runs on one worker thread, in submission order, so a tick and an
-    untick pressed quickly are committed in the order they were pressed.
+    untick pressed quickly are committed in the order they were pressed. `backends`
+    defaults to the environment's Redis, database, API and pages; `environ` is where
+    env_vars checks look.
     """
 
     CSS_PATH = STYLES
@@ -40,6 +45,9 @@ class CockpitApp(App[int]):
         initial_events: Sequence[Event] = (),
         clock: Callable[[], datetime] = utc_now,
         journal_poll_seconds: float = 1.0,
+        backends: Sequence[Backend] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] = os.environ,
     ) -> None:
         super().__init__()
         self.runbook = runbook
@@ -49,6 +57,9 @@ class CockpitApp(App[int]):
         self.initial_events = tuple(initial_events)
         self.clock = clock
         self.journal_poll_seconds = journal_poll_seconds
+        self.backends = list(build_backends(runbook, env) if backends is None else backends)
+        self.monotonic = monotonic
+        self.environ = environ
         self.journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.title = f"cockpit · {runbook.name} · {env.name}"
 

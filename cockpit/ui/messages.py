@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from cockpit.checks.result import CheckResult
 from cockpit.journal import Event
+from cockpit.monitor.readings import Poll
 
 
 @dataclass
@@ -31,3 +33,20 @@ class PollFailed(Message):
     """Reading the journal failed; the poller retries."""
 
     reason: str
+
+
+@dataclass
+class Polled(Message):
+    """A backend was polled at monotonic time `at`; `retry_at` is set while it is failing."""
+
+    poll: Poll
+    at: float
+    retry_at: float | None = None
+
+
+@dataclass
+class CheckDone(Message):
+    """A step's automated check finished (not yet journaled)."""
+
+    step_id: str
+    result: CheckResult

@@ -125,6 +125,9 @@ class FakeApi:
 
 
 class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 overflows when a check run opens a dozen connections at
+    # once; the kernel then drops SYNs and the client retries after 1 s: a fake 1 s TTFB.
+    request_queue_size = 128
     daemon_threads = True
     allow_reuse_address = True  # restart on the same port despite TIME_WAIT
 

@@ -12,6 +12,12 @@ from cockpit.journal import Journal
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from tests.conftest import WHO, StepClock, make_app
+from tests.ui.live_data import NOW, feed
+
+
+def live_app(state_file, **kwargs):
+    """An app whose monotonic clock stands still, for boards fed by `feed`."""
+    return make_app(state_file, monotonic=lambda: NOW, **kwargs)
 
 
 def preload(state_file, env="staging"):
@@ -31,9 +37,10 @@ def test_main_160x48_with_progress(snap_compare, state_file):
     preload(state_file)
 
     async def select_noted_step(pilot):
+        await feed(pilot)
         await pilot.press("up")
 
-    assert snap_compare(make_app(state_file), terminal_size=(160, 48), run_before=select_noted_step)
+    assert snap_compare(live_app(state_file), terminal_size=(160, 48), run_before=select_noted_step)
 
 
 def test_production_read_only_160x48(snap_compare, state_file):
@@ -42,7 +49,21 @@ def test_production_read_only_160x48(snap_compare, state_file):
 
 
 def test_compact_health_pane_80x24(snap_compare, state_file):
-    assert snap_compare(make_app(state_file), terminal_size=(80, 24), press=["tab"])
+    async def health(pilot):
+        await feed(pilot)
+        await pilot.press("tab")
+        pilot.app.screen._render_live()
+
+    assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=health)
+
+
+def test_compact_latency_pane_80x24(snap_compare, state_file):
+    async def latency(pilot):
+        await feed(pilot)
+        await pilot.press("tab", "tab", "down", "down", "down")  # chart the breaching page
+        pilot.app.screen._render_live()
+
+    assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=latency)
 
 
 def test_help_80x24(snap_compare, tmp_path, monkeypatch):

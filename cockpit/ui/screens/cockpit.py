@@ -22,12 +22,16 @@ from textual.widgets import Footer, OptionList, Static
 from cockpit.core.text import strip_control
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
-from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
+from cockpit.ui.live import LiveMonitor
+from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, WriteDone
+from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets import planned_pane as planned
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.planned_pane import PlannedPane
 from cockpit.ui.widgets.step_detail import StepDetail
 
@@ -40,7 +44,7 @@ WIDE = (120, 32)  # every pane at once from this size up
 MINIMUM = (60, 15)  # below this, only a message
 
 
-class CockpitScreen(Screen[None]):
+class CockpitScreen(StepCheckActions, Screen[None]):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
@@ -62,6 +66,8 @@ class CockpitScreen(Screen[None]):
         self.active_pane = 0
         self._minute = ""
         self._poll_error = ""
+        self.live: LiveMonitor | None = None
+        self.checking: set[str] = set()
 
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -75,8 +81,11 @@ class CockpitScreen(Screen[None]):
                 with VerticalScroll(id="detail-scroll"):
                     yield StepDetail(id="detail")
             with Vertical(id="right"):
-                yield PlannedPane("Health", planned.health_text(runbook, env), id="health-pane")
-                yield PlannedPane("Latency", planned.latency_text(runbook, env), id="latency-pane")
+                with Vertical(id="health-pane", classes="pane") as health:
+                    health.border_title = "Health"
+                    yield HealthTable(id="health-table")
+                    yield Static("", id="health-problems")
+                yield LatencyPane(id="latency-pane")
                 with Horizontal(id="right-row"):
                     yield PlannedPane("Alarms", planned.alarms_text(runbook, env), id="alarms-pane")
                     yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
@@ -92,6 +101,8 @@ class CockpitScreen(Screen[None]):
         checklist.select_first_open(self.states)
         checklist.focus()
         self._refresh_header()
+        self.live = LiveMonitor(self, self.app.runbook, self.app.backends, self.app.monotonic)
+        self.live.start()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
         self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
@@ -129,7 +140,8 @@ class CockpitScreen(Screen[None]):
         self._focus_target(PANES[self.active_pane]).focus()
 
     def _focus_target(self, pane_id: str) -> Widget:
-        return self.query_one(Checklist) if pane_id == "checklist-pane" else self.query_one(f"#{pane_id}")
+        targets = {"checklist-pane": Checklist, "health-pane": HealthTable, "latency-pane": "#spark-list"}
+        return self.query_one(targets.get(pane_id, f"#{pane_id}"))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """A click into a pane makes it the active one."""
@@ -177,7 +189,8 @@ class CockpitScreen(Screen[None]):
         step = checklist.selected()
         if step is not None:
             state = self.states.get(step.id, StepState())
-            self.query_one(StepDetail).show(checklist.phase_of(step.id), step, state, self._pending(step.id), self.app.env)
+            detail = self.query_one(StepDetail)
+            detail.show(checklist.phase_of(step.id), step, state, self._pending(step.id), self.app.env, step.id in self.checking)
 
     @on(OptionList.OptionHighlighted, "#checklist")
     def _on_highlight(self) -> None:
@@ -192,6 +205,31 @@ class CockpitScreen(Screen[None]):
             checklist = self.query_one(Checklist)
             for phase in self.app.runbook.phases:
                 checklist.update_phase(phase, self.states, now)
+        self._render_live()
+
+    # -- live panes --------------------------------------------------------------------
+    def _on_screen(self, pane_id: str) -> bool:
+        pane = self.query_one(f"#{pane_id}")
+        return bool(self.query_one("#body").display and pane.display and pane.parent.display)
+
+    def _render_live(self) -> None:
+        if self.live is None:
+            return
+        health = self._on_screen("health-pane")
+        table = self.query_one(HealthTable) if health else None
+        problems = self.query_one("#health-problems", Static) if health else None
+        latency = self.query_one(LatencyPane) if self._on_screen("latency-pane") else None
+        self.live.render(table, problems, latency, self.query_one(CockpitHeader))
+
+    def on_polled(self, message: Polled) -> None:
+        """A backend was polled: the board takes it; the next clock tick shows it."""
+        if self.live is not None:
+            self.live.apply(message)
+
+    async def on_unmount(self) -> None:
+        """Stop the pollers and close their connections."""
+        if self.live is not None:
+            await self.live.close()
 
     # -- journal I/O (one thread, in order) ----------------------------------------
     def _in_journal_thread(self, call: Any, *args: Any) -> Awaitable[Any]:
@@ -254,7 +292,7 @@ class CockpitScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
-        return not (action in ("toggle_step", "note") and self.app.read_only)
+        return not (action in ("toggle_step", "note", "run_check") and self.app.read_only)
 
     def _step_in_view(self):
         """The selected step, only while the checklist is the active pane (no blind ticks)."""
@@ -276,10 +314,17 @@ class CockpitScreen(Screen[None]):
         state = self.states.get(step.id, StepState())
         current = self._pending(step.id)
         target = not (state.done if current is None else current)
-        count = self.pending.get(step.id, (target, 0))[1]
-        self.pending[step.id] = (target, count + 1)
-        self._write(step.id, TICK if target else UNTICK)
+        if target and step.check is not None:
+            self.tick_check_step(step)  # needs evidence or an override reason
+            return
+        self._write_tick(step.id, target)
         self._redraw({step.id})
+
+    def _write_tick(self, step_id: str, target: bool, payload: dict[str, Any] | None = None) -> None:
+        """Journal a tick (or untick); the step shows [~] until it is committed."""
+        count = self.pending.get(step_id, (target, 0))[1]
+        self.pending[step_id] = (target, count + 1)
+        self._write(step_id, TICK if target else UNTICK, payload)
 
     def action_note(self) -> None:
         """Ask for a note on the selected step and journal it."""

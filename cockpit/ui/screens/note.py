@@ -32,18 +32,30 @@ class NoteInput(Input):
 
 
 class NoteScreen(ModalScreen[str | None]):
-    """Ask for one line of note text."""
+    """Ask for one line of text about a step: a note, or the reason for an override."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, step_title: str) -> None:
+    def __init__(
+        self,
+        step_title: str,
+        *,
+        heading: str = "Note on",
+        explain: str = "",
+        placeholder: str = "what happened, what you saw…",
+    ) -> None:
         super().__init__()
         self.step_title = step_title
+        self.heading = heading
+        self.explain = explain
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog"):
-            yield Static(Text(f"Note on: {one_line(self.step_title, 70)}", style="bold"))
-            yield NoteInput(placeholder="what happened, what you saw…", max_length=NOTE_LIMIT, id="note-input")
+            yield Static(Text(f"{self.heading}: {one_line(self.step_title, 70)}", style="bold"))
+            if self.explain:
+                yield Static(Text(self.explain))
+            yield NoteInput(placeholder=self.placeholder, max_length=NOTE_LIMIT, id="note-input")
             yield Static(Text("enter saves to the journal · esc cancels", style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

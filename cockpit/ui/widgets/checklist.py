@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -54,7 +55,13 @@ def phase_line(phase: Phase, states: dict[str, StepState], env: Environment, now
 
 
 class Checklist(OptionList):
-    """The runbook's phases and steps; the highlighted option is the selected step."""
+    """The runbook's phases and steps; the highlighted option is the selected step.
+
+    enter runs the step's check (the screen's action), instead of OptionList's "select",
+    so a mouse click only moves the cursor and never runs anything.
+    """
+
+    BINDINGS = [Binding("enter", "screen.run_check", "Run check")]
 
     def __init__(self, runbook: Runbook, env: Environment, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -82,6 +89,11 @@ class Checklist(OptionList):
         line.append(one_line(step.title), style="dim" if not applies else "")
         if state.notes:
             line.append(f"  ✎{len(state.notes)}", style="italic")
+        if state.check is not None:
+            passed = state.check.passed
+            line.append("  ✓check" if passed else "  ✗CHECK FAILED", style="green" if passed else "bold red")
+        elif state.done and state.override:
+            line.append("  override", style="bold yellow")
         return line
 
     def update_step(self, step_id: str, state: StepState, pending: bool | None) -> None:

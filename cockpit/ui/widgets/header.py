@@ -22,6 +22,7 @@ class CockpitHeader(Horizontal):
     CockpitHeader > #title { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     CockpitHeader > #clock { width: auto; min-width: 14; }
     CockpitHeader > #progress { width: auto; min-width: 18; }
+    CockpitHeader > #alerts { width: auto; max-width: 70; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, runbook: Runbook, env: Environment, read_only: bool) -> None:
@@ -34,6 +35,7 @@ class CockpitHeader(Horizontal):
         title = Text(one_line(f"{self.runbook.name} v{self.runbook.version}"), style="bold")
         yield Static(title, id="title")
         yield Static("", id="progress")
+        yield Static("", id="alerts")
         badge = Static(Text(self.env.name.upper()), id="env-badge")
         badge.add_class("-production" if self.env.production else "-nonprod")
         badge.tooltip = f"environment: {self.env.label}"
@@ -46,6 +48,22 @@ class CockpitHeader(Horizontal):
         """Run number and steps done."""
         run = f"run #{run_id}" if run_id is not None else "no run yet"
         self.query_one("#progress", Static).update(Text(f"{run} · {done}/{total}"))
+
+    def show_alerts(self, down: list[str], over: list[str], watched: bool) -> None:
+        """What is down and what is over its threshold, named (colour only doubles the words)."""
+        text = Text()
+        room = self.size.width - 80  # what the title, progress, badge and clocks leave
+        named = len(", ".join(down + over)) + 20 <= room  # else counts: the health pane names them
+        if down:
+            text.append(f"DOWN: {', '.join(down)}" if named else f"{len(down)} DOWN", style="bold white on red")
+        if over:
+            text.append(" " if down else "")
+            text.append(f"OVER LIMIT: {', '.join(over)}" if named else f"{len(over)} OVER LIMIT", style="bold red")
+        if not text and watched:
+            text.append("all up", style="green")
+        alerts = self.query_one("#alerts", Static)
+        alerts.update(text)
+        alerts.display = bool(text)
 
     def show_time(self, now: datetime) -> None:
         """UTC and local wall clocks."""

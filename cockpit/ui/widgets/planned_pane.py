@@ -10,37 +10,9 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from cockpit.core.redact import mask_url
 from cockpit.runbook import Environment, Runbook
 
 NOT_LIVE = "not monitored yet: this pane lists what it will watch\n\n"
-
-
-def _target(out: Text, label: str, value: str, missing: str) -> None:
-    out.append(f"{label:<10} ")
-    out.append(mask_url(value) if value else f"not configured ({missing})", style="" if value else "yellow")
-    out.append("\n")
-
-
-def health_text(runbook: Runbook, env: Environment) -> Text:
-    """Redis, database, API health and dashboard pages of the environment."""
-    out = Text(NOT_LIVE, style="dim")
-    _target(out, "redis", env.redis_url, env.missing("redis_url"))
-    _target(out, "database", env.database_url, env.missing("database_url"))
-    api = env.api_url.rstrip("/") + runbook.health_path if env.api_url else ""
-    _target(out, "api", api, env.missing("api_url"))
-    for page in runbook.pages:
-        _target(out, "page", env.app_url.rstrip("/") + page.path if env.app_url else "", env.missing("app_url"))
-    return out
-
-
-def latency_text(runbook: Runbook, env: Environment) -> Text:
-    """The plan's performance thresholds."""
-    out = Text(NOT_LIVE, style="dim")
-    for t in runbook.thresholds:
-        out.append(f"{t.title:<18} < {t.limit_ms:g} ms  ")
-        out.append(f"if exceeded: {t.action}\n", style="dim")
-    return out
 
 
 def logs_text(runbook: Runbook, env: Environment) -> Text:

@@ -13,7 +13,7 @@ from cockpit.ui.clock import short_time
 
 KIND_TEXT = {
     "manual": "manual step: do it, then tick it",
-    "check": "check: verify by hand and tick (automated checks are not in this release)",
+    "check": "automated check: enter runs it; a pass ticks the step",
     "command": "command: run it, then tick it",
     "info": "information: nothing to do",
 }
@@ -40,7 +40,30 @@ def _status(step: Step, state: StepState, pending: bool | None, applies: bool, e
     return Text("open", style="bold")
 
 
-def describe_step(phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment) -> Text:
+def _check_lines(step: Step, state: StepState, running: bool) -> Text:
+    out = Text()
+    if state.done and (state.evidence or state.override):
+        label, text = ("Ticked on evidence: ", state.evidence) if state.evidence else ("Ticked by OVERRIDE: ", state.override)
+        out.append(label, style="bold" if state.evidence else "bold yellow")
+        out.append(f"{mask_url(strip_control(text))}\n")
+    if step.check is None:
+        return out
+    if running:
+        out.append("Check: running…\n", style="bold yellow")
+    record = state.check
+    if record is None:
+        out.append("Check: not run yet (enter runs it)\n", style="dim")
+        return out
+    out.append("Last check: ")
+    out.append("PASS" if record.passed else "FAIL", style="bold green" if record.passed else "bold white on red")
+    out.append(f" by {record.who} at {short_time(record.at)}\n")
+    out.append(f"  {mask_url(strip_control(record.evidence))}\n")
+    return out
+
+
+def describe_step(
+    phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment, running: bool = False
+) -> Text:
     """Everything about one step, as safe Text (runbook and journal text is never markup)."""
     out = Text()
     out.append(one_line(phase.title), style="bold")
@@ -53,6 +76,7 @@ def describe_step(phase: Phase, step: Step, state: StepState, pending: bool | No
     out.append("Status: ")
     out.append_text(_status(step, state, pending, phase.applies_to(env.name), env))
     out.append("\n")
+    out.append_text(_check_lines(step, state, running))
     if step.expected:
         out.append(f"Expected: {strip_control(step.expected)}\n")
     if step.notes:
@@ -72,6 +96,6 @@ def describe_step(phase: Phase, step: Step, state: StepState, pending: bool | No
 class StepDetail(Static):
     """Shows `describe_step` for the selected step."""
 
-    def show(self, phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment) -> None:
-        """Render the step."""
-        self.update(describe_step(phase, step, state, pending, env))
+    def show(self, phase: Phase, step: Step, state: StepState, pending: bool | None, env: Environment, running: bool = False) -> None:
+        """Render the step (`running`: its check is under way)."""
+        self.update(describe_step(phase, step, state, pending, env, running))

@@ -1,0 +1,89 @@
+"""Live monitoring on the cockpit screen: pollers feed the board, the board feeds the panes.
+
+Polls only update the board; the panes are redrawn from it once a second (and only
+the cells that changed), so a burst of polls never turns into a burst of repaints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cockpit.monitor.backends import Backend
+from cockpit.monitor.board import HealthBoard, RowView
+from cockpit.monitor.readings import DOWN
+from cockpit.runbook import Runbook
+from cockpit.ui.messages import Polled
+from cockpit.ui.pollers import Poller
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.health_table import HealthTable, problems_text
+from cockpit.ui.widgets.latency_pane import LatencyPane
+
+
+class LiveMonitor:
+    """Owns the board and one poller per backend for `node` (the cockpit screen)."""
+
+    def __init__(self, node: Widget, runbook: Runbook, backends: Sequence[Backend], monotonic: Callable[[], float]) -> None:
+        self.node = node
+        self.board = HealthBoard(runbook)
+        self.backends = list(backends)
+        self.monotonic = monotonic
+        settings = runbook.probes
+        self.pollers = [
+            Poller(node, b, max_backoff=settings.max_backoff_seconds, guard_seconds=settings.slowest_seconds + 1.0, monotonic=monotonic)
+            for b in self.backends
+        ]
+        for backend in self.backends:
+            self.board.add_rows(backend.name, backend.rows(), backend.interval)
+
+    def start(self) -> None:
+        """Start every poller (a backend that is not configured is never polled)."""
+        for poller in self.pollers:
+            if poller.backend.interval < 3600:
+                poller.start()
+
+    def apply(self, message: Polled) -> None:
+        """A poll finished: record it."""
+        self.board.apply(message.poll, message.at, message.retry_at)
+
+    def views(self) -> list[RowView]:
+        """Every row as of now."""
+        return self.board.views(self.monotonic())
+
+    def series(self) -> dict[str, list[tuple[float, float]]]:
+        """Every row's recent (seconds ago, latency) points."""
+        now = self.monotonic()
+        return {key: self.board.series(key, now) for key in self.board.keys()}
+
+    @staticmethod
+    def alerts(views: list[RowView]) -> tuple[list[str], list[str]]:
+        """(rows that are down, rows over their threshold)."""
+        return [v.label for v in views if v.status == DOWN], [v.label for v in views if v.breach]
+
+    async def close(self) -> None:
+        """Stop polling and close every client."""
+        for poller in self.pollers:
+            poller.stop()
+        for backend in self.backends:
+            try:
+                await backend.close()
+            except Exception:
+                pass  # closing a dead connection may fail; the process is leaving anyway
+
+    def render(
+        self, table: HealthTable | None, problems: Static | None, latency: LatencyPane | None, header: CockpitHeader
+    ) -> None:
+        """Bring the panes on screen (None: hidden, skipped) and the header's alerts up to date."""
+        views = self.views()
+        if table is not None:
+            table.show(views)
+        if problems is not None:
+            text = problems_text(views)
+            problems.update(text)
+            problems.display = bool(text)
+        if latency is not None:
+            latency.show(views, self.series())
+        down, over = self.alerts(views)
+        header.show_alerts(down, over, watched=any(v.samples for v in views))

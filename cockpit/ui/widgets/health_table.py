@@ -1,0 +1,124 @@
+"""The health table: one row per monitored thing, cells updated in place."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from cockpit.core.text import one_line
+from cockpit.monitor.board import RowView
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
+
+# (key, heading, fixed width or None: as wide as the widest cell so far)
+COLUMNS = (
+    ("name", "Component", None),
+    ("status", "Status", None),
+    ("last", "Last", 7),
+    ("p50", "p50", 7),
+    ("p99", "p99", None),
+    ("age", "Age", None),
+    ("why", "Reason / detail", None),
+)
+AUTO_WIDTH = {key for key, _, width in COLUMNS if width is None}
+STATUS_STYLE = {HEALTHY: "bold green", DEGRADED: "bold yellow", DOWN: "bold red reverse", NOT_CONFIGURED: "yellow"}
+
+
+def fmt_ms(value: float | None) -> str:
+    """A latency in a short, steady width: 0.31 ms, 42.5 ms, 612 ms, 1.2 s."""
+    if value is None:
+        return "—"
+    if value < 10:
+        return f"{value:.2f} ms"
+    if value < 100:
+        return f"{value:.1f} ms"
+    if value < 1000:
+        return f"{value:.0f} ms"
+    return f"{value / 1000:.1f} s"
+
+
+def fmt_age(seconds: float | None) -> str:
+    """0s, 45s, 3m, 2h."""
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 3600 else f"{seconds / 3600:.0f}h"
+
+
+def row_cells(view: RowView) -> dict[str, Text]:
+    """The cells of one row (text from outside is data, never markup)."""
+    status = Text(view.status.upper() if view.status == DOWN else view.status, style=STATUS_STYLE.get(view.status, "dim"))
+    p99 = Text(fmt_ms(view.p99_ms))
+    if view.breach:
+        p99 = Text(f"{fmt_ms(view.p99_ms)}!", style="bold red")  # the limit is in the latency pane
+    age = Text(fmt_age(view.age_s), style="")
+    if view.stale:
+        age = Text(f"{fmt_age(view.age_s)} stale", style="bold yellow")
+    if view.status in (HEALTHY,) and not view.reason:
+        why = Text(one_line(view.detail, 90), style="dim")
+    else:
+        reason = view.reason
+        if view.retry_in_s is not None and view.status == DOWN:
+            reason += f" · retrying in {view.retry_in_s:.0f} s"
+        why = Text(one_line(reason, 120), style="red" if view.status == DOWN else "yellow")
+    return {
+        "name": Text(one_line(view.label, 19)),
+        "status": status,
+        "last": Text(fmt_ms(view.last_ms), style="dim" if view.stale else ""),
+        "p50": Text(fmt_ms(view.p50_ms), style="dim" if view.stale else ""),
+        "p99": p99,
+        "age": age,
+        "why": why,
+    }
+
+
+def problems_text(views: list[RowView]) -> Text:
+    """One line per row that is not healthy, with its whole reason (the table may cut it)."""
+    out = Text()
+    for view in views:
+        if view.status == HEALTHY or not view.reason or view.reason == "not polled yet":
+            continue
+        reason = view.reason
+        if view.retry_in_s is not None and view.status == DOWN:
+            reason += f" · retrying in {view.retry_in_s:.0f} s"
+        out.append(f"{'✗' if view.status == DOWN else '!'} {view.label}: ", style=STATUS_STYLE.get(view.status, "dim").replace(" reverse", ""))
+        out.append(one_line(reason, 200) + "\n")
+    out.rstrip()
+    return out
+
+
+class HealthTable(DataTable):
+    """Rows keyed by reading key; `show` changes only the cells whose text changed."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._shown: dict[str, dict[str, Text]] = {}
+
+    def on_mount(self) -> None:
+        """Fixed columns."""
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
+
+    def show(self, views: list[RowView]) -> int:
+        """Bring the table up to date; return how many cells changed."""
+        changed = 0
+        for view in views:
+            cells = row_cells(view)
+            shown = self._shown.get(view.key)
+            if shown is None:
+                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.key)
+                self._shown[view.key] = cells
+                changed += len(cells)
+                continue
+            for key, text in cells.items():
+                if shown[key] != text:
+                    self.update_cell(view.key, key, text, update_width=key in AUTO_WIDTH)
+                    shown[key] = text
+                    changed += 1
+        return changed
+
+    def selected_key(self) -> str | None:
+        """The key of the row under the cursor."""
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value

@@ -1,0 +1,106 @@
+"""Latency: a sparkline per row with its threshold, and a chart of the selected row."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+from textual_plotext import PlotextPlot
+
+from cockpit.core.sparkline import sparkline
+from cockpit.core.text import one_line
+from cockpit.monitor.board import RowView
+from cockpit.ui.widgets.health_table import fmt_ms
+
+SPARK_WIDTH = 20
+LABEL_WIDTH = 18
+
+
+def spark_line(view: RowView, series: list[float]) -> Text:
+    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red."""
+    line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
+    spark = sparkline(series, SPARK_WIDTH)
+    limit = view.limit.limit_ms if view.limit else None
+    offset = SPARK_WIDTH - min(len(series), SPARK_WIDTH)
+    tail = series[-SPARK_WIDTH:]
+    for index, char in enumerate(spark):
+        value = tail[index - offset] if index >= offset else None
+        line.append(char, style="bold red" if limit is not None and value is not None and value > limit else "cyan")
+    line.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
+    line.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
+    if view.limit is not None:
+        relation = "OVER" if view.breach else "<"
+        line.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "dim")
+    if view.status == "down":
+        line.append(" DOWN", style="bold red")
+    elif view.stale:
+        line.append(" stale", style="bold yellow")
+    return line
+
+
+def timed(key: str) -> bool:
+    """Rows with a latency of their own (components of /health have none)."""
+    return not key.startswith("api.")
+
+
+class LatencyPane(Vertical, can_focus=False):
+    """The rows with latency, and a plotext chart of the highlighted one."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, classes="pane")
+        self.border_title = "Latency"
+        self._keys: list[str] = []
+        self._chart_key: str | None = None
+        self._chart_data: tuple = ()
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="spark-list")
+        yield PlotextPlot(id="latency-chart")
+
+    def selected_key(self) -> str | None:
+        """The row whose chart is shown."""
+        option = self.query_one(OptionList).highlighted_option
+        return option.id if option is not None else None
+
+    def show(self, views: list[RowView], series: dict[str, list[tuple[float, float]]]) -> None:
+        """Update every sparkline, then the chart of the highlighted row."""
+        options = self.query_one(OptionList)
+        for view in views:
+            if not timed(view.key):
+                continue
+            prompt = spark_line(view, [ms for _, ms in series.get(view.key, [])])
+            if view.key in self._keys:
+                options.replace_option_prompt(view.key, prompt)
+            else:
+                self._keys.append(view.key)
+                options.add_option(Option(prompt, id=view.key))
+                if options.highlighted is None:
+                    options.highlighted = 0
+        key = self.selected_key()
+        by_key = {v.key: v for v in views}
+        if key in by_key:
+            self._chart(by_key[key], series.get(key, []))
+
+    def _chart(self, view: RowView, points: list[tuple[float, float]]) -> None:
+        limit = view.limit.limit_ms if view.limit else None
+        data = (view.key, tuple(points), limit)
+        if data == self._chart_data:
+            return  # nothing new: no replot
+        self._chart_data = data
+        chart = self.query_one(PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        self.border_subtitle = f"{view.label}: ms over the last seconds" + (f", limit {limit:g} ms" if limit is not None else "")
+        if points:
+            xs, values = [round(t, 1) for t, _ in points], [ms for _, ms in points]
+            plt.plot(xs, values, color="cyan", marker="braille")
+            if limit is not None:
+                over = [(x, v) for x, v in zip(xs, values) if v > limit]
+                if over:
+                    plt.scatter([x for x, _ in over], [v for _, v in over], color="red", marker="x")
+                plt.hline(limit, color="red")
+                plt.ylim(0, max(max(values), limit) * 1.1)
+        chart.refresh()

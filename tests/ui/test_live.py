@@ -1,0 +1,115 @@
+"""The live panes against real servers: independent pollers, faults shown and recovered."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.latency_pane import LatencyPane
+from tests.conftest import FAST_PROBES, live_setup, make_app
+
+
+def cell(app, key: str, column: str) -> str:
+    return app.screen.query_one(HealthTable).get_cell(key, column).plain
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or predicate}"
+        await pilot.pause(0.05)
+
+
+def board(app):
+    return app.screen.live.board
+
+
+async def test_every_row_is_shown_and_unconfigured_ones_name_the_variable(state_file, runbook, redis_server, fake_api):
+    rb, _ = live_setup(runbook, redis_url=redis_server.url, database_url="", api_url=fake_api.url, app_url=fake_api.url)
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "page:/momentum/triggers", "status") == "healthy", what="pages healthy")
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy" and cell(app, "api.redis", "status") == "healthy")
+        table = app.screen.query_one(HealthTable)
+        keys = [row.key.value for row in table.ordered_rows]
+        assert keys == [
+            "redis", "database", "api", "api.redis", "api.database",
+            "page:/vendors/companies", "page:/vendors/products", "page:/momentum/churn",
+            "page:/momentum/save-flows", "page:/momentum/triggers",
+        ]
+        assert cell(app, "database", "status") == "not configured"
+        assert cell(app, "database", "why") == "set DATABASE_URL"
+        assert cell(app, "redis", "last").endswith(" ms") and cell(app, "redis", "p99").endswith(" ms")
+        assert "master" in cell(app, "redis", "why")  # INFO essentials
+        assert cell(app, "api", "why") == "HTTP 200"
+
+
+async def test_a_hanging_api_does_not_hold_up_redis(state_file, runbook, redis_server, fake_api):
+    fake_api.health_mode = "hang"  # for 30 s
+    slow_api = replace(FAST_PROBES, read_timeout_seconds=30.0)
+    rb, _ = live_setup(runbook, probes=slow_api, redis_url=redis_server.url, api_url=fake_api.url, app_url=fake_api.url)
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: fake_api.hits.get("/health", 0) >= 1, what="the API request")
+        start = board(app).polls.get("redis", 0)
+        await wait_for(pilot, lambda: board(app).polls.get("redis", 0) >= start + 8, what="redis polls while the API hangs")
+        assert board(app).polls.get("api", 0) == 0  # its one poll is still waiting
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
+        assert cell(app, "api", "status") == "unknown" and cell(app, "api", "why") == "not polled yet"
+        series = app.screen.live.series()
+        assert len(series["redis"]) >= 8 and series["api"] == []
+        fake_api.stop()  # end the hang so the test leaves quickly
+
+
+async def test_redis_down_and_back_without_restarting(state_file, runbook, redis_fault):
+    rb, _ = live_setup(runbook, redis_url=redis_fault.url, api_url="", app_url="")
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
+        redis_fault.stop()
+        polls = board(app).polls["redis"]
+        await wait_for(pilot, lambda: board(app).polls["redis"] >= polls + 2, what="two polls after the stop")
+        assert board(app).view("redis", app.monotonic()).status == "down"  # down within two intervals
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "DOWN")
+        why = cell(app, "redis", "why")
+        assert why.startswith(("connection lost", "connection refused")) and "retrying in" in why
+        assert "DOWN: redis" in str(app.screen.query_one(CockpitHeader).query_one("#alerts").render())
+        redis_fault.restart()
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="redis healthy again")
+        assert "retrying" not in cell(app, "redis", "why")
+
+
+async def test_postgres_down_and_back_without_restarting(state_file, runbook, postgres_fault):
+    rb, _ = live_setup(runbook, database_url=postgres_fault.prisma_url, api_url="", app_url="")
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "database", "status") == "healthy")
+        assert "PostgreSQL 15." in cell(app, "database", "why") and "/30 connections" in cell(app, "database", "why")
+        postgres_fault.stop()
+        polls = board(app).polls["database"]
+        await wait_for(pilot, lambda: board(app).polls["database"] >= polls + 2, what="two polls after the stop")
+        assert board(app).view("database", app.monotonic()).status == "down"
+        await wait_for(pilot, lambda: cell(app, "database", "status") == "DOWN")
+        assert postgres_fault.password not in cell(app, "database", "why")
+        postgres_fault.restart()
+        await wait_for(pilot, lambda: cell(app, "database", "status") == "healthy", what="database healthy again")
+
+
+async def test_a_slow_page_breaches_its_threshold_everywhere(state_file, runbook, fake_api):
+    fake_api.pages["/momentum/churn"] = "slow"
+    fake_api.slow_seconds = 1.1  # TTFB over the plan's 1 s
+    probes = replace(FAST_PROBES, read_timeout_seconds=3.0)
+    rb, _ = live_setup(runbook, probes=probes, api_url=fake_api.url, app_url=fake_api.url)
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "page:/momentum/churn", "p99").endswith("!"), what="the breach")
+        assert cell(app, "page:/vendors/companies", "p99").endswith(" ms")  # the fast pages are fine
+        header = str(app.screen.query_one(CockpitHeader).query_one("#alerts").render())
+        assert "OVER LIMIT: /momentum/churn" in header
+        sparks = app.screen.query_one(LatencyPane).query_one("#spark-list")
+        line = sparks.get_option("page:/momentum/churn").prompt
+        assert "OVER 1000" in line.plain
+        assert any("red" in str(span.style) for span in line.spans)
+        fake_api.stop()
