@@ -16,6 +16,7 @@ from cockpit.journal import Event
 from cockpit.journal.session import RunSession
 from cockpit.journal.store import utc_now
 from cockpit.monitor.backends import Backend, build_backends
+from cockpit.monitor.loop import ProbeLoop
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.screens.cockpit import CockpitScreen
 
@@ -60,13 +61,16 @@ class CockpitApp(App[int]):
         self.backends = list(build_backends(runbook, env) if backends is None else backends)
         self.monotonic = monotonic
         self.environ = environ
+        self.probe_loop = ProbeLoop()
         self.journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.title = f"cockpit · {runbook.name} · {env.name}"
 
     def on_mount(self) -> None:
         """Open the cockpit screen."""
+        self.probe_loop.start()
         self.push_screen(CockpitScreen())
 
     async def on_unmount(self) -> None:
-        """Let a write that is in flight finish before the process goes."""
+        """Let a write that is in flight finish before the process goes; stop the probes."""
         self.journal_thread.shutdown(wait=True)
+        self.probe_loop.stop()

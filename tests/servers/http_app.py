@@ -139,6 +139,9 @@ def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "FakeApi/1.0"
+        # Headers and body go out in two writes; with Nagle on, the body waits for the
+        # client's delayed ACK (~40 ms on Linux), which no real API server does.
+        disable_nagle_algorithm = True
         timeout = 10  # idle keep-alive connections do not pin a thread forever
 
         def setup(self) -> None:

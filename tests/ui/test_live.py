@@ -15,7 +15,7 @@ def cell(app, key: str, column: str) -> str:
     return app.screen.query_one(HealthTable).get_cell(key, column).plain
 
 
-async def wait_for(pilot, predicate, timeout: float = 10.0, what: str = "") -> None:
+async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what or predicate}"

@@ -10,7 +10,9 @@ import pytest
 import cockpit
 
 ROOT = Path(cockpit.__file__).parent
-BELOW_UI = ["core", "runbook", "journal", "probes", "commands"]
+BELOW_UI = ["core", "runbook", "journal", "probes", "monitor", "checks", "commands"]
+# What each backend layer may import of cockpit (besides itself): probes stay plain clients.
+ALLOWED = {"probes": ("cockpit.core",), "monitor": ("cockpit.core", "cockpit.probes", "cockpit.runbook")}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -35,6 +37,23 @@ def test_core_imports_nothing_of_cockpit_above_it():
     for path in (ROOT / "core").rglob("*.py"):
         above = {m for m in imported_modules(path) if m.startswith("cockpit.") and not m.startswith("cockpit.core")}
         assert not above, f"{path.name} imports {above}"
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_backend_layers_import_only_what_is_below_them(layer):
+    for path in (ROOT / layer).rglob("*.py"):
+        own = {m for m in imported_modules(path) if m.startswith("cockpit.") and not m.startswith(f"cockpit.{layer}")}
+        bad = {m for m in own if not m.startswith(ALLOWED[layer])}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_check_does_not_load_textual():
+    import subprocess
+    import sys
+
+    code = "import sys; from cockpit.cli import main; main(['check', '--only', 'a-db-pool']); print('textual' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PATH": "/usr/bin"}).stdout
+    assert out.strip().endswith("False")
 
 
 def test_the_headless_verbs_do_not_load_textual():

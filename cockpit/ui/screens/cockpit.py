@@ -101,7 +101,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         checklist.select_first_open(self.states)
         checklist.focus()
         self._refresh_header()
-        self.live = LiveMonitor(self, self.app.runbook, self.app.backends, self.app.monotonic)
+        self.live = LiveMonitor(self, self.app.runbook, self.app.backends, self.app.probe_loop, self.app.monotonic)
         self.live.start()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)

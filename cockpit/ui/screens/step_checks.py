@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cockpit.checks.result import CheckResult
 from cockpit.checks.runner import CheckRunner
 from cockpit.journal import StepState
 from cockpit.journal.progress import CHECK
@@ -40,13 +41,15 @@ class StepCheckActions:
         self._redraw({step.id})
         app = self.app
 
-        async def run() -> None:
+        async def check() -> CheckResult:  # on the probe loop, like the pollers
             runner = CheckRunner(app.runbook, app.env, app.environ)
             try:
-                result = await runner.run(step.check)
+                return await runner.run(step.check)
             finally:
                 await runner.aclose()
-            self.post_message(CheckDone(step.id, result))
+
+        async def run() -> None:
+            self.post_message(CheckDone(step.id, await app.probe_loop.run(check())))
 
         self.run_worker(run(), group=f"check-{step.id}", exit_on_error=False)
 
