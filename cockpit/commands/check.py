@@ -48,12 +48,13 @@ def report(steps: list, results: dict[str, CheckResult]) -> list[dict[str, Any]]
 
 
 def format_table(rows: list[dict[str, Any]], env: Environment) -> str:
-    """Aligned text: status, id, latency, evidence; a summary line last."""
+    """Per check: status, id, latency and title, then its evidence indented; a summary last."""
     width = max(len(r["id"]) for r in rows)
     lines = []
     for r in rows:
         latency = f"{r['latency_ms']:9.2f} ms" if r.get("latency_ms") is not None else " " * 12
-        lines.append(f"{r['status'].upper():<4}  {r['id']:<{width}}  {latency}  {one_line(r['evidence'], 160)}")
+        lines.append(f"{r['status'].upper():<4}  {r['id']:<{width}}  {latency}  {one_line(r['title'], 60)}")
+        lines.append(f"      {one_line(r['evidence'], 200)}")
     failures = sum(r["status"] != "pass" for r in rows)
     verdict = "all passed" if not failures else f"{failures} failed"
     lines.append(f"{len(rows)} checks in {env.name}: {verdict}")

@@ -88,8 +88,9 @@ def test_only_and_table_output(capsys, healthy_env):
     code = main(["check", "--only", "a-db-pool", "a-env-vars"])
     out = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert out[0].startswith("PASS  a-db-pool ") and out[1].startswith("PASS  a-env-vars ")
-    assert out[-1] == "2 checks in staging: all passed"
+    assert out[0].startswith("PASS  a-db-pool ") and out[0].endswith("Database Connection Pool Verification")
+    assert out[1] == "      connection_limit=10 pool_timeout=20 in DATABASE_URL"
+    assert out[2].startswith("PASS  a-env-vars ") and out[-1] == "2 checks in staging: all passed"
 
 
 def test_bad_input_is_exit_2(capsys):
