@@ -12,6 +12,7 @@ from cockpit.checks.result import CheckResult
 from cockpit.checks.runner import CheckRunner, checked_steps
 from cockpit.commands.context import UsageError
 from cockpit.core.text import one_line
+from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
 
 
@@ -31,6 +32,7 @@ def select_steps(runbook: Runbook, env: Environment, only: Sequence[str]) -> lis
 
 async def run_checks(runbook: Runbook, env: Environment, steps: list, environ: Mapping[str, str]) -> dict[str, CheckResult]:
     """Step id → result, all at once."""
+    use_daemon_executor(asyncio.get_running_loop())  # a hung DNS lookup must not delay the exit
     runner = CheckRunner(runbook, env, environ)
     try:
         return await runner.run_steps(steps)

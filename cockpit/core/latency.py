@@ -51,9 +51,6 @@ class LatencyWindow:
             self._expire(now)
         return list(self._samples)
 
-    def __len__(self) -> int:
-        return len(self._samples)
-
     def p50(self, now: float | None = None) -> float | None:
         """Median latency of the window."""
         return percentile(self.values(now), 0.50)

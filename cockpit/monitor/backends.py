@@ -11,12 +11,13 @@ from typing import Protocol
 
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN, Poll, Reading
 from cockpit.probes.errors import ProbeError, classify
-from cockpit.probes.http import HealthProbe, PageProbe, new_client
-from cockpit.probes.postgres import PostgresProbe
-from cockpit.probes.redis import RedisProbe
+from cockpit.probes.http import MAX_COMPONENTS, HealthProbe, HealthSample, PageProbe, new_client
+from cockpit.probes.postgres import PostgresProbe, PostgresSample
+from cockpit.probes.redis import RedisProbe, RedisSample
 from cockpit.runbook.model import Environment, ProbeSettings, Runbook
 
 DETAILS_EVERY = 5  # INFO / connection counts every few polls: they are not what is timed
+NOT_POLLED = "not polled yet"
 
 
 class Backend(Protocol):
@@ -35,21 +36,14 @@ class Backend(Protocol):
         """Release connections."""
 
 
-class _Base:
-    name = ""
-    interval = 2.0
+class Unconfigured:
+    """A backend whose setting is empty or unusable: its rows say what to set. Never polled."""
 
-    async def close(self) -> None:
-        """Nothing to release."""
-
-
-class Unconfigured(_Base):
-    """A backend whose setting is empty or unusable: its rows say what to set."""
+    interval = float("inf")
 
     def __init__(self, name: str, how: str, rows: tuple[tuple[str, str], ...] = ()) -> None:
         self.name, self.how = name, how
         self._rows = rows or ((name, name),)
-        self.interval = 3600.0
 
     def rows(self) -> tuple[Reading, ...]:
         return tuple(Reading(key, label, NOT_CONFIGURED, reason=self.how) for key, label in self._rows)
@@ -57,71 +51,71 @@ class Unconfigured(_Base):
     async def poll(self) -> Poll:
         return Poll(self.name, self.rows())
 
+    async def close(self) -> None:
+        """Nothing to release."""
 
-class RedisBackend(_Base):
+
+class _StoreBackend:
+    """Redis or the database: one timed round trip per poll, details every few polls."""
+
+    name = ""
+
+    def __init__(self, probe: RedisProbe | PostgresProbe, settings: ProbeSettings) -> None:
+        self.probe = probe
+        self.interval = settings.interval(self.name)
+        self._polls = 0
+        self._detail = ""
+
+    def rows(self) -> tuple[Reading, ...]:
+        return (Reading(self.name, self.name, UNKNOWN, reason=NOT_POLLED),)
+
+    def describe(self, sample) -> str:
+        """The detail column from a sample that carries details."""
+        raise NotImplementedError
+
+    async def poll(self) -> Poll:
+        with_details = self._polls % DETAILS_EVERY == 0 or not self._detail
+        self._polls += 1
+        try:
+            sample = await self.probe.sample(with_details)
+        except ProbeError as exc:
+            self._detail = ""
+            return Poll(self.name, (Reading(self.name, self.name, DOWN, reason=exc.reason),), exc.reason)
+        self._detail = self.describe(sample) or self._detail
+        return Poll(self.name, (Reading(self.name, self.name, HEALTHY, sample.latency_ms, detail=self._detail),))
+
+    async def close(self) -> None:
+        await self.probe.close()
+
+
+class RedisBackend(_StoreBackend):
     """PING latency and INFO of the environment's Redis."""
 
     name = "redis"
 
     def __init__(self, url: str, settings: ProbeSettings) -> None:
-        self.probe = RedisProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds)
-        self.interval = settings.interval(self.name)
-        self._polls = 0
-        self._detail = ""
+        super().__init__(RedisProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds), settings)
 
-    def rows(self) -> tuple[Reading, ...]:
-        return (Reading("redis", "redis", UNKNOWN, reason="not polled yet"),)
-
-    async def poll(self) -> Poll:
-        try:
-            sample = await self.probe.sample(with_info=self._polls % DETAILS_EVERY == 0 or not self._detail)
-        except ProbeError as exc:
-            self._detail = ""
-            return Poll(self.name, (Reading("redis", "redis", DOWN, reason=exc.reason),), exc.reason)
-        finally:
-            self._polls += 1
-        if sample.info is not None:
-            i = sample.info
-            self._detail = f"{i.version} {i.role} · {i.connected_clients} clients · {i.used_memory_human}"
-        return Poll(self.name, (Reading("redis", "redis", HEALTHY, sample.latency_ms, detail=self._detail),))
-
-    async def close(self) -> None:
-        await self.probe.close()
+    def describe(self, sample: RedisSample) -> str:
+        i = sample.info
+        return f"{i.version} {i.role} · {i.connected_clients} clients · {i.used_memory_human}" if i else ""
 
 
-class DatabaseBackend(_Base):
+class DatabaseBackend(_StoreBackend):
     """`SELECT 1` latency and connection use of the environment's PostgreSQL."""
 
     name = "database"
 
     def __init__(self, url: str, settings: ProbeSettings) -> None:
-        self.probe = PostgresProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds)
-        self.interval = settings.interval(self.name)
-        self._polls = 0
-        self._detail = ""
+        super().__init__(PostgresProbe(url, settings.connect_timeout_seconds, settings.read_timeout_seconds), settings)
 
-    def rows(self) -> tuple[Reading, ...]:
-        return (Reading("database", "database", UNKNOWN, reason="not polled yet"),)
-
-    async def poll(self) -> Poll:
-        try:
-            sample = await self.probe.sample(with_stats=self._polls % DETAILS_EVERY == 0 or not self._detail)
-        except ProbeError as exc:
-            self._detail = ""
-            return Poll(self.name, (Reading("database", "database", DOWN, reason=exc.reason),), exc.reason)
-        finally:
-            self._polls += 1
-        if sample.stats is not None:
-            s = sample.stats
-            self._detail = f"PostgreSQL {s.server_version} · {s.connections}/{s.max_connections} connections"
-        return Poll(self.name, (Reading("database", "database", HEALTHY, sample.latency_ms, detail=self._detail),))
-
-    async def close(self) -> None:
-        await self.probe.close()
+    def describe(self, sample: PostgresSample) -> str:
+        s = sample.stats
+        return f"PostgreSQL {s.server_version} · {s.connections}/{s.max_connections} connections" if s else ""
 
 
-class ApiBackend(_Base):
-    """The API's /health: its own row, and one row per component it reports."""
+class ApiBackend:
+    """The API's /health: its own row, and one row per component it reports (at most 50)."""
 
     name = "api"
 
@@ -130,49 +124,57 @@ class ApiBackend(_Base):
         self.probe = HealthProbe(url, self.client)
         self.interval = settings.interval(self.name)
         self.expected = expected
-        self._seen: tuple[str, ...] = expected
+        self._seen: dict[str, None] = dict.fromkeys(expected)  # every component ever shown, in order
         self._warm = False
 
     def rows(self) -> tuple[Reading, ...]:
-        return (Reading("api", "api", UNKNOWN, reason="not polled yet"),) + self._components(UNKNOWN, "not polled yet")
+        return (Reading("api", "api", UNKNOWN, reason=NOT_POLLED),) + self._components(UNKNOWN, NOT_POLLED)
 
     def _components(self, status: str, reason: str) -> tuple[Reading, ...]:
         return tuple(Reading(f"api.{n}", f"api › {n}", status, reason=reason) for n in self._seen)
 
     async def poll(self) -> Poll:
         try:
-            if not self._warm:  # the first request pays for connecting and the client's setup
+            if not self._warm:  # the client's first request pays for its setup: not a sample
                 await self.probe.sample()
                 self._warm = True
             sample = await self.probe.sample()
         except ProbeError as exc:
-            self._warm = False
             api = Reading("api", "api", DOWN, reason=exc.reason)
             return Poll(self.name, (api,) + self._components(UNKNOWN, "api did not answer"), exc.reason)
+        return Poll(self.name, (self._api_row(sample),) + self._component_rows(sample))
+
+    def _api_row(self, sample: HealthSample) -> Reading:
+        state = sample.state
+        if sample.status_code >= 500:
+            reason = f"HTTP {sample.status_code} from /health"
+        else:
+            reason = "" if state == HEALTHY else f"/health says {sample.overall or 'nothing'}"
+        if state in (HEALTHY, DEGRADED):
+            return Reading("api", "api", state, sample.latency_ms, reason=reason, detail=f"HTTP {sample.status_code}")
+        return Reading("api", "api", DOWN, sample.latency_ms, reason=reason)
+
+    def _component_rows(self, sample: HealthSample) -> tuple[Reading, ...]:
         reported = {c.name: c for c in sample.components}
-        self._seen = tuple(dict.fromkeys(self.expected + tuple(reported)))
+        for name in reported:
+            if len(self._seen) < MAX_COMPONENTS:
+                self._seen.setdefault(name)
         rows = []
         for name in self._seen:
             component = reported.get(name)
             if component is None:
-                rows.append(Reading(f"api.{name}", f"api › {name}", UNKNOWN, reason="not in /health"))
-            else:
-                status = {True: HEALTHY, False: DOWN, None: UNKNOWN}[component.healthy]
-                reason = component.detail or ("reported unhealthy" if component.healthy is False else "")
-                rows.append(Reading(f"api.{name}", f"api › {name}", status, reason="" if status == HEALTHY else reason))
-        state = sample.state
-        reason = "" if state == HEALTHY else f"/health says {sample.overall or 'nothing'}"
-        if state == HEALTHY or state == DEGRADED:
-            api = Reading("api", "api", state, sample.latency_ms, reason=reason, detail=f"HTTP {sample.status_code}")
-        else:
-            api = Reading("api", "api", DOWN, sample.latency_ms, reason=reason)
-        return Poll(self.name, (api,) + tuple(rows))
+                rows.append(Reading(f"api.{name}", f"api › {name}", UNKNOWN, reason="not in /health any more"))
+                continue
+            status = {True: HEALTHY, False: DOWN, None: UNKNOWN}[component.healthy]
+            reason = "" if status == HEALTHY else component.detail or ("reported unhealthy" if status == DOWN else "no healthy flag")
+            rows.append(Reading(f"api.{name}", f"api › {name}", status, reason=reason))
+        return tuple(rows)
 
     async def close(self) -> None:
         await self.client.aclose()
 
 
-class PagesBackend(_Base):
+class PagesBackend:
     """Every dashboard page of the runbook, loaded concurrently."""
 
     name = "pages"
@@ -184,7 +186,7 @@ class PagesBackend(_Base):
         self._warm: set[str] = set()
 
     def rows(self) -> tuple[Reading, ...]:
-        return tuple(Reading(f"page:{p.path}", p.path, UNKNOWN, reason="not polled yet") for p in self.probes)
+        return tuple(Reading(f"page:{p.path}", p.path, UNKNOWN, reason=NOT_POLLED) for p in self.probes)
 
     async def _one(self, probe: PageProbe) -> Reading:
         key = f"page:{probe.path}"
@@ -194,17 +196,15 @@ class PagesBackend(_Base):
                 self._warm.add(probe.path)
             sample = await probe.sample()
         except ProbeError as exc:
-            self._warm.discard(probe.path)
             return Reading(key, probe.path, DOWN, reason=exc.reason)
-        detail = f"HTTP {sample.status_code}" + (f" after {sample.redirects} redirect(s) to {sample.location}" if sample.redirects else "")
         if sample.loads:
-            return Reading(key, probe.path, HEALTHY, sample.ttfb_ms, detail=detail)
-        return Reading(key, probe.path, DOWN, sample.ttfb_ms, reason=detail)
+            return Reading(key, probe.path, HEALTHY, sample.ttfb_ms, detail=sample.outcome)
+        return Reading(key, probe.path, DOWN, sample.ttfb_ms, reason=sample.outcome)
 
     async def poll(self) -> Poll:
         readings = tuple(await asyncio.gather(*(self._one(p) for p in self.probes)))
-        failed = [r for r in readings if r.status == DOWN and r.latency_ms is None]
-        failure = failed[0].reason if failed and len(failed) == len(readings) else ""
+        unreachable = [r for r in readings if r.status == DOWN and r.latency_ms is None]
+        failure = unreachable[0].reason if unreachable and len(unreachable) == len(readings) else ""
         return Poll(self.name, readings, failure)
 
     async def close(self) -> None:
@@ -216,12 +216,12 @@ def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:
     settings = runbook.probes
     backends: list[Backend] = []
     makers = (
-        ("redis", "redis", env.redis_url, lambda: RedisBackend(env.redis_url, settings)),
-        ("database", "database", env.database_url, lambda: DatabaseBackend(env.database_url, settings)),
-        ("api", "api", env.api_url, lambda: ApiBackend(health_url(runbook, env), runbook.health_components, settings)),
+        ("redis", env.redis_url, lambda: RedisBackend(env.redis_url, settings)),
+        ("database", env.database_url, lambda: DatabaseBackend(env.database_url, settings)),
+        ("api", env.api_url, lambda: ApiBackend(health_url(runbook, env), runbook.health_components, settings)),
     )
-    for name, field, value, make in makers:
-        backends.append(_guarded(name, make) if value else Unconfigured(name, env.missing(f"{field}_url")))
+    for name, value, make in makers:
+        backends.append(_guarded(name, make) if value else Unconfigured(name, env.missing(f"{name}_url")))
     if runbook.pages:
         paths = tuple(p.path for p in runbook.pages)
         rows = tuple((f"page:{path}", path) for path in paths)

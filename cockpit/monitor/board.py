@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cockpit.core.latency import LatencyWindow
-from cockpit.monitor.readings import DEGRADED, HEALTHY, Poll, Reading
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, Poll, Reading
 from cockpit.runbook.model import Runbook, Threshold
 
 STALE_INTERVALS = 3  # figures older than this many poll intervals are marked stale
@@ -32,11 +32,23 @@ class RowView:
     detail: str
     limit: Threshold | None
     retry_in_s: float | None
+    over_limit: int = 0
 
     @property
     def breach(self) -> bool:
-        """The p99 of the window is over the row's threshold."""
-        return self.limit is not None and self.p99_ms is not None and self.p99_ms > self.limit.limit_ms
+        """The p99 of the window is over the row's threshold, and not by one sample alone.
+
+        Over fewer than 100 samples a nearest-rank p99 is the maximum, so a single
+        outlier would otherwise keep the row red for the whole window.
+        """
+        return self.limit is not None and self.p99_ms is not None and self.p99_ms > self.limit.limit_ms and self.over_limit >= 2
+
+    @property
+    def why(self) -> str:
+        """The reason, with the retry countdown while a down row waits for its next try."""
+        if self.retry_in_s is not None and self.status == DOWN:
+            return f"{self.reason} · retrying in {self.retry_in_s:.0f} s"
+        return self.reason
 
 
 class _Row:
@@ -117,6 +129,7 @@ class HealthBoard:
         live = r.status in (HEALTHY, DEGRADED)
         stale = age is not None and (not live or age > STALE_INTERVALS * interval)
         retry_at = self._retry_at.get(row.backend)
+        limit = self.limit_for(key)
         return RowView(
             key=key,
             label=r.label,
@@ -129,8 +142,9 @@ class HealthBoard:
             stale=stale,
             reason=r.reason,
             detail=r.detail,
-            limit=self.limit_for(key),
+            limit=limit,
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
+            over_limit=0 if limit is None else sum(v > limit.limit_ms for v in values),
         )
 
     def views(self, now: float) -> list[RowView]:

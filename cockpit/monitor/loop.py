@@ -17,11 +17,42 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+class DaemonThreadExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each call in a daemon thread of its own, and never waits at shutdown.
+
+    The default executor is where asyncio runs `getaddrinfo`. A timeout abandons a slow
+    lookup but not its thread, and the default executor's threads are joined at exit:
+    a DNS server that does not answer would keep `q` or `cockpit check` waiting.
+    """
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def run() -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as exc:
+                    future.set_exception(exc)
+
+        threading.Thread(target=run, name="probe-blocking", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: the threads are daemons."""
+
+
+def use_daemon_executor(loop: asyncio.AbstractEventLoop) -> None:
+    """Make `loop` run blocking calls (DNS lookups) in abandonable daemon threads."""
+    loop.set_default_executor(DaemonThreadExecutor(max_workers=1))
+
+
 class ProbeLoop:
     """An asyncio loop running in a daemon thread; coroutines are submitted to it."""
 
     def __init__(self, name: str = "probes") -> None:
         self.loop = asyncio.new_event_loop()
+        use_daemon_executor(self.loop)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def _run(self) -> None:

@@ -9,7 +9,6 @@ DEGRADED = "degraded"
 DOWN = "down"
 UNKNOWN = "unknown"
 NOT_CONFIGURED = "not configured"
-STATUSES = (HEALTHY, DEGRADED, DOWN, UNKNOWN, NOT_CONFIGURED)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import errno
 import socket
 import ssl
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line
@@ -20,7 +20,6 @@ AUTH = "auth"
 HTTP_5XX = "http_5xx"
 HTTP_STATUS = "http_status"
 BAD_JSON = "bad_json"
-UNHEALTHY = "unhealthy"
 CONFIG = "config"
 OTHER = "error"
 
@@ -32,7 +31,7 @@ _TEXT_HINTS = (  # (kind, fragments of a library's message), most specific first
     (REFUSED, ("connection refused", "error 111 ", "actively refused")),
     (LOST, ("connection closed", "closed the connection", "connection reset", "broken pipe", "connection lost",
             "terminating connection")),
-    (TIMEOUT, ("timeout", "timed out")),
+    (TIMEOUT, ("timed out", "timeout expired")),
     (TLS, ("ssl", "tls", "certificate")),
 )
 
@@ -68,6 +67,11 @@ def _kind_of(exc: BaseException) -> str:
             return LOST
         if isinstance(link, ssl.SSLError):
             return TLS
+        sqlstate = getattr(link, "sqlstate", None)
+        if sqlstate:  # the server answered: its error class says what kind of failure it is
+            if sqlstate.startswith("28"):
+                return AUTH
+            return LOST if sqlstate[:2] in ("08", "57") else OTHER  # connection gone, server shutting down
     text = " ".join(str(link).lower() for link in _chain(exc))
     type_names = " ".join(type(link).__name__.lower() for link in _chain(exc))
     if "authentication" in type_names:
@@ -132,3 +136,24 @@ def classify(exc: BaseException, where: str, secrets: tuple[str, ...] = ()) -> P
     lowered = detail.lower()
     detail = next((plain for fragments, plain in _PLAIN_WORDS if any(f in lowered for f in fragments)), detail)
     return ProbeError(kind, clean_reason(f"{label}: {detail} ({where})", secrets))
+
+
+def check_url(url: str, what: str, schemes: tuple[str, ...]):
+    """`urlsplit(url)`, or ProbeError(CONFIG) saying what is wrong — never echoing the URL,
+    which may hold a password (possibly unencoded, where masking cannot find it)."""
+    parts = urlsplit(url)
+    if parts.scheme not in schemes:
+        raise ProbeError(CONFIG, f"{what} must start with {' or '.join(s + '://' for s in schemes)}")
+    try:
+        parts.port
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname:
+        raise ProbeError(CONFIG, f"{what} is not a valid URL (percent-encode @ : / # in the password)")
+    return parts
+
+
+def url_secrets(parts) -> tuple[str, ...]:
+    """The password of a split URL, as written and decoded, for scrubbing messages."""
+    password = parts.password or ""
+    return tuple(s for s in {password, unquote(password)} if s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from cockpit.core.text import one_line
 from cockpit.probes.errors import BAD_JSON, HTTP_5XX, HTTP_STATUS, ProbeError, classify, endpoint
 
 MAX_REDIRECTS = 5
+MAX_BODY = 1 << 20  # /health answers are small; more than 1 MiB is not a health document
+MAX_COMPONENTS = 50
 HEALTHY_WORDS = ("healthy", "ok", "up", "pass", "green")
 DEGRADED_WORDS = ("degraded", "warn", "warning", "partial", "yellow")
 
@@ -38,7 +41,9 @@ class HealthSample:
 
     @property
     def state(self) -> str:
-        """healthy, degraded or down, from the overall status and the components."""
+        """healthy, degraded or down, from the HTTP status, the overall status and the components."""
+        if self.status_code >= 500:
+            return "down"
         word = self.overall.lower()
         if word in HEALTHY_WORDS:
             state = "healthy"
@@ -67,6 +72,12 @@ class PageSample:
         """A 2xx in the end."""
         return 200 <= self.status_code < 300
 
+    @property
+    def outcome(self) -> str:
+        """`HTTP 200`, or `HTTP 200 after 1 redirect(s) to https://…/login`."""
+        hops = f" after {self.redirects} redirect(s) to {self.location}" if self.redirects else ""
+        return f"HTTP {self.status_code}{hops}"
+
 
 def new_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient:
     """A keep-alive client; every phase of a request has a timeout."""
@@ -74,7 +85,14 @@ def new_client(connect_timeout: float, read_timeout: float) -> httpx.AsyncClient
     return httpx.AsyncClient(timeout=timeout, follow_redirects=False, headers={"User-Agent": "cockpit-probe"})
 
 
+def _deadline(client: httpx.AsyncClient) -> float:
+    """The longest one request may take in all: a server that drips a byte per read
+    timeout would otherwise keep a probe waiting forever."""
+    return (client.timeout.connect or 0) + (client.timeout.read or 0)
+
+
 def _component(name: str, value: object) -> Component:
+    name = one_line(name, 40) or "?"  # names come from the server: data, never escapes
     if isinstance(value, dict):
         healthy = value.get("healthy")
         if not isinstance(healthy, bool):
@@ -88,16 +106,26 @@ def _component(name: str, value: object) -> Component:
 
 
 def parse_health(body: bytes, latency_ms: float, status_code: int) -> HealthSample:
-    """The overall status and every component of a /health body; ProbeError when not JSON."""
+    """The overall status and the components (at most MAX_COMPONENTS) of a /health body."""
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProbeError(BAD_JSON, f"malformed JSON from /health: {one_line(str(exc), 80)}") from None
     if not isinstance(document, dict):
         raise ProbeError(BAD_JSON, "malformed JSON from /health: not an object")
     components = document.get("components") or {}
-    parsed = tuple(_component(str(k), v) for k, v in components.items()) if isinstance(components, dict) else ()
+    items = list(components.items())[:MAX_COMPONENTS] if isinstance(components, dict) else []
+    parsed = tuple(_component(str(k), v) for k, v in items)
     return HealthSample(latency_ms, status_code, one_line(str(document.get("status", "")), 40), parsed)
+
+
+async def _read_capped(response: httpx.Response) -> bytes:
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ProbeError(BAD_JSON, f"/health answer over {MAX_BODY >> 20} MiB: not a health document")
+    return bytes(body)
 
 
 class HealthProbe:
@@ -110,18 +138,33 @@ class HealthProbe:
         self.client = client
 
     async def sample(self) -> HealthSample:
-        """One GET; raise ProbeError on transport failure, 5xx, other non-2xx or bad JSON."""
+        """One GET. A 5xx with a JSON body is a (down) sample: its components say what failed.
+
+        Raises ProbeError on transport failure, a non-2xx without a health document,
+        or a body that is not one.
+        """
         try:
-            started = time.perf_counter()
-            response = await self.client.get(self.url)
-            latency_ms = (time.perf_counter() - started) * 1000
+            async with asyncio.timeout(_deadline(self.client)):
+                started = time.perf_counter()
+                async with self.client.stream("GET", self.url) as response:
+                    body = await _read_capped(response)
+                latency_ms = (time.perf_counter() - started) * 1000
+        except ProbeError:
+            raise
         except Exception as exc:
             raise classify(exc, self.where) from None
-        if response.status_code >= 500:
-            raise ProbeError(HTTP_5XX, f"HTTP {response.status_code} from {self.path}")
-        if not 200 <= response.status_code < 300:
-            raise ProbeError(HTTP_STATUS, f"HTTP {response.status_code} from {self.path}")
-        return parse_health(response.content, latency_ms, response.status_code)
+        code = response.status_code
+        if code >= 500:  # a 503 that lists its components says which one failed
+            try:
+                sample = parse_health(body, latency_ms, code)
+            except ProbeError:
+                sample = None
+            if sample is None or not (sample.components or sample.overall):
+                raise ProbeError(HTTP_5XX, f"HTTP {code} from {self.path}")
+            return sample
+        if not 200 <= code < 300:
+            raise ProbeError(HTTP_STATUS, f"HTTP {code} from {self.path}")
+        return parse_health(body, latency_ms, code)
 
 
 class PageProbe:
@@ -138,17 +181,27 @@ class PageProbe:
         url, redirects, ttfb_ms = self.url, 0, None
         started = time.perf_counter()
         try:
-            while True:
-                async with self.client.stream("GET", url) as response:
-                    if ttfb_ms is None:
-                        ttfb_ms = (time.perf_counter() - started) * 1000
-                    await response.aread()
-                location = response.headers.get("location", "")
-                if not response.is_redirect or not location or redirects >= MAX_REDIRECTS:
-                    break
-                url, redirects = urljoin(url, location), redirects + 1
+            async with asyncio.timeout(_deadline(self.client) * (MAX_REDIRECTS + 1)):
+                while True:
+                    async with self.client.stream("GET", url) as response:
+                        if ttfb_ms is None:
+                            ttfb_ms = (time.perf_counter() - started) * 1000
+                        await _drain(response)
+                    location = response.headers.get("location", "")
+                    if not response.is_redirect or not location or redirects >= MAX_REDIRECTS:
+                        break
+                    url, redirects = urljoin(url, location), redirects + 1
         except Exception as exc:
             raise classify(exc, self.where) from None
         total_ms = (time.perf_counter() - started) * 1000
-        shown = mask_url(url) if redirects else ""
+        shown = one_line(mask_url(url), 120) if redirects else ""
         return PageSample(self.path, response.status_code, redirects, shown, ttfb_ms, total_ms)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read the page (so the connection is reused), but no more than MAX_BODY of it."""
+    read = 0
+    async for chunk in response.aiter_bytes():
+        read += len(chunk)
+        if read > MAX_BODY:
+            return  # closing the stream drops this connection: fine for a huge page

@@ -8,7 +8,7 @@ they are removed before the cockpit connects, and checked as Phase A step 2.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 POOL_KEYS = ("connection_limit", "pool_timeout")
 # Prisma-only parameters libpq would also refuse; stripped, not checked.
@@ -39,7 +39,7 @@ class PoolParams:
 def _judge(name: str, raw: str, low: int, high: int) -> str:
     if raw == "":
         return f"{name} missing"
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         return f"{name}={raw[:20]!r} is not a whole number"
     if not low <= int(raw) <= high:
         return f"{name}={raw} outside {low}..{high}"
@@ -58,9 +58,13 @@ def pool_params(url: str) -> PoolParams:
 
 
 def libpq_url(url: str) -> str:
-    """`url` without the Prisma-only parameters (userinfo left exactly as written)."""
+    """`url` without the Prisma-only parameters; everything else exactly as written.
+
+    The query is cut apart by hand, not re-encoded: `urlencode` would turn `%20` into
+    `+`, which libpq does not decode (`options=-c%20statement_timeout%3D5000` breaks).
+    """
     if "://" not in url:
         return url  # a keyword DSN ("host=... dbname=...") has no Prisma parameters
     parts = urlsplit(url)
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in PRISMA_ONLY]
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    kept = [item for item in parts.query.split("&") if item and unquote(item.split("=", 1)[0]) not in PRISMA_ONLY]
+    return urlunsplit(parts._replace(query="&".join(kept)))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import psycopg
 
-from cockpit.probes.errors import classify, endpoint
+from cockpit.probes.errors import TIMEOUT, ProbeError, check_url, classify, endpoint, url_secrets
 from cockpit.probes.pool_params import libpq_url
 
 _STATS = """
@@ -37,15 +38,22 @@ class PostgresSample:
 
 
 class PostgresProbe:
-    """Runs `SELECT 1` on a long-lived autocommit connection; reconnects after a loss."""
+    """Runs `SELECT 1` on a long-lived autocommit connection; reconnects after a loss.
+
+    A query that outlives the read timeout is not cancelled the polite way: psycopg would
+    then wait on the (hung) server for the cancel, then for a terminate, 10 s in all.
+    The socket is shut down instead, the query fails at once, the connection is dropped.
+    """
 
     def __init__(self, url: str, connect_timeout: float = 3.0, read_timeout: float = 5.0) -> None:
         self.conninfo = libpq_url(url)
-        self.where = endpoint(self.conninfo) if "://" in url else "database"
+        if "://" in url:
+            parts = check_url(url, "the database URL", ("postgresql", "postgres"))
+            self.where, self._secrets = endpoint(self.conninfo), url_secrets(parts)
+        else:  # a keyword DSN: libpq parses it, and its messages name no password
+            self.where, self._secrets = "database", ()
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        password = urlsplit(url).password if "://" in url else None
-        self._secrets = (unquote(password or ""), password or "")
         self._conn: psycopg.AsyncConnection | None = None
 
     async def _connection(self) -> psycopg.AsyncConnection:
@@ -54,7 +62,7 @@ class PostgresProbe:
                 self._conn = await psycopg.AsyncConnection.connect(
                     self.conninfo,
                     autocommit=True,
-                    connect_timeout=max(1, int(self.connect_timeout)),
+                    connect_timeout=max(2, int(self.connect_timeout)),  # libpq's own floor is 2 s
                     prepare_threshold=None,
                     application_name="cockpit",
                 )
@@ -64,24 +72,38 @@ class PostgresProbe:
         """`SELECT 1` once (and the stats when `with_stats`); raise ProbeError on failure."""
         try:
             conn = await self._connection()
-            async with asyncio.timeout(self.read_timeout):
-                started = time.perf_counter()
-                await conn.execute("SELECT 1")
-                latency_ms = (time.perf_counter() - started) * 1000
-                stats = await self._stats(conn) if with_stats else None
+            query = asyncio.ensure_future(self._query(conn, with_stats))
+            try:
+                done, _ = await asyncio.wait({query}, timeout=self.read_timeout)
+            except asyncio.CancelledError:
+                _sever(conn)
+                query.add_done_callback(_forget)
+                raise
+            if not done:
+                _sever(conn)
+                query.add_done_callback(_forget)  # it fails now; its error is this timeout
+                await asyncio.wait({query}, timeout=1.0)
+                raise ProbeError(TIMEOUT, f"timed out: {self.where}")
+            return query.result()
         except Exception as exc:
             await self._drop()
             raise classify(exc, self.where, self._secrets) from None
-        return PostgresSample(latency_ms, stats)
 
-    async def _stats(self, conn: psycopg.AsyncConnection) -> PostgresStats:
+    @staticmethod
+    async def _query(conn: psycopg.AsyncConnection, with_stats: bool) -> PostgresSample:
+        started = time.perf_counter()
+        await conn.execute("SELECT 1")
+        latency_ms = (time.perf_counter() - started) * 1000
+        if not with_stats:
+            return PostgresSample(latency_ms)
         cursor = await conn.execute(_STATS)
         version, connections, max_connections = await cursor.fetchone()
-        return PostgresStats(str(version), int(connections), int(max_connections))
+        return PostgresSample(latency_ms, PostgresStats(str(version), int(connections), int(max_connections)))
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.closed:
+            _sever(conn)
             try:
                 await asyncio.wait_for(conn.close(), 1.0)
             except Exception:
@@ -89,4 +111,29 @@ class PostgresProbe:
 
     async def close(self) -> None:
         """Close the connection."""
-        await self._drop()
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.closed:
+            try:
+                await asyncio.wait_for(conn.close(), 1.0)
+            except Exception:
+                _sever(conn)
+
+
+def _forget(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+def _sever(conn: psycopg.AsyncConnection) -> None:
+    """Shut the connection's socket down: whatever waits on it fails now."""
+    try:
+        fd = conn.pgconn.socket
+        sock = socket.socket(fileno=os.dup(fd))
+    except Exception:
+        return  # already closed
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()

@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from cockpit.core.redact import mask_url
-from cockpit.probes.errors import CONFIG, ProbeError, classify, endpoint
+from cockpit.probes.errors import TIMEOUT, TLS, ProbeError, check_url, classify, endpoint, url_secrets
 
 
 @dataclass(frozen=True)
@@ -41,14 +39,13 @@ class RedisProbe:
     """
 
     def __init__(self, url: str, connect_timeout: float = 3.0, read_timeout: float = 5.0) -> None:
-        scheme = urlsplit(url).scheme
-        if scheme not in ("redis", "rediss"):
-            raise ProbeError(CONFIG, f"REDIS_URL must start with redis:// or rediss://, got {mask_url(url)!r}")
+        parts = check_url(url, "the Redis URL", ("redis", "rediss"))
         self.url = url
         self.where = endpoint(url)
+        self.tls = parts.scheme == "rediss"
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
-        self._secrets = (unquote(urlsplit(url).password or ""),)
+        self._secrets = url_secrets(parts)
         self._client: aioredis.Redis | None = None
 
     def _connect_client(self) -> aioredis.Redis:
@@ -74,6 +71,11 @@ class RedisProbe:
         try:
             async with asyncio.timeout(self.connect_timeout + self.read_timeout):
                 client = await self._ensure_connected()
+        except Exception as exc:
+            await self._drop()
+            raise self._connect_error(exc) from None
+        try:
+            async with asyncio.timeout(self.read_timeout):
                 started = time.perf_counter()
                 await client.ping()
                 latency_ms = (time.perf_counter() - started) * 1000
@@ -82,6 +84,12 @@ class RedisProbe:
             await self._drop()
             raise classify(exc, self.where, self._secrets) from None
         return RedisSample(latency_ms, info)
+
+    def _connect_error(self, exc: Exception) -> ProbeError:
+        error = classify(exc, self.where, self._secrets)
+        if self.tls and error.kind == TIMEOUT:  # a plain-text port never answers a TLS hello
+            return ProbeError(TLS, f"timed out connecting over TLS: {self.where} (rediss:// to a plain-text port?)")
+        return error
 
     async def _info(self, client: aioredis.Redis) -> RedisInfo:
         server = await client.info("server")

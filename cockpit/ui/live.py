@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.monitor.backends import Backend
+from cockpit.monitor.backends import Backend, Unconfigured
 from cockpit.monitor.board import HealthBoard, RowView
 from cockpit.monitor.loop import ProbeLoop
 from cockpit.monitor.poller import Poller
@@ -47,7 +47,7 @@ class LiveMonitor:
         self.monotonic = monotonic
         settings = runbook.probes
         self.pollers = [
-            Poller(b, self._report, max_backoff=settings.max_backoff_seconds, guard_seconds=settings.slowest_seconds + 1.0, monotonic=monotonic)
+            Poller(b, self._report, max_backoff=settings.max_backoff_seconds, guard_seconds=2 * settings.slowest_seconds + 1.0, monotonic=monotonic)
             for b in self.backends
         ]
         for backend in self.backends:
@@ -60,7 +60,7 @@ class LiveMonitor:
     def start(self) -> None:
         """Start every poller (a backend that is not configured is never polled)."""
         for poller in self.pollers:
-            if poller.backend.interval < 3600:
+            if not isinstance(poller.backend, Unconfigured):
                 self._tasks.append(self.probe_loop.submit(poller.run()))
 
     def apply(self, message: Polled) -> None:

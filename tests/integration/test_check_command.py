@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -82,6 +85,33 @@ def test_a_hanging_api_is_bounded_by_the_slowest_timeout_not_the_sum(capsys, hea
     # Three distinct checks wait on the hanging API (two steps share one); one after another
     # they would take at least 3 x 1 s. Concurrent, the run takes about one read timeout.
     assert elapsed < 2.5, elapsed
+
+
+def test_an_api_slower_than_the_budget_allows_is_judged_on_what_fit(capsys, healthy_env, fast_runbook):
+    healthy_env.health_mode = "slow"
+    healthy_env.slow_seconds = 0.15  # 21 requests would take over 3 s; the check has 1.5 s
+    code, report = run_json(capsys, "--runbook", str(fast_runbook), "--only", "post-api-p99")
+    (check,) = report["checks"]
+    assert code == 0 and check["status"] == "pass", check
+    assert "requests" not in check["evidence"] and "(all that fit in 1.5 s) < 500 ms limit" in check["evidence"]
+
+
+def test_a_dns_lookup_that_hangs_does_not_hold_the_exit(tmp_path, fast_runbook):
+    # getaddrinfo runs in a thread; a timeout abandons it, and the exit must not wait for it
+    script = tmp_path / "slow_dns.py"
+    script.write_text(
+        "import socket, sys, time\n"
+        "real = socket.getaddrinfo\n"
+        "socket.getaddrinfo = lambda host, *a, **k: time.sleep(30) if host == 'slow.test' else real(host, *a, **k)\n"
+        "from cockpit.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "REDIS_URL": "redis://slow.test:6379/0"}
+    done = subprocess.run(
+        [sys.executable, str(script), "check", "--runbook", str(fast_runbook), "--only", "a-redis-ping"],
+        capture_output=True, text=True, env=env, timeout=15,  # would take 30 s if the exit waited
+    )
+    assert done.returncode == 1 and "timed out: slow.test:6379" in done.stdout
 
 
 def test_only_and_table_output(capsys, healthy_env):

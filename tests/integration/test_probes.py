@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 
-from cockpit.probes.errors import AUTH, BAD_JSON, HTTP_5XX, LOST, REFUSED, TIMEOUT, ProbeError
+from cockpit.probes.errors import AUTH, BAD_JSON, CONFIG, HTTP_5XX, LOST, REFUSED, TIMEOUT, TLS, ProbeError
 from cockpit.probes.http import HealthProbe, PageProbe, new_client
 from cockpit.probes.postgres import PostgresProbe
 from cockpit.probes.redis import RedisProbe
@@ -62,6 +66,24 @@ async def test_redis_stopped_then_back_without_a_new_probe(redis_fault):
         await probe.close()
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("default:Sup3rSecret@cache.internal:6379", "the Redis URL must start with redis:// or rediss://"),
+        ("redis://user:pa/ss#word@cache.internal:6379/0", "the Redis URL is not a valid URL (percent-encode @ : / # in the password)"),
+    ],
+)
+def test_a_bad_redis_url_is_named_never_echoed(url, reason):
+    with pytest.raises(ProbeError) as caught:
+        RedisProbe(url)
+    assert caught.value.kind == CONFIG and caught.value.reason == reason
+
+
+async def test_rediss_to_a_plain_text_port_is_a_tls_error(redis_server):
+    error = await failure(RedisProbe(redis_server.url.replace("redis://", "rediss://"), 1, 1))
+    assert error.kind == TLS and str(redis_server.port) in error.reason
+
+
 async def test_redis_that_hangs_times_out(redis_fault):
     probe = RedisProbe(redis_fault.url, 0.5, 0.5)
     try:
@@ -105,6 +127,25 @@ async def test_postgres_stopped_then_back(postgres_fault):
         await probe.close()
 
 
+async def test_a_hung_postgres_session_times_out_on_time(postgres):
+    probe = PostgresProbe(postgres.url, 2, 0.5)
+    try:
+        await probe.sample()
+        backend = probe._conn.info.backend_pid  # this session's server process
+        os.kill(backend, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            error = await failure(probe)
+            waited = time.monotonic() - started
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        assert error.kind == TIMEOUT and error.reason == f"timed out: 127.0.0.1:{postgres.port}"
+        assert waited < 3.0, waited  # not psycopg's 5 s cancel plus 5 s terminate
+        assert (await probe.sample()).latency_ms > 0  # a new session
+    finally:
+        await probe.close()
+
+
 # -- HTTP ------------------------------------------------------------------------------------
 async def test_health_modes(fake_api):
     client = new_client(1, 1)
@@ -120,6 +161,18 @@ async def test_health_modes(fake_api):
         fake_api.health_mode = "error500"
         error = await failure(probe)
         assert error.kind == HTTP_5XX and error.reason == "HTTP 500 from /health"
+        fake_api.health_mode = "error503"  # a 503 listing components is a (down) sample
+        unavailable = await probe.sample()
+        assert unavailable.status_code == 503 and unavailable.state == "down"
+        assert [(c.name, c.healthy, c.detail) for c in unavailable.components] == [("redis", True, ""), ("database", False, "pool exhausted")]
+        fake_api.health_mode = "huge"
+        error = await failure(probe)
+        assert error.kind == BAD_JSON and "over 1 MiB" in error.reason
+        fake_api.health_mode = "hostile"
+        hostile = await probe.sample()
+        assert len(hostile.components) == 50  # capped
+        first = hostile.components[0]
+        assert first.name == "redis" and first.detail == "[/] [bold]boom red"  # no escapes left
         fake_api.health_mode = "hang"
         assert (await failure(probe)).kind == TIMEOUT
     finally:
@@ -136,7 +189,7 @@ async def test_pages(fake_api):
         assert not missing.loads and missing.status_code == 404
         fake_api.pages["/momentum/churn"] = "redirect"
         moved = await PageProbe(fake_api.url, "/momentum/churn", client).sample()
-        assert moved.loads and moved.redirects == 1 and moved.location.endswith("/login")
+        assert moved.loads and moved.redirects == 1 and moved.location.endswith("/login?next=[/momentum/churn]")
         fake_api.pages["/momentum/triggers"] = "slow"
         fake_api.slow_seconds = 0.3
         slow = await PageProbe(fake_api.url, "/momentum/triggers", client).sample()

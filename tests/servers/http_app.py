@@ -2,7 +2,7 @@
 
 Faults are switched by plain attribute assignment while it runs:
 
-    api.health_mode = "hang"           # healthy | degraded | malformed | error500 | hang
+    api.health_mode = "hang"           # healthy | degraded | malformed | error500 | error503 | hostile | huge | slow | hang
     api.pages["/momentum/churn"] = "slow"   # ok | missing | slow | redirect | error500
 
 HTTP/1.1 with keep-alive, like the real services; `stop()` also cuts kept-alive
@@ -183,10 +183,21 @@ def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
                     self.close_connection = True
                     return
                 mode = "healthy"
+            if mode == "slow":
+                if not app._sleep(app.slow_seconds):
+                    self.close_connection = True
+                    return
+                mode = "healthy"
             if mode == "malformed":
                 self._send(200, MALFORMED, "application/json", body)
             elif mode == "error500":
                 self._send(500, _json(ERROR500), "application/json", body)
+            elif mode == "error503":
+                self._send(503, _json(UNAVAILABLE), "application/json", body)
+            elif mode == "hostile":
+                self._send(200, _json(HOSTILE), "application/json", body)
+            elif mode == "huge":
+                self._send(200, b'{"status":"healthy","padding":"' + b"x" * (2 << 20) + b'"}', "application/json", body)
             else:
                 self._send(200, _json(DEGRADED if mode == "degraded" else HEALTHY), "application/json", body)
 
@@ -199,7 +210,7 @@ def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
             if mode == "ok":
                 self._send(200, _page(path), "text/html; charset=utf-8", body)
             elif mode == "redirect":
-                self._send(302, b"", "text/html; charset=utf-8", body, {"Location": "/login"})
+                self._send(302, b"", "text/html; charset=utf-8", body, {"Location": f"/login?next=[{path}]"})
             elif mode == "error500":
                 self._send(500, _page("Internal Server Error"), "text/html; charset=utf-8", body)
             else:
@@ -216,6 +227,18 @@ def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(payload)
 
     return Handler
+
+
+# A 503 that still lists its components (many real health endpoints do this).
+UNAVAILABLE = {"status": "unhealthy", "components": {"redis": {"healthy": True}, "database": {"healthy": False, "error": "pool exhausted"}}}
+# Text from outside that must stay data: escapes, a set-title sequence, markup, 60 components.
+HOSTILE = {
+    "status": "degraded",
+    "components": {
+        "redis\x1b]0;PWNED\x07\x1b[2J": {"healthy": False, "error": "[/] [bold]boom\x1b[31m red"},
+        **{f"worker-{i}": {"healthy": True} for i in range(60)},
+    },
+}
 
 
 def _json(value: object) -> bytes:

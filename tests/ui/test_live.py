@@ -113,3 +113,27 @@ async def test_a_slow_page_breaches_its_threshold_everywhere(state_file, runbook
         assert "OVER 1000" in line.plain
         assert any("red" in str(span.style) for span in line.spans)
         fake_api.stop()
+
+
+async def test_hostile_health_text_stays_data(state_file, runbook, fake_api):
+    fake_api.health_mode = "hostile"  # escapes, a set-title sequence and markup in names and errors
+    rb, _ = live_setup(runbook, api_url=fake_api.url, app_url="")
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "api.redis", "status") == "DOWN", what="the hostile component")
+        assert cell(app, "api.redis", "why") == "[/] [bold]boom red"
+        problems = str(app.screen.query_one("#health-problems").render())
+        header = str(app.screen.query_one(CockpitHeader).query_one("#alerts").render())
+        assert "\x1b" not in problems + header and "api › redis: [/] [bold]boom red" in problems
+        rows = [row.key.value for row in app.screen.query_one(HealthTable).ordered_rows]
+        assert len([k for k in rows if k.startswith("api.")]) == 50  # components are capped
+
+
+async def test_a_503_that_lists_components_shows_which_failed(state_file, runbook, fake_api):
+    fake_api.health_mode = "error503"
+    rb, _ = live_setup(runbook, api_url=fake_api.url, app_url="")
+    app = make_app(state_file, runbook=rb, backends=None)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "api.database", "status") == "DOWN", what="the component rows")
+        assert cell(app, "api", "status") == "DOWN" and cell(app, "api", "why") == "HTTP 503 from /health"
+        assert cell(app, "api.redis", "status") == "healthy" and cell(app, "api.database", "why") == "pool exhausted"

@@ -95,4 +95,17 @@ async def test_read_only_runs_no_check(state_file, runbook, redis_server):
     app = make_app(state_file, runbook=rb, read_only=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await run_check(pilot, "a-redis-ping")
+        assert not app.screen.checking and "Check: not run yet" in detail(app)  # never started
         assert [k[:2] for k in kinds(state_file)] == [("pre-typescript", "tick")]
+
+
+async def test_evidence_with_brackets_is_shown_as_text(state_file, runbook, fake_api):
+    fake_api.pages["/vendors/companies"] = "redirect"  # to /login?next=[/vendors/companies]
+    rb, _ = live_setup(runbook, app_url=fake_api.url)
+    app = make_app(state_file, runbook=rb)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await run_check(pilot, "b-page-vendor-companies")
+        (check, tick) = kinds(state_file)
+        assert check[2]["evidence"].startswith("HTTP 200 after 1 redirect(s) to http://127.0.0.1:")
+        assert check[2]["evidence"].split(" · ")[0].endswith("/login?next=[/vendors/companies]")
+        assert app.is_running and "next=[/vendors/companies]" in detail(app)

@@ -44,7 +44,10 @@ def test_thresholds_apply_to_their_rows(runbook):
     board.apply(redis(4.0), now=0.0)
     assert not board.view("redis", 0.0).breach
     board.apply(redis(12.0), now=1.0)
-    assert board.view("redis", 1.0).breach  # p99 12 ms > 10 ms
+    view = board.view("redis", 1.0)
+    assert view.p99_ms == 12.0 and not view.breach  # one outlier is not a breach
+    board.apply(redis(15.0), now=2.0)
+    assert board.view("redis", 2.0).breach  # two samples over 10 ms and p99 over it
 
 
 def test_a_down_row_marks_its_figures_stale_and_counts_down_to_the_retry(runbook):

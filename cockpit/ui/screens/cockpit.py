@@ -257,7 +257,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
             else:
                 self.pending.pop(message.step_id, None)
         if message.error:
-            self.notify(f"NOT SAVED: {message.error}", title="journal", severity="error", timeout=15)
+            self.notify(f"NOT SAVED: {message.error}", title="journal", severity="error", timeout=15, markup=False)
         touched = self._absorb([message.event] if message.event else [])
         self._redraw(touched | {message.step_id})
 
@@ -286,7 +286,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         """Say once that the journal cannot be read, and retry slower."""
         if message.reason != self._poll_error:
             self._poll_error = message.reason
-            self.notify(f"cannot read the journal: {message.reason}", severity="warning", timeout=10)
+            self.notify(f"cannot read the journal: {message.reason}", severity="warning", timeout=10, markup=False)
         self.set_timer(5.0, self._poll_journal)
 
     # -- actions -------------------------------------------------------------------
@@ -299,7 +299,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         if not self.query_one("#body").display:
             return None  # terminal too small: nothing is on screen to act on
         if PANES[self.active_pane] != "checklist-pane":
-            self.notify("tab to the checklist to tick or annotate a step", timeout=3)
+            self.notify("tab to the checklist to tick or annotate a step", timeout=3, markup=False)
             return None
         return self.query_one(Checklist).selected()
 
@@ -309,7 +309,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         if step is None:
             return
         if not step.tickable:
-            self.notify("info steps are read, not ticked", timeout=3)
+            self.notify("info steps are read, not ticked", timeout=3, markup=False)
             return
         state = self.states.get(step.id, StepState())
         current = self._pending(step.id)

@@ -32,10 +32,10 @@ class StepCheckActions:
         if step is None:
             return
         if step.check is None:
-            self.notify(f"{step.id} has no automated check: do it by hand, then tick it", timeout=4)
+            self.notify(f"{step.id} has no automated check: do it by hand, then tick it", timeout=4, markup=False)
             return
         if step.id in self.checking:
-            self.notify(f"the check of {step.id} is still running", timeout=3)
+            self.notify(f"the check of {step.id} is still running", timeout=3, markup=False)
             return
         self.checking.add(step.id)
         self._redraw({step.id})
@@ -65,7 +65,7 @@ class StepCheckActions:
         self._redraw({message.step_id})
         severity = "information" if result.passed else "error"
         word = "passed" if result.passed else "FAILED"
-        self.notify(f"{message.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=6 if result.passed else 15)
+        self.notify(f"{message.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=6 if result.passed else 15, markup=False)
 
     def tick_check_step(self: Any, step: "Step") -> None:
         """Tick a check step: with the passing check's evidence, or after an override reason."""

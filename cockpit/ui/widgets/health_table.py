@@ -54,13 +54,10 @@ def row_cells(view: RowView) -> dict[str, Text]:
     age = Text(fmt_age(view.age_s), style="")
     if view.stale:
         age = Text(f"{fmt_age(view.age_s)} stale", style="bold yellow")
-    if view.status in (HEALTHY,) and not view.reason:
+    if view.status == HEALTHY and not view.reason:
         why = Text(one_line(view.detail, 90), style="dim")
     else:
-        reason = view.reason
-        if view.retry_in_s is not None and view.status == DOWN:
-            reason += f" · retrying in {view.retry_in_s:.0f} s"
-        why = Text(one_line(reason, 120), style="red" if view.status == DOWN else "yellow")
+        why = Text(one_line(view.why, 120), style="red" if view.status == DOWN else "yellow")
     return {
         "name": Text(one_line(view.label, 19)),
         "status": status,
@@ -78,11 +75,9 @@ def problems_text(views: list[RowView]) -> Text:
     for view in views:
         if view.status == HEALTHY or not view.reason or view.reason == "not polled yet":
             continue
-        reason = view.reason
-        if view.retry_in_s is not None and view.status == DOWN:
-            reason += f" · retrying in {view.retry_in_s:.0f} s"
-        out.append(f"{'✗' if view.status == DOWN else '!'} {view.label}: ", style=STATUS_STYLE.get(view.status, "dim").replace(" reverse", ""))
-        out.append(one_line(reason, 200) + "\n")
+        mark = "✗" if view.status == DOWN else "!"
+        out.append(f"{mark} {one_line(view.label, 40)}: ", style=STATUS_STYLE.get(view.status, "dim").replace(" reverse", ""))
+        out.append(one_line(view.why, 200) + "\n")
     out.rstrip()
     return out
 
@@ -116,9 +111,3 @@ class HealthTable(DataTable):
                     shown[key] = text
                     changed += 1
         return changed
-
-    def selected_key(self) -> str | None:
-        """The key of the row under the cursor."""
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value

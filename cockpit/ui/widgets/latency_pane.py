@@ -51,8 +51,7 @@ class LatencyPane(Vertical, can_focus=False):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
         self.border_title = "Latency"
-        self._keys: list[str] = []
-        self._chart_key: str | None = None
+        self._prompts: dict[str, Text] = {}
         self._chart_data: tuple = ()
 
     def compose(self) -> ComposeResult:
@@ -71,13 +70,13 @@ class LatencyPane(Vertical, can_focus=False):
             if not timed(view.key):
                 continue
             prompt = spark_line(view, [ms for _, ms in series.get(view.key, [])])
-            if view.key in self._keys:
-                options.replace_option_prompt(view.key, prompt)
-            else:
-                self._keys.append(view.key)
+            if view.key not in self._prompts:
                 options.add_option(Option(prompt, id=view.key))
                 if options.highlighted is None:
                     options.highlighted = 0
+            elif prompt != self._prompts[view.key]:
+                options.replace_option_prompt(view.key, prompt)
+            self._prompts[view.key] = prompt
         key = self.selected_key()
         by_key = {v.key: v for v in views}
         if key in by_key:
@@ -85,6 +84,9 @@ class LatencyPane(Vertical, can_focus=False):
 
     def _chart(self, view: RowView, points: list[tuple[float, float]]) -> None:
         limit = view.limit.limit_ms if view.limit else None
+        if points:  # seconds before the newest sample: the chart changes only with a new sample
+            newest = points[-1][0]
+            points = [(t - newest, ms) for t, ms in points]
         data = (view.key, tuple(points), limit)
         if data == self._chart_data:
             return  # nothing new: no replot
@@ -93,7 +95,7 @@ class LatencyPane(Vertical, can_focus=False):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
-        self.border_subtitle = f"{view.label}: ms over the last seconds" + (f", limit {limit:g} ms" if limit is not None else "")
+        self.border_subtitle = f"{one_line(view.label, 30)}: ms by seconds before the last sample" + (f", limit {limit:g} ms" if limit is not None else "")
         if points:
             xs, values = [round(t, 1) for t, _ in points], [ms for _, ms in points]
             plt.plot(xs, values, color="cyan", marker="braille")
