@@ -248,7 +248,7 @@ def test_fake_api_pages(fake_api):
     assert get(fake_api.url + "/vendors/companies")[0] == 404
     assert get(fake_api.url + "/vendors/products")[0] == 200
     status, final_url, _ = get(fake_api.url + "/momentum/churn")
-    assert (status, final_url) == (200, fake_api.url + "/login")
+    assert (status, final_url) == (200, fake_api.url + "/login?next=[/momentum/churn]")
     assert get(fake_api.url + "/momentum/save-flows")[0] == 500
     assert get(fake_api.url + "/no/such/page")[0] == 404
     assert fake_api.hits["/momentum/churn"] == 2 and fake_api.hits["/login"] == 1
