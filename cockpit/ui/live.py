@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 from collections.abc import Callable, Sequence
 
+from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -53,6 +54,7 @@ class LiveMonitor:
         for backend in self.backends:
             self.board.add_rows(backend.name, backend.rows(), backend.interval)
         self._tasks: list[concurrent.futures.Future] = []
+        self._problems: Text | None = None
 
     def _report(self, poll: Poll, at: float, retry_at: float | None) -> None:
         self.node.post_message(Polled(poll, at, retry_at))  # thread-safe in Textual
@@ -90,8 +92,10 @@ class LiveMonitor:
             table.show(views)
         if problems is not None:
             text = problems_text(views)
-            problems.update(text)
-            problems.display = bool(text)
+            if text != self._problems:  # an update repaints and re-lays out even when equal
+                self._problems = text
+                problems.update(text)
+                problems.display = bool(text)
         if latency is not None:
             latency.show(views, self.series())
         down, over = self.alerts(views)

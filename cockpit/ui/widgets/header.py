@@ -30,6 +30,7 @@ class CockpitHeader(Horizontal):
         self.runbook = runbook
         self.env = env
         self.read_only = read_only
+        self._alerts: Text | None = None
 
     def compose(self) -> ComposeResult:
         title = Text(one_line(f"{self.runbook.name} v{self.runbook.version}"), style="bold")
@@ -61,6 +62,9 @@ class CockpitHeader(Horizontal):
             text.append(f"OVER LIMIT: {', '.join(over)}" if named else f"{len(over)} OVER LIMIT", style="bold red")
         if not text and watched:
             text.append("all up", style="green")
+        if text == self._alerts:
+            return  # unchanged: no repaint
+        self._alerts = text
         alerts = self.query_one("#alerts", Static)
         alerts.update(text)
         alerts.display = bool(text)

@@ -9,17 +9,18 @@ from cockpit.core.text import one_line
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 
-# (key, heading, fixed width or None: as wide as the widest cell so far)
+# (key, heading, width). Fixed widths: a column that resizes makes the whole table
+# lay out and repaint again, which at one poll a second was most of the app's CPU.
+# Only the last column grows, and only when a longer text arrives.
 COLUMNS = (
-    ("name", "Component", None),
-    ("status", "Status", None),
+    ("name", "Component", 19),
+    ("status", "Status", 8),
     ("last", "Last", 7),
     ("p50", "p50", 7),
-    ("p99", "p99", None),
-    ("age", "Age", None),
+    ("p99", "p99", 8),
+    ("age", "Age", 9),
     ("why", "Reason / detail", None),
 )
-AUTO_WIDTH = {key for key, _, width in COLUMNS if width is None}
 STATUS_STYLE = {HEALTHY: "bold green", DEGRADED: "bold yellow", DOWN: "bold red reverse", NOT_CONFIGURED: "yellow"}
 
 
@@ -89,13 +90,15 @@ class HealthTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._shown: dict[str, dict[str, Text]] = {}
 
-    def on_mount(self) -> None:
-        """Fixed columns."""
+    def _add_columns(self, views: list[RowView]) -> None:
+        status_width = 14 if any(v.status == NOT_CONFIGURED for v in views) else 8
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            self.add_column(label, key=key, width=status_width if key == "status" else width)
 
     def show(self, views: list[RowView]) -> int:
         """Bring the table up to date; return how many cells changed."""
+        if not self.columns:
+            self._add_columns(views)
         changed = 0
         for view in views:
             cells = row_cells(view)
@@ -107,7 +110,8 @@ class HealthTable(DataTable):
                 continue
             for key, text in cells.items():
                 if shown[key] != text:
-                    self.update_cell(view.key, key, text, update_width=key in AUTO_WIDTH)
+                    wider = key == "why" and text.cell_len > self.columns["why"].content_width
+                    self.update_cell(view.key, key, text, update_width=wider)
                     shown[key] = text
                     changed += 1
         return changed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -15,6 +17,7 @@ from cockpit.monitor.board import RowView
 from cockpit.ui.widgets.health_table import fmt_ms
 
 SPARK_WIDTH = 20
+CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest thing to paint)
 LABEL_WIDTH = 18
 
 
@@ -53,6 +56,7 @@ class LatencyPane(Vertical, can_focus=False):
         self.border_title = "Latency"
         self._prompts: dict[str, Text] = {}
         self._chart_data: tuple = ()
+        self._charted_at = float("-inf")
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="spark-list")
@@ -88,9 +92,11 @@ class LatencyPane(Vertical, can_focus=False):
             newest = points[-1][0]
             points = [(t - newest, ms) for t, ms in points]
         data = (view.key, tuple(points), limit)
-        if data == self._chart_data:
-            return  # nothing new: no replot
-        self._chart_data = data
+        now = time.monotonic()
+        same_row = self._chart_data[:1] == data[:1]
+        if data == self._chart_data or (same_row and now - self._charted_at < CHART_EVERY):
+            return  # nothing new, or replotted a moment ago (the cursor moving replots at once)
+        self._chart_data, self._charted_at = data, now
         chart = self.query_one(PlotextPlot)
         plt = chart.plt
         plt.clear_data()
