@@ -67,15 +67,15 @@ def make_app(
     read_only: bool = False,
     new_run: bool = False,
     poll: float = 0.2,
-    backends=(),
+    live=False,
     runbook=None,
     environ=None,
     monotonic=None,
 ):
     """A CockpitApp on the bundled runbook with a fixed clock and identity.
 
-    `backends=()` (the default) watches nothing, so screens that are not about live data
-    are deterministic; `backends=None` watches the environment's real backends.
+    `live=False` (the default) watches nothing, so screens that are not about live data
+    are deterministic; `live=True` polls the environment's real backends.
     """
     from cockpit.ui.app import CockpitApp
 
@@ -90,7 +90,7 @@ def make_app(
         initial_events=session.events_after(0),
         clock=lambda: FIXED_NOW,
         journal_poll_seconds=poll,
-        backends=backends,
+        live=live,
         environ=environ if environ is not None else {},
         **({"monotonic": monotonic} if monotonic is not None else {}),
     )

@@ -120,12 +120,20 @@ class ApiBackend:
     name = "api"
 
     def __init__(self, url: str, expected: tuple[str, ...], settings: ProbeSettings) -> None:
-        self.client = new_client(settings.connect_timeout_seconds, settings.read_timeout_seconds)
-        self.probe = HealthProbe(url, self.client)
+        self.url, self.settings = url, settings
+        self._probe: HealthProbe | None = None  # made at the first poll: a client costs ~40 ms
         self.interval = settings.interval(self.name)
         self.expected = expected
         self._seen: dict[str, None] = dict.fromkeys(expected)  # every component ever shown, in order
         self._warm = False
+
+    @property
+    def probe(self) -> HealthProbe:
+        """The /health probe and its keep-alive client."""
+        if self._probe is None:
+            s = self.settings
+            self._probe = HealthProbe(self.url, new_client(s.connect_timeout_seconds, s.read_timeout_seconds))
+        return self._probe
 
     def rows(self) -> tuple[Reading, ...]:
         return (Reading("api", "api", UNKNOWN, reason=NOT_POLLED),) + self._components(UNKNOWN, NOT_POLLED)
@@ -171,7 +179,8 @@ class ApiBackend:
         return tuple(rows)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._probe is not None:
+            await self._probe.client.aclose()
 
 
 class PagesBackend:
@@ -180,13 +189,21 @@ class PagesBackend:
     name = "pages"
 
     def __init__(self, base_url: str, paths: tuple[str, ...], settings: ProbeSettings) -> None:
-        self.client = new_client(settings.connect_timeout_seconds, settings.read_timeout_seconds)
-        self.probes = tuple(PageProbe(base_url, path, self.client) for path in paths)
+        self.base_url, self.paths, self.settings = base_url, paths, settings
+        self._probes: tuple[PageProbe, ...] = ()  # made at the first poll, with their client
         self.interval = settings.interval(self.name)
         self._warm: set[str] = set()
 
+    @property
+    def probes(self) -> tuple[PageProbe, ...]:
+        """One probe per page, sharing one keep-alive client."""
+        if not self._probes:
+            client = new_client(self.settings.connect_timeout_seconds, self.settings.read_timeout_seconds)
+            self._probes = tuple(PageProbe(self.base_url, path, client) for path in self.paths)
+        return self._probes
+
     def rows(self) -> tuple[Reading, ...]:
-        return tuple(Reading(f"page:{p.path}", p.path, UNKNOWN, reason=NOT_POLLED) for p in self.probes)
+        return tuple(Reading(f"page:{path}", path, UNKNOWN, reason=NOT_POLLED) for path in self.paths)
 
     async def _one(self, probe: PageProbe) -> Reading:
         key = f"page:{probe.path}"
@@ -208,7 +225,8 @@ class PagesBackend:
         return Poll(self.name, readings, failure)
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._probes:
+            await self._probes[0].client.aclose()
 
 
 def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:

@@ -15,7 +15,6 @@ from textual.binding import Binding
 from cockpit.journal import Event
 from cockpit.journal.session import RunSession
 from cockpit.journal.store import utc_now
-from cockpit.monitor.backends import Backend, build_backends
 from cockpit.monitor.loop import ProbeLoop
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.screens.cockpit import CockpitScreen
@@ -27,9 +26,9 @@ class CockpitApp(App[int]):
     """A runbook in one environment, its run, and its live panes.
 
     All journal I/O runs on one worker thread, in submission order, so a tick and an
-    untick pressed quickly are committed in the order they were pressed. `backends`
-    defaults to the environment's Redis, database, API and pages; `environ` is where
-    env_vars checks look.
+    untick pressed quickly are committed in the order they were pressed. `live` polls
+    the environment's Redis, database, API and pages (in a probe process); `environ` is
+    where env_vars checks look. Checks run on `probe_loop`, a thread of their own.
     """
 
     CSS_PATH = STYLES
@@ -46,7 +45,7 @@ class CockpitApp(App[int]):
         initial_events: Sequence[Event] = (),
         clock: Callable[[], datetime] = utc_now,
         journal_poll_seconds: float = 1.0,
-        backends: Sequence[Backend] | None = None,
+        live: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         environ: Mapping[str, str] = os.environ,
     ) -> None:
@@ -58,7 +57,7 @@ class CockpitApp(App[int]):
         self.initial_events = tuple(initial_events)
         self.clock = clock
         self.journal_poll_seconds = journal_poll_seconds
-        self.backends = list(build_backends(runbook, env) if backends is None else backends)
+        self.live = live
         self.monotonic = monotonic
         self.environ = environ
         self.probe_loop = ProbeLoop()

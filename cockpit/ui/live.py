@@ -1,69 +1,49 @@
 """Live monitoring on the cockpit screen: pollers feed the board, the board feeds the panes.
 
-The pollers run on the probe loop (a thread of its own, see monitor/loop.py) and post
-a Polled message per poll. Polls only update the board; the panes are redrawn from it
+The pollers run in the probe process (see monitor/process.py), which posts a Polled
+message per poll. Polls only update the board; the panes are redrawn from it
 once a second (and only the cells that changed), so a burst of polls never turns into
 a burst of repaints.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.monitor.backends import Backend, Unconfigured
+from cockpit.monitor.backends import build_backends
 from cockpit.monitor.board import HealthBoard, RowView
-from cockpit.monitor.loop import ProbeLoop
-from cockpit.monitor.poller import Poller
+from cockpit.monitor.process import ProbeProcess
 from cockpit.monitor.readings import DOWN, Poll
-from cockpit.runbook import Runbook
+from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import Polled
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable, problems_text
 from cockpit.ui.widgets.latency_pane import LatencyPane
 
-CLOSE_SECONDS = 3.0
-
-
 class LiveMonitor:
-    """Owns the board and one poller per backend for `node` (the cockpit screen)."""
+    """Owns the board, and the probe process when `live`, for `node` (the cockpit screen)."""
 
-    def __init__(
-        self,
-        node: Widget,
-        runbook: Runbook,
-        backends: Sequence[Backend],
-        probe_loop: ProbeLoop,
-        monotonic: Callable[[], float],
-    ) -> None:
+    def __init__(self, node: Widget, runbook: Runbook, env: Environment, *, live: bool, monotonic: Callable[[], float]) -> None:
         self.node = node
         self.board = HealthBoard(runbook)
-        self.backends = list(backends)
-        self.probe_loop = probe_loop
         self.monotonic = monotonic
-        settings = runbook.probes
-        self.pollers = [
-            Poller(b, self._report, max_backoff=settings.max_backoff_seconds, guard_seconds=2 * settings.slowest_seconds + 1.0, monotonic=monotonic)
-            for b in self.backends
-        ]
-        for backend in self.backends:
-            self.board.add_rows(backend.name, backend.rows(), backend.interval)
-        self._tasks: list[concurrent.futures.Future] = []
+        if live:
+            for backend in build_backends(runbook, env):  # their rows, before the first poll
+                self.board.add_rows(backend.name, backend.rows(), backend.interval)
+        self.process = ProbeProcess(runbook, env, self._report) if live else None
         self._problems: Text | None = None
 
     def _report(self, poll: Poll, at: float, retry_at: float | None) -> None:
         self.node.post_message(Polled(poll, at, retry_at))  # thread-safe in Textual
 
     def start(self) -> None:
-        """Start every poller (a backend that is not configured is never polled)."""
-        for poller in self.pollers:
-            if not isinstance(poller.backend, Unconfigured):
-                self._tasks.append(self.probe_loop.submit(poller.run()))
+        """Start polling (in the probe process)."""
+        if self.process is not None:
+            self.process.start()
 
     def apply(self, message: Polled) -> None:
         """A poll finished: record it."""
@@ -101,15 +81,7 @@ class LiveMonitor:
         down, over = self.alerts(views)
         header.show_alerts(down, over, watched=any(v.samples for v in views))
 
-    async def close(self) -> None:
-        """Stop polling and close every client (on the probe loop, where they live)."""
-        for task in self._tasks:
-            task.cancel()
-
-        async def close_all() -> None:
-            await asyncio.gather(*(b.close() for b in self.backends), return_exceptions=True)
-
-        try:
-            await asyncio.wait_for(self.probe_loop.run(close_all()), CLOSE_SECONDS)
-        except Exception:
-            pass  # a dead connection may not close cleanly; the process is leaving anyway
+    def close(self) -> None:
+        """Stop the probe process."""
+        if self.process is not None:
+            self.process.stop()

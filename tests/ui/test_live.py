@@ -28,7 +28,7 @@ def board(app):
 
 async def test_every_row_is_shown_and_unconfigured_ones_name_the_variable(state_file, runbook, redis_server, fake_api):
     rb, _ = live_setup(runbook, redis_url=redis_server.url, database_url="", api_url=fake_api.url, app_url=fake_api.url)
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "page:/momentum/triggers", "status") == "healthy", what="pages healthy")
         await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy" and cell(app, "api.redis", "status") == "healthy")
@@ -50,7 +50,7 @@ async def test_a_hanging_api_does_not_hold_up_redis(state_file, runbook, redis_s
     fake_api.health_mode = "hang"  # for 30 s
     slow_api = replace(FAST_PROBES, read_timeout_seconds=30.0)
     rb, _ = live_setup(runbook, probes=slow_api, redis_url=redis_server.url, api_url=fake_api.url, app_url=fake_api.url)
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: fake_api.hits.get("/health", 0) >= 1, what="the API request")
         start = board(app).polls.get("redis", 0)
@@ -65,7 +65,7 @@ async def test_a_hanging_api_does_not_hold_up_redis(state_file, runbook, redis_s
 
 async def test_redis_down_and_back_without_restarting(state_file, runbook, redis_fault):
     rb, _ = live_setup(runbook, redis_url=redis_fault.url, api_url="", app_url="")
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
         redis_fault.stop()
@@ -83,7 +83,7 @@ async def test_redis_down_and_back_without_restarting(state_file, runbook, redis
 
 async def test_postgres_down_and_back_without_restarting(state_file, runbook, postgres_fault):
     rb, _ = live_setup(runbook, database_url=postgres_fault.prisma_url, api_url="", app_url="")
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "database", "status") == "healthy")
         assert "PostgreSQL 15." in cell(app, "database", "why") and "/30 connections" in cell(app, "database", "why")
@@ -102,7 +102,7 @@ async def test_a_slow_page_breaches_its_threshold_everywhere(state_file, runbook
     fake_api.slow_seconds = 1.1  # TTFB over the plan's 1 s
     probes = replace(FAST_PROBES, read_timeout_seconds=3.0)
     rb, _ = live_setup(runbook, probes=probes, api_url=fake_api.url, app_url=fake_api.url)
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "page:/momentum/churn", "p99").endswith("!"), what="the breach")
         assert cell(app, "page:/vendors/companies", "p99").endswith(" ms")  # the fast pages are fine
@@ -118,7 +118,7 @@ async def test_a_slow_page_breaches_its_threshold_everywhere(state_file, runbook
 async def test_hostile_health_text_stays_data(state_file, runbook, fake_api):
     fake_api.health_mode = "hostile"  # escapes, a set-title sequence and markup in names and errors
     rb, _ = live_setup(runbook, api_url=fake_api.url, app_url="")
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "api.redis", "status") == "DOWN", what="the hostile component")
         assert cell(app, "api.redis", "why") == "[/] [bold]boom red"
@@ -132,7 +132,7 @@ async def test_hostile_health_text_stays_data(state_file, runbook, fake_api):
 async def test_a_503_that_lists_components_shows_which_failed(state_file, runbook, fake_api):
     fake_api.health_mode = "error503"
     rb, _ = live_setup(runbook, api_url=fake_api.url, app_url="")
-    app = make_app(state_file, runbook=rb, backends=None)
+    app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "api.database", "status") == "DOWN", what="the component rows")
         assert cell(app, "api", "status") == "DOWN" and cell(app, "api", "why") == "HTTP 503 from /health"

@@ -101,7 +101,8 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         checklist.select_first_open(self.states)
         checklist.focus()
         self._refresh_header()
-        self.live = LiveMonitor(self, self.app.runbook, self.app.backends, self.app.probe_loop, self.app.monotonic)
+        app = self.app
+        self.live = LiveMonitor(self, app.runbook, app.env, live=app.live, monotonic=app.monotonic)
         self.live.start()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
@@ -226,10 +227,10 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         if self.live is not None:
             self.live.apply(message)
 
-    async def on_unmount(self) -> None:
-        """Stop the pollers and close their connections."""
+    def on_unmount(self) -> None:
+        """Stop the probe process."""
         if self.live is not None:
-            await self.live.close()
+            self.live.close()
 
     # -- journal I/O (one thread, in order) ----------------------------------------
     def _in_journal_thread(self, call: Any, *args: Any) -> Awaitable[Any]:
