@@ -1,0 +1,206 @@
+"""Idle CPU of the whole cockpit app in a real terminal, every poller at 1 s.
+
+Starts its own redis-server, PostgreSQL 15 cluster and fake API, writes a copy of the
+bundled runbook with `[probes] interval_seconds = 1` and `[probes.intervals] pages = 1`,
+and runs `cockpit` in a detached tmux session (its own tmux server socket) at 160x48 and
+at 80x24 (there `tab` first brings the Health pane on screen). After a warm-up it reads
+the process's utime+stime from /proc/PID/stat over the measuring window: the percentage
+of one core the app used, all its threads together, plus its VmRSS. The Health pane is
+captured before and after, so the figure is of a live app with every row `healthy`.
+
+Run from the repository root: `.venv/bin/python -m bench.idle_cpu [--help]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import REPO, RESULTS, run, servers, write_json
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN
+from cockpit.runbook import bundled_path, load_runbook
+
+TARGET_PERCENT = 1.5  # of one core, every poller at 1 s (the issue's target)
+SIZES = ((160, 48), (80, 24))
+START_TIMEOUT = 15.0
+LIVE_ROWS = ("redis", "database", "api", "api › redis", "api › database")
+ROW = re.compile(  # a Health table row as on screen: component, status, then last, p50 and p99 when they fit
+    r"(?:^|[│ ])\s*(?P<row>" + "|".join(sorted(map(re.escape, LIVE_ROWS), key=len, reverse=True)) + r")\s{2,}"
+    r"(?P<status>" + "|".join((HEALTHY, DEGRADED, DOWN, UNKNOWN, NOT_CONFIGURED)) + r")\b(?:\s+(?:—|[\d.]+ ms)\s+(?P<p50>—|[\d.]+ ms)\s+(?P<p99>—|[\d.]+ ms!?))?"
+)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def runbook_copy(tmp: Path, environ: dict[str, str]) -> Path:
+    """The bundled runbook with every poller at 1 s, checked by loading it back."""
+    text = bundled_path().read_text()
+    text, probes = re.subn(r"(?m)^interval_seconds = [\d.]+$", "interval_seconds = 1", text)
+    text, pages = re.subn(r"(?m)^pages = [\d.]+$", "pages = 1", text)
+    if (probes, pages) != (1, 1):
+        raise RuntimeError(f"the bundled runbook changed shape: {probes} interval_seconds, {pages} pages lines")
+    path = tmp / "runbook-1s.toml"
+    path.write_text(text)
+    settings = load_runbook(path, environ).probes
+    if settings.interval_seconds != 1 or settings.interval("pages") != 1:
+        raise RuntimeError(f"the runbook copy does not poll every 1 s: {settings}")
+    return path
+
+
+class Tmux:
+    """A private tmux server (its own socket) holding one detached session; `kill()` ends both."""
+
+    def __init__(self, name: str) -> None:
+        self.base = ["tmux", "-L", name]
+        self.session = name
+
+    def start(self, command: str, width: int, height: int) -> None:
+        """Run `command` in a new session of the given size; the pane stays after it exits (for its last words)."""
+        run([*self.base, "new-session", "-d", "-s", self.session, "-x", width, "-y", height, command,
+             ";", "set-option", "-t", self.session, "remain-on-exit", "on"], timeout=10)
+
+    def keys(self, *keys: str) -> None:
+        run([*self.base, "send-keys", "-t", self.session, *keys], timeout=10)
+
+    def capture(self) -> str:
+        return run([*self.base, "capture-pane", "-p", "-t", self.session], timeout=10)
+
+    def kill(self) -> None:
+        subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10)
+
+
+def cockpit_pid(state: Path, timeout: float = START_TIMEOUT) -> int:
+    """The PID of the Python process running `cockpit ... --state STATE` (not a shell around it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-f", "--", f"--state {state}"], capture_output=True, text=True, timeout=10).stdout
+        for pid in map(int, found.split()):
+            try:
+                argv0 = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+            except OSError:
+                continue  # gone already
+            if "python" in Path(argv0).name:
+                return pid
+        time.sleep(0.1)
+    raise RuntimeError(f"no cockpit process for --state {state} after {timeout:g} s")
+
+
+def cpu_seconds(stat_path: Path) -> float:
+    """utime + stime from a /proc stat file, in seconds (a process's covers all its threads)."""
+    fields = stat_path.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # fields 14 and 15 of proc(5)
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (the probe process)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        path = task / "children"
+        if path.exists():
+            found += [int(c) for c in path.read_text().split()]
+    return found
+
+
+def cpu_split(pid: int) -> tuple[float, float, float]:
+    """(whole app: cockpit and its probe process, the UI's main thread, the probe process) CPU seconds."""
+    probes = sum(cpu_seconds(Path(f"/proc/{c}/stat")) for c in children(pid))
+    own = cpu_seconds(Path(f"/proc/{pid}/stat"))
+    return own + probes, cpu_seconds(Path(f"/proc/{pid}/task/{pid}/stat")), probes
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size in MiB (VmRSS) of cockpit and its probe process."""
+    total = 0
+    for p in [pid] + children(pid):
+        line = next(line for line in Path(f"/proc/{p}/status").read_text().splitlines() if line.startswith("VmRSS:"))
+        total += int(line.split()[1])
+    return total / 1024
+
+
+def health_rows(screen: str) -> dict[str, dict]:
+    """{row: {status, p50, p99}} of the live rows (redis, database, api and its components) on screen."""
+    rows = {}
+    for line in screen.splitlines():
+        match = ROW.search(line)
+        if match:
+            rows[match["row"]] = {"status": match["status"], "p50": match["p50"], "p99": match["p99"]}
+    return rows
+
+
+def all_healthy(rows: dict[str, dict]) -> bool:
+    return set(rows) == set(LIVE_ROWS) and all(row["status"] == HEALTHY for row in rows.values())
+
+
+def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, tmp: Path, args: argparse.Namespace) -> dict:
+    """Warm up, then CPU and RSS of the app over `args.seconds` at `size`, with the Health pane as shown."""
+    width, height = size
+    state = tmp / f"journal-{width}x{height}.sqlite3"
+    cockpit = REPO / ".venv" / "bin" / "cockpit"
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in command_env.items())
+    command = f"cd {shlex.quote(str(REPO))} && exec env {assignments} {cockpit} --runbook {runbook} --state {state}"
+    tmux = Tmux(f"cockpit-bench-{os.getpid()}-{width}x{height}")
+    try:
+        tmux.start(command, width, height)
+        pid = cockpit_pid(state)
+        time.sleep(2.0)  # first frame
+        if width < 120 or height < 32:
+            tmux.keys("Tab")  # compact layout: one pane at a time; show Health
+        time.sleep(args.warmup)
+        before = tmux.capture()
+        if not all_healthy(health_rows(before)):
+            raise RuntimeError(f"the app is not live at {width}x{height}; screen:\n{before}")
+        (cpu_start, main_start, probes_start), wall_start = cpu_split(pid), time.monotonic()
+        time.sleep(args.seconds)
+        (cpu_end, main_end, probes_end), wall = cpu_split(pid), time.monotonic() - wall_start
+        cpu, main_thread, probes = cpu_end - cpu_start, main_end - main_start, probes_end - probes_start
+        screen, rss = tmux.capture(), rss_mib(pid)
+    finally:
+        tmux.kill()
+    return {
+        "size": f"{width}x{height}",
+        "seconds": round(wall, 2),
+        "cpu_seconds": round(cpu, 3),
+        "cpu_percent_of_one_core": round(100 * cpu / wall, 3),
+        "cpu_percent_main_thread": round(100 * main_thread / wall, 3),  # the UI's event loop
+        "cpu_percent_probe_process": round(100 * probes / wall, 3),  # the pollers
+        "rss_mib": round(rss, 1),
+        "healthy_after": all_healthy(health_rows(screen)),
+        "header": " ".join(screen.splitlines()[0].split()),  # alerts such as OVER LIMIT show here
+        "health_rows": health_rows(screen),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.idle_cpu", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring window per terminal size (30)")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring (10)")
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest-idle-cpu.json", help="where the results go")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        with servers(tmp) as (redis, cluster, api):
+            command_env = {"REDIS_URL": redis.url, "DATABASE_URL": cluster.prisma_url, "COCKPIT_API_URL": api.url,
+                           "COCKPIT_APP_URL": api.url, "INTEGRATION_ENCRYPTION_KEY": "x"}
+            runbook = runbook_copy(tmp, command_env)
+            for size in SIZES:
+                print(f"{size[0]}x{size[1]}: warm-up {args.warmup:g} s, measuring {args.seconds:g} s ...", flush=True)
+                results.append(measure(size, command_env, runbook, tmp, args))
+    for result in results:
+        verdict = "met" if result["cpu_percent_of_one_core"] <= TARGET_PERCENT else "NOT met"
+        print(f"\n{result['size']}: {result['cpu_percent_of_one_core']:.2f}% of one core over {result['seconds']:g} s "
+              f"(target <= {TARGET_PERCENT}%: {verdict}; UI thread {result['cpu_percent_main_thread']:.2f}%, probe process {result['cpu_percent_probe_process']:.2f}%), RSS {result['rss_mib']} MiB")
+        print(f"  header: {result['header']}")
+        print("\n".join(f"  {name:<16} {row['status']:<9} p50 {row['p50'] or '?':<8} p99 {row['p99'] or '?'}" for name, row in result["health_rows"].items()))
+    write_json(args.json, {"benchmark": "idle_cpu", "settings": {**vars(args), "json": str(args.json)},
+                           "target_percent": TARGET_PERCENT, "results": results})
+    return 0 if all(r["healthy_after"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
