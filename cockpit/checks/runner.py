@@ -67,7 +67,7 @@ class CheckRunner:
         except TimeoutError:
             return failed(f"timed out after {self.bound_seconds:g} s")
         except ProbeError as exc:
-            return failed(exc.reason)
+            return failed(exc.reason + self._default_note(spec))
         except Exception as exc:  # a check must end in a result, never a traceback
             return failed(classify(exc, spec.type).reason)
 
@@ -81,6 +81,15 @@ class CheckRunner:
             "threshold": self._threshold,
         }[spec.type]
         return await handler(spec)
+
+    def _default_note(self, spec: CheckSpec) -> str:
+        """Say so when a failing check went to a host the runbook only guessed."""
+        metric = self.runbook.threshold(spec.threshold).metric if spec.type == "threshold" else ""
+        if spec.type == "health" or metric == "api_p99":
+            return self.env.default_note("api_url")
+        if spec.type == "page" or metric == "dashboard_ttfb":
+            return self.env.default_note("app_url")
+        return ""
 
     def _require(self, field: str) -> str:
         value = getattr(self.env, field)

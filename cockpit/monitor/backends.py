@@ -10,7 +10,7 @@ import asyncio
 from typing import Protocol
 
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN, Poll, Reading
-from cockpit.probes.errors import ProbeError, classify
+from cockpit.probes.errors import ProbeError, check_url, classify
 from cockpit.probes.http import MAX_COMPONENTS, HealthProbe, HealthSample, PageProbe, new_client
 from cockpit.probes.postgres import PostgresProbe, PostgresSample
 from cockpit.probes.redis import RedisProbe, RedisSample
@@ -119,8 +119,9 @@ class ApiBackend:
 
     name = "api"
 
-    def __init__(self, url: str, expected: tuple[str, ...], settings: ProbeSettings) -> None:
-        self.url, self.settings = url, settings
+    def __init__(self, url: str, expected: tuple[str, ...], settings: ProbeSettings, note: str = "") -> None:
+        check_url(url, "the API URL", ("http", "https"))
+        self.url, self.settings, self.note = url, settings, note
         self._probe: HealthProbe | None = None  # made at the first poll: a client costs ~40 ms
         self.interval = settings.interval(self.name)
         self.expected = expected
@@ -148,7 +149,7 @@ class ApiBackend:
                 self._warm = True
             sample = await self.probe.sample()
         except ProbeError as exc:
-            api = Reading("api", "api", DOWN, reason=exc.reason)
+            api = Reading("api", "api", DOWN, reason=exc.reason + self.note)
             return Poll(self.name, (api,) + self._components(UNKNOWN, "api did not answer"), exc.reason)
         return Poll(self.name, (self._api_row(sample),) + self._component_rows(sample))
 
@@ -188,8 +189,9 @@ class PagesBackend:
 
     name = "pages"
 
-    def __init__(self, base_url: str, paths: tuple[str, ...], settings: ProbeSettings) -> None:
-        self.base_url, self.paths, self.settings = base_url, paths, settings
+    def __init__(self, base_url: str, paths: tuple[str, ...], settings: ProbeSettings, note: str = "") -> None:
+        check_url(base_url, "the dashboard URL", ("http", "https"))
+        self.base_url, self.paths, self.settings, self.note = base_url, paths, settings, note
         self._probes: tuple[PageProbe, ...] = ()  # made at the first poll, with their client
         self.interval = settings.interval(self.name)
         self._warm: set[str] = set()
@@ -213,7 +215,7 @@ class PagesBackend:
                 self._warm.add(probe.path)
             sample = await probe.sample()
         except ProbeError as exc:
-            return Reading(key, probe.path, DOWN, reason=exc.reason)
+            return Reading(key, probe.path, DOWN, reason=exc.reason + self.note)
         if sample.loads:
             return Reading(key, probe.path, HEALTHY, sample.ttfb_ms, detail=sample.outcome)
         return Reading(key, probe.path, DOWN, sample.ttfb_ms, reason=sample.outcome)
@@ -236,7 +238,7 @@ def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:
     makers = (
         ("redis", env.redis_url, lambda: RedisBackend(env.redis_url, settings)),
         ("database", env.database_url, lambda: DatabaseBackend(env.database_url, settings)),
-        ("api", env.api_url, lambda: ApiBackend(health_url(runbook, env), runbook.health_components, settings)),
+        ("api", env.api_url, lambda: ApiBackend(health_url(runbook, env), runbook.health_components, settings, env.default_note("api_url"))),
     )
     for name, value, make in makers:
         backends.append(_guarded(name, make) if value else Unconfigured(name, env.missing(f"{name}_url")))
@@ -244,7 +246,7 @@ def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:
         paths = tuple(p.path for p in runbook.pages)
         rows = tuple((f"page:{path}", path) for path in paths)
         if env.app_url:
-            backends.append(_guarded("pages", lambda: PagesBackend(env.app_url, paths, settings), rows))
+            backends.append(_guarded("pages", lambda: PagesBackend(env.app_url, paths, settings, env.default_note("app_url")), rows))
         else:
             backends.append(Unconfigured("pages", env.missing("app_url"), rows))
     return backends

@@ -141,7 +141,10 @@ def classify(exc: BaseException, where: str, secrets: tuple[str, ...] = ()) -> P
 def check_url(url: str, what: str, schemes: tuple[str, ...]):
     """`urlsplit(url)`, or ProbeError(CONFIG) saying what is wrong — never echoing the URL,
     which may hold a password (possibly unencoded, where masking cannot find it)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "[bad": an unbalanced IPv6 bracket
+        raise ProbeError(CONFIG, f"{what} is not a valid URL (percent-encode @ : / # in the password)") from None
     if parts.scheme not in schemes:
         raise ProbeError(CONFIG, f"{what} must start with {' or '.join(s + '://' for s in schemes)}")
     try:

@@ -13,9 +13,12 @@ from cockpit.runbook.interpolate import interpolate
 def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> m.Environment:
     values: dict[str, Any] = {}
     sources: dict[str, tuple[str, ...]] = {}
+    defaulted = []
     for key, value in raw.items():
         if isinstance(value, str):
             values[key], sources[key] = interpolate(value, environ)
+            if values[key] and sources[key] and not any(environ.get(n) for n in sources[key]):
+                defaulted.append(key)  # ${VAR:-default} with VAR unset: the runbook's guess
         elif isinstance(value, list):
             expanded = [interpolate(v, environ) for v in value]
             values[key] = tuple(v for v, _ in expanded if v)
@@ -24,7 +27,7 @@ def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> 
             values[key] = value
     values.setdefault("label", name.capitalize())
     values.setdefault("production", name == "production")
-    return m.Environment(name=name, sources=sources, **values)
+    return m.Environment(name=name, sources=sources, defaulted=tuple(defaulted), **values)
 
 
 def _step(raw: dict[str, Any]) -> m.Step:

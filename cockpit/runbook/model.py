@@ -101,7 +101,8 @@ class Environment:
     """Where a run happens: its endpoints, data stores and AWS resources.
 
     `sources` maps a field name to the environment variables its value came from,
-    so an empty field can say which variable to set.
+    so an empty field can say which variable to set; `defaulted` lists the fields whose
+    value is a `${VAR:-default}` fallback, so a failure there can say so too.
     """
 
     name: str
@@ -117,6 +118,13 @@ class Environment:
     ecs_services: tuple[str, ...] = ()
     log_groups: tuple[str, ...] = ()
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    defaulted: tuple[str, ...] = field(default=(), compare=False)
+
+    def default_note(self, field_name: str) -> str:
+        """' (the runbook's default; set X)' when a field's value is a default, else ''."""
+        if field_name not in self.defaulted:
+            return ""
+        return f" (the runbook's default; set {' or '.join(self.sources.get(field_name, ()))})"
 
     def missing(self, field_name: str) -> str:
         """Explain how to configure an empty field ('' when it has a value)."""

@@ -14,15 +14,18 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.monitor.backends import build_backends
+from cockpit.monitor.backends import Unconfigured, build_backends
 from cockpit.monitor.board import HealthBoard, RowView
 from cockpit.monitor.process import ProbeProcess
-from cockpit.monitor.readings import DOWN, Poll
+from cockpit.monitor.readings import DOWN, Poll, Reading
 from cockpit.runbook import Environment, Runbook
-from cockpit.ui.messages import Polled
+from cockpit.ui.messages import Polled, ProbeExited
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable, problems_text
 from cockpit.ui.widgets.latency_pane import LatencyPane
+
+RESTART_SECONDS = 5.0  # after the probe process died, start it again this much later
+
 
 class LiveMonitor:
     """Owns the board, and the probe process when `live`, for `node` (the cockpit screen)."""
@@ -31,18 +34,40 @@ class LiveMonitor:
         self.node = node
         self.board = HealthBoard(runbook)
         self.monotonic = monotonic
+        self.watched: list = []
         if live:
             for backend in build_backends(runbook, env):  # their rows, before the first poll
                 self.board.add_rows(backend.name, backend.rows(), backend.interval)
-        self.process = ProbeProcess(runbook, env, self._report) if live else None
+                if not isinstance(backend, Unconfigured):
+                    self.watched.append(backend)
+        # Nothing configured: no process to start.
+        self.process = ProbeProcess(runbook, env, self._report, self._exited) if self.watched else None
         self._problems: Text | None = None
 
-    def _report(self, poll: Poll, at: float, retry_at: float | None) -> None:
-        self.node.post_message(Polled(poll, at, retry_at))  # thread-safe in Textual
+    def _report(self, poll: Poll, retry_in: float | None) -> None:
+        at = self.monotonic()  # stamped on our clock: the board's ages and retries use it
+        self.node.post_message(Polled(poll, at, None if retry_in is None else at + retry_in))
+
+    def _exited(self, reason: str) -> None:
+        self.node.post_message(ProbeExited(reason))
 
     def start(self) -> None:
         """Start polling (in the probe process)."""
         if self.process is not None:
+            self.process.start()
+
+    def probe_exited(self, reason: str) -> None:
+        """The probe process is gone: every watched row says so, and it restarts shortly."""
+        now = self.monotonic()
+        for backend in self.watched:
+            rows = tuple(Reading(r.key, r.label, DOWN, reason=reason) for r in backend.rows())
+            self.board.apply(Poll(backend.name, rows, reason), now, now + RESTART_SECONDS)
+        self.node.set_timer(RESTART_SECONDS, self.restart)
+
+    def restart(self) -> None:
+        """Start the probe process again."""
+        if self.process is not None:
+            self.process.stop()
             self.process.start()
 
     def apply(self, message: Polled) -> None:

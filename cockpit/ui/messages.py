@@ -45,6 +45,13 @@ class Polled(Message):
 
 
 @dataclass
+class ProbeExited(Message):
+    """The probe process is gone; `reason` says how."""
+
+    reason: str
+
+
+@dataclass
 class CheckDone(Message):
     """A step's automated check finished (not yet journaled)."""
 

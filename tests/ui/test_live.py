@@ -137,3 +137,38 @@ async def test_a_503_that_lists_components_shows_which_failed(state_file, runboo
         await wait_for(pilot, lambda: cell(app, "api.database", "status") == "DOWN", what="the component rows")
         assert cell(app, "api", "status") == "DOWN" and cell(app, "api", "why") == "HTTP 503 from /health"
         assert cell(app, "api.redis", "status") == "healthy" and cell(app, "api.database", "why") == "pool exhausted"
+
+
+async def test_a_dead_probe_process_is_shown_and_restarted(state_file, runbook, redis_server):
+    rb, _ = live_setup(runbook, redis_url=redis_server.url, api_url="", app_url="")
+    app = make_app(state_file, runbook=rb, live=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
+        first = app.screen.live.process._process
+        first.kill()
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "DOWN", what="the death shown")
+        assert cell(app, "redis", "why").startswith("probe process exited (code -9)")
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="a new probe process")
+        assert app.screen.live.process._process.pid != first.pid
+
+
+async def test_the_probe_process_ignores_modules_in_the_current_directory(state_file, runbook, redis_server, tmp_path, monkeypatch):
+    trap = tmp_path / "cwd"
+    trap.mkdir()
+    (trap / "httpx.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w').close()\nraise ImportError('trap')\n")
+    monkeypatch.chdir(trap)
+    rb, _ = live_setup(runbook, redis_url=redis_server.url, api_url="", app_url="")
+    app = make_app(state_file, runbook=rb, live=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
+    assert not (tmp_path / "imported").exists()
+
+
+async def test_bad_urls_are_not_configured_and_nothing_configured_starts_nothing(state_file, runbook):
+    rb, _ = live_setup(runbook, api_url="http://[bad", app_url="")
+    app = make_app(state_file, runbook=rb, live=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(2.2)
+        assert cell(app, "api", "status") == "not configured"
+        assert cell(app, "api", "why") == "the API URL is not a valid URL (percent-encode @ : / # in the password)"
+        assert app.screen.live.process is None  # no backend to watch: no probe process

@@ -23,7 +23,7 @@ from cockpit.core.text import strip_control
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
 from cockpit.ui.live import LiveMonitor
-from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, WriteDone
+from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, ProbeExited, WriteDone
 from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.note import NoteScreen
@@ -233,6 +233,12 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         """A backend was polled: the board takes it; the next clock tick shows it."""
         if self.live is not None:
             self.live.apply(message)
+
+    def on_probe_exited(self, message: ProbeExited) -> None:
+        """The pollers died: show it on every row, and start them again."""
+        if self.live is not None and self.is_mounted:
+            self.live.probe_exited(message.reason)
+            self._render_live()
 
     def on_unmount(self) -> None:
         """Stop the probe process."""
