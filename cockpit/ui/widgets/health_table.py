@@ -71,14 +71,22 @@ def row_cells(view: RowView) -> dict[str, Text]:
 
 
 def problems_text(views: list[RowView]) -> Text:
-    """One line per row that is not healthy, with its whole reason (the table may cut it)."""
-    out = Text()
+    """One line per distinct problem, with its whole reason (the table may cut it).
+
+    Rows with the same status and reason share a line ("/vendors/companies and 4 more"),
+    so five pages behind one DNS failure do not push the rest off an 80x24 screen.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
     for view in views:
         if view.status == HEALTHY or not view.reason or view.reason == "not polled yet":
             continue
-        mark = "✗" if view.status == DOWN else "!"
-        out.append(f"{mark} {one_line(view.label, 40)}: ", style=STATUS_STYLE.get(view.status, "dim").replace(" reverse", ""))
-        out.append(one_line(view.why, 200) + "\n")
+        groups.setdefault((view.status, view.why), []).append(one_line(view.label, 40))
+    out = Text()
+    for (status, why), labels in groups.items():
+        mark = "✗" if status == DOWN else "!"
+        who = labels[0] if len(labels) == 1 else f"{labels[0]} and {len(labels) - 1} more"
+        out.append(f"{mark} {who}: ", style=STATUS_STYLE.get(status, "dim").replace(" reverse", ""))
+        out.append(one_line(why, 200) + "\n")
     out.rstrip()
     return out
 
