@@ -231,6 +231,12 @@ class PagesBackend:
             await self._probes[0].client.aclose()
 
 
+def all_down(backend: Backend, reason: str) -> Poll:
+    """A failed poll of `backend`: each of its rows down, for `reason`."""
+    rows = tuple(Reading(r.key, r.label, DOWN, reason=reason) for r in backend.rows())
+    return Poll(backend.name, rows, reason)
+
+
 def build_backends(runbook: Runbook, env: Environment) -> list[Backend]:
     """Redis, database, API and pages of `env`; unconfigured ones say what to set."""
     settings = runbook.probes

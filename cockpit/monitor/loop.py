@@ -1,9 +1,9 @@
-"""The probes' own event loop, in a thread of its own.
+"""An event loop in a thread of its own, for the checks `enter` runs.
 
-A latency is the time between sending a request and the coroutine seeing the answer.
-On the UI's event loop that includes any frame being painted at the time, so a busy
-screen would report a slow Redis. Here the probes only compete for the GIL, which
-Python hands over every few milliseconds at most.
+The pollers do not use it: they run in the probe process (process.py), because a thread
+shares the GIL with the UI and a busy screen would inflate what it measures. A check
+is a one-off, so a thread is enough to keep its network waits off the UI's loop.
+`DaemonThreadExecutor` is shared by both: DNS lookups that hang are abandoned.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 
 from cockpit.core.backoff import backoff_delay
-from cockpit.monitor.backends import Backend
-from cockpit.monitor.readings import DOWN, Poll, Reading
+from cockpit.monitor.backends import Backend, all_down
+from cockpit.monitor.readings import Poll
 
 # (poll, monotonic time it finished, retry time while failing or None)
 Report = Callable[[Poll, float, "float | None"], None]
@@ -48,8 +48,7 @@ class Poller:
                 return await self.backend.poll()
         except Exception as exc:
             reason = "timed out" if isinstance(exc, TimeoutError) else f"probe error: {type(exc).__name__}"
-            rows = tuple(Reading(r.key, r.label, DOWN, reason=reason) for r in self.backend.rows())
-            return Poll(self.backend.name, rows, reason)
+            return all_down(self.backend, reason)
 
     async def run(self) -> None:
         """Poll forever (until the task is cancelled)."""

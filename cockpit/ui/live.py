@@ -1,9 +1,9 @@
 """Live monitoring on the cockpit screen: pollers feed the board, the board feeds the panes.
 
 The pollers run in the probe process (see monitor/process.py), which posts a Polled
-message per poll. Polls only update the board; the panes are redrawn from it
-once a second (and only the cells that changed), so a burst of polls never turns into
-a burst of repaints.
+message per poll. Polls only update the board; the panes are redrawn from it every
+few seconds (the screen's LIVE_EVERY, and only the cells that changed), so a burst of
+polls never turns into a burst of repaints.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.monitor.backends import Unconfigured, build_backends
+from cockpit.monitor.backends import Unconfigured, all_down, build_backends
 from cockpit.monitor.board import HealthBoard, RowView
 from cockpit.monitor.process import ProbeProcess
-from cockpit.monitor.readings import DOWN, Poll, Reading
+from cockpit.monitor.readings import DOWN, Poll
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import Polled, ProbeExited
 from cockpit.ui.widgets.header import CockpitHeader
@@ -60,8 +60,7 @@ class LiveMonitor:
         """The probe process is gone: every watched row says so, and it restarts shortly."""
         now = self.monotonic()
         for backend in self.watched:
-            rows = tuple(Reading(r.key, r.label, DOWN, reason=reason) for r in backend.rows())
-            self.board.apply(Poll(backend.name, rows, reason), now, now + RESTART_SECONDS)
+            self.board.apply(all_down(backend, reason), now, now + RESTART_SECONDS)
         self.node.set_timer(RESTART_SECONDS, self.restart)
 
     def restart(self) -> None:
