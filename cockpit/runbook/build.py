@@ -53,6 +53,10 @@ def _probes(raw: dict[str, Any]) -> m.ProbeSettings:
     return m.ProbeSettings(**fields, intervals={k: float(v) for k, v in raw.get("intervals", {}).items()})
 
 
+def _cloudwatch(raw: dict[str, Any]) -> m.CloudWatchSettings:
+    return m.CloudWatchSettings(**{k: int(v) if k == "buffer_lines" else float(v) for k, v in raw.items()})
+
+
 def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:
     """The model for shape- and rule-valid `data`."""
     meta = data["runbook"]
@@ -68,6 +72,7 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         health_path=health.get("path", "/health"),
         health_components=tuple(health.get("components", ())),
         probes=_probes(data.get("probes", {})),
+        cloudwatch=_cloudwatch(data.get("cloudwatch", {})),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
         dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
         alarms=_each(m.Alarm, data.get("alarms", [])),

@@ -46,6 +46,26 @@ class ProbeSettings:
 
 
 @dataclass(frozen=True)
+class CloudWatchSettings:
+    """How the logs and alarms panes reach CloudWatch (`[cloudwatch]` in the runbook).
+
+    Every log tab polls every `logs_interval_seconds`, re-reading the last
+    `overlap_seconds` so events CloudWatch ingests late are not missed. All tabs share
+    one budget of `requests_per_second` (CloudWatch Logs throttles per account and
+    region). Each tab keeps the newest `buffer_lines` events.
+    """
+
+    logs_interval_seconds: float = 2.0
+    alarms_interval_seconds: float = 15.0
+    requests_per_second: float = 5.0
+    overlap_seconds: float = 10.0
+    buffer_lines: int = 20_000
+    connect_timeout_seconds: float = 3.0
+    read_timeout_seconds: float = 10.0
+    max_backoff_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """What an automated check of a step verifies.
 
@@ -240,6 +260,7 @@ class Runbook:
     health_path: str = "/health"
     health_components: tuple[str, ...] = ()
     probes: ProbeSettings = field(default_factory=ProbeSettings)
+    cloudwatch: CloudWatchSettings = field(default_factory=CloudWatchSettings)
     thresholds: tuple[Threshold, ...] = ()
     dashboards: tuple[str, ...] = ()
     alarms: tuple[Alarm, ...] = ()

@@ -89,15 +89,12 @@ def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Pro
 
 
 def _probe_settings(data: dict[str, Any]) -> list[Problem]:
+    """Intervals, timeouts, budgets and sizes of [probes] and [cloudwatch] must be positive."""
     probes = data.get("probes", {})
-    numbers = [((key,), value) for key, value in probes.items() if key != "intervals"]
-    numbers += [(("intervals", key), value) for key, value in probes.get("intervals", {}).items()]
-    problems = []
-    for key, value in numbers:
-        if value <= 0:
-            path = ("probes",) + key
-            problems.append((path, f"{format_path(path)}: must be greater than 0, got {value}"))
-    return problems
+    numbers = [(("probes", key), value) for key, value in probes.items() if key != "intervals"]
+    numbers += [(("probes", "intervals", key), value) for key, value in probes.get("intervals", {}).items()]
+    numbers += [(("cloudwatch", key), value) for key, value in data.get("cloudwatch", {}).items()]
+    return [(path, f"{format_path(path)}: must be greater than 0, got {value}") for path, value in numbers if value <= 0]
 
 
 def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:

@@ -122,6 +122,18 @@ RUNBOOK = Table(
                 "intervals": Table({name: Scalar(float) for name in BACKENDS}),
             }
         ),
+        "cloudwatch": Table(
+            {
+                "logs_interval_seconds": Scalar(float),
+                "alarms_interval_seconds": Scalar(float),
+                "requests_per_second": Scalar(float),
+                "overlap_seconds": Scalar(float),
+                "buffer_lines": Scalar(int),
+                "connect_timeout_seconds": Scalar(float),
+                "read_timeout_seconds": Scalar(float),
+                "max_backoff_seconds": Scalar(float),
+            }
+        ),
         "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),
         "phases": Array(
             Table(

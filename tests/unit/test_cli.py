@@ -36,7 +36,8 @@ def test_validate_ok_and_problems(capsys, tmp_path):
     bad.write_text(bundled_path().read_text().replace('kind = "manual"', 'kind = "manul"', 1))
     code, out, _ = run(capsys, "runbook", "validate", str(bad))
     assert code == 2
-    assert out.splitlines() == [f"{bad}:115: phases[0].steps[0].kind: unknown step kind 'manul' (one of: manual, check, command, info)"]
+    line = bad.read_text().splitlines().index('kind = "manul"') + 1
+    assert out.splitlines() == [f"{bad}:{line}: phases[0].steps[0].kind: unknown step kind 'manul' (one of: manual, check, command, info)"]
 
 
 def test_show_prints_an_outline(capsys):

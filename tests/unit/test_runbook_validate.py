@@ -150,3 +150,14 @@ def test_environment_names_the_variable_to_set():
     assert staging.app_url == "https://staging.app.avnz.io"
     assert staging.redis_url == "" and staging.missing("redis_url") == "set REDIS_URL"
     assert runbook.environments["production"].production is True
+
+
+def test_cloudwatch_settings_are_read_and_must_be_positive(tmp_path):
+    bundled = load_runbook()
+    assert (bundled.cloudwatch.logs_interval_seconds, bundled.cloudwatch.buffer_lines) == (2.0, 20000)
+    text = bundled_path().read_text().replace("requests_per_second = 5", "requests_per_second = 0", 1)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    with pytest.raises(RunbookError) as info:
+        load_runbook(bad)
+    assert "cloudwatch.requests_per_second: must be greater than 0, got 0" in str(info.value)
