@@ -175,3 +175,48 @@ def fake_api():
         yield _started(api, "the fake API")
     finally:
         api.stop()
+
+
+# --- AWS (moto) for CloudWatch Logs, CloudWatch and ECS ----------------------------------
+# boto3 reaches moto through the environment, so create clients *inside* the test, after
+# these fixtures have set it. botocore retries throttling and timeouts by itself (standard
+# mode: 3 attempts, with backoff); pass `Config(retries={"total_max_attempts": 1})` to see
+# each fault once.
+
+from tests.servers.aws_proxy import AwsFaultProxy  # noqa: E402
+from tests.servers.moto_server import MotoServer  # noqa: E402
+
+_AWS_ENV_OVERRIDES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+
+
+@pytest.fixture(scope="session")
+def moto_server(tmp_path_factory):
+    """One shared moto_server for the session (`.url`, `.env()`). Use `aws`: it resets it per test."""
+    server = MotoServer(tmp_path_factory.mktemp("moto"))
+    try:
+        yield _started(server, "moto_server")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """The shared moto server, wiped, with boto3's environment pointing at it; yields the MotoServer."""
+    moto_server.reset()
+    for name in [*_AWS_ENV_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+        monkeypatch.delenv(name, raising=False)  # a per-service endpoint would bypass moto
+    for name, value in moto_server.env().items():
+        monkeypatch.setenv(name, value)
+    yield moto_server
+
+
+@pytest.fixture
+def aws_faults(aws, monkeypatch):
+    """An AwsFaultProxy in front of the wiped moto server, as `AWS_ENDPOINT_URL`: `.fail()`, `.delay()`, `.requests()`."""
+    proxy = AwsFaultProxy(aws.url)
+    try:
+        _started(proxy, "the AWS fault proxy")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        yield proxy
+    finally:
+        proxy.stop()

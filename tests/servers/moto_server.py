@@ -1,0 +1,170 @@
+"""A real `moto_server` (moto 5.2.5) on a free loopback port: CloudWatch Logs, CloudWatch and ECS for boto3.
+
+boto3 finds it through the environment (`env()`): `AWS_ENDPOINT_URL` and dummy credentials.
+One server serves every service and every region; `reset()` wipes all of its state.
+
+moto differs from AWS in ways tests must know (measured with moto 5.2.5, botocore 1.44.8):
+- `filter_log_events` returns events stream by stream (streams in creation order, each
+  sorted by timestamp) unless the request says `interleaved=True`; AWS always interleaves.
+- `eventId`s are a counter over the server's life ("0", "1", ...), not reset by `reset()`.
+- filter patterns: plain terms (all words as substrings) and one quoted phrase work; any
+  pattern starting with something else (`?a ?b`, `{ $.x = 1 }`, `[...]`, `-x`) matches
+  every event, and no pattern is ever rejected as invalid (use AwsFaultProxy for that).
+- `logStreamNamePrefix` of `filter_log_events` is ignored (every stream is searched).
+- `put_log_events` silently drops events older than 14 days or over 2 hours ahead of the
+  *real* clock (`rejectedLogEventsInfo`), so seed with timestamps near `time.time()`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.servers import free_port, log_tail, wait_until_closed
+
+START_TIMEOUT = 20.0
+REGION = "us-east-1"
+
+
+def moto_command() -> list[str]:
+    """The `moto_server` script beside this interpreter, else `python -m moto.server`."""
+    script = Path(sys.executable).parent / "moto_server"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "moto.server"]
+
+
+class MotoServer:
+    """One `moto_server` subprocess logging to `tmp_dir/moto.log`.
+
+    `start()` waits until it answers HTTP; `stop()` is idempotent (and runs at exit);
+    `reset()` wipes every service's state; `env()` is what boto3 needs to reach it.
+    """
+
+    def __init__(self, tmp_dir: Path | str) -> None:
+        self.tmp_dir = Path(tmp_dir)
+        self.port = 0
+        self.log_path = self.tmp_dir / "moto.log"
+        self._proc: subprocess.Popen | None = None
+        atexit.register(self.stop)
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT` (no trailing slash)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def env(self) -> dict[str, str]:
+        """Environment for boto3: endpoint, dummy keys, region; no config files from the machine."""
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,  # what botocore 1.44 reads
+            "AWS_REGION": REGION,  # what other SDKs (and maybe our code) read
+            # A developer's ~/.aws must not change retries, region or endpoints under test.
+            "AWS_CONFIG_FILE": str(self.tmp_dir / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.tmp_dir / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> "MotoServer":
+        """Start on a free port and wait until it answers `GET /moto-api/`."""
+        if self.running:
+            return self
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        for _attempt in range(3):
+            self.port = free_port()
+            self._spawn()
+            if self._wait_ready():
+                return self
+            if "Address already in use" not in log_tail(self.log_path, 10):
+                break  # another free port only helps when we lost the race for this one
+        exited = self._proc is not None and self._proc.poll() is not None
+        self.stop()
+        what = "exited" if exited else f"did not answer within {START_TIMEOUT:.0f} s"
+        raise RuntimeError(f"moto_server on port {self.port} {what} ({' '.join(moto_command())}); log tail:\n{log_tail(self.log_path)}")
+
+    def stop(self) -> None:
+        """SIGTERM and wait (SIGKILL after 10 s); a no-op when not running."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            wait_until_closed(self.port)
+        self._log_file_close()
+
+    def reset(self) -> None:
+        """Wipe all state of all services (`POST /moto-api/reset`)."""
+        status, body = self._request("POST", "/moto-api/reset", timeout=10)
+        if status != 200:
+            raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
+
+    def __enter__(self) -> "MotoServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        self._log_file_close()
+        self._log = open(self.log_path, "wb")  # a fresh log per start: the tail explains *this* start
+        try:
+            self._proc = subprocess.Popen(
+                [*moto_command(), "-H", "127.0.0.1", "-p", str(self.port)],
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # a Ctrl-C in the terminal must not reach it before teardown
+            )
+        except OSError:
+            self._log_file_close()
+            raise
+
+    def _log_file_close(self) -> None:
+        log = getattr(self, "_log", None)
+        self._log = None
+        if log is not None:
+            log.close()
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                return False
+            try:
+                status, _ = self._request("GET", "/moto-api/", timeout=1.0)
+                if status == 200:
+                    return True
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def _request(self, method: str, path: str, timeout: float) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path)
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
