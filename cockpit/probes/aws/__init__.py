@@ -1,0 +1,1 @@
+"""AWS backends (boto3, synchronous: run them in threads): CloudWatch Logs, alarms, ECS."""
