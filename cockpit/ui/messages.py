@@ -57,3 +57,17 @@ class CheckDone(Message):
 
     step_id: str
     result: CheckResult
+
+
+@dataclass
+class LogReport(Message):
+    """A log follower's report: TailEvents, TailStatus or PatternOutcome (monitor/log_tail.py)."""
+
+    report: object
+
+
+@dataclass
+class AlarmReport(Message):
+    """The alarm watcher's report: AlarmsRead or AlarmsFailed (monitor/alarm_watch.py)."""
+
+    report: object

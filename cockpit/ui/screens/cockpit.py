@@ -24,14 +24,17 @@ from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
 from cockpit.ui.live import LiveMonitor
 from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, ProbeExited, WriteDone
+from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
 from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets import planned_pane as planned
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable
 from cockpit.ui.widgets.latency_pane import LatencyPane
+from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.planned_pane import PlannedPane
 from cockpit.ui.widgets.step_detail import StepDetail
 
@@ -48,7 +51,7 @@ MINIMUM = (60, 15)  # below this, only a message
 LIVE_EVERY = 2
 
 
-class CockpitScreen(StepCheckActions, Screen[None]):
+class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
@@ -72,6 +75,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         self._poll_error = ""
         self.live: LiveMonitor | None = None
         self.checking: set[str] = set()
+        self.journaled_alarms: dict[str, str] = {}
         self._ticks = 0
 
     # -- layout ------------------------------------------------------------------
@@ -79,22 +83,24 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         app, runbook, env = self.app, self.app.runbook, self.app.env
         yield CockpitHeader(runbook, env, app.read_only)
         yield Static("", id="pane-bar")
-        with Horizontal(id="body"):
-            with Vertical(id="checklist-pane", classes="pane") as left:
-                left.border_title = "Checklist"
-                yield Checklist(runbook, env, id="checklist")
-                with VerticalScroll(id="detail-scroll"):
-                    yield StepDetail(id="detail")
-            with Vertical(id="right"):
-                with Vertical(id="health-pane", classes="pane") as health:
-                    health.border_title = "Health"
-                    yield HealthTable(id="health-table")
-                    yield Static("", id="health-problems")
-                yield LatencyPane(id="latency-pane")
-                with Horizontal(id="right-row"):
-                    yield PlannedPane("Alarms", planned.alarms_text(runbook, env), id="alarms-pane")
-                    yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
-                yield PlannedPane("Logs", planned.logs_text(runbook, env), id="logs-pane")
+        with Vertical(id="body"):
+            with Horizontal(id="top"):
+                with Vertical(id="checklist-pane", classes="pane") as left:
+                    left.border_title = "Checklist"
+                    yield Checklist(runbook, env, id="checklist")
+                    with VerticalScroll(id="detail-scroll"):
+                        yield StepDetail(id="detail")
+                with Vertical(id="right"):
+                    with Vertical(id="health-pane", classes="pane") as health:
+                        health.border_title = "Health"
+                        yield HealthTable(id="health-table")
+                        yield Static("", id="health-problems")
+                    yield LatencyPane(id="latency-pane")
+                    with Horizontal(id="right-row"):
+                        yield AlarmsPane(runbook, live=app.live, id="alarms-pane")
+                        yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
+            # Log lines are long: the logs pane takes the whole width under the rest.
+            yield LogsPane(runbook, live=app.live, id="logs-pane")
         yield Static("", id="too-small")
         yield Footer()
 
@@ -109,6 +115,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         app = self.app
         self.live = LiveMonitor(self, app.runbook, app.env, live=app.live, monotonic=app.monotonic)
         self.live.start()
+        self.start_cloudwatch()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
         self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
@@ -130,7 +137,8 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         active = PANES[self.active_pane]
         for pane in PANES:
             self.query_one(f"#{pane}").display = not compact or pane == active
-        self.query_one("#right").display = not compact or active != "checklist-pane"
+        self.query_one("#top").display = not compact or active != "logs-pane"
+        self.query_one("#right").display = not compact or active not in ("checklist-pane", "logs-pane")
         self.query_one("#right-row").display = not compact or active in ("alarms-pane", "services-pane")
         bar = Text()
         for index, name in enumerate(PANE_NAMES):
@@ -146,6 +154,10 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         self._focus_target(PANES[self.active_pane]).focus()
 
     def _focus_target(self, pane_id: str) -> Widget:
+        if pane_id == "logs-pane":
+            tab = self.query_one(LogsPane).current()
+            if tab is not None:
+                return tab.view
         targets = {"checklist-pane": Checklist, "health-pane": HealthTable, "latency-pane": "#spark-list"}
         return self.query_one(targets.get(pane_id, f"#{pane_id}"))
 
@@ -163,6 +175,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
         if not fresh:
             return set()
         self.states = fold(fresh, self.states)
+        self.note_alarm_events(fresh)
         self.last_event_id = fresh[-1].id
         return {e.step_id for e in fresh}
 
@@ -223,6 +236,7 @@ class CockpitScreen(StepCheckActions, Screen[None]):
     def _render_live(self) -> None:
         if self.live is None:
             return
+        self.render_cloudwatch(self.app.monotonic())
         health = self._on_screen("health-pane")
         table = self.query_one(HealthTable) if health else None
         problems = self.query_one("#health-problems", Static) if health else None
@@ -241,7 +255,8 @@ class CockpitScreen(StepCheckActions, Screen[None]):
             self._render_live()
 
     def on_unmount(self) -> None:
-        """Stop the probe process."""
+        """Stop the probe process and the CloudWatch threads."""
+        self.stop_cloudwatch()
         if self.live is not None:
             self.live.close()
 

@@ -1,4 +1,4 @@
-"""Modal: type a note for a step. Dismisses with the text, or None when cancelled."""
+"""Modal: one line of text (a note, an override reason, a filter, a file name). Dismisses with it, or None."""
 
 from __future__ import annotations
 
@@ -43,25 +43,31 @@ class NoteScreen(ModalScreen[str | None]):
         heading: str = "Note on",
         explain: str = "",
         placeholder: str = "what happened, what you saw…",
+        value: str = "",
+        hint: str = "enter saves to the journal · esc cancels",
+        allow_empty: bool = False,
     ) -> None:
         super().__init__()
         self.step_title = step_title
         self.heading = heading
         self.explain = explain
         self.placeholder = placeholder
+        self.value = value
+        self.hint = hint
+        self.allow_empty = allow_empty
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note-dialog"):
             yield Static(Text(f"{self.heading}: {one_line(self.step_title, 70)}", style="bold"))
             if self.explain:
                 yield Static(Text(self.explain))
-            yield NoteInput(placeholder=self.placeholder, max_length=NOTE_LIMIT, id="note-input")
-            yield Static(Text("enter saves to the journal · esc cancels", style="dim"))
+            yield NoteInput(self.value, placeholder=self.placeholder, max_length=NOTE_LIMIT, id="note-input")
+            yield Static(Text(self.hint, style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Return the note; an empty one counts as cancelled."""
+        """Return the text; an empty one counts as cancelled unless `allow_empty`."""
         text = event.value.strip()
-        self.dismiss(text or None)
+        self.dismiss(text if text or self.allow_empty else None)
 
     def action_cancel(self) -> None:
         """Close without a note."""

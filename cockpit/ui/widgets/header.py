@@ -31,6 +31,8 @@ class CockpitHeader(Horizontal):
         self.env = env
         self.read_only = read_only
         self._alerts: Text | None = None
+        self._health: tuple[list[str], list[str], bool] = ([], [], False)
+        self._firing: list[str] = []
 
     def compose(self) -> ComposeResult:
         title = Text(one_line(f"{self.runbook.name} v{self.runbook.version}"), style="bold")
@@ -52,13 +54,28 @@ class CockpitHeader(Horizontal):
 
     def show_alerts(self, down: list[str], over: list[str], watched: bool) -> None:
         """What is down and what is over its threshold, named (colour only doubles the words)."""
+        self._health = (list(down), list(over), watched)
+        self._show()
+
+    def show_alarms(self, firing: list[str]) -> None:
+        """CloudWatch alarms in ALARM: named, and the whole header turns red."""
+        self._firing = list(firing)
+        self.set_class(bool(firing), "-alarm")
+        self._show()
+
+    def _show(self) -> None:
+        down, over, watched = self._health
+        firing = self._firing
         text = Text()
         room = self.size.width - 80  # what the title, progress, badge and clocks leave
-        named = len(", ".join(down + over)) + 20 <= room  # else counts: the health pane names them
+        named = len(", ".join(down + over + firing)) + 30 <= room  # else counts: the panes name them
+        if firing:
+            text.append(f"ALARM: {', '.join(firing)}" if named else f"{len(firing)} ALARM", style="bold white on red")
         if down:
+            text.append(" " if text else "")
             text.append(f"DOWN: {', '.join(down)}" if named else f"{len(down)} DOWN", style="bold white on red")
         if over:
-            text.append(" " if down else "")
+            text.append(" " if text else "")
             text.append(f"OVER LIMIT: {', '.join(over)}" if named else f"{len(over)} OVER LIMIT", style="bold red")
         if not text and watched:
             text.append("all up", style="green")

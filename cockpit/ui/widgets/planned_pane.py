@@ -15,24 +15,6 @@ from cockpit.runbook import Environment, Runbook
 NOT_LIVE = "not monitored yet: this pane lists what it will watch\n\n"
 
 
-def logs_text(runbook: Runbook, env: Environment) -> Text:
-    """The plan's CloudWatch Logs queries."""
-    out = Text(NOT_LIVE, style="dim")
-    for q in runbook.log_queries:
-        out.append(f"{q.title}\n")
-        out.append(f"  {q.log_group}  filter {q.filter_pattern!r}  last {q.window_minutes} min\n", style="dim")
-    return out
-
-
-def alarms_text(runbook: Runbook, env: Environment) -> Text:
-    """The plan's CloudWatch alarms."""
-    out = Text(NOT_LIVE, style="dim")
-    for a in runbook.alarms:
-        out.append(f"{a.name}\n")
-        out.append(f"  {a.description}\n", style="dim")
-    return out
-
-
 def services_text(runbook: Runbook, env: Environment) -> Text:
     """The ECS services, rollback targets and feature flags."""
     out = Text(NOT_LIVE, style="dim")

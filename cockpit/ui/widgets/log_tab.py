@@ -1,0 +1,158 @@
+"""One log query's tab: a status line over the streaming lines.
+
+The tab owns its buffer (the newest events, bounded) and writes new events to its
+LogView as they arrive, unless follow is off: then they are only counted ("+123 new")
+and written when follow comes back, so the lines being read never move.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cockpit.core.text import one_line
+from cockpit.monitor.log_buffer import LineFormat, LogBuffer, wrap_lines
+from cockpit.monitor.log_tail import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
+from cockpit.runbook.model import LogQuery
+from cockpit.ui.widgets.log_view import LogView
+
+
+def _age(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+
+
+class LogTab(Vertical):
+    """The status and lines of `query`; `fmt` is the pane's (shared time zone)."""
+
+    DEFAULT_CSS = """
+    LogTab { height: 1fr; }
+    LogTab > .log-status { height: auto; max-height: 4; }
+    LogTab > LogView { height: 1fr; }
+    """
+
+    def __init__(self, query: LogQuery, cap: int, fmt: LineFormat, *, live: bool) -> None:
+        super().__init__(id=f"log-tab-{query.id}")
+        self.query = query
+        self.fmt = fmt
+        self.buffer = LogBuffer(cap)
+        self.generation = 0
+        self.pattern = query.filter_pattern
+        self.pending = ""  # a pattern sent to AWS, not yet accepted or rejected
+        self.pattern_error = ""
+        self.status = TailStatus(query.id, LOADING if live else "idle", "" if live else "not connected to CloudWatch")
+        self.status_at = 0.0
+        self.followed_at: float | None = None
+        self.follow = True
+        self.wrap = False
+        self.view = LogView(cap, id=f"log-view-{query.id}")
+        self._status_text: Text | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="log-status")
+        yield self.view
+
+    # -- reports from the follower ---------------------------------------------------
+    def apply(self, report: object, now: float) -> None:
+        """Take one report of this tab's follower (monotonic `now`)."""
+        if isinstance(report, TailEvents):
+            if report.generation == self.generation:  # else: from a pattern since replaced
+                self.add_events(report)
+        elif isinstance(report, TailStatus):
+            self.status, self.status_at = report, now
+            if report.state == FOLLOWING:
+                self.followed_at = now
+        elif isinstance(report, PatternOutcome):
+            self.pending = ""
+            if report.error:
+                self.pattern_error = f"filter {report.pattern!r} rejected, still showing {self.pattern!r}: {report.error}"
+            else:
+                self.pattern_error = ""
+                self.generation, self.pattern = report.generation, report.pattern
+                self.buffer.clear()
+                self.view.clear()
+
+    def add_events(self, report: TailEvents) -> None:
+        """Keep the events; write them now when following."""
+        self.buffer.add(report.events, report.trimmed)
+        if self.follow and report.events:
+            self._write(self.fmt.lines(report.events))
+            self.buffer.mark_shown()
+
+    def _write(self, lines: list[str]) -> None:
+        if self.wrap:
+            lines = wrap_lines(lines, max(20, self.view.size.width - 1))
+        self.view.write_lines(lines, scroll_end=self.follow)
+
+    # -- controls -------------------------------------------------------------------------
+    def set_follow(self, follow: bool) -> None:
+        """Follow: new events scroll in. Off: they are counted and held back."""
+        self.follow = follow
+        if follow:
+            held = self.buffer.take_unshown()
+            if held:
+                if len(held) >= self.buffer.cap:
+                    self.view.clear()
+                self._write(self.fmt.lines(held))
+            self.view.scroll_end(animate=False)
+
+    def rebuild(self) -> None:
+        """Write every shown event again (time zone or wrap changed)."""
+        shown = list(self.buffer.events)
+        if self.buffer.unshown:
+            shown = shown[: -self.buffer.unshown]
+        self.view.clear()
+        if shown:
+            self._write(self.fmt.lines(shown))
+        if self.follow:
+            self.view.scroll_end(animate=False)
+
+    def on_resize(self) -> None:
+        """Wrapped lines follow the width."""
+        if self.wrap and self.buffer.events:
+            self.call_after_refresh(self.rebuild)
+
+    def save_lines(self) -> list[str]:
+        """Every event in the buffer, one line each, times in UTC (for a file)."""
+        return LineFormat(utc=True).lines(self.buffer.events)
+
+    # -- status ---------------------------------------------------------------------------
+    def status_text(self, now: float) -> Text:
+        """The state of the tab in a line or two (outside text via Text, never markup)."""
+        s = self.status
+        out = Text()
+        if s.state == FOLLOWING or (s.state == LOADING and self.followed_at is not None):
+            age = "" if self.followed_at is None else f" · polled {_age(now - self.followed_at)} ago"
+            out.append("● following", style="bold green")
+            out.append(age, style="dim")
+        elif s.state == LOADING:
+            out.append(f"… {s.text or 'loading'}", style="bold")
+        elif s.state in (THROTTLED_STATE, FAILING):
+            left = max(0.0, (s.retry_in or 0) - (now - self.status_at))
+            label = "throttled" if s.state == THROTTLED_STATE else "failing"
+            out.append(f"{label}, retrying in {left:.0f} s", style="bold yellow" if s.state == THROTTLED_STATE else "bold red")
+        else:
+            out.append(s.text or s.state, style="dim")
+        out.append(f" · {self.buffer.received:,} events", style="dim")
+        if self.buffer.dropped:
+            out.append(f" · {self.buffer.dropped:,} dropped (buffer {self.buffer.cap:,})", style="yellow")
+        if not self.follow:
+            out.append(" · ‖ paused", style="bold yellow")
+            if self.buffer.unshown:
+                out.append(f" +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
+        out.append(f"\n{self.query.log_group} · filter {self.pattern!r}", style="dim")
+        if self.pending:
+            out.append(f" → applying {self.pending!r}…", style="bold")
+        if s.state == FAILING or (s.state == THROTTLED_STATE and s.text):
+            out.append("\n" + one_line(s.text, 400), style="red" if s.state == FAILING else "yellow")
+        if self.pattern_error:
+            out.append("\n" + one_line(self.pattern_error, 400), style="bold red")
+        return out
+
+    def show_status(self, now: float) -> None:
+        """Repaint the status line when it changed."""
+        text = self.status_text(now)
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one(".log-status", Static).update(text)

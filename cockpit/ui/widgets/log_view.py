@@ -1,0 +1,74 @@
+"""The lines of one log tab: plain text (never markup), search matches highlighted.
+
+Built on Textual's `Log`, which renders only the visible lines and appends in bulk
+(`write_lines`): a RichLog's per-line `write` costs ten times as much.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual.widgets import Log
+
+from cockpit.monitor.log_buffer import STREAM_WIDTH
+
+_PREFIX = 13 + STREAM_WIDTH  # "HH:MM:SS.mmm " + stream + " "
+
+
+class LineHighlighter(Highlighter):
+    """Dims the time and stream of a line and marks every match of the search term."""
+
+    def __init__(self) -> None:
+        self.pattern: re.Pattern[str] | None = None
+
+    def search(self, term: str) -> None:
+        """Highlight `term` (plain text, case-insensitive); '' for none."""
+        self.pattern = re.compile(re.escape(term), re.IGNORECASE) if term else None
+
+    def highlight(self, text: Text) -> None:
+        """Style `text` in place."""
+        plain = text.plain
+        if len(plain) > _PREFIX and plain[12] == " " and plain[2] == ":":  # a first piece, not a wrapped one
+            text.stylize("dim", 0, _PREFIX)
+        if self.pattern is not None:
+            for match in self.pattern.finditer(plain):
+                text.stylize("bold reverse", match.start(), match.end())
+
+
+class LogView(Log, can_focus=True):
+    """A Log whose lines are our formatted events; `search()` highlights a term."""
+
+    def __init__(self, max_lines: int, *, id: str | None = None) -> None:
+        super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
+        self.highlighter = LineHighlighter()
+        self.term = ""
+
+    def search(self, term: str) -> None:
+        """Highlight `term` everywhere (re-renders the visible lines)."""
+        self.term = term
+        self.highlighter.search(term)
+        self._render_line_cache.clear()
+        self.refresh()
+
+    def matching_lines(self) -> list[int]:
+        """Indexes of the lines containing the search term."""
+        pattern = self.highlighter.pattern
+        if pattern is None:
+            return []
+        return [i for i, line in enumerate(self.lines) if pattern.search(line)]
+
+    def jump(self, forward: bool) -> int | None:
+        """Scroll to the next (or previous) matching line after (before) the view; its index or None."""
+        matches = self.matching_lines()
+        if not matches:
+            return None
+        top = int(self.scroll_offset.y)
+        middle = top + self.size.height // 2
+        if forward:
+            target = next((m for m in matches if m > middle), matches[0])
+        else:
+            target = next((m for m in reversed(matches) if m < middle), matches[-1])
+        self.scroll_to(y=max(0, target - self.size.height // 2), animate=False)
+        return target
