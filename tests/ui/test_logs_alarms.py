@@ -1,0 +1,209 @@
+"""The logs and alarms panes driven by reports (what the follower threads post), through the keys."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
+from cockpit.monitor.log_tail import FOLLOWING, PatternOutcome, TailEvents, TailStatus
+from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
+from cockpit.probes.aws.logs import LogEvent
+from cockpit.runbook import load_runbook
+from cockpit.ui.messages import AlarmReport, LogReport
+from cockpit.ui.screens.note import NoteScreen
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.logs_pane import LogsPane
+from tests.conftest import FIXED_NOW, make_app
+
+T0 = int(FIXED_NOW.timestamp() * 1000)
+STREAM = "ecs/avnz-api/3f2a9c1e5b7d4e0f"
+
+
+def events(*messages: str, start: int = 0) -> tuple[LogEvent, ...]:
+    return tuple(LogEvent(T0 + (start + i) * 1000, STREAM, m, str(start + i)) for i, m in enumerate(messages))
+
+
+async def to_logs(pilot) -> LogsPane:
+    for _ in range(3):  # checklist → health → latency → logs
+        await pilot.press("tab")
+    pane = pilot.app.screen.query_one(LogsPane)
+    assert pilot.app.focused is pane.current().view
+    return pane
+
+
+async def report(pilot, item) -> None:
+    pilot.app.screen.post_message(LogReport(item) if not isinstance(item, (AlarmsRead, AlarmsFailed)) else AlarmReport(item))
+    await pilot.pause()
+
+
+def status(pane: LogsPane) -> str:
+    pane.show_status(pane.app.monotonic())
+    return str(pane.current().query_one(".log-status").render())
+
+
+async def test_events_stream_in_and_follow_off_holds_them(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis pool ok", "Redis reconnect")))
+        view = pane.current().view
+        assert list(view.lines) == ["21:00:00.000 3f2a9c1e5b7d Redis pool ok", "21:00:01.000 3f2a9c1e5b7d Redis reconnect"]
+        await pilot.press("f")
+        await report(pilot, TailEvents("redis", 0, events("Redis later", start=2)))
+        assert len(view.lines) == 2 and "+1 new (f: follow)" in status(pane) and "paused" in status(pane)
+        await pilot.press("f")
+        assert view.lines[-1].endswith("Redis later") and "+1 new" not in status(pane)
+        await report(pilot, TailEvents("momentum", 0, events("momentum save flow failed")))
+        assert len(view.lines) == 3  # the other tab's event went to the other tab
+        await pilot.press("right_square_bracket")
+        assert pane.current().query.id == "momentum" and list(pane.current().view.lines)[0].endswith("momentum save flow failed")
+
+
+async def test_markup_and_escapes_in_messages_stay_literal(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis [bold red]not bold[/] [link=x]y[/link]")))
+        assert pane.current().view.lines[0].endswith("Redis [bold red]not bold[/] [link=x]y[/link]")
+        rendered = "".join(seg.text for seg in pane.current().view.render_line(0))
+        assert "[bold red]not bold[/]" in rendered
+
+
+async def test_a_new_filter_pattern_is_asked_for_and_a_rejected_one_is_shown(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        requested = []
+        app.screen.feed.request_pattern = lambda qid, p: requested.append((qid, p))
+        await report(pilot, TailEvents("redis", 0, events("Redis one")))
+        await pilot.press("slash")
+        assert isinstance(app.screen, NoteScreen) and app.screen.query_one("#note-input").value == "Redis"
+        app.screen.query_one("#note-input").value = "{ $.level"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert requested == [("redis", "{ $.level")]
+        assert "applying '{ $.level'" in status(pane)
+        await report(pilot, PatternOutcome("redis", "{ $.level", 0, "/ecs/avnz-api: InvalidParameterException: Invalid filter pattern"))
+        text = status(pane)
+        assert "rejected, still showing 'Redis'" in text and "Invalid filter pattern" in text
+        assert list(pane.current().view.lines)[0].endswith("Redis one")  # the old stream stays
+        await report(pilot, PatternOutcome("redis", "ERROR", 1))
+        await report(pilot, TailEvents("redis", 0, events("Redis stale, from the old pattern", start=5)))
+        await report(pilot, TailEvents("redis", 1, events("ERROR new", start=6)))
+        assert [line.split(" ", 2)[2] for line in pane.current().view.lines] == ["ERROR new"]
+        assert "filter 'ERROR'" in status(pane) and "rejected" not in status(pane)
+
+
+async def test_search_highlights_and_jumps(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events(*[f"line {i}" for i in range(200)], "needle here")))
+        view = pane.current().view
+        await pilot.press("s")
+        app.screen.query_one("#note-input").value = "NEEDLE"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.matching_lines() == [200]
+        assert view.scroll_offset.y <= 200 < view.scroll_offset.y + view.size.height
+        assert not pane.current().follow  # jumping back pauses follow
+        strip = view.render_line(200 - int(view.scroll_offset.y))
+        assert any(seg.text.lower() == "needle" and seg.style and seg.style.reverse for seg in strip)
+        assert "search 'NEEDLE': 1" in pane.border_subtitle
+
+
+async def test_wrap_and_time_zone_reformat_from_the_events(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis " + "x" * 500)))
+        view = pane.current().view
+        assert len(view.lines) == 1
+        await pilot.press("w")
+        assert len(view.lines) > 3 and all(len(line) <= view.size.width for line in view.lines)
+        await pilot.press("w")
+        assert len(view.lines) == 1
+        await pilot.press("t")
+        assert "local time" in pane.border_subtitle
+        assert view.lines[0].startswith("21:00:00.000")  # TZ=UTC in the tests: the same digits
+
+
+async def test_save_writes_the_buffer_and_never_overwrites(state_file, tmp_path):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis one", "Redis two")))
+        target = tmp_path / "saved.log"
+        for attempt in range(2):
+            await pilot.press("S")
+            app.screen.query_one("#note-input").value = str(target)
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        lines = target.read_text().splitlines()
+        assert lines[0].startswith("# /ecs/avnz-api filter 'Redis', saved ")
+        assert lines[2:] == ["21:00:00.000 3f2a9c1e5b7d Redis one", "21:00:01.000 3f2a9c1e5b7d Redis two"]
+
+
+async def test_a_full_buffer_drops_the_oldest_and_says_so(state_file):
+    runbook = load_runbook()
+    runbook = replace(runbook, cloudwatch=replace(runbook.cloudwatch, buffer_lines=3))
+    app = make_app(state_file, runbook=runbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(5)]), trimmed=2))
+        assert [line.split(" ", 2)[2] for line in pane.current().view.lines] == ["Redis 2", "Redis 3", "Redis 4"]
+        assert "7 events" in status(pane) and "4 dropped (buffer 3)" in status(pane)
+
+
+async def test_throttling_shows_a_countdown(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailStatus("redis", "throttled", "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0))
+        assert "throttled, retrying in 8 s" in status(pane) and "Rate exceeded" in status(pane)
+        await report(pilot, TailStatus("redis", FOLLOWING))
+        assert "following" in status(pane) and "throttled" not in status(pane)
+
+
+SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+
+
+async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        ok = AlarmState("avnz-api-5xx-errors", "OK", SINCE, "Threshold Crossed: no datapoints")
+        fire = AlarmState("avnz-api-5xx-errors", "ALARM", SINCE, "Threshold Crossed: 1 datapoint [5.0] > 1.0")
+        missing = AlarmState("avnz-db-pool-exhausted", NOT_FOUND)
+        redis = AlarmState("avnz-redis-connection", "OK", SINCE, "ok")
+        await report(pilot, AlarmsRead((ok, redis, missing)))
+        header = app.screen.query_one(CockpitHeader)
+        assert not header.has_class("-alarm")
+        await report(pilot, AlarmsRead((fire, redis, missing)))
+        assert header.has_class("-alarm") and "ALARM: avnz-api-5xx-errors" in str(header.query_one("#alerts").render())
+        body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
+        assert "ALARM     avnz-api-5xx-errors" in body and "since 20:48 UTC (12 min)" in body
+        assert "no such alarm in CloudWatch" in body and "1 datapoint [5.0]" in body
+        assert any("avnz-api-5xx-errors: ALARM (was OK)" in str(n.message) for n in app._notifications)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)
+    events_ = [e for e in app.session.events_after(0) if e.kind == "alarm"]
+    assert [(e.step_id, e.payload["state"], e.payload["previous"]) for e in events_] == [
+        ("alarm:avnz-api-5xx-errors", "OK", ""), ("alarm:avnz-redis-connection", "OK", ""),
+        ("alarm:avnz-db-pool-exhausted", NOT_FOUND, ""), ("alarm:avnz-api-5xx-errors", "ALARM", "OK")]
+    # A restart sees the same states: nothing is journaled again.
+    again = make_app(state_file)
+    async with again.run_test(size=(160, 48)) as pilot:
+        await report(pilot, AlarmsRead((fire, redis, missing)))
+        await pilot.pause(0.3)
+    assert len([e for e in again.session.events_after(0) if e.kind == "alarm"]) == 4
+
+
+async def test_alarm_read_failures_are_shown(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await report(pilot, AlarmsFailed("alarms: Throttling: Rate exceeded", True, 30.0))
+        body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
+        assert "throttled, retrying in 30 s" in body and "Rate exceeded" in body
