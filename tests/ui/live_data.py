@@ -51,3 +51,53 @@ async def feed(pilot) -> None:
         board.apply(poll, at, retry_at)
     screen._render_live()
     await pilot.pause()
+
+
+STREAMS = ("ecs/avnz-api/3f2a9c1e5b7d4e0f9a8b", "ecs/avnz-api/8b1d77aa90c24f11c0de")
+T0 = 1_795_813_200_000  # 2026-11-27 21:00:00 UTC (the snapshot wall clock), in ms
+RAW_LINES = (
+    "INFO [req-8f3a] Redis pool ready (size=10, idle=10)",
+    "INFO [req-8f3b] GET /api/v1/payments/4812 200 12ms Redis blacklist hit=false",
+    "WARN [req-8f3c] Redis ECONNRESET, reconnecting (attempt 1)",
+    "ERROR [req-8f3d] \x1b]0;pwned\x07Redis \x1b[2J\x1b[Hauth failed for redis://default:hunter2@cache.internal:6379",
+    "INFO [req-8f3e] [bold]Redis[/bold] token blacklist size 1204, key AKIAIOSFODNN7EXAMPLE",
+    "INFO [req-8f3f] Redis latency p99 3.2ms",
+)
+
+
+def log_events(query_id: str, count: int):
+    """`count` events of a tab, cleaned by the real cleaner (hostile ones included)."""
+    from cockpit.core.logline import clean_message
+    from cockpit.probes.aws.logs import LogEvent
+
+    words = {"redis": "Redis", "momentum": "momentum"}
+    return tuple(
+        LogEvent(T0 - (count - i) * 1500, STREAMS[i % 2], clean_message(RAW_LINES[i % len(RAW_LINES)].replace("Redis", words[query_id])), f"{query_id}{i}")
+        for i in range(count)
+    )
+
+
+async def feed_cloudwatch(pilot) -> None:
+    """Both log tabs (one following, one throttled) and the three alarms (one firing, one missing)."""
+    from datetime import datetime, timezone
+
+    from cockpit.monitor.alarm_watch import AlarmsRead
+    from cockpit.monitor.log_tail import FOLLOWING, THROTTLED_STATE, TailEvents, TailStatus
+    from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
+    from cockpit.ui.messages import AlarmReport
+    from cockpit.ui.widgets.logs_pane import LogsPane
+
+    screen = pilot.app.screen
+    pane = screen.query_one(LogsPane)
+    pane.apply(TailStatus("redis", FOLLOWING), NOW - 1)
+    pane.apply(TailEvents("redis", 0, log_events("redis", 40)), NOW - 1)
+    pane.apply(TailEvents("momentum", 0, log_events("momentum", 6)), NOW - 30)
+    pane.apply(TailStatus("momentum", THROTTLED_STATE, "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0), NOW)
+    since = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+    screen.on_alarm_report(AlarmReport(AlarmsRead((
+        AlarmState("avnz-api-5xx-errors", "ALARM", since, "Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (1.0)."),
+        AlarmState("avnz-redis-connection", "OK", since.replace(hour=19), "Threshold Crossed: no datapoints were greater than the threshold (1.0)."),
+        AlarmState("avnz-db-pool-exhausted", NOT_FOUND),
+    ))))
+    screen._render_live()
+    await pilot.pause()

@@ -184,7 +184,7 @@ async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_f
         await report(pilot, AlarmsRead((fire, redis, missing)))
         assert header.has_class("-alarm") and "ALARM: avnz-api-5xx-errors" in str(header.query_one("#alerts").render())
         body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
-        assert "ALARM     avnz-api-5xx-errors" in body and "since 20:48 UTC (12 min)" in body
+        assert "ALARM     avnz-api-5xx-errors\n" in body and "since 20:48 UTC (12 min)" in body
         assert "no such alarm in CloudWatch" in body and "1 datapoint [5.0]" in body
         assert any("avnz-api-5xx-errors: ALARM (was OK)" in str(n.message) for n in app._notifications)
         await app.workers.wait_for_complete()

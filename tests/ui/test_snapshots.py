@@ -12,7 +12,7 @@ from cockpit.journal import Journal
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from tests.conftest import WHO, StepClock, make_app
-from tests.ui.live_data import NOW, feed
+from tests.ui.live_data import NOW, feed, feed_cloudwatch
 
 
 def live_app(state_file, **kwargs):
@@ -38,6 +38,7 @@ def test_main_160x48_with_progress(snap_compare, state_file):
 
     async def select_noted_step(pilot):
         await feed(pilot)
+        await feed_cloudwatch(pilot)
         await pilot.press("up")
 
     assert snap_compare(live_app(state_file), terminal_size=(160, 48), run_before=select_noted_step)
@@ -64,6 +65,33 @@ def test_compact_latency_pane_80x24(snap_compare, state_file):
         pilot.app.screen._render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=latency)
+
+
+def test_compact_logs_pane_80x24(snap_compare, state_file):
+    async def logs(pilot):
+        await feed_cloudwatch(pilot)
+        await pilot.press("tab", "tab", "tab")
+        pilot.app.screen._render_live()
+
+    assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=logs)
+
+
+def test_compact_throttled_tab_wrapped_80x24(snap_compare, state_file):
+    async def momentum(pilot):
+        await feed_cloudwatch(pilot)
+        await pilot.press("tab", "tab", "tab", "w", "right_square_bracket")
+        pilot.app.screen._render_live()
+
+    assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=momentum)
+
+
+def test_compact_alarms_pane_80x24(snap_compare, state_file):
+    async def alarms(pilot):
+        await feed_cloudwatch(pilot)
+        await pilot.press("tab", "tab", "tab", "tab")
+        pilot.app.screen._render_live()
+
+    assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=alarms)
 
 
 def test_help_80x24(snap_compare, tmp_path, monkeypatch):

@@ -96,11 +96,12 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
                         yield HealthTable(id="health-table")
                         yield Static("", id="health-problems")
                     yield LatencyPane(id="latency-pane")
-                    with Horizontal(id="right-row"):
-                        yield AlarmsPane(runbook, live=app.live, id="alarms-pane")
-                        yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
-            # Log lines are long: the logs pane takes the whole width under the rest.
-            yield LogsPane(runbook, live=app.live, id="logs-pane")
+            # Log lines are long: the logs pane takes most of the width under the rest.
+            with Horizontal(id="bottom"):
+                yield LogsPane(runbook, live=app.live, id="logs-pane")
+                with Vertical(id="side"):
+                    yield AlarmsPane(runbook, live=app.live, id="alarms-pane")
+                    yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
         yield Static("", id="too-small")
         yield Footer()
 
@@ -137,9 +138,11 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
         active = PANES[self.active_pane]
         for pane in PANES:
             self.query_one(f"#{pane}").display = not compact or pane == active
-        self.query_one("#top").display = not compact or active != "logs-pane"
-        self.query_one("#right").display = not compact or active not in ("checklist-pane", "logs-pane")
-        self.query_one("#right-row").display = not compact or active in ("alarms-pane", "services-pane")
+        top = active in ("checklist-pane", "health-pane", "latency-pane")
+        self.query_one("#top").display = not compact or top
+        self.query_one("#right").display = not compact or active in ("health-pane", "latency-pane")
+        self.query_one("#bottom").display = not compact or not top
+        self.query_one("#side").display = not compact or active in ("alarms-pane", "services-pane")
         bar = Text()
         for index, name in enumerate(PANE_NAMES):
             bar.append(f" {name} ", style="reverse bold" if index == self.active_pane else "dim")

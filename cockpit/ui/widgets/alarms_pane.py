@@ -86,22 +86,19 @@ class AlarmsPane(VerticalScroll, can_focus=True):
             out.append("not connected to CloudWatch\n", style="dim")
         else:
             out.append("reading…\n", style="dim")
-        width = max(len(a.name) for a in self.runbook.alarms)
         for planned in self.runbook.alarms:
             alarm = self.states.get(planned.name)
             state = alarm.state if alarm else "unknown"
             flash = now - self.changed_at.get(planned.name, -1e9) < FLASH_SECONDS
             out.append(f"{state:<9}", style=("reverse " if flash else "") + STYLES.get(state, "dim"))
-            out.append(f" {planned.name:<{width}} ", style="bold" if alarm and alarm.firing else "")
+            out.append(f" {planned.name}\n", style="bold" if alarm and alarm.firing else "")
             if alarm is None:
-                out.append(planned.description, style="dim")
+                detail = planned.description
             elif alarm.state == NOT_FOUND:
-                out.append("no such alarm in CloudWatch", style="magenta")
+                detail = "no such alarm in CloudWatch"
             else:
-                out.append(_since(alarm.since, wall), style="dim")
-                if alarm.reason:
-                    out.append("\n" + " " * 10 + one_line(alarm.reason, 300), style="dim")
-            out.append("\n")
+                detail = " · ".join(part for part in (_since(alarm.since, wall), one_line(alarm.reason, 300)) if part)
+            out.append(f"  {detail}\n", style="magenta" if alarm and alarm.state == NOT_FOUND else "dim")
         return out
 
     def show(self, now: float, wall: datetime) -> None:

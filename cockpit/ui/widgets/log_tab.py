@@ -124,7 +124,12 @@ class LogTab(Vertical):
         out = Text()
         if s.state == FOLLOWING or (s.state == LOADING and self.followed_at is not None):
             age = "" if self.followed_at is None else f" · polled {_age(now - self.followed_at)} ago"
-            out.append("● following", style="bold green")
+            if self.follow:
+                out.append("● following", style="bold green")
+            else:
+                out.append("‖ paused", style="bold yellow")
+                if self.buffer.unshown:
+                    out.append(f" +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
             out.append(age, style="dim")
         elif s.state == LOADING:
             out.append(f"… {s.text or 'loading'}", style="bold")
@@ -137,10 +142,8 @@ class LogTab(Vertical):
         out.append(f" · {self.buffer.received:,} events", style="dim")
         if self.buffer.dropped:
             out.append(f" · {self.buffer.dropped:,} dropped (buffer {self.buffer.cap:,})", style="yellow")
-        if not self.follow:
-            out.append(" · ‖ paused", style="bold yellow")
-            if self.buffer.unshown:
-                out.append(f" +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
+        if not self.follow and s.state != FOLLOWING and not (s.state == LOADING and self.followed_at is not None):
+            out.append(f" · ‖ paused +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
         out.append(f"\n{self.query.log_group} · filter {self.pattern!r}", style="dim")
         if self.pending:
             out.append(f" → applying {self.pending!r}…", style="bold")
