@@ -13,8 +13,10 @@ _ESCAPES = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-# C0 and C1 controls except tab and newline, plus DEL.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls except tab and newline, plus DEL; bidi embeddings, overrides and
+# isolates (they reorder what is read), zero-width and other invisible format characters.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")  # invalid UTF-8 decoded with surrogateescape, or a bad JSON escape
 
 
 def strip_control(text: str, *, keep_newlines: bool = True) -> str:
@@ -23,8 +25,9 @@ def strip_control(text: str, *, keep_newlines: bool = True) -> str:
     Tabs become spaces; newlines are kept unless `keep_newlines` is false, in which
     case they become spaces too (for one-line fields).
     """
-    text = _ESCAPES.sub("", text)
-    text = _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\t", "    "))
+    text = _SURROGATES.sub("\ufffd", _ESCAPES.sub("", text))
+    text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n").replace("\t", "    ")
+    text = _CONTROLS.sub("", text)
     if not keep_newlines:
         text = text.replace("\n", " ")
     return text

@@ -25,3 +25,14 @@ def test_mask_url_hides_passwords_with_reserved_characters():
     assert mask_url("see https://api.avnz.io/health") == "see https://api.avnz.io/health"
     assert mask_url("postgresql://db/avnz?user=app&password=s3cr&x=1") == "postgresql://db/avnz?user=app&password=***&x=1"
     assert mask_url("redis://cache:6379?Token=abc") == "redis://cache:6379?Token=***"
+
+
+def test_bidi_overrides_and_lone_surrogates_never_survive():
+    # Health JSON and error strings can carry them: a surrogate crashes the terminal writer,
+    # a bidi override reorders what the operator reads.
+    from cockpit.core.text import one_line, strip_control
+
+    for clean in (strip_control("ok\u202egnp.exe\u2066x\u2069 \udcff\ud800!"), one_line("ok\u202egnp.exe \udcff!")):
+        assert not any(0xD800 <= ord(c) <= 0xDFFF or c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for c in clean)
+        assert "\ufffd" in clean
+    assert strip_control("line\u2028break") == "line\nbreak"
