@@ -24,6 +24,15 @@ KEYMAP = (
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("ctrl+p", "command palette"),
 )
+LOGS_KEYMAP = (  # while the logs pane has the keyboard
+    ("/", "edit the tab's CloudWatch filter pattern (AWS checks it; a rejected one keeps the old stream)"),
+    ("f", "follow on/off: when off, new events are counted (+N new) and held back"),
+    ("s, then n / N", "search (highlighted in every tab), then next / previous match"),
+    ("w", "wrap long lines on/off"),
+    ("t", "times in UTC or local time"),
+    ("S", "save the tab's buffer (secrets already redacted) to a new file"),
+    ("[ / ]", "previous / next log tab"),
+)
 
 
 def help_body(runbook: Runbook, journal_path: str, read_only: bool) -> Table:
@@ -33,6 +42,10 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool) -> Table:
     table.add_column(overflow="fold")
     table.add_row(Text("Keys", style="bold underline"), Text(""))
     for key, action in KEYMAP:
+        table.add_row(Text(key), Text(action))
+    table.add_row(Text(""), Text(""))
+    table.add_row(Text("Logs pane", style="bold underline"), Text(""))
+    for key, action in LOGS_KEYMAP:
         table.add_row(Text(key), Text(action))
     table.add_row(Text(""), Text(""))
     table.add_row(Text("Contacts", style="bold underline"), Text(""))
