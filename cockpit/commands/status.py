@@ -7,7 +7,7 @@ from typing import Any
 
 from cockpit.core.text import one_line
 from cockpit.journal import Journal, StepState, fold
-from cockpit.journal.progress import run_counts
+from cockpit.journal.progress import ALARM, ALARM_PREFIX, run_counts
 from cockpit.journal.session import RunSession
 from cockpit.runbook import Environment, Runbook
 
@@ -23,7 +23,8 @@ def _step_status(step, applies: bool, state: StepState) -> str:
 def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str) -> dict[str, Any]:
     """The current run of `runbook` in `env`: every step with status, who and when."""
     session = RunSession(journal, runbook.id, runbook.version, env.name, who)
-    states = fold(session.events_after(0))
+    events = session.events_after(0)
+    states = fold(events)
     run = session.run
     steps = []
     for phase in runbook.phases:
@@ -52,6 +53,11 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                     },
                 }
             )
+    alarms = [
+        {"name": e.step_id[len(ALARM_PREFIX):], "state": e.payload.get("state"), "previous": e.payload.get("previous") or None,
+         "reason": e.payload.get("reason") or None, "at": e.at, "seen_by": e.who}
+        for e in events if e.kind == ALARM and e.step_id.startswith(ALARM_PREFIX)
+    ]
     done, total = run_counts(runbook.phases, env.name, states)
     return {
         "runbook": {"id": runbook.id, "name": runbook.name, "version": runbook.version},
@@ -59,6 +65,7 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
         "run": None if run is None else {"id": run.id, "started_at": run.started_at, "started_by": run.started_by},
         "progress": {"done": done, "total": total},
         "steps": steps,
+        "alarms": alarms,
     }
 
 
@@ -87,6 +94,12 @@ def format_status(report: dict[str, Any]) -> str:
             c = step["check"]
             lines.append(f"      check {c['status'].upper()} {c['at']} {c['by']}: {one_line(c['evidence'], 200)}")
         lines += [f"      note {n['at']} {n['who']}: {one_line(n['text'], 300)}" for n in step["notes"]]
+    if report["alarms"]:
+        lines += ["", "Alarm states seen (CloudWatch):"]
+        for a in report["alarms"]:
+            was = f" (was {a['previous']})" if a["previous"] else ""
+            why = f": {one_line(a['reason'], 200)}" if a["reason"] else ""
+            lines.append(f"  {a['at']} {one_line(a['name'], 60)} {a['state']}{was}{why}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,8 @@ TICK = "tick"
 UNTICK = "untick"
 NOTE = "note"
 CHECK = "check"  # payload: status (pass/fail), evidence, latency_ms
+ALARM = "alarm"  # on step id ALARM_PREFIX + alarm name; payload: state, previous, reason, since
+ALARM_PREFIX = "alarm:"
 # A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
 
 

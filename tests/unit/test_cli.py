@@ -144,3 +144,17 @@ def test_show_never_writes_terminal_escapes(capsys, tmp_path):
     hostile.write_text(bundled_path().read_text().replace('"TypeScript compilation passes"', '"TS \\u001b]0;pwned\\u0007ok \\u001b[2J"', 1))
     code, out, _ = run(capsys, "runbook", "show", str(hostile))
     assert code == 0 and "TS ok" in out and "\x1b" not in out and "\x07" not in out
+
+
+def test_status_lists_the_alarm_states_the_run_saw(capsys, state_file):
+    runbook = load_runbook()
+    s = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", "alice@bastion")
+    s.record("alarm:avnz-api-5xx-errors", "alarm", {"state": "OK", "previous": "", "reason": "fine"})
+    s.record("alarm:avnz-api-5xx-errors", "alarm", {"state": "ALARM", "previous": "OK", "reason": "1 datapoint [7.0] \x1b[2J"})
+    s.journal.close()
+    code, out, _ = run(capsys, "status", "--json", "--state", str(state_file))
+    alarms = json.loads(out)["alarms"]
+    assert [(a["name"], a["state"], a["previous"]) for a in alarms] == [("avnz-api-5xx-errors", "OK", None), ("avnz-api-5xx-errors", "ALARM", "OK")]
+    code, out, _ = run(capsys, "status", "--state", str(state_file))
+    assert "avnz-api-5xx-errors ALARM (was OK): 1 datapoint [7.0]" in out and "\x1b" not in out
+    assert json.loads(run(capsys, "status", "--json", "--state", str(state_file))[1])["progress"]["done"] == 0

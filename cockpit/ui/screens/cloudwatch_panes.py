@@ -10,15 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.journal import Event
+from cockpit.journal.progress import ALARM, ALARM_PREFIX
 from cockpit.probes.aws.alarms import AlarmState
 from cockpit.ui.cloudwatch import CloudWatchFeed
 from cockpit.ui.messages import AlarmReport, LogReport
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
-
-ALARM = "alarm"  # journal event kind; payload: state, previous, reason, since
-ALARM_PREFIX = "alarm:"
 
 
 class CloudWatchPanes:
