@@ -145,21 +145,23 @@ class LogTail:
         follower: LogFollower | None = None
         failures = 0
         while not stop.is_set():
+            ok = False
             try:
-                if follower is None:
+                requested = self._take_request()
+                if requested is not None:
+                    follower = self._switch(requested, stop) or follower
+                    passed = None
+                elif follower is None:
                     self.report(TailStatus(self.query.id, LOADING, f"loading the last {self.query.window_minutes} min"))
                     follower = self._follower(self.pattern)
                     passed = follower.next_pass(stop, self._loading(follower))
-                elif (requested := self._take_request()) is not None:
-                    follower = self._switch(requested, stop) or follower
-                    passed = None
                 else:  # (the window again, when the first pass failed part-way)
                     passed = follower.next_pass(stop, self._loading(follower))
                 if passed is not None and (passed.events or passed.trimmed):
                     self.report(TailEvents(self.query.id, self.generation, passed.events, passed.trimmed))
-                failures = 0
-                self.report(TailStatus(self.query.id, FOLLOWING))
-                delay = s.logs_interval_seconds
+                failures, ok, delay = 0, True, s.logs_interval_seconds
+                if follower is not None:
+                    self.report(TailStatus(self.query.id, FOLLOWING))
             except Exception as exc:  # AwsProblem, or anything boto3 raised while building the client
                 problem = classify_aws(exc, self.query.log_group)
                 failures += 1
@@ -169,5 +171,8 @@ class LogTail:
                     delay = s.max_backoff_seconds
                 state = THROTTLED_STATE if problem.kind == THROTTLED else FAILING
                 self.report(TailStatus(self.query.id, state, problem.reason, delay))
-            if not self.thread.sleep(delay if self._requested is None else 0):
+            # After a failure the backoff holds, pending pattern or not; after a success a
+            # pending pattern (or a first one AWS rejected) goes next, without waiting.
+            busy = self._requested is not None or follower is None
+            if not self.thread.sleep(0 if ok and busy else delay):
                 return

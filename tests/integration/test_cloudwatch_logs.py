@@ -13,6 +13,7 @@ from botocore.stub import Stubber
 from cockpit.core.ratelimit import RequestBudget
 from cockpit.monitor.log_tail import FAILING, FOLLOWING, THROTTLED_STATE, LogTail, PatternOutcome, TailEvents, TailStatus
 from cockpit.probes.aws.clients import AwsTarget, LazyClient, make_client
+from cockpit.probes.aws.errors import AwsProblem
 from cockpit.probes.aws.logs import LogFollower
 from cockpit.runbook.model import CloudWatchSettings, LogQuery
 
@@ -162,24 +163,68 @@ class Reports:
                     and (generation is None or r.generation == generation) for e in r.events]
 
 
-def start_tail(settings=FAST, query=QUERY, target=AwsTarget()) -> tuple[LogTail, Reports]:
+def start_tail(settings=FAST, query=QUERY, target=AwsTarget()) -> tuple[LogTail, Reports]:  # noqa: B008
     reports = Reports()
     tail = LogTail(query, LazyClient("logs", target), RequestBudget(settings.requests_per_second), settings, reports)
     tail.start()
     return tail, reports
 
 
-def test_an_event_written_while_following_arrives_within_two_intervals(logs):
+def test_an_event_written_while_following_comes_with_the_next_pass(logs, aws_faults):
     tail, reports = start_tail()
     try:
         reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FOLLOWING)
         put(logs, "bbbb2222", (now_ms(), "Redis fresh"))
-        written = time.monotonic()
+        requests_then = aws_faults.requests("FilterLogEvents")
         reports.wait_for(lambda r: isinstance(r, TailEvents) and any(e.message == "Redis fresh" for e in r.events))
-        assert time.monotonic() - written < 2 * FAST.logs_interval_seconds + 1.0  # + one moto round trip, generously
+        # At most the pass under way when it was written, then the next one: two poll intervals.
+        assert aws_faults.requests("FilterLogEvents") - requests_then <= 2
         assert reports.messages().count("Redis fresh") == 1
     finally:
         tail.stop()
+
+
+def test_a_pass_that_fails_part_way_loses_nothing(logs, aws_faults):
+    put(logs, "aaaa1111", *[(now_ms() - 20_000 + i, f"Redis {i}") for i in range(25)])
+    f = follower(page_limit=10)
+
+    def throttle_the_next_page(pages: int) -> None:
+        if pages == 1:
+            aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=1)
+
+    with pytest.raises(AwsProblem):
+        f.next_pass(STOP, throttle_the_next_page)
+    assert [e.message for e in f.next_pass(STOP).events] == [f"Redis {i}" for i in range(25)]
+
+
+def test_our_clock_running_ahead_of_aws_loses_nothing(logs):
+    f = follower(now_ms=lambda: now_ms() + 30_000)  # the laptop is 30 s fast; the overlap is 10 s
+    assert f.next_pass(STOP).events == ()
+    put(logs, "aaaa1111", (now_ms(), "Redis written after the first pass"))
+    assert [e.message for _ in range(2) for e in f.next_pass(STOP).events] == ["Redis written after the first pass"]
+
+
+def test_a_producer_stamping_late_is_followed_from_its_newest_event(logs):
+    f = follower()
+    put(logs, "aaaa1111", (now_ms() - 20_000, "Redis from a task 20 s behind"))
+    assert [e.message for e in f.next_pass(STOP).events] == ["Redis from a task 20 s behind"]
+    put(logs, "aaaa1111", (now_ms() - 20_000 + 50, "Redis next line of the same task"))
+    assert [e.message for e in f.next_pass(STOP).events] == ["Redis next line of the same task"]
+
+
+def test_an_event_stamped_in_the_future_does_not_hide_the_present(logs):
+    f = follower()
+    put(logs, "aaaa1111", (now_ms() + 3_600_000, "Redis from a host an hour ahead"))
+    assert [e.message for e in f.next_pass(STOP).events] == ["Redis from a host an hour ahead"]
+    put(logs, "bbbb2222", (now_ms(), "Redis on time"))
+    assert [e.message for e in f.next_pass(STOP).events] == ["Redis on time"]
+
+
+def test_a_quiet_filter_rescans_at_most_the_lookback(logs):
+    put(logs, "aaaa1111", (now_ms() - 40 * 60_000, "Redis 40 min ago"))
+    f = follower(lookback_ms=300_000)
+    f.next_pass(STOP)
+    assert now_ms() - f.cursor <= 300_000 + 1000
 
 
 def test_throttling_is_shown_and_survived(logs, aws_faults):
@@ -212,6 +257,39 @@ def test_a_pattern_aws_rejects_is_shown_and_the_old_stream_goes_on(logs, aws_fau
         assert accepted.generation == 1
         reports.wait_for(lambda r: isinstance(r, TailEvents) and r.generation == 1)
         assert reports.messages(1) == ["Redis two"] and reports.messages(0) == ["Redis one"]
+    finally:
+        tail.stop()
+
+
+BACKOFF = CloudWatchSettings(logs_interval_seconds=0.3, requests_per_second=50, overlap_seconds=10, max_backoff_seconds=30)
+
+
+def test_a_pattern_asked_for_while_throttled_waits_for_the_backoff(logs, aws_faults):
+    tail, reports = start_tail(BACKOFF)
+    try:
+        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FOLLOWING)
+        aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=None)
+        tail.request_pattern("ERROR")
+        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == THROTTLED_STATE)
+        before = aws_faults.requests("FilterLogEvents")
+        time.sleep(1.5)  # the backoff is at least 0.6 s and doubles: at most two more tries
+        assert aws_faults.requests("FilterLogEvents") - before <= 2
+    finally:
+        tail.stop()
+
+
+def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch, tmp_path):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    tail, reports = start_tail(BACKOFF)
+    try:
+        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FAILING)
+        tail.request_pattern("ERROR")
+        time.sleep(0.3)
+        seen = len(reports.items)
+        time.sleep(1.5)  # max_backoff is 30 s: nothing more is tried or reported
+        assert len(reports.items) - seen <= 1
     finally:
         tail.stop()
 
