@@ -63,13 +63,13 @@ _BEARER = re.compile(r"(?ai)(?P<head>bearer\s+)(?!(?:realm|scope|error|error_des
 _BASIC = re.compile(r"(?ai)(?P<head>basic\s+)(?P<cred>[a-z0-9+/]{4,}={0,2})(?![a-z0-9+/=])")
 
 # name = value, name: value, "name": "value" where the name ends in a secret-sounding word:
-# password=..., DB_PASSWORD: ..., "SecretAccessKey": "...", aws_secret_access_key = ...,
+# password=..., DB_PASSWORD: ..., DB_PASS=..., "SecretAccessKey": "...", aws_secret_access_key = ...,
 # x-api-key: ..., "SessionToken": "...", and the same inside JSON escaped into a string
 # (\"password\": \"...\"). Whatever precedes the word stays, so the pattern starts at the word.
 # Quoted values are masked up to their closing quote (or the end of the line when it is
 # missing), bare values up to whitespace, a quote, '&' or ';'.
 _SECRET_ASSIGNMENT = re.compile(
-    r"""(?ai)(?P<name>secret[_-]?access[_-]?key|passw(?:or)?d|pwd|secret|token|api[_-]?key)
+    r"""(?ai)(?P<name>secret[_-]?access[_-]?key|passw(?:or)?d|(?<=[_-])pass(?![a-z])|pwd|secret|token|api[_-]?key)
         (?P<sep>\\?["']?\s*(?:==?|:=?)\s*)
         (?P<value>"(?:[^"\\\n]|\\.)*"?|'(?:[^'\\\n]|\\.)*'?|\\"(?:[^"\\\n]|\\[^"])*(?:\\")?|[^\s"'\\&;]+)""",
     re.VERBOSE,

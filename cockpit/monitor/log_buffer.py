@@ -20,6 +20,7 @@ STREAM_WIDTH = 12
 def short_stream(stream: str) -> str:
     """The part of a stream name that tells tasks apart (ECS: the task id after the last '/')."""
     tail = stream.rsplit("/", 1)[-1] or stream
+    tail = tail.rsplit("]", 1)[-1] or tail  # Lambda: 2026/11/28/[$LATEST]3f2a9c…
     return tail[:STREAM_WIDTH]
 
 
@@ -56,20 +57,17 @@ class LineFormat:
         return [self.line(event) for event in events]
 
 
-def wrap_lines(lines: Sequence[str], width: int, indent: int = 4) -> list[str]:
-    """Cut lines longer than `width` into pieces; continuation pieces are indented."""
-    if width <= indent + 10:
-        return list(lines)
-    out: list[str] = []
+def wrap_line(line: str, width: int, indent: int = 4) -> list[str]:
+    """`line` cut into pieces of at most `width`; continuation pieces are indented."""
+    if len(line) <= width or width <= indent + 10:
+        return [line]
     rest = width - indent
-    pad = " " * indent
-    for line in lines:
-        if len(line) <= width:
-            out.append(line)
-            continue
-        out.append(line[:width])
-        out.extend(pad + line[i : i + rest] for i in range(width, len(line), rest))
-    return out
+    return [line[:width]] + [" " * indent + line[i : i + rest] for i in range(width, len(line), rest)]
+
+
+def wrap_lines(lines: Sequence[str], width: int, indent: int = 4) -> list[str]:
+    """Every line wrapped (see wrap_line), flattened."""
+    return [piece for line in lines for piece in wrap_line(line, width, indent)]
 
 
 class LogBuffer:

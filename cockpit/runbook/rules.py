@@ -5,6 +5,7 @@ They run on data whose shape is already valid (see schema.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -97,6 +98,19 @@ def _probe_settings(data: dict[str, Any]) -> list[Problem]:
     return [(path, f"{format_path(path)}: must be greater than 0, got {value}") for path, value in numbers if value <= 0]
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _log_query_ids(data: dict[str, Any]) -> list[Problem]:
+    """Log query ids name the logs pane's tabs and widgets: plain names only."""
+    problems = []
+    for i, query in enumerate(data.get("log_queries", [])):
+        if not _PLAIN_ID.fullmatch(query["id"]):
+            path = ("log_queries", i, "id")
+            problems.append((path, f"{format_path(path)}: {query['id']!r} may hold only letters, digits, '-' and '_'"))
+    return problems
+
+
 def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
     """Every cross-reference problem of shape-valid runbook data."""
     phases = data["phases"]
@@ -105,4 +119,4 @@ def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Proble
     problems += _duplicates([(("phases", i, "id"), p["id"]) for i, p in enumerate(phases)], "phase id")
     for table, what in (("thresholds", "threshold id"), ("log_queries", "log query id")):
         problems += _duplicates([((table, i, "id"), t["id"]) for i, t in enumerate(data.get(table, []))], what)
-    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _interpolation(data, environ) + _probe_settings(data)
+    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data)

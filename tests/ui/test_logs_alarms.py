@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from rich.text import Text
+
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
 from cockpit.monitor.log_tail import FOLLOWING, PatternOutcome, TailEvents, TailStatus
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
@@ -130,21 +132,85 @@ async def test_wrap_and_time_zone_reformat_from_the_events(state_file):
         assert view.lines[0].startswith("21:00:00.000")  # TZ=UTC in the tests: the same digits
 
 
+async def save_as(pilot, name: str) -> None:
+    await pilot.press("S")
+    pilot.app.screen.query_one("#note-input").value = name
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def test_save_writes_the_buffer_and_never_overwrites(state_file, tmp_path):
     app = make_app(state_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await to_logs(pilot)
         await report(pilot, TailEvents("redis", 0, events("Redis one", "Redis two")))
         target = tmp_path / "saved.log"
-        for attempt in range(2):
-            await pilot.press("S")
-            app.screen.query_one("#note-input").value = str(target)
-            await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-        lines = target.read_text().splitlines()
+        await save_as(pilot, str(target))
+        first = target.read_text()
+        await report(pilot, TailEvents("redis", 0, events("Redis three", start=2)))
+        await save_as(pilot, str(target))
+        assert target.read_text() == first  # the second save did not overwrite it
+        assert any("not saved" in str(n.message) and "exists" in str(n.message) for n in app._notifications)
+        lines = first.splitlines()
         assert lines[0].startswith("# /ecs/avnz-api filter 'Redis', saved ")
         assert lines[2:] == ["21:00:00.000 3f2a9c1e5b7d Redis one", "21:00:01.000 3f2a9c1e5b7d Redis two"]
+        await save_as(pilot, "~nosuchuser-cockpit/saved.log")  # a typo in a path is a message, not a crash
+        assert app.is_running and any("not saved" in str(n.message) and "nosuchuser" in str(n.message) for n in app._notifications)
+
+
+async def test_search_terms_and_tab_names_are_never_markup(state_file):
+    runbook = load_runbook()
+    queries = tuple(replace(q, id=new) for q, new in zip(runbook.log_queries, ("5xx", "b-red")))
+    app = make_app(state_file, runbook=replace(runbook, log_queries=queries))
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("5xx", 0, events("GET [/api] [red]x")))
+        for term in ("[/api]", "[/]", "[red]x"):
+            await pilot.press("s")
+            app.screen.query_one("#note-input").value = term
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.is_running and f"search {term!r}" in Text.from_markup(str(pane.border_subtitle)).plain
+
+
+async def test_a_search_without_matches_leaves_follow_on(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis one")))
+        await pilot.press("s")
+        app.screen.query_one("#note-input").value = "nowhere"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert pane.current().follow and any("no line matches 'nowhere'" in str(n.message) for n in app._notifications)
+
+
+async def test_going_back_to_the_current_pattern_cancels_a_pending_one(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        requested = []
+        app.screen.feed.request_pattern = lambda qid, p: requested.append((qid, p))
+        for value in ("ERROR", "Redis"):
+            await pilot.press("slash")
+            app.screen.query_one("#note-input").value = value
+            await pilot.press("enter")
+            await pilot.pause()
+        assert requested == [("redis", "ERROR"), ("redis", "Redis")]
+        await report(pilot, PatternOutcome("redis", "ERROR", 1))  # the older request's answer
+        assert "applying 'Redis'" in status(pane)
+
+
+async def test_wrapped_the_whole_buffer_stays_reachable(state_file):
+    runbook = load_runbook()
+    runbook = replace(runbook, cloudwatch=replace(runbook.cloudwatch, buffer_lines=100))
+    app = make_app(state_file, runbook=runbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i} " + "x" * 300 for i in range(100)])))
+        await pilot.press("w")
+        assert "Redis 0 " in pane.current().view.lines[0]
 
 
 async def test_a_full_buffer_drops_the_oldest_and_says_so(state_file):
@@ -207,3 +273,4 @@ async def test_alarm_read_failures_are_shown(state_file):
         await report(pilot, AlarmsFailed("alarms: Throttling: Rate exceeded", True, 30.0))
         body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
         assert "throttled, retrying in 30 s" in body and "Rate exceeded" in body
+        assert "ALARMS UNREAD" in str(app.screen.query_one(CockpitHeader).query_one("#alerts").render())

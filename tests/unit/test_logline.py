@@ -248,3 +248,10 @@ def test_linear_mask_url_matches_the_old_pattern():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         expected = _OLD_URL_PASSWORD.sub(lambda m: m.group("head") + "***", text)
         assert redact._URL_PASSWORD.sub(redact._mask_userinfo, text) == expected, text
+
+
+def test_pass_suffixed_variables_are_redacted_but_words_are_not():
+    from cockpit.core.logline import clean_message
+
+    assert clean_message("env DB_PASS=hunter2 REDIS-PASS: s3cret") == "env DB_PASS=*** REDIS-PASS: ***"
+    assert clean_message("all tests pass: 12, bypass=on") == "all tests pass: 12, bypass=on"

@@ -161,3 +161,14 @@ def test_cloudwatch_settings_are_read_and_must_be_positive(tmp_path):
     with pytest.raises(RunbookError) as info:
         load_runbook(bad)
     assert "cloudwatch.requests_per_second: must be greater than 0, got 0" in str(info.value)
+
+
+def test_log_query_ids_are_plain_names(tmp_path):
+    # They name the logs pane's tabs and widgets: "redis errors" or "5xx" once crashed the TUI.
+    text = bundled_path().read_text().replace('id = "redis"\ntitle = "Check for Redis', 'id = "redis errors"\ntitle = "Check for Redis', 1)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    with pytest.raises(RunbookError) as info:
+        load_runbook(bad)
+    assert "log_queries[0].id: 'redis errors' may hold only letters, digits, '-' and '_'" in str(info.value)
+    load_runbook(bad.write_text(text.replace('"redis errors"', '"5xx"')) and bad)  # digits first are fine

@@ -7,7 +7,7 @@ which only change when someone fixes something.
 
 from __future__ import annotations
 
-from cockpit.core.redact import mask_url
+from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 
 THROTTLED = "throttled"
@@ -72,7 +72,7 @@ def classify_aws(exc: BaseException, what: str) -> AwsProblem:
         code = str(error.get("Code", "")) or "Unknown"
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         kind = _kind_of_code(code, status)
-        message = one_line(mask_url(str(error.get("Message", "") or "")), 240)
+        message = one_line(redact_secrets(str(error.get("Message", "") or "")), 240)
         hint = _HINTS.get(kind, "")
         text = f"{code}: {message}" if message else code
         return AwsProblem(kind, f"{what}: {hint + ' — ' if hint else ''}{text}")
@@ -85,9 +85,9 @@ def classify_aws(exc: BaseException, what: str) -> AwsProblem:
     if isinstance(exc, (bx.TokenRetrievalError, bx.SSOTokenLoadError, bx.UnauthorizedSSOTokenError)):
         return AwsProblem(EXPIRED, f"{what}: {_HINTS[EXPIRED]}")
     if isinstance(exc, (bx.ConnectTimeoutError, bx.ReadTimeoutError)):
-        return AwsProblem(TIMEOUT, f"{what}: {one_line(mask_url(str(exc)), 200)}")
+        return AwsProblem(TIMEOUT, f"{what}: {one_line(redact_secrets(str(exc)), 200)}")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError, bx.HTTPClientError)):
-        return AwsProblem(NETWORK, f"{what}: {one_line(mask_url(str(exc)), 200)}")
+        return AwsProblem(NETWORK, f"{what}: {one_line(redact_secrets(str(exc)), 200)}")
     if isinstance(exc, bx.ParamValidationError):
         return AwsProblem(INVALID, f"{what}: {one_line(str(exc), 200)}")
-    return AwsProblem(OTHER, f"{what}: {type(exc).__name__}: {one_line(mask_url(str(exc)), 200)}")
+    return AwsProblem(OTHER, f"{what}: {type(exc).__name__}: {one_line(redact_secrets(str(exc)), 200)}")

@@ -63,7 +63,7 @@ class CloudWatchPanes:
         now = self.app.monotonic()
         for alarm, before in pane.apply(message.report, now):
             self._alarm_changed(alarm, before)
-        self.query_one(CockpitHeader).show_alarms(pane.firing())
+        self.query_one(CockpitHeader).show_alarms(pane.firing(), unread=pane.failure is not None)
         pane.show(now, self.app.clock())
 
     def _alarm_changed(self: Any, alarm: AlarmState, before: AlarmState | None) -> None:

@@ -33,6 +33,7 @@ class CockpitHeader(Horizontal):
         self._alerts: Text | None = None
         self._health: tuple[list[str], list[str], bool] = ([], [], False)
         self._firing: list[str] = []
+        self._alarms_unread = False
 
     def compose(self) -> ComposeResult:
         title = Text(one_line(f"{self.runbook.name} v{self.runbook.version}"), style="bold")
@@ -57,9 +58,10 @@ class CockpitHeader(Horizontal):
         self._health = (list(down), list(over), watched)
         self._show()
 
-    def show_alarms(self, firing: list[str]) -> None:
-        """CloudWatch alarms in ALARM: named, and the whole header turns red."""
+    def show_alarms(self, firing: list[str], unread: bool = False) -> None:
+        """CloudWatch alarms in ALARM: named, and the whole header turns red; `unread`: they cannot be read."""
         self._firing = list(firing)
+        self._alarms_unread = unread
         self.set_class(bool(firing), "-alarm")
         self._show()
 
@@ -77,6 +79,9 @@ class CockpitHeader(Horizontal):
         if over:
             text.append(" " if text else "")
             text.append(f"OVER LIMIT: {', '.join(over)}" if named else f"{len(over)} OVER LIMIT", style="bold red")
+        if self._alarms_unread:  # never "all up" while the alarms cannot be seen
+            text.append(" " if text else "")
+            text.append("ALARMS UNREAD", style="bold yellow")
         if not text and watched:
             text.append("all up", style="green")
         if text == self._alerts:

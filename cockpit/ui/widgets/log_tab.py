@@ -7,13 +7,15 @@ and written when follow comes back, so the lines being read never move.
 
 from __future__ import annotations
 
+from collections import deque
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.monitor.log_buffer import LineFormat, LogBuffer, wrap_lines
+from cockpit.monitor.log_buffer import LineFormat, LogBuffer, wrap_line
 from cockpit.monitor.log_tail import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
 from cockpit.runbook.model import LogQuery
 from cockpit.ui.widgets.log_view import LogView
@@ -47,6 +49,7 @@ class LogTab(Vertical):
         self.follow = True
         self.wrap = False
         self.view = LogView(cap, id=f"log-view-{query.id}")
+        self._pieces: deque[int] = deque()  # view lines per event on screen, while wrapped
         self._status_text: Text | None = None
 
     def compose(self) -> ComposeResult:
@@ -64,14 +67,15 @@ class LogTab(Vertical):
             if report.state == FOLLOWING:
                 self.followed_at = now
         elif isinstance(report, PatternOutcome):
-            self.pending = ""
+            if report.pattern == self.pending:  # else a newer request is still on its way
+                self.pending = ""
             if report.error:
                 self.pattern_error = f"filter {report.pattern!r} rejected, still showing {self.pattern!r}: {report.error}"
             else:
                 self.pattern_error = ""
                 self.generation, self.pattern = report.generation, report.pattern
                 self.buffer.clear()
-                self.view.clear()
+                self._clear_view()
 
     def add_events(self, report: TailEvents) -> None:
         """Keep the events; write them now when following."""
@@ -81,8 +85,16 @@ class LogTab(Vertical):
             self.buffer.mark_shown()
 
     def _write(self, lines: list[str]) -> None:
-        if self.wrap:
-            lines = wrap_lines(lines, max(20, self.view.size.width - 1))
+        if self.wrap:  # an event takes several lines: the view keeps as many as its newest `cap` events need
+            width = max(20, self.view.size.width - 1)
+            pieces = [wrap_line(line, width) for line in lines]
+            self._pieces.extend(len(p) for p in pieces)
+            while len(self._pieces) > self.buffer.cap:
+                self._pieces.popleft()
+            self.view.max_lines = sum(self._pieces)
+            lines = [piece for event in pieces for piece in event]
+        else:
+            self.view.max_lines = self.buffer.cap
         self.view.write_lines(lines, scroll_end=self.follow)
 
     # -- controls -------------------------------------------------------------------------
@@ -93,7 +105,7 @@ class LogTab(Vertical):
             held = self.buffer.take_unshown()
             if held:
                 if len(held) >= self.buffer.cap:
-                    self.view.clear()
+                    self._clear_view()
                 self._write(self.fmt.lines(held))
             self.view.scroll_end(animate=False)
 
@@ -102,11 +114,15 @@ class LogTab(Vertical):
         shown = list(self.buffer.events)
         if self.buffer.unshown:
             shown = shown[: -self.buffer.unshown]
-        self.view.clear()
+        self._clear_view()
         if shown:
             self._write(self.fmt.lines(shown))
         if self.follow:
             self.view.scroll_end(animate=False)
+
+    def _clear_view(self) -> None:
+        self.view.clear()
+        self._pieces.clear()
 
     def on_resize(self) -> None:
         """Wrapped lines follow the width."""
@@ -118,32 +134,30 @@ class LogTab(Vertical):
         return LineFormat(utc=True).lines(self.buffer.events)
 
     # -- status ---------------------------------------------------------------------------
+    def _state_text(self, now: float) -> Text:
+        """What the follower is doing: following (and when it last polled), loading, throttled, failing."""
+        s = self.status
+        if s.state == FOLLOWING or (s.state == LOADING and self.followed_at is not None):
+            age = "" if self.followed_at is None else f" · polled {_age(now - self.followed_at)} ago"
+            return Text.assemble(("● following", "bold green"), (age, "dim"))
+        if s.state == LOADING:
+            return Text(f"… {s.text or 'loading'}", style="bold")
+        if s.state in (THROTTLED_STATE, FAILING):
+            left = max(0.0, (s.retry_in or 0) - (now - self.status_at))
+            label = "throttled" if s.state == THROTTLED_STATE else "failing"
+            return Text(f"{label}, retrying in {left:.0f} s", style="bold yellow" if s.state == THROTTLED_STATE else "bold red")
+        return Text(s.text or s.state, style="dim")
+
     def status_text(self, now: float) -> Text:
         """The state of the tab in a line or two (outside text via Text, never markup)."""
         s = self.status
         out = Text()
-        if s.state == FOLLOWING or (s.state == LOADING and self.followed_at is not None):
-            age = "" if self.followed_at is None else f" · polled {_age(now - self.followed_at)} ago"
-            if self.follow:
-                out.append("● following", style="bold green")
-            else:
-                out.append("‖ paused", style="bold yellow")
-                if self.buffer.unshown:
-                    out.append(f" +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
-            out.append(age, style="dim")
-        elif s.state == LOADING:
-            out.append(f"… {s.text or 'loading'}", style="bold")
-        elif s.state in (THROTTLED_STATE, FAILING):
-            left = max(0.0, (s.retry_in or 0) - (now - self.status_at))
-            label = "throttled" if s.state == THROTTLED_STATE else "failing"
-            out.append(f"{label}, retrying in {left:.0f} s", style="bold yellow" if s.state == THROTTLED_STATE else "bold red")
-        else:
-            out.append(s.text or s.state, style="dim")
+        if not self.follow:
+            out.append(f"‖ paused +{self.buffer.unshown:,} new (f: follow) · ", style="bold yellow")
+        out.append_text(self._state_text(now))
         out.append(f" · {self.buffer.received:,} events", style="dim")
         if self.buffer.dropped:
             out.append(f" · {self.buffer.dropped:,} dropped (buffer {self.buffer.cap:,})", style="yellow")
-        if not self.follow and s.state != FOLLOWING and not (s.state == LOADING and self.followed_at is not None):
-            out.append(f" · ‖ paused +{self.buffer.unshown:,} new (f: follow)", style="bold yellow")
         out.append(f"\n{self.query.log_group} · filter {self.pattern!r}", style="dim")
         if self.pending:
             out.append(f" → applying {self.pending!r}…", style="bold")

@@ -44,6 +44,8 @@ class LogView(Log, can_focus=True):
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
         self.highlighter = LineHighlighter()
         self.term = ""
+        self._match_key: tuple | None = None
+        self._matches: list[int] = []
 
     def search(self, term: str) -> None:
         """Highlight `term` everywhere (re-renders the visible lines)."""
@@ -53,11 +55,16 @@ class LogView(Log, can_focus=True):
         self.refresh()
 
     def matching_lines(self) -> list[int]:
-        """Indexes of the lines containing the search term."""
+        """Indexes of the lines containing the search term (cached until the lines change)."""
         pattern = self.highlighter.pattern
         if pattern is None:
             return []
-        return [i for i, line in enumerate(self.lines) if pattern.search(line)]
+        lines = self.lines
+        key = (pattern.pattern, len(lines), lines[0] if lines else None, lines[-1] if lines else None)
+        if key != self._match_key:
+            self._match_key = key
+            self._matches = [i for i, line in enumerate(lines) if pattern.search(line)]
+        return self._matches
 
     def jump(self, forward: bool) -> int | None:
         """Scroll to the next (or previous) matching line after (before) the view; its index or None."""

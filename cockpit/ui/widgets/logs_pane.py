@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
@@ -36,8 +37,8 @@ class LogsPane(Vertical):
         Binding("n", "next_match(True)", "Next match", show=False),
         Binding("N", "next_match(False)", "Prev match", show=False),
         Binding("w", "toggle_wrap", "Wrap"),
-        Binding("t", "toggle_utc", "UTC/local"),
-        Binding("S", "save", "Save"),
+        Binding("t", "toggle_utc", "UTC/local", show=False),  # in ? help; the footer is short at 80 columns
+        Binding("S", "save", "Save", show=False),
         Binding("right_square_bracket", "next_tab(1)", "Next tab", show=False),
         Binding("left_square_bracket", "next_tab(-1)", "Prev tab", show=False),
     ]
@@ -64,7 +65,7 @@ class LogsPane(Vertical):
             return
         with TabbedContent(id="log-tabs"):
             for tab in self.tabs.values():
-                with TabPane(one_line(tab.query.id, 20), id=f"log-pane-{tab.query.id}"):
+                with TabPane(Content(one_line(tab.query.id, 20)), id=f"log-pane-{tab.query.id}"):
                     yield tab
 
     # -- data ------------------------------------------------------------------------------
@@ -82,13 +83,13 @@ class LogsPane(Vertical):
         if current is not None:
             self.border_subtitle = self._subtitle(current)
 
-    def _subtitle(self, tab: LogTab) -> str:
+    def _subtitle(self, tab: LogTab) -> Text:
         parts = ["UTC" if self.fmt.utc else "local time"]
         if tab.wrap:
             parts.append("wrap")
         if self.search_term:
             parts.append(f"search {one_line(self.search_term, 20)!r}: {len(tab.view.matching_lines())}")
-        return " · ".join(parts)
+        return Text(" · ".join(parts))  # Text: a search term like [/api] is not markup
 
     def current(self) -> LogTab | None:
         """The tab on show."""
@@ -125,7 +126,7 @@ class LogsPane(Vertical):
             return
 
         def apply(pattern: str | None) -> None:
-            if pattern is not None and pattern != tab.pattern:
+            if pattern is not None and (pattern != tab.pattern or tab.pending):  # back to the current one cancels a pending one
                 tab.pending = pattern
                 tab.pattern_error = ""
                 self.post_message(self.PatternRequested(tab.query.id, pattern))
@@ -151,7 +152,11 @@ class LogsPane(Vertical):
             self.search_term = term
             for tab in self.tabs.values():
                 tab.view.search(term)
-            self.action_next_match(True)
+            current = self.current()
+            if current is not None:
+                self.border_subtitle = self._subtitle(current)
+            if term:
+                self.action_next_match(True)
 
         self.app.push_screen(NoteScreen("log lines", heading="Search", value=self.search_term, hint="enter searches · empty clears · esc cancels",
                                         placeholder="text to find (not case-sensitive)", allow_empty=True), apply)
@@ -159,12 +164,17 @@ class LogsPane(Vertical):
     def action_next_match(self, forward: bool) -> None:
         """Scroll to the next (previous) line with a match."""
         tab = self.current()
-        if tab is None or not self.search_term:
+        if tab is None:
             return
-        if forward and tab.follow:
-            tab.set_follow(False)  # reading back: stop new lines from moving the view
-        if tab.view.jump(forward) is None:
+        if not self.search_term:
+            self.notify("nothing to find yet: s searches", timeout=3, markup=False)
+            return
+        if not tab.view.matching_lines():
             self.notify(f"no line matches {self.search_term!r}", timeout=3, markup=False)
+            return
+        if tab.follow:
+            tab.set_follow(False)  # reading back: stop new lines from moving the view
+        tab.view.jump(forward)
         self.border_subtitle = self._subtitle(tab)
 
     def action_toggle_wrap(self) -> None:
@@ -194,25 +204,27 @@ class LogsPane(Vertical):
 
         def apply(path: str | None) -> None:
             if path:
-                self.run_worker(self._save(tab, Path(path).expanduser()), group="log-save")
+                self.run_worker(self._save(tab, path), group="log-save")
 
         self.app.push_screen(NoteScreen(tab.query.title, heading="Save to file", value=default,
                                         hint="enter saves (never overwrites) · esc cancels"), apply)
 
-    async def _save(self, tab: LogTab, path: Path) -> None:
+    async def _save(self, tab: LogTab, name: str) -> None:
         header = [
             f"# {tab.query.log_group} filter {tab.pattern!r}, saved {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
             f"# {len(tab.buffer.events):,} events (received {tab.buffer.received:,}, dropped {tab.buffer.dropped:,}); times in UTC",
         ]
         lines = header + tab.save_lines()
 
-        def write() -> None:
+        def write() -> Path:
+            path = Path(name).expanduser()  # ~nosuchuser raises RuntimeError
             with path.open("x", encoding="utf-8") as out:  # "x": an existing file is never overwritten
                 out.write("\n".join(lines) + "\n")
+            return path
 
         try:
-            await asyncio.to_thread(write)
-        except OSError as exc:
-            self.notify(f"not saved: {one_line(str(exc), 200)}", severity="error", timeout=8, markup=False)
+            path = await asyncio.to_thread(write)
+        except (OSError, RuntimeError, ValueError) as exc:
+            self.notify(f"not saved to {one_line(name, 120)}: {one_line(str(exc), 200)}", severity="error", timeout=8, markup=False)
         else:
             self.notify(f"saved {len(lines) - 2:,} lines to {one_line(str(path), 120)}", timeout=5, markup=False)
