@@ -59,6 +59,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--only", nargs="+", metavar="ID", default=[], help="only these step ids (contingency steps too)")
 
+    rollback = verbs.add_parser(
+        "rollback", help="roll an ECS service back to an earlier task definition (guarded, journaled)",
+        description="Roll SERVICE back to --to REVISION (default: the last stable one, what ran before the current "
+        "deployment). Prints the plan and the diff; changes nothing without --confirm equal to the service name "
+        "(production: production/SERVICE); refused with --read-only. Exit 0 done, 1 failed or refused, 2 bad input.",
+    )
+    _common(rollback, suppress=True)
+    rollback.add_argument("--service", required=True, metavar="SVC", help="an ECS service of the environment")
+    rollback.add_argument("--to", type=int, metavar="REVISION", help="the revision number to roll back to")
+    rollback.add_argument("--confirm", metavar="TEXT", help="the service name (production: production/SERVICE), as the TUI asks")
+    rollback.add_argument("--dry-run", action="store_true", help="print the plan and the diff; change nothing")
+    rollback.add_argument("--no-wait", action="store_true", help="do not follow the rollout")
+    rollback.add_argument("--timeout", type=float, default=None, metavar="S", help="give up watching after S seconds (default: the runbook's, 600)")
+    rollback.add_argument("--poll", type=float, default=None, help=argparse.SUPPRESS)  # tests: faster than the runbook's
+
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -119,6 +134,27 @@ def _check_verb(args: argparse.Namespace) -> int:
     return code
 
 
+def _rollback_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.rollback import rollback_command
+    from cockpit.journal.session import RunSession
+
+    ctx = load(args)
+    if args.timeout is None:
+        args.timeout = ctx.runbook.ecs.rollout_timeout_seconds
+    if args.poll is None:
+        args.poll = ctx.runbook.ecs.rollout_poll_seconds
+    if args.timeout <= 0 or args.poll <= 0:
+        raise UsageError("--timeout must be greater than 0")
+    journal = open_journal(ctx.state_path, read_only=args.read_only)
+    try:
+        session = None if args.read_only else RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+        return rollback_command(args, ctx, session)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        journal.close()
+
+
 def _tui(args: argparse.Namespace) -> int:
     from cockpit.journal.session import RunSession
 
@@ -147,7 +183,7 @@ def _tui(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

@@ -15,6 +15,9 @@ import httpx
 from cockpit.checks.result import CheckResult, failed, passed
 from cockpit.core.latency import percentile
 from cockpit.monitor.backends import health_url
+from cockpit.probes.aws.clients import AwsTarget, make_client
+from cockpit.probes.aws.ecs import describe_services, describe_task_definition
+from cockpit.probes.aws.errors import classify_aws
 from cockpit.probes.errors import ProbeError, classify
 from cockpit.probes.http import HealthProbe, PageProbe, new_client
 from cockpit.probes.pool_params import pool_params
@@ -115,9 +118,29 @@ class CheckRunner:
 
     async def _env_vars(self, spec: CheckSpec) -> CheckResult:
         missing = [name for name in spec.names if not self.environ.get(name)]
-        if missing:
-            return failed(f"not set: {', '.join(missing)} (values are never shown)")
-        return passed(f"set: {', '.join(spec.names)} (values are never shown)")
+        local = f"not set: {', '.join(missing)}" if missing else f"set: {', '.join(spec.names)}"
+        if not (spec.services and self.env.ecs_cluster and self.env.ecs_services):
+            return (failed if missing else passed)(f"{local} (values are never shown)")
+        try:
+            lacking = await asyncio.get_running_loop().run_in_executor(None, self._service_env_names, spec.names)
+        except Exception as exc:  # AwsProblem, or boto3 while building its client
+            return failed(f"{local}; task definitions not read: {classify_aws(exc, 'ecs').reason} (values are never shown)")
+        tds = "; ".join(f"{svc} ({td}): " + (f"missing {', '.join(gone)}" if gone else "all defined") for svc, td, gone in lacking)
+        ok = not missing and not any(gone for _, _, gone in lacking)
+        return (passed if ok else failed)(f"{local}; task definitions: {tds} (names only, values are never shown)")
+
+    def _service_env_names(self, names: Sequence[str]) -> list[tuple[str, str, list[str]]]:
+        """(service, family:revision, names its current task definition lacks) per ECS service. Blocking."""
+        cw = self.runbook.cloudwatch
+        client = make_client("ecs", AwsTarget(self.env.aws_region, self.env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+        out = []
+        for state in describe_services(client, self.env.ecs_cluster, self.env.ecs_services):
+            if state.missing:
+                out.append((state.name, "not found", list(names)))
+                continue
+            td = describe_task_definition(client, state.task_definition or (state.primary.task_definition if state.primary else ""))
+            out.append((state.name, td.name, [n for n in names if not td.defines(n)]))
+        return out
 
     async def _health(self, spec: CheckSpec) -> CheckResult:
         self._require("api_url")

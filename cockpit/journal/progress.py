@@ -13,6 +13,10 @@ NOTE = "note"
 CHECK = "check"  # payload: status (pass/fail), evidence, latency_ms
 ALARM = "alarm"  # on step id ALARM_PREFIX + alarm name; payload: state, previous, reason, since
 ALARM_PREFIX = "alarm:"
+SERVICE = "service"  # on SERVICE_PREFIX + service: a task definition seen fully rolled out; payload: task_definition
+SERVICE_PREFIX = "service:"
+ROLLBACK = "rollback"  # on ROLLBACK_PREFIX + service; payload: phase (intent/started/outcome), the plan, status
+ROLLBACK_PREFIX = "rollback:"
 # A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
 
 

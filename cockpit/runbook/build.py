@@ -73,6 +73,7 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         health_components=tuple(health.get("components", ())),
         probes=_probes(data.get("probes", {})),
         cloudwatch=_cloudwatch(data.get("cloudwatch", {})),
+        ecs=m.EcsSettings(**{k: float(v) for k, v in data.get("ecs", {}).items()}),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
         dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
         alarms=_each(m.Alarm, data.get("alarms", [])),

@@ -66,17 +66,28 @@ class CloudWatchSettings:
 
 
 @dataclass(frozen=True)
+class EcsSettings:
+    """How the services pane and the rollback reach ECS (`[ecs]` in the runbook)."""
+
+    interval_seconds: float = 10.0  # services pane polls
+    rollout_timeout_seconds: float = 600.0  # a rollback's rollout is followed this long
+    rollout_poll_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class CheckSpec:
     """What an automated check of a step verifies.
 
     `health` with `names` requires those /health components to be healthy; `page`
     loads `path` from the dashboard; `threshold` compares a latency with a threshold id;
-    `env_vars` requires `names` to be defined.
+    `env_vars` requires `names` to be defined (with `services`, also in the current task
+    definition of each ECS service of the environment, as environment or secret: names only).
     """
 
     type: str
     path: str = ""
     names: tuple[str, ...] = ()
+    services: bool = False
     threshold: str = ""
 
 
@@ -261,6 +272,7 @@ class Runbook:
     health_components: tuple[str, ...] = ()
     probes: ProbeSettings = field(default_factory=ProbeSettings)
     cloudwatch: CloudWatchSettings = field(default_factory=CloudWatchSettings)
+    ecs: EcsSettings = field(default_factory=EcsSettings)
     thresholds: tuple[Threshold, ...] = ()
     dashboards: tuple[str, ...] = ()
     alarms: tuple[Alarm, ...] = ()

@@ -90,11 +90,12 @@ def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Pro
 
 
 def _probe_settings(data: dict[str, Any]) -> list[Problem]:
-    """Intervals, timeouts, budgets and sizes of [probes] and [cloudwatch] must be positive."""
+    """Intervals, timeouts, budgets and sizes of [probes], [cloudwatch] and [ecs] must be positive."""
     probes = data.get("probes", {})
     numbers = [(("probes", key), value) for key, value in probes.items() if key != "intervals"]
     numbers += [(("probes", "intervals", key), value) for key, value in probes.get("intervals", {}).items()]
     numbers += [(("cloudwatch", key), value) for key, value in data.get("cloudwatch", {}).items()]
+    numbers += [(("ecs", key), value) for key, value in data.get("ecs", {}).items()]
     return [(path, f"{format_path(path)}: must be greater than 0, got {value}") for path, value in numbers if value <= 0]
 
 

@@ -70,6 +70,7 @@ STEP = Table(
                 "path": _s(),
                 "names": _STRINGS,
                 "threshold": _s(),
+                "services": Scalar(bool),
             }
         ),
     }
@@ -132,6 +133,13 @@ RUNBOOK = Table(
                 "connect_timeout_seconds": Scalar(float),
                 "read_timeout_seconds": Scalar(float),
                 "max_backoff_seconds": Scalar(float),
+            }
+        ),
+        "ecs": Table(
+            {
+                "interval_seconds": Scalar(float),
+                "rollout_timeout_seconds": Scalar(float),
+                "rollout_poll_seconds": Scalar(float),
             }
         ),
         "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),

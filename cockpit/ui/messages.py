@@ -71,3 +71,10 @@ class AlarmReport(Message):
     """The alarm watcher's report: AlarmsRead or AlarmsFailed (monitor/alarm_watch.py)."""
 
     report: object
+
+
+@dataclass
+class ServicesReport(Message):
+    """The services watcher's report: ServicesRead or ServicesFailed (monitor/services_watch.py)."""
+
+    report: object

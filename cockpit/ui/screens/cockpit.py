@@ -25,24 +25,24 @@ from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
 from cockpit.ui.live import LiveMonitor
 from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, ProbeExited, WriteDone
 from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
+from cockpit.ui.screens.ecs_panes import EcsPanes
 from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.note import NoteScreen
-from cockpit.ui.widgets import planned_pane as planned
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable
 from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.logs_pane import LogsPane
-from cockpit.ui.widgets.planned_pane import PlannedPane
+from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from cockpit.ui.widgets.step_detail import StepDetail
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
-PANES = ("checklist-pane", "health-pane", "latency-pane", "logs-pane", "alarms-pane", "services-pane")
-PANE_NAMES = ("Checklist", "Health", "Latency", "Logs", "Alarms", "Services")
+PANES = ("checklist-pane", "health-pane", "latency-pane", "logs-pane", "alarms-pane", "services-pane", "flags-pane")
+PANE_NAMES = ("Checklist", "Health", "Latency", "Logs", "Alarms", "Services", "Flags")
 WIDE = (120, 32)  # every pane at once from this size up
 MINIMUM = (60, 15)  # below this, only a message
 # The live panes are redrawn every LIVE_EVERY clock ticks (seconds): a frame of the health
@@ -51,13 +51,14 @@ MINIMUM = (60, 15)  # below this, only a message
 LIVE_EVERY = 2
 
 
-class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
+class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
         Binding("space", "toggle_step", "Tick"),
         Binding("n", "note", "Note"),
         Binding("d", "toggle_detail", "Detail"),
+        Binding("R", "rollback", "Rollback"),
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
         Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
@@ -76,6 +77,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
         self.live: LiveMonitor | None = None
         self.checking: set[str] = set()
         self.journaled_alarms: dict[str, str] = {}
+        self.service_history: dict[str, list[str]] = {}
         self._ticks = 0
 
     # -- layout ------------------------------------------------------------------
@@ -101,7 +103,8 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
                 yield LogsPane(runbook, live=app.live, id="logs-pane")
                 with Vertical(id="side"):
                     yield AlarmsPane(runbook, live=app.live, id="alarms-pane")
-                    yield PlannedPane("Services", planned.services_text(runbook, env), id="services-pane")
+                    yield ServicesPane("Services", runbook, env, live=app.live, id="services-pane")
+                    yield FlagsPane("Feature flags", runbook, env, live=app.live, id="flags-pane")
         yield Static("", id="too-small")
         yield Footer()
 
@@ -117,6 +120,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
         self.live = LiveMonitor(self, app.runbook, app.env, live=app.live, monotonic=app.monotonic)
         self.live.start()
         self.start_cloudwatch()
+        self.start_ecs()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
         self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
@@ -142,7 +146,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
         self.query_one("#top").display = not compact or top
         self.query_one("#right").display = not compact or active in ("health-pane", "latency-pane")
         self.query_one("#bottom").display = not compact or not top
-        self.query_one("#side").display = not compact or active in ("alarms-pane", "services-pane")
+        self.query_one("#side").display = not compact or active in ("alarms-pane", "services-pane", "flags-pane")
         bar = Text()
         for index, name in enumerate(PANE_NAMES):
             bar.append(f" {name} ", style="reverse bold" if index == self.active_pane else "dim")
@@ -179,6 +183,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
             return set()
         self.states = fold(fresh, self.states)
         self.note_alarm_events(fresh)
+        self.note_service_events(fresh)
         self.last_event_id = fresh[-1].id
         return {e.step_id for e in fresh}
 
@@ -240,6 +245,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
         if self.live is None:
             return
         self.render_cloudwatch(self.app.monotonic())
+        self.render_ecs(self.app.monotonic())
         health = self._on_screen("health-pane")
         table = self.query_one(HealthTable) if health else None
         problems = self.query_one("#health-problems", Static) if health else None
@@ -260,6 +266,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
     def on_unmount(self) -> None:
         """Stop the probe process and the CloudWatch threads."""
         self.stop_cloudwatch()
+        self.stop_ecs()
         if self.live is not None:
             self.live.close()
 
@@ -324,7 +331,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, Screen[None]):
     # -- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
-        return not (action in ("toggle_step", "note", "run_check") and self.app.read_only)
+        return not (action in ("toggle_step", "note", "run_check") and self.app.read_only)  # R stays: its modal says why not
 
     def _step_in_view(self):
         """The selected step, only while the checklist is the active pane (no blind ticks)."""

@@ -1,0 +1,52 @@
+"""Everything the picker shows for one service: its state, its family's revisions, the preselection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.journal import Event
+from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
+from cockpit.probes.aws.ecs import ServiceState, describe_services, list_revisions, short_name
+from cockpit.rollback.plan import Choice, Revision, current_arn, last_stable, same
+from cockpit.runbook import Environment, Runbook
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A service, its revisions newest first, what runs now and what to roll back to."""
+
+    state: ServiceState
+    family: str
+    revisions: tuple[Revision, ...]
+    current: str
+    choice: Choice | None
+
+    def revision(self, number: int) -> Revision | None:
+        """The revision `number` of the family, or None."""
+        return next((r for r in self.revisions if r.revision == number), None)
+
+
+def family_of(runbook: Runbook, service: str, current: str) -> str:
+    """The task-definition family of `service`: the runbook's rollback target, else the running one's."""
+    target = next((t for t in runbook.rollback_targets if t.service == service), None)
+    return target.family if target is not None else short_name(current).rsplit(":", 1)[0]
+
+
+def history(events: Iterable[Event], service: str) -> list[str]:
+    """Task definitions the journal saw `service` fully rolled out on, oldest first."""
+    return [str(e.payload.get("task_definition", "")) for e in events if e.kind == SERVICE and e.step_id == SERVICE_PREFIX + service]
+
+
+def load_candidates(client: Any, runbook: Runbook, env: Environment, service: str, seen: Sequence[str] = ()) -> Candidates:
+    """Read ECS (describe_services, every page of list_task_definitions). Raises AwsProblem; blocking.
+
+    `seen` is what the journal saw `service` run, oldest first (see `history`).
+    """
+    state = describe_services(client, env.ecs_cluster, [service])[0]
+    current = current_arn(state)
+    family = family_of(runbook, service, current)
+    revisions = tuple(Revision(n, arn, status) for n, arn, status in list_revisions(client, family))
+    current = next((r.arn for r in revisions if same(r.arn, current)), current)  # 'family:rev' → its ARN
+    return Candidates(state, family, revisions, current, last_stable(state, revisions, seen))

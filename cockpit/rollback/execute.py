@@ -1,0 +1,189 @@
+"""Running a rollback plan: refuse, journal the intent, call ECS, watch the rollout, verdict.
+
+The journal gets the intent before `update_service` and the outcome after, both on step
+`rollback:<service>` (kind `rollback`, payload `phase` intent / started / outcome). The
+rollout is followed with describe_services until the deployment we created is COMPLETED
+or FAILED, ECS replaced it (circuit breaker rolled back), or the timeout. Success is only
+ever said about the deployment we created.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
+from cockpit.probes.aws.ecs import Deployment, ServiceEvent, ServiceState, describe_services, short_name, update_service
+from cockpit.probes.aws.errors import AwsProblem
+from cockpit.rollback.plan import RollbackPlan, same
+
+COMPLETED, FAILED, TIMEOUT, ECS_ROLLED_BACK, STARTED, REFUSED, ERROR = (
+    "completed", "failed", "timeout", "rolled back by ECS", "started", "refused", "error")
+
+Record = Callable[[str, str, dict[str, Any]], Any]  # RunSession.record(step_id, kind, payload)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a rollout is: for the screen and the headless command."""
+
+    elapsed: float
+    running: int
+    desired: int
+    rollout: str
+    events: tuple[ServiceEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a rollback ended; `healthy` is the health re-check after a completed rollout (None: not run)."""
+
+    status: str
+    reason: str
+    deployment: str = ""
+    healthy: bool | None = None
+    health: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Rolled back, and healthy when the health was checked."""
+        return self.status in (COMPLETED, STARTED) and self.healthy is not False
+
+    @property
+    def verdict(self) -> str:
+        """One line for a human."""
+        if self.status == COMPLETED:
+            if self.healthy is None:
+                return f"rolled back ({self.reason})"
+            return f"rolled back and {'healthy' if self.healthy else 'NOT healthy'}: {self.health}"
+        if self.status == STARTED:
+            return f"rollback started, not watched: {self.reason}"
+        return f"NOT rolled back ({self.status}): {self.reason}"
+
+
+def refusal(plan: RollbackPlan, *, read_only: bool, typed: str | None) -> str:
+    """Why this rollback must not run ('' when it may)."""
+    if read_only:
+        return "refused: this cockpit is read-only (--read-only): it changes nothing"
+    if same(plan.from_arn, plan.to_arn):
+        return f"refused: {plan.service} already runs {short_name(plan.to_arn)}"
+    if typed is None or typed.strip() != plan.confirmation:
+        return f"refused: the confirmation must be exactly {plan.confirmation!r}"
+    return ""
+
+
+def _ours(state: ServiceState, deployment_id: str, to_arn: str) -> Deployment | None:
+    for deployment in state.deployments:
+        if (deployment.id == deployment_id) if deployment_id else same(deployment.task_definition, to_arn):
+            return deployment
+    return None
+
+
+class RollbackRun:
+    """One rollback of `plan` on an ECS `client`, journaled through `record`.
+
+    `progress` is called from the calling thread while watching; `stop` ends a watch early
+    (the outcome then says it was not watched to the end).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        plan: RollbackPlan,
+        record: Record,
+        *,
+        timeout: float = 600.0,
+        poll: float = 5.0,
+        progress: Callable[[Progress], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.client = client
+        self.plan = plan
+        self.record = record
+        self.timeout = timeout
+        self.poll = poll
+        self.progress = progress or (lambda _p: None)
+        self.clock = clock
+        self.stop = stop or threading.Event()
+        self.step_id = ROLLBACK_PREFIX + plan.service
+        self.deployment = ""
+
+    def _journal(self, phase: str, **fields: Any) -> None:
+        self.record(self.step_id, ROLLBACK, {"phase": phase, **self.plan.payload(), **fields})
+
+    def start(self) -> Outcome | None:
+        """Journal the intent and call update_service; an Outcome only when that failed."""
+        self._journal("intent")
+        try:
+            state = update_service(self.client, self.plan.cluster, self.plan.service, self.plan.to_arn)
+        except AwsProblem as problem:
+            return self.finish(Outcome(ERROR, problem.reason))
+        ours = _ours(state, "", self.plan.to_arn)
+        self.deployment = ours.id if ours is not None and ours.status == "PRIMARY" else ""
+        self._journal("started", deployment=self.deployment)
+        return None
+
+    def run(self, *, wait: bool = True, verify: Callable[[], tuple[bool, str]] | None = None) -> Outcome:
+        """Start, watch (unless not `wait`), re-check health after a completed rollout, journal the outcome."""
+        failed = self.start()
+        if failed is not None:
+            return failed
+        if not wait:
+            return self.finish(Outcome(STARTED, f"deployment {self.deployment or '(not reported)'} under way", self.deployment))
+        outcome = self.watch()
+        if outcome.status == COMPLETED and verify is not None:
+            healthy, health = verify()
+            outcome = Outcome(outcome.status, outcome.reason, outcome.deployment, healthy, health)
+        return self.finish(outcome)
+
+    def watch(self) -> Outcome:
+        """Follow the rollout to its end (see the module docstring); journals nothing."""
+        began = self.clock()
+        seen: set[str] = set()
+        first = True
+        while True:
+            try:
+                state = describe_services(self.client, self.plan.cluster, [self.plan.service])[0]
+            except AwsProblem as problem:
+                if problem.transient and self.clock() - began < self.timeout:
+                    self.stop.wait(self.poll)
+                    continue
+                return Outcome(ERROR, f"lost sight of the rollout: {problem.reason}", self.deployment)
+            fresh = tuple(e for e in reversed(state.events) if e.id not in seen and not first)
+            seen |= {e.id for e in state.events}
+            first = False
+            ours = _ours(state, self.deployment, self.plan.to_arn)
+            primary = state.primary
+            self.progress(Progress(self.clock() - began, (ours or primary).running if (ours or primary) else state.running,
+                                   state.desired, ours.rollout if ours else "", fresh))
+            verdict = self._judge(ours, primary)
+            if verdict is not None:
+                return verdict
+            if self.clock() - began >= self.timeout:
+                where = f"rollout {ours.rollout or 'unknown'}, {ours.running}/{ours.desired} running" if ours else "no deployment of the target seen"
+                return Outcome(TIMEOUT, f"not finished after {self.timeout:.0f} s ({where})", self.deployment)
+            if self.stop.wait(self.poll):
+                return Outcome(STARTED, "stopped watching; ECS carries on", self.deployment)
+
+    def _judge(self, ours: Deployment | None, primary: Deployment | None) -> Outcome | None:
+        if primary is not None and not same(primary.task_definition, self.plan.to_arn) and (ours is None or ours.id != primary.id):
+            if self.deployment or ours is not None:  # ours existed and ECS put another one first
+                return Outcome(ECS_ROLLED_BACK, f"ECS replaced the deployment with {primary.id} on {short_name(primary.task_definition)} "
+                               f"(circuit breaker rollback): {ours.reason if ours else 'our deployment is gone'}", self.deployment)
+        if ours is None or ours.status != "PRIMARY":
+            return None
+        if ours.rollout == "COMPLETED":
+            return Outcome(COMPLETED, f"{ours.id} COMPLETED, {ours.running}/{ours.desired} running on {short_name(self.plan.to_arn)}", ours.id)
+        if ours.rollout == "FAILED":
+            return Outcome(FAILED, ours.reason or f"{ours.id} FAILED", ours.id)
+        return None
+
+    def finish(self, outcome: Outcome) -> Outcome:
+        """Journal the outcome and return it."""
+        self._journal("outcome", status=outcome.status, reason=outcome.reason, deployment=outcome.deployment,
+                      healthy=outcome.healthy, health=outcome.health)
+        return outcome

@@ -1,0 +1,44 @@
+"""The health verdict after a rollback: the runbook's health, Redis and page checks, once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+from cockpit.checks.runner import CheckRunner, checked_steps
+from cockpit.core.text import one_line
+from cockpit.monitor.loop import use_daemon_executor
+from cockpit.runbook import Environment, Runbook
+
+HEALTH_TYPES = ("health", "redis_ping", "page")
+
+
+def health_steps(runbook: Runbook, env: Environment) -> list:
+    """The steps whose checks say whether the service is healthy (one per distinct check)."""
+    seen, steps = set(), []
+    for step in checked_steps(runbook, env.name):
+        if step.check.type in HEALTH_TYPES and step.check not in seen:
+            seen.add(step.check)
+            steps.append(step)
+    return steps
+
+
+def health_verdict(runbook: Runbook, env: Environment, environ: Mapping[str, str]) -> tuple[bool, str]:
+    """(all passed, a one-line summary naming what failed). Blocking: call it from a thread."""
+    steps = health_steps(runbook, env)
+    if not steps:
+        return True, "the runbook has no health checks"
+
+    async def run() -> dict:
+        use_daemon_executor(asyncio.get_running_loop())
+        runner = CheckRunner(runbook, env, environ)
+        try:
+            return await runner.run_steps(steps)
+        finally:
+            await runner.aclose()
+
+    results = asyncio.run(run())
+    failed = [f"{step.id}: {one_line(results[step.id].evidence, 120)}" for step in steps if not results[step.id].passed]
+    if failed:
+        return False, f"{len(failed)} of {len(steps)} health checks failed: " + "; ".join(failed)
+    return True, f"{len(steps)} health checks passed"
