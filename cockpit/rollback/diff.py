@@ -23,10 +23,18 @@ def _names(before: tuple[str, ...], after: tuple[str, ...], what: str) -> list[C
     return gone + new
 
 
+def _image(name: str, a: Container, b: Container) -> list[Change]:
+    if a.image == b.image:
+        return []
+    repo_a, repo_b = a.image.rsplit(":", 1)[0] if ":" in a.image.rsplit("/", 1)[-1] else a.image, b.image.rsplit(":", 1)[0] if ":" in b.image.rsplit("/", 1)[-1] else b.image
+    if repo_a == repo_b and "@" not in a.image + b.image:  # the same repository: the tags say it
+        return [Change(f"{name} image {repo_a.rsplit('/', 1)[-1]}", a.image_tag, b.image_tag)]
+    return [Change(f"{name} image", a.image, b.image)]
+
+
 def _container(name: str, a: Container, b: Container) -> list[Change]:
-    out = []
+    out = _image(name, a, b)
     for label, x, y in (
-        ("image", a.image, b.image),
         ("cpu", a.cpu, b.cpu),
         ("memory", a.memory, b.memory),
         ("ports", ", ".join(a.ports), ", ".join(b.ports)),

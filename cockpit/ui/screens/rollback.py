@@ -28,13 +28,14 @@ from cockpit.probes.aws.errors import classify_aws
 from cockpit.rollback.candidates import Candidates, load_candidates
 from cockpit.rollback.diff import describe, diff
 from cockpit.rollback.execute import Outcome, Progress, RollbackRun, refusal
-from cockpit.rollback.plan import RollbackPlan, same
+from cockpit.rollback.plan import Revision, RollbackPlan, same
 from cockpit.rollback.verify import health_verdict
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
 ALL = "@all"
+DETAILED = 30  # revisions whose images and dates the list shows (one describe call each)
 THREADS = DaemonThreadExecutor()
 
 
@@ -151,8 +152,7 @@ class RollbackScreen(ModalScreen[None]):
         revisions = self.query_one("#rb-revisions", OptionList)
         revisions.clear_options()
         for r in found.revisions:
-            mark = "  ← running" if same(r.arn, found.current) else "  ← last stable" if found.choice and same(r.arn, found.choice.arn) else ""
-            revisions.add_option(Option(Text(f"{found.family}:{r.revision:<5} {r.status:<8}{mark}"), id=r.arn))
+            revisions.add_option(Option(self._prompt(found, r), id=r.arn))
         preselect = found.choice.arn if found.choice else found.current
         index = next((i for i, r in enumerate(found.revisions) if r.arn == preselect), 0)
         revisions.highlighted = index
@@ -160,6 +160,28 @@ class RollbackScreen(ModalScreen[None]):
         self._status(f"{service}: {len(found.revisions)} revisions of {found.family}; preselected: {why}", "bold yellow" if found.choice and found.choice.guess else "")
         self.service = service
         self._show("rb-pick")
+        self.run_worker(self._fill_details(found), exclusive=True, group="rb-details")
+
+    def _prompt(self, found: Candidates, r: Revision) -> Text:
+        """A revision's line: number, status, image tags and registration time once read, and its role."""
+        td = self.tds.get(r.arn)
+        mark = " ◀ running" if same(r.arn, found.current) else " ◀ last stable" if found.choice and same(r.arn, found.choice.arn) else ""
+        details = f"  {', '.join(td.image_tags)}  {_when(td)}" if td else ""
+        return Text.assemble(f"{r.revision:>4} ", (f"{r.status:<8}", "dim" if r.status == "INACTIVE" else ""), details, (mark, "bold"))
+
+    async def _fill_details(self, found: Candidates) -> None:
+        """Read the newest revisions one by one (ECS has no batch call) and show their images and dates."""
+        revisions = self.query_one("#rb-revisions", OptionList)
+        for r in found.revisions[:DETAILED]:
+            if await self._blocking(lambda a=r.arn: self._td_or_none(a)) is None:
+                return
+            revisions.replace_option_prompt(r.arn, self._prompt(found, r))
+
+    def _td_or_none(self, reference: str) -> TaskDefinition | None:
+        try:
+            return self._td(reference)
+        except Exception:  # noqa: BLE001 - shown when the revision is highlighted instead
+            return None
 
     @on(OptionList.OptionHighlighted, "#rb-revisions")
     def _revision_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -174,6 +196,8 @@ class RollbackScreen(ModalScreen[None]):
         text = Text()
         text.append(f"{chosen.name}  {chosen.status}  {_when(chosen)}\n", style="bold")
         text.append(f"images: {', '.join(c.image for c in chosen.containers)}\n")
+        if found.choice is not None and same(arn, found.choice.arn):
+            text.append(f"preselected: {found.choice.why}\n", style="bold yellow" if found.choice.guess else "bold")
         if same(arn, found.current):
             text.append("\nthis is what runs now\n", style="bold")
         else:
