@@ -8,9 +8,12 @@ import subprocess
 import sys
 import time
 
+import boto3
 import pytest
 
 from cockpit.cli import main
+from tests.servers.ecs_extra import dashboard_with_release_names
+from tests.servers.ecs_seed import seed_ecs
 from cockpit.runbook import bundled_path
 
 
@@ -25,13 +28,18 @@ def fast_runbook(tmp_path):
 
 
 @pytest.fixture
-def healthy_env(monkeypatch, redis_server, postgres, fake_api):
+def healthy_env(monkeypatch, redis_server, postgres, fake_api, aws):
+    seed_ecs(boto3.client("ecs"))
+    dashboard_with_release_names(boto3.client("ecs"))  # the env_vars check also reads each service's task definition
     monkeypatch.setenv("REDIS_URL", redis_server.url)
     monkeypatch.setenv("DATABASE_URL", postgres.prisma_url)
     monkeypatch.setenv("INTEGRATION_ENCRYPTION_KEY", "k" * 32)
     monkeypatch.setenv("COCKPIT_API_URL", fake_api.url)
     monkeypatch.setenv("COCKPIT_APP_URL", fake_api.url)
     return fake_api
+
+
+ENV_EVIDENCE = "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY; task definitions: avnz-api (avnz-api:155): all defined; avnz-admin-dashboard (avnz-admin-dashboard:13): all defined (names only, values are never shown)"
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict]:
@@ -48,7 +56,7 @@ def test_all_checks_pass_against_healthy_servers(capsys, healthy_env, postgres):
     assert len(by_id) == 19  # every check step of a staging run (contingency plans not included)
     assert by_id["a-redis-ping"]["evidence"].startswith("PONG in ")
     assert by_id["a-db-pool"]["evidence"] == "connection_limit=10 pool_timeout=20 in DATABASE_URL"
-    assert by_id["a-env-vars"]["evidence"] == "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY (values are never shown)"
+    assert by_id["a-env-vars"]["evidence"] == ENV_EVIDENCE
     assert "redis healthy, database healthy" in by_id["b-redis-healthy"]["evidence"]
     assert by_id["post-redis-latency"]["evidence"].startswith("p99 ") and "over 20 PINGs < 10 ms limit" in by_id["post-redis-latency"]["evidence"]
     assert all(c["latency_ms"] is not None for c in report["checks"] if c["type"] not in ("db_pool_params", "env_vars"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import boto3
+
 from textual.widgets import Input
 
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
+from tests.servers.ecs_extra import dashboard_with_release_names
+from tests.servers.ecs_seed import seed_ecs
 from tests.conftest import live_setup, make_app
 from tests.ui.test_checklist import detail, journal_events, prompt, settle
 
@@ -54,7 +58,9 @@ async def test_a_failing_check_is_journaled_and_ticks_nothing(state_file, runboo
         assert "Last check: FAIL" in detail(app) and "connection refused" in detail(app)
 
 
-async def test_ticking_a_check_step_by_hand_needs_evidence_or_an_override(state_file, runbook):
+async def test_ticking_a_check_step_by_hand_needs_evidence_or_an_override(state_file, runbook, aws):
+    seed_ecs(boto3.client("ecs"))
+    dashboard_with_release_names(boto3.client("ecs"))  # env_vars also reads the services' task definitions
     app = make_app(state_file, environ={"REDIS_URL": "x", "DATABASE_URL": "y", "INTEGRATION_ENCRYPTION_KEY": "z"})
     async with app.run_test(size=(160, 48)) as pilot:
         await select(pilot, "a-db-pool")  # never checked
@@ -79,7 +85,7 @@ async def test_ticking_a_check_step_by_hand_needs_evidence_or_an_override(state_
         await pilot.press("space")  # tick again: the passing check is on record
         await settle(pilot)
         assert not isinstance(app.screen, NoteScreen)
-        assert kinds(state_file)[-1] == ("a-env-vars", "tick", {"evidence": "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY (values are never shown)"})
+        assert kinds(state_file)[-1] == ("a-env-vars", "tick", {"evidence": "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY; task definitions: avnz-api (avnz-api:155): all defined; avnz-admin-dashboard (avnz-admin-dashboard:13): all defined (names only, values are never shown)"})
 
 
 async def test_enter_on_a_manual_step_runs_nothing(state_file):
