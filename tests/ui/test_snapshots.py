@@ -111,3 +111,36 @@ def test_note_dialog_80x24(snap_compare, state_file):
 
 def test_too_small(snap_compare, state_file):
     assert snap_compare(make_app(state_file), terminal_size=(50, 12))
+
+
+def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
+    import boto3
+
+    from tests.servers.ecs_seed import seed_ecs
+    from tests.ui.test_rollback_modal import open_service
+
+    seed_ecs(boto3.client("ecs"), revisions=12, inactive=(3, 9))
+
+    async def picker(pilot):
+        await open_service(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(state_file), terminal_size=(120, 40), run_before=picker)
+
+
+def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
+    import boto3
+
+    from tests.servers.ecs_seed import seed_ecs
+    from tests.ui.test_rollback_modal import open_service
+
+    seed_ecs(boto3.client("ecs"), revisions=12, inactive=(3, 9))
+
+    async def confirm(pilot):
+        await open_service(pilot)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(make_app(state_file, env="production"), terminal_size=(80, 24), run_before=confirm)
