@@ -57,7 +57,7 @@ async def test_picker_lists_every_revision_preselects_the_last_stable_and_diffs_
         assert [str(revisions.get_option_at_index(i).id) for i in range(3)] == [ecs.arn(API, newest - i) for i in range(3)]
         assert "◀ running" in str(revisions.get_option_at_index(0).prompt)
         highlighted = revisions.get_option_at_index(revisions.highlighted)
-        assert str(highlighted.id) == ecs.arn(API, newest - 1) and "◀ last stable" in str(highlighted.prompt)
+        assert str(highlighted.id) == ecs.arn(API, newest - 1) and "◀ stable" in str(highlighted.prompt)
         diff = text(app, "#rb-diff")
         assert f"from avnz-api:{newest} to avnz-api:{newest - 1}" in diff and "preselected:" in diff
         revisions.highlighted = revisions.option_count - 1  # the oldest: many changes, names only

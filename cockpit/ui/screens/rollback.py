@@ -39,8 +39,10 @@ DETAILED = 30  # revisions whose images and dates the list shows (one describe c
 THREADS = DaemonThreadExecutor()
 
 
-def _when(td: TaskDefinition | None) -> str:
-    return f"{td.registered_at:%Y-%m-%d %H:%M} UTC" if td is not None and td.registered_at else ""
+def _when(td: TaskDefinition | None, short: bool = False) -> str:
+    if td is None or td.registered_at is None:
+        return ""
+    return f"{td.registered_at:%m-%d %H:%M}" if short else f"registered {td.registered_at:%Y-%m-%d %H:%M} UTC"
 
 
 class RollbackScreen(ModalScreen[None]):
@@ -165,8 +167,8 @@ class RollbackScreen(ModalScreen[None]):
     def _prompt(self, found: Candidates, r: Revision) -> Text:
         """A revision's line: number, status, image tags and registration time once read, and its role."""
         td = self.tds.get(r.arn)
-        mark = " ◀ running" if same(r.arn, found.current) else " ◀ last stable" if found.choice and same(r.arn, found.choice.arn) else ""
-        details = f"  {', '.join(td.image_tags)}  {_when(td)}" if td else ""
+        mark = " ◀ running" if same(r.arn, found.current) else " ◀ stable" if found.choice and same(r.arn, found.choice.arn) else ""
+        details = f" {', '.join(td.image_tags)} {_when(td, short=True)}" if td else ""
         return Text.assemble(f"{r.revision:>4} ", (f"{r.status:<8}", "dim" if r.status == "INACTIVE" else ""), details, (mark, "bold"))
 
     async def _fill_details(self, found: Candidates) -> None:
@@ -212,7 +214,9 @@ class RollbackScreen(ModalScreen[None]):
     def _revision_chosen(self, event: OptionList.OptionSelected) -> None:
         found = self.found[self.service]
         env = self.app.env
-        self._confirm([RollbackPlan(env.name, env.production, env.ecs_cluster, self.service, found.current, str(event.option.id))])
+        plan = RollbackPlan(env.name, env.production, env.ecs_cluster, self.service, found.current, str(event.option.id))
+        known = plan.from_arn in self.tds and plan.to_arn in self.tds  # read for the diff panel already
+        self._confirm([plan], [diff(self.tds[plan.from_arn], self.tds[plan.to_arn])] if known else None)
 
     async def _open_all(self) -> None:
         plans = []
