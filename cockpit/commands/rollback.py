@@ -12,6 +12,7 @@ from typing import TextIO
 
 from cockpit.commands.context import Context, UsageError
 from cockpit.core.text import one_line
+from cockpit.journal import Journal, JournalError
 from cockpit.journal.session import RunSession
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.ecs import describe_task_definition, short_name
@@ -27,6 +28,23 @@ def ecs_client(ctx: Context):
     """A boto3 ECS client for the environment (timeouts from [cloudwatch]: the same AWS account)."""
     cw = ctx.runbook.cloudwatch
     return make_client("ecs", AwsTarget(ctx.env.aws_region, ctx.env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+
+
+def journal_history(ctx: Context, session: RunSession | None, service: str) -> list[str]:
+    """What the journal saw `service` run (see `history`). Read-only reads it too (a session of its own):
+    the plan shown must be the one a writable cockpit would carry out."""
+    if session is not None:
+        return history(session.events_after(0), service)
+    try:
+        journal = Journal(ctx.state_path, read_only=True)
+    except JournalError:
+        return []  # unreadable: the other sources decide
+    try:
+        return history(RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, "").events_after(0), service)
+    except JournalError:  # e.g. the run was made with another runbook version
+        return []
+    finally:
+        journal.close()
 
 
 def pick_target(found: Candidates, to: int | None) -> str:
@@ -52,8 +70,9 @@ def plan_text(plan: RollbackPlan, found: Candidates, changes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def rollback_command(args: argparse.Namespace, ctx: Context, session: RunSession | None, out: TextIO = sys.stdout) -> int:
-    """Plan, show, guard, run. `session` is None when the journal is read-only."""
+def rollback_command(args: argparse.Namespace, ctx: Context, session: RunSession | None, out: TextIO | None = None) -> int:
+    """Plan, show, guard, run. `session` is None when the journal is read-only; `out` defaults to sys.stdout."""
+    out = out if out is not None else sys.stdout  # looked up per call: a default bound at import outlives a redirected stdout
     env = ctx.env
     if args.service not in env.ecs_services:
         raise UsageError(f"--service {args.service}: not a service of {env.name} ({', '.join(env.ecs_services) or 'none'})")
@@ -61,7 +80,7 @@ def rollback_command(args: argparse.Namespace, ctx: Context, session: RunSession
         raise UsageError(f"{env.name} has no ecs_cluster in the runbook")
     try:
         client = ecs_client(ctx)
-        found = load_candidates(client, ctx.runbook, env, args.service, history(session.events_after(0), args.service) if session else ())
+        found = load_candidates(client, ctx.runbook, env, args.service, journal_history(ctx, session, args.service))
         if found.state.missing:
             print(f"cockpit: service {args.service} not found in cluster {env.ecs_cluster}", file=out)
             return 1

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit.core.redact import redact_secrets
+from cockpit.core.text import one_line
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
 from cockpit.probes.aws.ecs import Deployment, ServiceEvent, ServiceState, describe_services, short_name, update_service
 from cockpit.probes.aws.errors import AwsProblem
@@ -82,6 +84,14 @@ def _ours(state: ServiceState, deployment_id: str, to_arn: str) -> Deployment | 
     return None
 
 
+def _health(verify: Callable[[], tuple[bool, str]]) -> tuple[bool, str]:
+    """The re-check's verdict; one that cannot run is not a pass (the rollout did complete)."""
+    try:
+        return verify()
+    except Exception as exc:
+        return False, f"the health re-check could not run: {type(exc).__name__}: {one_line(redact_secrets(str(exc)), 200)}"
+
+
 class RollbackRun:
     """One rollback of `plan` on an ECS `client`, journaled through `record`.
 
@@ -134,10 +144,14 @@ class RollbackRun:
             return failed
         if not wait:
             return self.finish(Outcome(STARTED, f"deployment {self.deployment or '(not reported)'} under way", self.deployment))
-        outcome = self.watch()
-        if outcome.status == COMPLETED and verify is not None:
-            healthy, health = verify()
-            outcome = Outcome(outcome.status, outcome.reason, outcome.deployment, healthy, health)
+        try:
+            outcome = self.watch()
+            if outcome.status == COMPLETED and verify is not None:
+                healthy, health = _health(verify)
+                outcome = Outcome(outcome.status, outcome.reason, outcome.deployment, healthy, health)
+        except BaseException as exc:  # Ctrl+C, or the screen gone under the watch: ECS carries on, the journal says so
+            self.finish(Outcome(STARTED, f"watch interrupted ({type(exc).__name__}); ECS carries on", self.deployment))
+            raise
         return self.finish(outcome)
 
     def watch(self) -> Outcome:
@@ -169,11 +183,19 @@ class RollbackRun:
             if self.stop.wait(self.poll):
                 return Outcome(STARTED, "stopped watching; ECS carries on", self.deployment)
 
+    def _replaced(self, ours: Deployment | None, primary: Deployment | None) -> bool:
+        """ECS put another deployment first: knowing our id, any other PRIMARY (a circuit breaker may roll back
+        to our very task definition, the last one COMPLETED); not knowing it, a PRIMARY on another definition."""
+        if primary is None or (ours is not None and ours.id == primary.id):
+            return False
+        if self.deployment:
+            return primary.id != self.deployment
+        return ours is not None and not same(primary.task_definition, self.plan.to_arn)
+
     def _judge(self, ours: Deployment | None, primary: Deployment | None) -> Outcome | None:
-        if primary is not None and not same(primary.task_definition, self.plan.to_arn) and (ours is None or ours.id != primary.id):
-            if self.deployment or ours is not None:  # ours existed and ECS put another one first
-                return Outcome(ECS_ROLLED_BACK, f"ECS replaced the deployment with {primary.id} on {short_name(primary.task_definition)} "
-                               f"(circuit breaker rollback): {ours.reason if ours else 'our deployment is gone'}", self.deployment)
+        if primary is not None and self._replaced(ours, primary):
+            return Outcome(ECS_ROLLED_BACK, f"ECS replaced the deployment with {primary.id} on {short_name(primary.task_definition)} "
+                           f"(circuit breaker rollback): {ours.reason if ours else 'our deployment is gone'}", self.deployment)
         if ours is None or ours.status != "PRIMARY":
             return None
         if ours.rollout == "COMPLETED":

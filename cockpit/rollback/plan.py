@@ -1,7 +1,8 @@
 """Which revision to roll back to, and exactly what the rollback will do.
 
 The last stable revision is what ran before the current deployment, not simply N-1:
-a deployment still draining (a non-primary ACTIVE one) ran before; failing that, the
+a deployment still draining (a non-primary ACTIVE one, unless its rollout FAILED: what a
+circuit breaker is rolling back from never ran stably) ran before; failing that, the
 journal's record of what this service ran; only failing both, the newest active revision
 older than the current one, marked as a guess.
 """
@@ -51,7 +52,7 @@ def last_stable(service: ServiceState, revisions: Sequence[Revision], journal_hi
     """
     current = current_arn(service)
     for deployment in service.deployments:
-        if deployment.status == "ACTIVE" and not same(deployment.task_definition, current):
+        if deployment.status == "ACTIVE" and deployment.rollout != "FAILED" and not same(deployment.task_definition, current):
             return Choice(deployment.task_definition, f"ran before the current deployment (still draining: {deployment.running} running)")
     for seen in reversed(journal_history):
         if not same(seen, current):

@@ -19,7 +19,8 @@ from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, STARTED, TIMEOUT, Progress, RollbackRun
 from cockpit.rollback.plan import RollbackPlan, same
 from tests.servers.ecs_rollouts import (
-    CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, ROLLBACK_ID, Rollout, stub_describe_services, stub_update_service, stubbed_ecs, td_arn,
+    CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, service, stub_describe_services,
+    stub_update_service, stubbed_ecs, td_arn,
 )
 from tests.servers.ecs_seed import API, seed_ecs
 
@@ -181,6 +182,42 @@ def test_completed_without_verify_says_so(stubbed, rollout):
     assert outcome.verdict.startswith("rolled back (") and "2/2 running on avnz-api:150" in outcome.verdict
 
 
+def test_a_health_check_that_crashes_is_not_healthy_and_the_outcome_is_journaled(stubbed, rollout):
+    """The rollout completed: whatever the re-check does, the journal gets the outcome."""
+    client, stubber = stubbed
+    trail = Trail()
+    stub_update_service(stubber, rollout)
+    stub_describe_services(stubber, [rollout.completed(1)])
+    run, _ = make_run(client, trail)
+
+    def crash() -> tuple[bool, str]:
+        raise RuntimeError("event loop is closed")
+
+    outcome = run.run(verify=crash)
+    assert trail.phases == ["intent", "started", "outcome"]
+    assert outcome.status == COMPLETED and outcome.healthy is False and not outcome.ok
+    assert "event loop is closed" in outcome.health
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt(), RuntimeError("App is not running")])
+def test_an_interrupted_watch_still_journals_an_outcome(stubbed, rollout, interruption):
+    """Ctrl+C in `cockpit rollback`, or the TUI gone under the watch: ECS carries on, the journal says so."""
+    client, stubber = stubbed
+    trail = Trail()
+    stub_update_service(stubber, rollout)
+    stub_describe_services(stubber, rollout.stalls(1))
+
+    def progress(_p: Progress) -> None:
+        raise interruption
+
+    run, _ = make_run(client, trail, progress=progress)
+    with pytest.raises(type(interruption)):
+        run.run(verify=Verify())
+    assert trail.phases == ["intent", "started", "outcome"]
+    assert trail.outcome["status"] == STARTED and "interrupted" in trail.outcome["reason"]
+    assert trail.outcome["deployment"] == NEW_ID
+
+
 # -- rollouts that do not complete -----------------------------------------------------------
 
 
@@ -240,6 +277,30 @@ def test_circuit_breaker_rollback_when_update_service_did_not_report_the_deploym
     outcome = run.run(verify=Verify())
     assert trail.entries[1][3]["deployment"] == ""
     assert outcome.status == ECS_ROLLED_BACK and not outcome.ok
+
+
+def test_circuit_breaker_back_to_the_same_task_definition_is_a_failure(stubbed):
+    """Rolling back to the draining revision, whose deployment ECS then rolls back to as the last COMPLETED one:
+    the new PRIMARY is on our very task definition, but it is not our deployment."""
+    client, stubber = stubbed
+    trail = Trail()
+    bad, draining = td_arn(API, 155), td_arn(API, 150)
+    before = [deployment("ecs-svc/BAD", bad, rollout="IN_PROGRESS", failed=3), deployment("ecs-svc/D1", draining, status="ACTIVE",
+                                                                                         rollout="COMPLETED", running=2)]
+    ours = deployment(NEW_ID, draining, rollout="IN_PROGRESS")
+    stubber.add_response("update_service", {"service": service(API, draining, [ours, *before])},
+                         {"cluster": CLUSTER, "service": API, "taskDefinition": draining})
+    back = deployment(ROLLBACK_ID, draining, rollout="IN_PROGRESS")
+    failed = deployment(NEW_ID, draining, status="ACTIVE", rollout="FAILED", reason=CIRCUIT_BREAKER_REASON, failed=4)
+    stub_describe_services(stubber, [describe_services_response(service(API, draining, [ours, *before])),
+                                     describe_services_response(service(API, draining, [back, failed, before[1]]))])
+    run = RollbackRun(client, RollbackPlan("staging", False, CLUSTER, API, bad, draining), trail.record, timeout=30, poll=10,
+                      clock=(clock := FakeClock()), stop=FakeStop(clock))  # type: ignore[arg-type]
+    verify = Verify()
+    outcome = run.run(verify=verify)
+    assert trail.entries[1][3]["deployment"] == NEW_ID
+    assert outcome.status == ECS_ROLLED_BACK and not outcome.ok and verify.calls == 0
+    assert ROLLBACK_ID in outcome.reason
 
 
 def test_timeout(stubbed, rollout):

@@ -262,6 +262,17 @@ def test_last_stable_none():
     assert last_stable(svc(dep("ecs-svc/NEW", 5)), (), [arn(5)]) is None  # the journal saw only the current one
 
 
+def test_last_stable_ignores_a_failed_deployment():
+    """While the circuit breaker rolls back, the ACTIVE deployment is the FAILED one: never 'stable'."""
+    state = svc(dep("ecs-svc/ROLLBACK", 150, rollout="IN_PROGRESS", running=0),
+                dep("ecs-svc/NEW", 155, "ACTIVE", rollout="FAILED", running=0))
+    choice = last_stable(state, revisions(), [arn(150)])
+    assert choice is not None and choice.arn == arn(149) and choice.guess  # the journal's 150 is what runs again
+    older = svc(dep("ecs-svc/ROLLBACK", 150, rollout="IN_PROGRESS"), dep("ecs-svc/NEW", 155, "ACTIVE", rollout="FAILED"),
+                dep("ecs-svc/OLD", 146, "ACTIVE", rollout="COMPLETED", running=1))
+    assert last_stable(older, revisions(), []) == Choice(arn(146), "ran before the current deployment (still draining: 1 running)")
+
+
 def test_current_arn_prefers_the_service_then_the_primary():
     assert current_arn(svc(dep("a", 150), task_definition=arn(151))) == arn(151)
     assert current_arn(svc(dep("a", 150), task_definition="")) == arn(150)
