@@ -78,6 +78,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
         self.checking: set[str] = set()
         self.journaled_alarms: dict[str, str] = {}
         self.service_history: dict[str, list[str]] = {}
+        self.service_written: dict[str, str] = {}
         self._ticks = 0
 
     # -- layout ------------------------------------------------------------------

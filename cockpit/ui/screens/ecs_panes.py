@@ -23,7 +23,8 @@ class EcsPanes:
     """Mixed into CockpitScreen (uses its journal writes, clocks and layout helpers)."""
 
     services_watch: ServicesWatch | None = None
-    service_history: dict[str, list[str]]
+    service_history: dict[str, list[str]]  # from committed journal events
+    service_written: dict[str, str]  # the last task definition journaled (or being journaled) per service
 
     def start_ecs(self: Any) -> None:
         """Poll the environment's ECS services (when live and configured)."""
@@ -66,8 +67,9 @@ class EcsPanes:
                 if primary is None or primary.rollout != "COMPLETED":
                     continue
                 seen = self.service_history.get(state.name, [])
-                if not seen or not same(seen[-1], primary.task_definition):
-                    self.service_history.setdefault(state.name, []).append(primary.task_definition)
+                last = self.service_written.get(state.name) or (seen[-1] if seen else "")
+                if not last or not same(last, primary.task_definition):
+                    self.service_written[state.name] = primary.task_definition  # the history gets it once committed
                     self._write(SERVICE_PREFIX + state.name, SERVICE, {"task_definition": primary.task_definition})
 
     def action_rollback(self: Any) -> None:
