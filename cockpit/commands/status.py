@@ -7,7 +7,7 @@ from typing import Any
 
 from cockpit.core.text import one_line
 from cockpit.journal import Journal, StepState, fold
-from cockpit.journal.progress import ALARM, ALARM_PREFIX, run_counts
+from cockpit.journal.progress import ALARM, ALARM_PREFIX, ROLLBACK, ROLLBACK_PREFIX, run_counts
 from cockpit.journal.session import RunSession
 from cockpit.runbook import Environment, Runbook
 
@@ -53,6 +53,11 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                     },
                 }
             )
+    rollbacks = [
+        {"service": e.step_id[len(ROLLBACK_PREFIX):], "phase": e.payload.get("phase"), "from": e.payload.get("from"),
+         "to": e.payload.get("to"), "status": e.payload.get("status"), "reason": e.payload.get("reason"), "at": e.at, "by": e.who}
+        for e in events if e.kind == ROLLBACK and e.step_id.startswith(ROLLBACK_PREFIX)
+    ]
     alarms = [
         {"name": e.step_id[len(ALARM_PREFIX):], "state": e.payload.get("state"), "previous": e.payload.get("previous") or None,
          "reason": e.payload.get("reason") or None, "at": e.at, "seen_by": e.who}
@@ -66,6 +71,7 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
         "progress": {"done": done, "total": total},
         "steps": steps,
         "alarms": alarms,
+        "rollbacks": rollbacks,
     }
 
 
@@ -94,6 +100,12 @@ def format_status(report: dict[str, Any]) -> str:
             c = step["check"]
             lines.append(f"      check {c['status'].upper()} {c['at']} {c['by']}: {one_line(c['evidence'], 200)}")
         lines += [f"      note {n['at']} {n['who']}: {one_line(n['text'], 300)}" for n in step["notes"]]
+    if report["rollbacks"]:
+        lines += ["", "Rollbacks:"]
+        for r in report["rollbacks"]:
+            what = f"{(r['from'] or '').rsplit('/', 1)[-1]} → {(r['to'] or '').rsplit('/', 1)[-1]}"
+            result = f": {r['status']} {one_line(r['reason'] or '', 200)}" if r["phase"] == "outcome" else ""
+            lines.append(f"  {r['at']} {r['by']} {r['service']} {r['phase']} {what}{result}")
     if report["alarms"]:
         lines += ["", "Alarm states seen (CloudWatch):"]
         for a in report["alarms"]:

@@ -158,3 +158,16 @@ def test_status_lists_the_alarm_states_the_run_saw(capsys, state_file):
     code, out, _ = run(capsys, "status", "--state", str(state_file))
     assert "avnz-api-5xx-errors ALARM (was OK): 1 datapoint [7.0]" in out and "\x1b" not in out
     assert json.loads(run(capsys, "status", "--json", "--state", str(state_file))[1])["progress"]["done"] == 0
+
+
+def test_status_lists_rollbacks(capsys, state_file):
+    runbook = load_runbook()
+    s = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", "alice@bastion")
+    plan = {"service": "avnz-api", "from": "arn:aws:ecs:r:1:task-definition/avnz-api:155", "to": "arn:aws:ecs:r:1:task-definition/avnz-api:154"}
+    s.record("rollback:avnz-api", "rollback", {"phase": "intent", **plan})
+    s.record("rollback:avnz-api", "rollback", {"phase": "outcome", **plan, "status": "rolled back by ECS", "reason": "circuit breaker"})
+    s.journal.close()
+    code, out, _ = run(capsys, "status", "--state", str(state_file))
+    assert "avnz-api intent avnz-api:155 → avnz-api:154" in out and "avnz-api outcome avnz-api:155 → avnz-api:154: rolled back by ECS circuit breaker" in out
+    report = json.loads(run(capsys, "status", "--json", "--state", str(state_file))[1])
+    assert [r["phase"] for r in report["rollbacks"]] == ["intent", "outcome"]

@@ -22,6 +22,7 @@ KEYMAP = (
     ("enter", "run the selected step's automated check; the result is journaled, a pass ticks it"),
     ("n", "add a note to the selected step (a multi-line paste keeps every line)"),
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
+    ("R", "roll back an ECS service (or all, in the plan's order): pick the revision, see the diff, type the service name"),
     ("ctrl+p", "command palette"),
 )
 LOGS_KEYMAP = (  # while the logs pane has the keyboard
