@@ -144,7 +144,7 @@ def _rollback_verb(args: argparse.Namespace) -> int:
     if args.poll is None:
         args.poll = ctx.runbook.ecs.rollout_poll_seconds
     if args.timeout <= 0 or args.poll <= 0:
-        raise UsageError("--timeout must be greater than 0")
+        raise UsageError("--timeout and --poll must be greater than 0")
     journal = open_journal(ctx.state_path, read_only=args.read_only)
     try:
         session = None if args.read_only else RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())

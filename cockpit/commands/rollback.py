@@ -85,7 +85,7 @@ def rollback_command(args: argparse.Namespace, ctx: Context, session: RunSession
             print(f"cockpit: service {args.service} not found in cluster {env.ecs_cluster}", file=out)
             return 1
         target = pick_target(found, args.to)
-        plan = RollbackPlan(env.name, env.production, env.ecs_cluster, args.service, found.current, target)
+        plan = RollbackPlan(env.name, env.production, env.ecs_cluster, args.service, found.current, target, found.inactive(target))
         current = describe_task_definition(client, plan.from_arn)
         chosen = describe_task_definition(client, plan.to_arn)
     except AwsProblem as problem:

@@ -23,6 +23,10 @@ class Candidates:
     current: str
     choice: Choice | None
 
+    def inactive(self, arn: str) -> bool:
+        """True when `arn` is a deregistered revision of the family."""
+        return any(r.status != "ACTIVE" and same(r.arn, arn) for r in self.revisions)
+
     def revision(self, number: int) -> Revision | None:
         """The revision `number` of the family, or None."""
         return next((r for r in self.revisions if r.revision == number), None)

@@ -72,6 +72,8 @@ def refusal(plan: RollbackPlan, *, read_only: bool, typed: str | None) -> str:
         return "refused: this cockpit is read-only (--read-only): it changes nothing"
     if same(plan.from_arn, plan.to_arn):
         return f"refused: {plan.service} already runs {short_name(plan.to_arn)}"
+    if plan.to_inactive:
+        return f"refused: {short_name(plan.to_arn)} is INACTIVE (deregistered): ECS does not deploy it"
     if typed is None or typed.strip() != plan.confirmation:
         return f"refused: the confirmation must be exactly {plan.confirmation!r}"
     return ""
@@ -121,6 +123,7 @@ class RollbackRun:
         self.stop = stop or threading.Event()
         self.step_id = ROLLBACK_PREFIX + plan.service
         self.deployment = ""
+        self.known_events: set[str] = set()
 
     def _journal(self, phase: str, **fields: Any) -> None:
         self.record(self.step_id, ROLLBACK, {"phase": phase, **self.plan.payload(), **fields})
@@ -134,6 +137,7 @@ class RollbackRun:
             return self.finish(Outcome(ERROR, problem.reason))
         ours = _ours(state, "", self.plan.to_arn)
         self.deployment = ours.id if ours is not None and ours.status == "PRIMARY" else ""
+        self.known_events = {e.id for e in state.events}  # older than the update: the watch shows only newer ones
         self._journal("started", deployment=self.deployment)
         return None
 
@@ -157,8 +161,7 @@ class RollbackRun:
     def watch(self) -> Outcome:
         """Follow the rollout to its end (see the module docstring); journals nothing."""
         began = self.clock()
-        seen: set[str] = set()
-        first = True
+        seen: set[str] = set(self.known_events)
         while True:
             try:
                 state = describe_services(self.client, self.plan.cluster, [self.plan.service])[0]
@@ -167,9 +170,8 @@ class RollbackRun:
                     self.stop.wait(self.poll)
                     continue
                 return Outcome(ERROR, f"lost sight of the rollout: {problem.reason}", self.deployment)
-            fresh = tuple(e for e in reversed(state.events) if e.id not in seen and not first)
+            fresh = tuple(e for e in reversed(state.events) if e.id not in seen)
             seen |= {e.id for e in state.events}
-            first = False
             ours = _ours(state, self.deployment, self.plan.to_arn)
             primary = state.primary
             self.progress(Progress(self.clock() - began, (ours or primary).running if (ours or primary) else state.running,

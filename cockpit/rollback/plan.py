@@ -51,11 +51,16 @@ def last_stable(service: ServiceState, revisions: Sequence[Revision], journal_hi
     `journal_history` is the task definitions the journal saw this service run, oldest first.
     """
     current = current_arn(service)
+    inactive = {short_name(r.arn) for r in revisions if r.status != "ACTIVE"}  # ECS refuses to deploy those
+
+    def usable(arn: str) -> bool:
+        return not same(arn, current) and short_name(arn) not in inactive
+
     for deployment in service.deployments:
-        if deployment.status == "ACTIVE" and deployment.rollout != "FAILED" and not same(deployment.task_definition, current):
+        if deployment.status == "ACTIVE" and deployment.rollout != "FAILED" and usable(deployment.task_definition):
             return Choice(deployment.task_definition, f"ran before the current deployment (still draining: {deployment.running} running)")
     for seen in reversed(journal_history):
-        if not same(seen, current):
+        if usable(seen):
             return Choice(seen, "ran before the current deployment (recorded in the journal)")
     now = revision_of(current)
     older = [r for r in revisions if r.status == "ACTIVE" and now is not None and r.revision < now]
@@ -74,6 +79,7 @@ class RollbackPlan:
     service: str
     from_arn: str
     to_arn: str
+    to_inactive: bool = False  # the target is deregistered: ECS would refuse it
 
     @property
     def confirmation(self) -> str:

@@ -149,11 +149,11 @@ def test_completed_rollout_then_healthy(stubbed, rollout):
     assert started["deployment"] == NEW_ID and started["from"] == OLD and started["to"] == NEW
     assert trail.outcome["status"] == COMPLETED and trail.outcome["healthy"] is True
     assert trail.outcome["health"] == "3 health checks passed"
-    # progress: one per poll, the new events only (oldest first), elapsed on the watch's clock
+    # progress: one per poll, the events newer than the update (oldest first), elapsed on the watch's clock
     assert [p.rollout for p in seen] == ["IN_PROGRESS", "IN_PROGRESS", "COMPLETED"]
     assert [p.running for p in seen] == [0, 1, 2] and {p.desired for p in seen} == {2}
     assert [p.elapsed for p in seen] == [0.0, 5.0, 10.0] and stop.waits == [5.0, 5.0]
-    assert seen[0].events == ()
+    assert [e.id for e in seen[0].events] == ["ev-start-1"]  # after the update, before the first poll: shown too
     assert [e.id for e in seen[1].events] == ["ev-start-2"]
     assert [e.id for e in seen[2].events] == ["ev-done-3", "ev-steady-3"]
 

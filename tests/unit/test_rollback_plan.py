@@ -362,3 +362,18 @@ def test_no_value_reaches_a_task_definition_snapshot():
     for value in never_shown():
         assert value not in blob
     assert isinstance(td.containers[0], Container)
+
+
+def test_an_inactive_revision_is_never_preselected_and_is_refused():
+    from cockpit.probes.aws.ecs import Deployment, ServiceState
+    from cockpit.rollback.execute import refusal
+    from cockpit.rollback.plan import Revision, RollbackPlan, last_stable
+
+    arn = "arn:aws:ecs:us-east-1:1:task-definition/avnz-api:{}".format
+    revisions = [Revision(5, arn(5), "ACTIVE"), Revision(4, arn(4), "INACTIVE"), Revision(3, arn(3), "ACTIVE")]
+    draining = ServiceState("avnz-api", "c", arn(5), deployments=(
+        Deployment("new", "PRIMARY", arn(5), "IN_PROGRESS"), Deployment("old", "ACTIVE", arn(4), "COMPLETED")))
+    choice = last_stable(draining, revisions, journal_history=[arn(4)])
+    assert choice is not None and choice.arn == arn(3) and choice.guess
+    plan = RollbackPlan("staging", False, "c", "avnz-api", arn(5), arn(4), to_inactive=True)
+    assert "INACTIVE" in refusal(plan, read_only=False, typed="avnz-api")

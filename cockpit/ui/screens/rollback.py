@@ -214,7 +214,8 @@ class RollbackScreen(ModalScreen[None]):
     def _revision_chosen(self, event: OptionList.OptionSelected) -> None:
         found = self.found[self.service]
         env = self.app.env
-        plan = RollbackPlan(env.name, env.production, env.ecs_cluster, self.service, found.current, str(event.option.id))
+        plan = RollbackPlan(env.name, env.production, env.ecs_cluster, self.service, found.current, str(event.option.id),
+                            found.inactive(str(event.option.id)))
         known = plan.from_arn in self.tds and plan.to_arn in self.tds  # read for the diff panel already
         self._confirm([plan], [diff(self.tds[plan.from_arn], self.tds[plan.to_arn])] if known else None)
 
@@ -228,7 +229,8 @@ class RollbackScreen(ModalScreen[None]):
             if found.choice is None:
                 self._status(f"{service}: no earlier revision to roll back to", "bold red")
                 return
-            plans.append(RollbackPlan(env.name, env.production, env.ecs_cluster, service, found.current, found.choice.arn))
+            plans.append(RollbackPlan(env.name, env.production, env.ecs_cluster, service, found.current, found.choice.arn,
+                                      found.inactive(found.choice.arn)))
         diffs = await self._load("reading task definitions", lambda: [diff(self._td(p.from_arn), self._td(p.to_arn)) for p in plans])
         if diffs is not None:
             self._confirm(plans, diffs)
@@ -303,8 +305,9 @@ class RollbackScreen(ModalScreen[None]):
             self.runs.append(run)
             try:
                 outcome: Outcome = await self._blocking(lambda r=run: r.run(verify=lambda: health_verdict(runbook, env, self.app.environ)))
-            except Exception as exc:  # the journal refused the intent: nothing was called
-                outcome = Outcome("error", f"not started: {one_line(str(exc), 200)}")
+            except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
+                sent = "the update was sent, " if run.known_events or run.deployment else ""
+                outcome = Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")
             self._say(f"{plan.service}: {outcome.verdict}", "bold green" if outcome.ok else "bold white on red")
             self.app.notify(f"{plan.service}: {outcome.verdict}", title="rollback", severity="information" if outcome.ok else "error", timeout=20, markup=False)
             if not outcome.ok:
