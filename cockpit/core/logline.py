@@ -25,6 +25,7 @@ its ESC shown as '␛' the rest of a sequence is ordinary text):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from cockpit.core.redact import may_hold_secret, redact_secrets
 
@@ -99,6 +100,7 @@ def clean_message(raw: str, limit: int = DEFAULT_LIMIT) -> str:
     return f"{line[:limit]}… [cut: {len(line)} chars]"
 
 
+@lru_cache(maxsize=4096)  # a group has few streams and each event names one
 def sanitize_stream_name(name: str) -> str:
     """Return log stream name `name` cleaned like a message and cut at 200 characters."""
     return clean_message(name, STREAM_NAME_LIMIT)

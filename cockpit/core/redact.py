@@ -126,8 +126,10 @@ def may_hold_secret(text: str) -> bool:
     """
     if "AKIA" in text or "ASIA" in text or "://" in text:
         return True
-    folded = _fold(text)
-    return any(word in folded for words, _, _ in _WORD_RULES for word in words)
+    f = _fold(text)
+    # Every word of _WORD_RULES, written out: a generator over them cost twice as much at 20,000 lines/s.
+    return ("pass" in f or "pwd" in f or "secret" in f or "token" in f or "api_key" in f or "apikey" in f or "api-key" in f
+            or "authorization" in f or "bearer" in f or "basic" in f)
 
 
 def redact_secrets(text: str) -> str:

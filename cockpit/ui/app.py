@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,7 @@ from cockpit.runbook import Environment, Runbook
 from cockpit.ui.screens.cockpit import CockpitScreen
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
+SWITCH_INTERVAL = 0.001  # seconds; see on_mount
 
 
 class CockpitApp(App[int]):
@@ -66,6 +68,9 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         """Open the cockpit screen."""
+        # The log followers are Python threads: with the default 5 ms GIL switch interval a
+        # busy follower made every step of a keypress wait up to 5 ms for the UI thread's turn.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.probe_loop.start()
         self.push_screen(CockpitScreen())
 

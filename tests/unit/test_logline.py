@@ -255,3 +255,12 @@ def test_pass_suffixed_variables_are_redacted_but_words_are_not():
 
     assert clean_message("env DB_PASS=hunter2 REDIS-PASS: s3cret") == "env DB_PASS=*** REDIS-PASS: ***"
     assert clean_message("all tests pass: 12, bypass=on") == "all tests pass: 12, bypass=on"
+
+
+def test_the_secret_hint_names_every_word_the_rules_look_for():
+    from cockpit.core import redact
+
+    for words, _, _ in redact._WORD_RULES:
+        for word in words:
+            assert redact.may_hold_secret(f"x {word} y"), word
+    assert not redact.may_hold_secret("GET /api/v1/payments/4812 200 12ms Redis pool ok")

@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from operator import attrgetter
 from typing import Any
 
 from cockpit.core.logline import clean_message, sanitize_stream_name
@@ -50,10 +51,14 @@ class Pass:
 
 
 class SeenIds:
-    """(stream, eventId) → timestamp of events a later pass may return again."""
+    """hash((stream, eventId)) → timestamp of events a later pass may return again.
+
+    An int per event instead of a tuple of two strings: at 10,000 events/s and a 10 s
+    overlap that is 100,000 entries a tab, and a 64-bit hash will not collide among them.
+    """
 
     def __init__(self) -> None:
-        self._ids: dict[tuple[str, str], int] = {}
+        self._ids: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -61,7 +66,7 @@ class SeenIds:
     def __contains__(self, key: object) -> bool:
         return key in self._ids
 
-    def merge(self, ids: dict[tuple[str, str], int], horizon: int) -> None:
+    def merge(self, ids: dict[int, int], horizon: int) -> None:
         """Add `ids`, then drop every id older than `horizon` (no later pass starts before it)."""
         self._ids.update(ids)
         self._ids = {k: ts for k, ts in self._ids.items() if ts >= horizon}
@@ -116,16 +121,18 @@ class LogFollower:
         except Exception as exc:  # boto3 raises many types: one typed problem for the tab
             raise classify_aws(exc, f"{self.group}") from exc
 
-    def _fresh(self, page: dict[str, Any], ids: dict[tuple[str, str], int], remember_from: int) -> list[LogEvent]:
+    def _fresh(self, page: dict[str, Any], ids: dict[int, int], remember_from: int) -> list[LogEvent]:
         fresh = []
+        seen = self.seen
         for raw in page.get("events", ()):
-            key = (str(raw.get("logStreamName", "")), str(raw.get("eventId", "")))
-            if key in self.seen or key in ids:
+            stream, event_id = str(raw.get("logStreamName", "")), str(raw.get("eventId", ""))
+            key = hash((stream, event_id))
+            if key in seen or key in ids:
                 continue
             timestamp = int(raw.get("timestamp", 0) or 0)
             if timestamp >= remember_from:  # older ones no later pass can return
                 ids[key] = timestamp
-            fresh.append(LogEvent(timestamp, sanitize_stream_name(key[0]), clean_message(str(raw.get("message", ""))), key[1]))
+            fresh.append(LogEvent(timestamp, sanitize_stream_name(stream), clean_message(str(raw.get("message", ""))), event_id))
         return fresh
 
     def next_pass(self, stop: threading.Event, on_page: Callable[[int], None] | None = None) -> Pass | None:
@@ -137,7 +144,7 @@ class LogFollower:
         now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
         start = self.cursor if self.cursor is not None else max(0, self.now_ms() - self.window_ms)
         remember_from = min(start, now - self.lookback_ms) - self.overlap_ms
-        ids: dict[tuple[str, str], int] = {}
+        ids: dict[int, int] = {}
         found: list[LogEvent] = []
         trimmed = pages = 0
         token: str | None = None
@@ -185,8 +192,7 @@ class LogFollower:
         self.cursor = max(anchor - self.overlap_ms, now - self.lookback_ms, self.cursor or 0)
 
 
-def _order(event: LogEvent) -> tuple[int, str, str]:
-    return (event.timestamp, event.stream, event.event_id)
+_order = attrgetter("timestamp", "stream", "event_id")  # timestamp order across streams, ties stable
 
 
 __all__ = ["AwsProblem", "LogEvent", "LogFollower", "Pass", "SeenIds"]
