@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from cockpit.core.redact import mask_url
+from cockpit.core.redact import mask_url, redact_secrets
 from cockpit.core.text import one_line
 from cockpit.probes.errors import BAD_JSON, HTTP_5XX, HTTP_STATUS, ProbeError, classify, endpoint
 
@@ -99,10 +99,10 @@ def _component(name: str, value: object) -> Component:
             status = str(value.get("status", "")).lower()
             healthy = True if status in HEALTHY_WORDS else (False if status else None)
         detail = value.get("error") or value.get("message") or ""
-        return Component(name, healthy, one_line(str(detail), 120))
+        return Component(name, healthy, one_line(redact_secrets(str(detail)), 120))
     if isinstance(value, bool):
         return Component(name, value)
-    return Component(name, None, one_line(str(value), 120))
+    return Component(name, None, one_line(redact_secrets(str(value)), 120))
 
 
 def parse_health(body: bytes, latency_ms: float, status_code: int) -> HealthSample:

@@ -19,12 +19,15 @@ from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
 from cockpit.probes.aws.ecs import Deployment, ServiceEvent, ServiceState, describe_services, short_name, update_service
+from cockpit.probes.aws.errors import NETWORK as NETWORK_KIND
+from cockpit.probes.aws.errors import TIMEOUT as TIMEOUT_KIND
 from cockpit.probes.aws.errors import AwsProblem
 from cockpit.rollback.plan import RollbackPlan, same
 
 COMPLETED, FAILED, TIMEOUT, ECS_ROLLED_BACK, STARTED, REFUSED, ERROR = (
     "completed", "failed", "timeout", "rolled back by ECS", "started", "refused", "error")
 
+RECHECK_TRIES = 3  # throttled once at the wrong moment is no reason to refuse
 Record = Callable[[str, str, dict[str, Any]], Any]  # RunSession.record(step_id, kind, payload)
 
 
@@ -124,17 +127,40 @@ class RollbackRun:
         self.step_id = ROLLBACK_PREFIX + plan.service
         self.deployment = ""
         self.known_events: set[str] = set()
+        self.seen_ours = False
 
     def _journal(self, phase: str, **fields: Any) -> None:
         self.record(self.step_id, ROLLBACK, {"phase": phase, **self.plan.payload(), **fields})
 
     def start(self) -> Outcome | None:
-        """Journal the intent and call update_service; an Outcome only when that failed."""
+        """Check the service still runs what the plan says, journal the intent, call update_service.
+
+        An Outcome only when it did not start. A timeout or lost connection on the call
+        itself does not mean ECS did nothing: the service is read again to find out.
+        """
+        for attempt in range(RECHECK_TRIES):
+            try:
+                now = describe_services(self.client, self.plan.cluster, [self.plan.service])[0]
+                break
+            except AwsProblem as problem:
+                if not problem.transient or attempt == RECHECK_TRIES - 1:
+                    return Outcome(REFUSED, f"could not re-read {self.plan.service} before the update: {problem.reason}")
+                self.stop.wait(min(self.poll, 1.0))
+        if now.missing or not same(now.task_definition or self.plan.from_arn, self.plan.from_arn):
+            where = "is gone" if now.missing else f"now runs {short_name(now.task_definition)}"
+            return Outcome(REFUSED, f"{self.plan.service} changed since the plan was made ({where}): look again")
         self._journal("intent")
         try:
             state = update_service(self.client, self.plan.cluster, self.plan.service, self.plan.to_arn)
         except AwsProblem as problem:
-            return self.finish(Outcome(ERROR, problem.reason))
+            if problem.kind not in (TIMEOUT_KIND, NETWORK_KIND):
+                return self.finish(Outcome(ERROR, problem.reason))
+            try:  # did the call reach ECS?
+                state = describe_services(self.client, self.plan.cluster, [self.plan.service])[0]
+            except AwsProblem:
+                return self.finish(Outcome(ERROR, f"{problem.reason}; the update may or may not have been applied: check ECS"))
+            if not same(state.task_definition, self.plan.to_arn):
+                return self.finish(Outcome(ERROR, f"{problem.reason}; {self.plan.service} still runs {short_name(state.task_definition)}"))
         ours = _ours(state, "", self.plan.to_arn)
         self.deployment = ours.id if ours is not None and ours.status == "PRIMARY" else ""
         self.known_events = {e.id for e in state.events}  # older than the update: the watch shows only newer ones
@@ -174,6 +200,7 @@ class RollbackRun:
             seen |= {e.id for e in state.events}
             ours = _ours(state, self.deployment, self.plan.to_arn)
             primary = state.primary
+            self.seen_ours = self.seen_ours or (ours is not None and (not self.deployment or ours.id == self.deployment))
             self.progress(Progress(self.clock() - began, (ours or primary).running if (ours or primary) else state.running,
                                    state.desired, ours.rollout if ours else "", fresh))
             verdict = self._judge(ours, primary)
@@ -189,6 +216,8 @@ class RollbackRun:
         """ECS put another deployment first: knowing our id, any other PRIMARY (a circuit breaker may roll back
         to our very task definition, the last one COMPLETED); not knowing it, a PRIMARY on another definition."""
         if primary is None or (ours is not None and ours.id == primary.id):
+            return False
+        if not self.seen_ours:  # right after the update a read may not show it yet: not a verdict
             return False
         if self.deployment:
             return primary.id != self.deployment

@@ -56,8 +56,9 @@ def last_stable(service: ServiceState, revisions: Sequence[Revision], journal_hi
     def usable(arn: str) -> bool:
         return not same(arn, current) and short_name(arn) not in inactive
 
-    for deployment in service.deployments:
-        if deployment.status == "ACTIVE" and deployment.rollout != "FAILED" and usable(deployment.task_definition):
+    for deployment in service.deployments:  # one that finished rolling out, or is still serving
+        stable = deployment.rollout == "COMPLETED" or (deployment.rollout != "FAILED" and deployment.running > 0)
+        if deployment.status == "ACTIVE" and stable and usable(deployment.task_definition):
             return Choice(deployment.task_definition, f"ran before the current deployment (still draining: {deployment.running} running)")
     for seen in reversed(journal_history):
         if usable(seen):

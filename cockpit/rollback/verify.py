@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping
 
 from cockpit.checks.runner import CheckRunner, checked_steps
+from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
@@ -38,7 +39,7 @@ def health_verdict(runbook: Runbook, env: Environment, environ: Mapping[str, str
             await runner.aclose()
 
     results = asyncio.run(run())
-    failed = [f"{step.id}: {one_line(results[step.id].evidence, 120)}" for step in steps if not results[step.id].passed]
+    failed = [f"{step.id}: {one_line(redact_secrets(results[step.id].evidence), 120)}" for step in steps if not results[step.id].passed]
     if failed:
         return False, f"{len(failed)} of {len(steps)} health checks failed: " + "; ".join(failed)
     return True, f"{len(steps)} health checks passed"

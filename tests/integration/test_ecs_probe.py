@@ -303,7 +303,7 @@ def watch(responses: list[dict]) -> list[ecs.ServiceState]:
 def test_update_service_reports_the_new_primary_deployment():
     client, stubber = stubbed_ecs()
     plan = rollout()
-    stub_update_service(stubber, plan)
+    stub_update_service(stubber, plan, recheck=False)
     with stubber:
         state = ecs.update_service(client, CLUSTER, API, plan.new)
     stubber.assert_no_pending_responses()

@@ -20,7 +20,7 @@ from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, 
 from cockpit.rollback.plan import RollbackPlan, same
 from tests.servers.ecs_rollouts import (
     CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, service, stub_describe_services,
-    stub_update_service, stubbed_ecs, td_arn,
+    stub_recheck, stub_update_service, stubbed_ecs, td_arn,
 )
 from tests.servers.ecs_seed import API, seed_ecs
 
@@ -141,7 +141,8 @@ def test_completed_rollout_then_healthy(stubbed, rollout):
     assert outcome.verdict == "rolled back and healthy: 3 health checks passed"
     assert verify.calls == 1
     # intent before the call, started after it, then the watch, then the outcome
-    assert trail.order == [("journal", "intent"), ("call", "UpdateService"), ("journal", "started"),
+    # (the first DescribeServices re-checks the service is still on `from`, before the intent)
+    assert trail.order == [("call", "DescribeServices"), ("journal", "intent"), ("call", "UpdateService"), ("journal", "started"),
                            ("call", "DescribeServices"), ("call", "DescribeServices"), ("call", "DescribeServices"),
                            ("journal", "outcome")]
     assert {(s, k) for s, k, _ph, _p in trail.entries} == {(ROLLBACK_PREFIX + API, ROLLBACK)}
@@ -270,6 +271,7 @@ def test_circuit_breaker_rollback_when_update_service_did_not_report_the_deploym
     """No PRIMARY on the target in update_service's answer: our deployment is still found by its task definition."""
     client, stubber = stubbed
     trail = Trail()
+    stub_recheck(stubber, rollout)
     stubber.add_response("update_service", {"service": rollout.before()["services"][0] | {"taskDefinition": NEW}},
                          {"cluster": CLUSTER, "service": API, "taskDefinition": NEW})
     stub_describe_services(stubber, [rollout.in_progress(1), rollout.rolling_back(2)])
@@ -288,6 +290,7 @@ def test_circuit_breaker_back_to_the_same_task_definition_is_a_failure(stubbed):
     before = [deployment("ecs-svc/BAD", bad, rollout="IN_PROGRESS", failed=3), deployment("ecs-svc/D1", draining, status="ACTIVE",
                                                                                          rollout="COMPLETED", running=2)]
     ours = deployment(NEW_ID, draining, rollout="IN_PROGRESS")
+    stub_describe_services(stubber, [describe_services_response(service(API, bad, before))])  # the re-check
     stubber.add_response("update_service", {"service": service(API, draining, [ours, *before])},
                          {"cluster": CLUSTER, "service": API, "taskDefinition": draining})
     back = deployment(ROLLBACK_ID, draining, rollout="IN_PROGRESS")
@@ -374,12 +377,13 @@ def test_update_service_failure_is_journaled_after_the_intent(stubbed, rollout):
     client, stubber = stubbed
     trail = Trail()
     trail.watch_calls(client)
+    stub_recheck(stubber, rollout)
     stubber.add_client_error("update_service", "AccessDeniedException", "not authorized to perform ecs:UpdateService",
                              http_status_code=400, expected_params={"cluster": CLUSTER, "service": API, "taskDefinition": NEW})
     run, _ = make_run(client, trail)
     outcome = run.run(verify=Verify())
     assert outcome.status == ERROR and not outcome.ok and "ecs:UpdateService" in outcome.reason
-    assert trail.order == [("journal", "intent"), ("call", "UpdateService"), ("journal", "outcome")]
+    assert trail.order == [("call", "DescribeServices"), ("journal", "intent"), ("call", "UpdateService"), ("journal", "outcome")]
     assert trail.outcome["status"] == ERROR
 
 
@@ -410,6 +414,7 @@ def test_stop_ends_the_watch_without_claiming_success(stubbed, rollout):
 def test_the_journal_refusing_the_intent_means_no_update(stubbed, rollout):
     """Intent first: when it cannot be written, ECS is not touched."""
     client, stubber = stubbed
+    stub_recheck(stubber, rollout)
     calls: list[str] = []
     client.meta.events.register("before-parameter-build.ecs", lambda model, **_: calls.append(model.name))
 
@@ -419,7 +424,7 @@ def test_the_journal_refusing_the_intent_means_no_update(stubbed, rollout):
     run = RollbackRun(client, plan(), broken)
     with pytest.raises(OSError):
         run.run()
-    assert calls == []
+    assert calls == ["DescribeServices"]  # the re-check only: no UpdateService
 
 
 # -- against moto, through the fault proxy -----------------------------------------------
@@ -511,6 +516,6 @@ def test_moto_describe_throttled_then_fine(aws_faults, tmp_path):
     run = RollbackRun(ecs, RollbackPlan("staging", False, seed.cluster, API, seed.services[API], seed.arn(API, 4)),
                       session.record, timeout=5, poll=0.01, progress=progress, stop=stop)
     outcome = run.run()
-    assert aws_faults.requests("DescribeServices") == 3 and len(seen) == 1
+    assert aws_faults.requests("DescribeServices") == 4 and len(seen) == 1  # the re-check, two throttled, one seen
     assert outcome.status == STARTED and "stopped watching" in outcome.reason
     session.journal.close()

@@ -279,8 +279,16 @@ def stub_describe_services(stubber, responses: Iterable[dict[str, Any]], *, serv
         stubber.add_response("describe_services", response, {"cluster": cluster, "services": names} if check_params else None)
 
 
-def stub_update_service(stubber, rollout: Rollout) -> None:
-    """Queue update_service's response; it expects the cluster, the service and `rollout.new`."""
+def stub_recheck(stubber, rollout: Rollout) -> None:
+    """Queue the describe_services a rollback makes before its intent (is the service still on `old`?)."""
+    stubber.add_response("describe_services", rollout.before(), {"cluster": rollout.cluster, "services": [rollout.service]})
+
+
+def stub_update_service(stubber, rollout: Rollout, *, recheck: bool = True) -> None:
+    """Queue the re-check (unless not `recheck`: a bare update_service call) and update_service's
+    response; it expects the cluster, the service and `rollout.new`."""
+    if recheck:
+        stub_recheck(stubber, rollout)
     stubber.add_response("update_service", rollout.update_response(),
                          {"cluster": rollout.cluster, "service": rollout.service, "taskDefinition": rollout.new})
 

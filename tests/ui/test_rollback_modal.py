@@ -125,3 +125,23 @@ async def test_production_needs_the_environment_in_the_confirmation(state_file, 
         await pilot.press("enter")
         assert "production/avnz-api" in text(app, "#rb-refused")
     assert running() == f"avnz-api:{ecs.newest(API)}"
+
+
+async def test_a_double_enter_rolls_back_once_and_esc_keeps_watching(state_file, runbook, ecs):
+    from cockpit.ui.screens.rollback import ACTIVE
+
+    app = make_app(state_file, runbook=replace(fast(runbook), ecs=replace(runbook.ecs, rollout_timeout_seconds=1.5, rollout_poll_seconds=0.2)))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_service(pilot)
+        await pilot.press("enter")
+        screen.query_one("#rb-typed", Input).value = "avnz-api"
+        await pilot.press("enter", "enter")
+        await wait_for(pilot, lambda: bool(ACTIVE), what="the rollout watch")
+        await pilot.press("escape")  # close the modal while it is watched
+        assert not isinstance(app.screen, RollbackScreen)
+        await pilot.press("R")  # a second rollback while the first is watched: refused
+        assert not isinstance(app.screen, RollbackScreen)
+        await wait_for(pilot, lambda: not ACTIVE, what="the watch to end")
+        await pilot.pause(0.3)
+    phases = [e.payload["phase"] for e in app.session.events_after(0) if e.kind == "rollback"]
+    assert phases == ["intent", "started", "outcome"]  # one rollback, and its outcome journaled after the modal closed

@@ -377,3 +377,16 @@ def test_an_inactive_revision_is_never_preselected_and_is_refused():
     assert choice is not None and choice.arn == arn(3) and choice.guess
     plan = RollbackPlan("staging", False, "c", "avnz-api", arn(5), arn(4), to_inactive=True)
     assert "INACTIVE" in refusal(plan, read_only=False, typed="avnz-api")
+
+
+def test_command_arguments_never_show_secret_values():
+    from cockpit.probes.aws.ecs import task_definition
+
+    raw = {"taskDefinitionArn": "arn:aws:ecs:r:1:task-definition/avnz-api:7", "family": "avnz-api", "revision": 7,
+           "containerDefinitions": [{"name": "api", "image": "x/avnz-api:v1",
+                                     "command": ["node", "server.js", "--db-password", "hunter2", "--api-key=abc123",
+                                                 "sh -c 'INTEGRATION_ENCRYPTION_KEY=9f8e7d6c node'"],
+                                     "secrets": [{"name": "INTEGRATION_ENCRYPTION_KEY", "valueFrom": "arn:secret"}]}]}
+    command = " ".join(task_definition(raw).containers[0].command)
+    assert "hunter2" not in command and "abc123" not in command and "9f8e7d6c" not in command
+    assert "--db-password ***" in command and "INTEGRATION_ENCRYPTION_KEY=***" in command

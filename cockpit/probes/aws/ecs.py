@@ -7,6 +7,7 @@ reduced to NAMES, except the runbook's declared boolean feature flags, whose val
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,6 +91,27 @@ def _flag_value(value: str | None) -> str:
     return "on" if v in FLAG_ON else "off" if v in FLAG_OFF else "unset"
 
 
+_SECRET_FLAG = re.compile(r"(?i)^--?[\w.-]*(password|passwd|secret|token|key|credential)[\w.-]*$")
+
+
+def _command(args: Sequence[Any], names: set[str]) -> tuple[str, ...]:
+    """A container command with secret-looking values masked: the argument after `--db-password`
+    and the like, and `NAME=value` where NAME is one of the container's variables or secrets."""
+    out: list[str] = []
+    hide_next = False
+    for arg in (str(a) for a in args):
+        if hide_next:
+            out.append("***")
+            hide_next = False
+            continue
+        if _SECRET_FLAG.match(arg):
+            hide_next = True
+        for name in names:
+            arg = re.sub(rf"\b{re.escape(name)}=\S+", f"{name}=***", arg)
+        out.append(clean_message(arg, 200))
+    return tuple(out)
+
+
 def _container(raw: dict[str, Any]) -> Container:
     ports = tuple(
         f"{p.get('containerPort')}/{p.get('protocol', 'tcp')}" + (f"→{p['hostPort']}" if p.get("hostPort") not in (None, p.get("containerPort")) else "")
@@ -101,7 +123,7 @@ def _container(raw: dict[str, Any]) -> Container:
         cpu=raw.get("cpu"),
         memory=raw.get("memory") or raw.get("memoryReservation"),
         ports=ports,
-        command=tuple(clean_message(str(c), 200) for c in raw.get("command") or ()),
+        command=_command(raw.get("command") or (), {str(v.get("name", "")) for v in (raw.get("environment") or []) + (raw.get("secrets") or [])} - {""}),
         env_names=tuple(sorted(clean_message(str(e.get("name", "")), 120) for e in raw.get("environment") or ())),
         secret_names=tuple(sorted(clean_message(str(s.get("name", "")), 120) for s in raw.get("secrets") or ())),
     )

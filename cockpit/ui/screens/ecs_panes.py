@@ -78,6 +78,11 @@ class EcsPanes:
         if not (env.ecs_cluster and env.ecs_services):
             self.notify(f"{env.name} has no ECS cluster or services in the runbook: nothing to roll back", timeout=5, markup=False)
             return
+        from cockpit.ui.screens.rollback import ACTIVE
+
+        if ACTIVE:
+            self.notify(f"a rollback of {', '.join(sorted(ACTIVE))} is still being watched: wait for its verdict", timeout=6, markup=False)
+            return
         watch = self.services_watch
         self.app.push_screen(RollbackScreen(lambda: {k: list(v) for k, v in self.service_history.items()},
                                             on_done=watch.refresh if watch else None))

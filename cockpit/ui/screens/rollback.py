@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
 ALL = "@all"
+ACTIVE: set[str] = set()  # services whose rollback is being watched (one at a time per cockpit)
 DETAILED = 30  # revisions whose images and dates the list shows (one describe call each)
 THREADS = DaemonThreadExecutor()
 
@@ -91,6 +92,7 @@ class RollbackScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Start at the services."""
+        self._app = self.app  # threads use it after the modal may be gone
         self._status("choose a service")
         self.query_one("#rb-services").focus()
 
@@ -270,6 +272,8 @@ class RollbackScreen(ModalScreen[None]):
 
     @on(Input.Submitted, "#rb-typed")
     def _typed(self, event: Input.Submitted) -> None:
+        if self.running or ACTIVE:  # a second enter, or another rollback still being watched
+            return
         typed = event.value.strip()
         problems = [refusal(p, read_only=self.app.read_only, typed=p.confirmation) for p in self.plans]
         problem = next((p for p in problems if p), "")
@@ -279,8 +283,11 @@ class RollbackScreen(ModalScreen[None]):
             self.query_one("#rb-refused", Static).update(Text(problem, style="bold red"))
             return
         self.running = True
+        ACTIVE.update(p.service for p in self.plans)
+        typed_input = self.query_one("#rb-typed", Input)
+        typed_input.value, typed_input.disabled = "", True
         self._show("rb-run")
-        self.run_worker(self._run_all(), group="rb-run")
+        self.run_worker(self._run_all(), group="rb-run", exclusive=True)
 
     # -- step 4: the rollout ----------------------------------------------------------------
     def _say(self, text: str, style: str = "") -> None:
@@ -288,13 +295,29 @@ class RollbackScreen(ModalScreen[None]):
         self.query_one("#rb-progress", Static).update(Text("\n").join(self.lines[-200:]))
 
     def _progress(self, p: Progress) -> None:
+        if not self.is_attached:  # the modal was closed: the watch goes on, nothing to draw
+            return
         for event in p.events:
-            self.app.call_from_thread(self._say, f"  event  {event.message}", "dim")
-        self.app.call_from_thread(self._status, f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}")
+            self._app.call_from_thread(self._say, f"  event  {event.message}", "dim")
+        self._app.call_from_thread(self._status, f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}")
 
     def _record(self, step_id: str, kind: str, payload: dict) -> Any:
         """Journal through the app's journal thread and wait for the commit (called from the rollback thread)."""
-        return self.app.journal_thread.submit(self.app.session.record, step_id, kind, payload).result()
+        return self._app.journal_thread.submit(self._app.session.record, step_id, kind, payload).result()
+
+    def _job(self, run: RollbackRun) -> Outcome:
+        """One service's rollback, in a daemon thread; its verdict is notified even if the modal is gone."""
+        runbook, env, app = self._app.runbook, self._app.env, self._app
+        try:
+            outcome = run.run(verify=lambda: health_verdict(runbook, env, app.environ))
+        except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
+            sent = "the update was sent, " if run.known_events or run.deployment else ""
+            outcome = Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")
+        finally:
+            ACTIVE.discard(run.plan.service)
+        app.call_from_thread(app.notify, f"{run.plan.service}: {outcome.verdict}", title="rollback",
+                             severity="information" if outcome.ok else "error", timeout=20, markup=False)
+        return outcome
 
     async def _run_all(self) -> None:
         runbook, env = self.app.runbook, self.app.env
@@ -303,18 +326,14 @@ class RollbackScreen(ModalScreen[None]):
             run = RollbackRun(self._client(), plan, self._record, timeout=runbook.ecs.rollout_timeout_seconds,
                               poll=runbook.ecs.rollout_poll_seconds, progress=self._progress)
             self.runs.append(run)
-            try:
-                outcome: Outcome = await self._blocking(lambda r=run: r.run(verify=lambda: health_verdict(runbook, env, self.app.environ)))
-            except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
-                sent = "the update was sent, " if run.known_events or run.deployment else ""
-                outcome = Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")
+            outcome: Outcome = await self._blocking(lambda r=run: self._job(r))
             self._say(f"{plan.service}: {outcome.verdict}", "bold green" if outcome.ok else "bold white on red")
-            self.app.notify(f"{plan.service}: {outcome.verdict}", title="rollback", severity="information" if outcome.ok else "error", timeout=20, markup=False)
             if not outcome.ok:
                 if plan is not self.plans[-1]:
                     self._say("stopped: the next service was not touched", "bold red")
                 break
         self.running = False
+        ACTIVE.difference_update(p.service for p in self.plans)
         self._status("done · esc closes")
         self.on_done()
 
@@ -327,7 +346,9 @@ class RollbackScreen(ModalScreen[None]):
         elif current in ("rb-pick", "rb-confirm"):
             self._show("rb-services")
         elif current == "rb-run" and self.running:
-            self.notify("closing: the rollout goes on and is still watched; its verdict will be shown and journaled", timeout=8, markup=False)
+            # The watch of the service under way goes on in its thread (its verdict is notified and
+            # journaled); a full rollback does not go on to the next service.
+            self.notify("closing: the rollout under way is still watched; its verdict will be shown and journaled", timeout=8, markup=False)
             self.dismiss(None)
         else:
             self.dismiss(None)
