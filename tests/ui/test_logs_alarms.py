@@ -225,7 +225,7 @@ async def test_a_full_buffer_drops_the_oldest_and_says_so(state_file):
 
 
 async def test_throttling_shows_a_countdown(state_file):
-    app = make_app(state_file)
+    app = make_app(state_file, monotonic=lambda: 1000.0)  # a frozen clock: the countdown is exact
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await to_logs(pilot)
         await report(pilot, TailStatus("redis", "throttled", "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0))
@@ -268,7 +268,7 @@ async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_f
 
 
 async def test_alarm_read_failures_are_shown(state_file):
-    app = make_app(state_file)
+    app = make_app(state_file, monotonic=lambda: 1000.0)  # a frozen clock: the countdown is exact
     async with app.run_test(size=(160, 48)) as pilot:
         await report(pilot, AlarmsFailed("alarms: Throttling: Rate exceeded", True, 30.0))
         body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
