@@ -4,23 +4,34 @@ Starts `bench/fake_logs_endpoint.py` in a process of its own (its CPU is not the
 generating `--rate` events a second (about half match each of the bundled runbook's two log
 tabs, `Redis` and `momentum`; a few % are hostile, so sanitizing and redaction do work, and
 every pass re-reads the overlap, so dedupe does too). Writes a copy of the bundled runbook
-with `[cloudwatch] logs_interval_seconds`, `requests_per_second` and `buffer_lines` from the
-flags, and runs `cockpit` in a detached tmux session (its own tmux server socket) with
-`AWS_ENDPOINT_URL` pointing at the fake, no Redis or database, and the API and dashboard on
-a refused port (cheap health probes). Then, at 160x48 and at 80x24 (logs pane shown):
+with `[cloudwatch] logs_interval_seconds`, `requests_per_second`, `buffer_lines` (and
+`overlap_seconds` when asked) from the flags, and runs `cockpit` in a detached tmux session
+(its own tmux server socket) with `AWS_ENDPOINT_URL` pointing at the fake, no Redis or
+database, and the API and dashboard on a refused port (cheap health probes). `tab` three
+times puts the keyboard on the logs pane (at 80x24 it is then the pane on screen). Then,
+for each rate and terminal size, with a fresh endpoint and cockpit:
 
-1. memory: once the endpoint has served 100,000 distinct events, RSS of the cockpit process
-   and of its probe process (and again at the end of the run);
-2. throughput and CPU over `--seconds` after `--warmup`: the "N events" counters of both
-   tabs read off the screen (`]` switches tab) and the endpoint's count of distinct events
-   served, both per second; utime+stime from /proc of the cockpit process (all threads),
-   of each of its threads (named with `py-spy dump`) and of the probe process;
-3. keypress latency while ingesting: `]` (switch tab: the status line names the other
-   filter) and `s` (the "Search: log lines" modal) then `escape`, each timed from
-   `tmux send-keys` until `tmux capture-pane -p` (polled every `--poll-ms`) shows the
-   change; tmux's own echo latency (`cat` in a pane) and capture time are the baseline;
+1. memory: once the endpoint has served 100,000 distinct events (and that pass has landed),
+   RSS of the cockpit process and of its probe process; also at start, every 5 s of the
+   window, after it, and at the end (after the keypresses);
+2. throughput and CPU over `--seconds`, `--warmup` s after start: the "N events" counters of
+   both tabs read off the screen (`]` switches tab) as each next changes (a pass landed),
+   with the endpoint's count of distinct events served to that filter at that moment (they
+   must be equal), both per second; how many seconds of generated events the slower tab has
+   not been served yet (bounded when the followers keep up); utime+stime from /proc of the
+   cockpit process (all threads), of each of its threads (named with `py-spy dump`) and of
+   the probe process; the age of the newest log line on screen;
+3. keypress latency while ingesting, `--key-pause` s apart: `]` (the status line names the
+   other filter), `s` (the "Search: log lines" modal opens), `escape` (it closes: Textual
+   waits ESCDELAY, 100 ms, to tell a lone escape from a sequence), and `]` `s` sent together;
+   each timed from `tmux send-keys` until `tmux capture-pane -p` (polled every `--poll-ms`)
+   shows the change. tmux's own cost is measured first: one capture-pane, and a key echoed
+   by `cat` in a pane;
 4. where the CPU goes: `py-spy record --nonblocking` for `--profile-seconds`, summarised
-   as own and inclusive samples per function, idle waits left out.
+   per thread and as own and inclusive samples per function, idle waits left out.
+
+Everything started (endpoint, tmux server, cockpit and its probe process) is stopped on the
+way out, also on errors.
 
 Run from the repository root: `.venv/bin/python -m bench.logs_throughput [--help]`.
 """
@@ -440,6 +451,7 @@ def measure(rate: float, size: tuple[int, int], tmp: Path, args: argparse.Namesp
         at_end = {**memory(pid), "screen_received": received_total, "endpoint_served": sum(end_stats["unique_served"].values()),
                   "events_per_second_received_whole_run": round(received_total / generating, 1) if generating else 0.0,
                   "events_per_second_generated_whole_run": round(end_stats["generated"] / generating, 1) if generating else 0.0,
+                  "generated": end_stats["generated"], "generating_seconds": round(generating, 1),
                   "seconds_after_start": round(time.monotonic() - started, 1)}
         final_screen = tmux.capture()
     return summarise(rate, size, tabs_before, tabs_after, stats_before, stats_after, cpu_before, cpu_after, names,
@@ -545,8 +557,9 @@ def report(result: dict) -> str:
         f"{r['memory_at_100k']['probe_process_rss_mb']} = {r['memory_at_100k']['app_rss_mb']} MB — target <= {TARGET_RSS_MB:g} MB: {met['memory']}; "
         f"after the window {r['memory_after_window']['app_rss_mb']} MB; after the keys ({r['memory_at_end']['screen_received']:,} events) "
         f"{r['memory_at_end']['app_rss_mb']} MB; at start {r['memory_at_start']['app_rss_mb']} MB",
-        f"  whole run: received {r['memory_at_end']['events_per_second_received_whole_run']:,.0f}/s of "
-        f"{r['memory_at_end']['events_per_second_generated_whole_run']:,.0f}/s generated",
+        f"  whole run: the tabs show {r['memory_at_end']['screen_received']:,} events, the endpoint served them "
+        f"{r['memory_at_end']['endpoint_served']:,} (the rest: a pass in flight) of {r['memory_at_end']['generated']:,} generated "
+        f"(both filters match ~1.1x: some lines name Redis and /momentum)",
     ]
     if r["profile"] and "own_percent_of_busy" in r["profile"]:
         lines.append("  py-spy, own % of busy samples: " + ", ".join(f"{n} {p}" for n, p in r["profile"]["own_percent_of_busy"][:8]))
@@ -562,6 +575,10 @@ def versions() -> dict:
             found[name] = None
     found["tmux"] = run(["tmux", "-V"], timeout=10).strip()
     return found
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the ExitStacks: what was started is stopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -584,6 +601,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=RESULTS / "latest-logs.json", help="where the results go")
     args = parser.parse_args(argv)
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes]
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # `kill`, a closed terminal: clean up like Ctrl-C does
+        signal.signal(signum, _exit_on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # also when started in the background (SIGINT ignored)
     results = []
     with tempfile.TemporaryDirectory(prefix="cockpit-logs-bench-") as tmp_name:
         tmp = Path(tmp_name)
