@@ -274,3 +274,24 @@ async def test_alarm_read_failures_are_shown(state_file):
         body = str(app.screen.query_one(AlarmsPane).body(app.monotonic(), FIXED_NOW))
         assert "throttled, retrying in 30 s" in body and "Rate exceeded" in body
         assert "ALARMS UNREAD" in str(app.screen.query_one(CockpitHeader).query_one("#alerts").render())
+
+
+async def test_a_full_buffer_still_shows_the_newest_lines(state_file):
+    # Textual's Log, at max_lines, neither scrolls nor repaints after write_lines: the screen froze.
+    runbook = load_runbook()
+    runbook = replace(runbook, cloudwatch=replace(runbook.cloudwatch, buffer_lines=50))
+    app = make_app(state_file, runbook=runbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        view = pane.current().view
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(60)])))
+        repaints = []
+        real_refresh = view.refresh
+        view.refresh = lambda *a, **k: (repaints.append(a), real_refresh(*a, **k))[1]  # type: ignore[method-assign]
+        for batch in range(3):
+            before = len(repaints)
+            await report(pilot, TailEvents("redis", 0, events(*[f"Redis late {batch}"], start=100 + batch)))
+            await pilot.pause()
+            assert any(not args for args in repaints[before:]), "no full repaint after writing to a full Log"
+            bottom = view.size.height - 1 - (1 if view.show_horizontal_scrollbar else 0)
+            assert f"Redis late {batch}" in "".join(seg.text for seg in view.render_line(bottom))

@@ -95,7 +95,10 @@ class LogTab(Vertical):
             lines = [piece for event in pieces for piece in event]
         else:
             self.view.max_lines = self.buffer.cap
+        full = self.view.max_lines is not None and len(self.view.lines) + len(lines) > self.view.max_lines
         self.view.write_lines(lines, scroll_end=self.follow)
+        if full:  # Textual's Log, once at max_lines, neither scrolls nor repaints: the screen froze
+            self.view.refresh()
 
     # -- controls -------------------------------------------------------------------------
     def set_follow(self, follow: bool) -> None:
