@@ -14,8 +14,9 @@ import httpx
 
 from cockpit.checks.result import CheckResult, failed, passed
 from cockpit.core.latency import percentile
+from cockpit.monitor.aws import aws_target
 from cockpit.monitor.backends import health_url
-from cockpit.probes.aws.clients import AwsTarget, make_client
+from cockpit.probes.aws.clients import make_client
 from cockpit.probes.aws.ecs import describe_services, describe_task_definition
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.probes.errors import ProbeError, classify
@@ -131,8 +132,7 @@ class CheckRunner:
 
     def _service_env_names(self, names: Sequence[str]) -> list[tuple[str, str, list[str]]]:
         """(service, family:revision, names its current task definition lacks) per ECS service. Blocking."""
-        cw = self.runbook.cloudwatch
-        client = make_client("ecs", AwsTarget(self.env.aws_region, self.env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+        client = make_client("ecs", aws_target(self.runbook, self.env))
         out = []
         for state in describe_services(client, self.env.ecs_cluster, self.env.ecs_services):
             if state.missing:

@@ -14,7 +14,8 @@ from cockpit.commands.context import Context, UsageError
 from cockpit.core.text import one_line
 from cockpit.journal import Journal, JournalError
 from cockpit.journal.session import RunSession
-from cockpit.probes.aws.clients import AwsTarget, make_client
+from cockpit.monitor.aws import aws_target
+from cockpit.probes.aws.clients import make_client
 from cockpit.probes.aws.ecs import describe_task_definition, short_name
 from cockpit.probes.aws.errors import AwsProblem, classify_aws
 from cockpit.rollback.candidates import Candidates, history, load_candidates
@@ -26,8 +27,7 @@ from cockpit.rollback.verify import health_verdict
 
 def ecs_client(ctx: Context):
     """A boto3 ECS client for the environment (timeouts from [cloudwatch]: the same AWS account)."""
-    cw = ctx.runbook.cloudwatch
-    return make_client("ecs", AwsTarget(ctx.env.aws_region, ctx.env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+    return make_client("ecs", aws_target(ctx.runbook, ctx.env))
 
 
 def journal_history(ctx: Context, session: RunSession | None, service: str) -> list[str]:

@@ -33,6 +33,10 @@ class LineFormat:
         self._hms = ""
         self._streams: dict[str, str] = {}
 
+    def set_utc(self, utc: bool) -> None:
+        """Times in UTC (True) or local time from now on."""
+        self.utc, self._second = utc, -1
+
     def _stamp(self, timestamp: int) -> str:
         second, ms = divmod(timestamp, 1000)
         if second != self._second:  # most events share their second with the one before
@@ -64,10 +68,6 @@ def wrap_line(line: str, width: int, indent: int = 4) -> list[str]:
     rest = width - indent
     return [line[:width]] + [" " * indent + line[i : i + rest] for i in range(width, len(line), rest)]
 
-
-def wrap_lines(lines: Sequence[str], width: int, indent: int = 4) -> list[str]:
-    """Every line wrapped (see wrap_line), flattened."""
-    return [piece for line in lines for piece in wrap_line(line, width, indent)]
 
 
 class LogBuffer:

@@ -12,7 +12,8 @@ from textual.widget import Widget
 from cockpit.core.ratelimit import RequestBudget
 from cockpit.monitor.alarm_watch import AlarmWatch
 from cockpit.monitor.log_tail import LogTail
-from cockpit.probes.aws.clients import AwsTarget, LazyClient
+from cockpit.monitor.aws import aws_target
+from cockpit.probes.aws.clients import LazyClient
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import AlarmReport, LogReport
 
@@ -27,7 +28,7 @@ class CloudWatchFeed:
         if not live:
             return
         cw = runbook.cloudwatch
-        target = AwsTarget(env.aws_region, env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds)
+        target = aws_target(runbook, env)
         if runbook.log_queries:
             logs, budget = LazyClient("logs", target), RequestBudget(cw.requests_per_second)
             for query in runbook.log_queries:

@@ -12,7 +12,8 @@ from typing import Any
 from cockpit.journal import Event
 from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
 from cockpit.monitor.services_watch import ServicesRead, ServicesWatch
-from cockpit.probes.aws.clients import AwsTarget, LazyClient
+from cockpit.monitor.aws import aws_target
+from cockpit.probes.aws.clients import LazyClient
 from cockpit.rollback.plan import same
 from cockpit.ui.messages import ServicesReport
 from cockpit.ui.screens.rollback import RollbackScreen
@@ -32,7 +33,7 @@ class EcsPanes:
         if not (app.live and env.ecs_cluster and env.ecs_services):
             return
         cw = app.runbook.cloudwatch
-        client = LazyClient("ecs", AwsTarget(env.aws_region, env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+        client = LazyClient("ecs", aws_target(app.runbook, env))
         flags = tuple(f.name for f in app.runbook.feature_flags)
         self.services_watch = ServicesWatch(env.ecs_cluster, tuple(env.ecs_services), flags, client, app.runbook.ecs,
                                             lambda report: self.post_message(ServicesReport(report)), cw.max_backoff_seconds)

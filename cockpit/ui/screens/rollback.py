@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
 from cockpit.monitor.loop import DaemonThreadExecutor
-from cockpit.probes.aws.clients import AwsTarget, make_client
+from cockpit.monitor.aws import aws_target
+from cockpit.probes.aws.clients import make_client
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.rollback.candidates import Candidates, load_candidates
@@ -115,8 +116,7 @@ class RollbackScreen(ModalScreen[None]):
 
     def _client(self) -> Any:
         if self.client is None:
-            cw, env = self.app.runbook.cloudwatch, self.app.env
-            self.client = make_client("ecs", AwsTarget(env.aws_region, env.aws_profile, cw.connect_timeout_seconds, cw.read_timeout_seconds))
+            self.client = make_client("ecs", aws_target(self.app.runbook, self.app.env))
         return self.client
 
     def _candidates(self, service: str) -> Candidates:
@@ -320,7 +320,7 @@ class RollbackScreen(ModalScreen[None]):
         return outcome
 
     async def _run_all(self) -> None:
-        runbook, env = self.app.runbook, self.app.env
+        runbook = self.app.runbook
         for plan in self.plans:
             self._say(f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold")
             run = RollbackRun(self._client(), plan, self._record, timeout=runbook.ecs.rollout_timeout_seconds,

@@ -43,13 +43,11 @@ class LogView(Log, can_focus=True):
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
         self.highlighter = LineHighlighter()
-        self.term = ""
         self._match_key: tuple | None = None
         self._matches: list[int] = []
 
     def search(self, term: str) -> None:
         """Highlight `term` everywhere (re-renders the visible lines)."""
-        self.term = term
         self.highlighter.search(term)
         self._render_line_cache.clear()
         self.refresh()

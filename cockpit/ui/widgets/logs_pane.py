@@ -186,8 +186,7 @@ class LogsPane(Vertical):
 
     def action_toggle_utc(self) -> None:
         """Times in UTC or local time (every tab)."""
-        self.fmt.utc = not self.fmt.utc
-        self.fmt._second = -1
+        self.fmt.set_utc(not self.fmt.utc)
         for tab in self.tabs.values():
             tab.rebuild()
         current = self.current()
