@@ -14,9 +14,9 @@ from importlib import metadata
 from pathlib import Path
 
 from cockpit.core.latency import percentile
-from tests.servers.http_app import FakeApi
-from tests.servers.postgres_cluster import PG_BIN, PostgresCluster
-from tests.servers.redis_server import RedisServer
+from cockpit.stack.http_app import FakeApi
+from cockpit.stack.postgres_cluster import PG_BIN, PostgresCluster
+from cockpit.stack.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results"

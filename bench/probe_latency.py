@@ -12,7 +12,7 @@ the other on those servers:
 4. the p50 the running TUI reports (its health board), headless at 160x48 with every poller
    at `--pace` s: once idle, once while a pilot presses keys and forces repaints non-stop.
 
-The fake API must send with TCP_NODELAY, as real API servers do (tests/servers/http_app.py
+The fake API must send with TCP_NODELAY, as real API servers do (cockpit/stack/http_app.py
 does): with Nagle on, its separate header and body writes meet the client's delayed ACK
 and every kept-alive GET takes ~44 ms, which curl's time to first byte does not show.
 
@@ -46,7 +46,7 @@ from cockpit.probes.redis import RedisProbe
 from cockpit.runbook import load_runbook
 from cockpit.runbook.model import ProbeSettings
 from cockpit.ui.app import CockpitApp
-from tests.servers.postgres_cluster import PG_BIN
+from cockpit.stack.postgres_cluster import PG_BIN
 
 WARMUP = 50  # samples thrown away before each loop: connection set-up, first-call caches
 LOOP_TIMEOUT = 120.0  # seconds for one whole loop of samples

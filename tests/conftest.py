@@ -96,14 +96,14 @@ def make_app(
     )
 
 
-# --- Real servers for integration tests (tests/servers/) ---------------------------------
+# --- Real servers for integration tests (cockpit/stack/) ---------------------------------
 # Each fixture starts its own server on a free loopback port. A server that cannot start
 # is a test failure when CI=true and a skip with the reason otherwise (DESIGN, Testing).
 
 from tests.servers import unavailable  # noqa: E402
-from tests.servers.http_app import FakeApi  # noqa: E402
-from tests.servers.postgres_cluster import PostgresCluster  # noqa: E402
-from tests.servers.redis_server import RedisServer  # noqa: E402
+from cockpit.stack.http_app import FakeApi  # noqa: E402
+from cockpit.stack.postgres_cluster import PostgresCluster  # noqa: E402
+from cockpit.stack.redis_server import RedisServer  # noqa: E402
 
 REDIS_AUTH_PASSWORD = "r3d!s p@ss:w/rd%"  # the default user's password (needs percent-encoding)
 REDIS_ACL_USER = ("cockpit", "acl:p@ss/w%rd")  # (name, password) of the ACL user
@@ -184,7 +184,7 @@ def fake_api():
 # each fault once.
 
 from tests.servers.aws_proxy import AwsFaultProxy  # noqa: E402
-from tests.servers.moto_server import MotoServer  # noqa: E402
+from cockpit.stack.moto_server import MotoServer  # noqa: E402
 
 _AWS_ENV_OVERRIDES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
 

@@ -13,7 +13,7 @@ import pytest
 
 from cockpit.cli import main
 from tests.servers.ecs_extra import dashboard_with_release_names
-from tests.servers.ecs_seed import seed_ecs
+from cockpit.stack.ecs_seed import seed_ecs
 from cockpit.runbook import bundled_path
 
 

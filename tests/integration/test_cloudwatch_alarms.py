@@ -13,7 +13,7 @@ from cockpit.probes.aws.alarms import NOT_FOUND, read_alarms
 from cockpit.probes.aws.clients import AwsTarget, LazyClient, make_client
 from cockpit.probes.aws.errors import THROTTLED, AwsProblem
 from cockpit.runbook.model import CloudWatchSettings
-from tests.servers.aws_seed import seed_alarm
+from cockpit.stack.aws_seed import seed_alarm
 
 NAMES = ("avnz-api-5xx-errors", "avnz-redis-connection", "avnz-db-pool-exhausted")
 

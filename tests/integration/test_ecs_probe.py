@@ -1,7 +1,7 @@
 """cockpit/probes/aws/ecs.py against a real moto server, and scripted rollouts with botocore's Stubber.
 
 moto 5.2.5 answers list_task_definitions in one page, starts no deployment on update_service
-and drops deploymentConfiguration and events (tests/servers/ecs_seed.py lists what was
+and drops deploymentConfiguration and events (cockpit/stack/ecs_seed.py lists what was
 measured): pagination, rollouts, circuit breakers and event messages come from the Stubber
 helpers of tests/servers/ecs_rollouts.py.
 """
@@ -19,12 +19,12 @@ import pytest
 from cockpit.probes.aws import ecs
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.errors import INVALID, NOT_FOUND, THROTTLED, AwsProblem
-from tests.servers import ecs_seed
+from cockpit.stack import ecs_seed
 from tests.servers.ecs_rollouts import (
     CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, OLD_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, event, service,
     stub_describe_services, stub_task_definition_pages, stub_update_service, stubbed_ecs, td_arn,
 )
-from tests.servers.ecs_seed import API, DASHBOARD, DECOY, seed_ecs
+from cockpit.stack.ecs_seed import API, DASHBOARD, DECOY, seed_ecs
 
 FLAGS = ("ENABLE_MOMENTUM_CHURN", "ENABLE_MOMENTUM_SAVE_FLOWS", "ENABLE_MOMENTUM_TRIGGERS")
 

@@ -19,7 +19,7 @@ from cockpit.journal.session import RunSession
 from cockpit.rollback.plan import same
 from cockpit.runbook import load_runbook
 from tests.servers.ecs_rollouts import Rollout
-from tests.servers.ecs_seed import API, DASHBOARD, NODE_ENV, seed_ecs
+from cockpit.stack.ecs_seed import API, DASHBOARD, NODE_ENV, seed_ecs
 from tests.servers.ecs_stub_extra import ScriptedRollout
 
 REVISIONS = 6  # STRIPE_LEGACY_KEY gone from 4, command, memory and REDIS_TOKEN_BLACKLIST from 5 (api_changes)
@@ -264,7 +264,7 @@ def test_watched_rollout_that_never_completes_times_out_with_exit_1(capsys, ecs,
     code, out, err = rollback(capsys, state, "--to", "3", "--confirm", "avnz-api", "--timeout", "0.2", "--poll", "0.05")
     assert code == 1
     assert "NOT rolled back (timeout)" in out
-    assert "no deployment of the target seen" in out  # moto starts none (tests/servers/ecs_seed.py)
+    assert "no deployment of the target seen" in out  # moto starts none (cockpit/stack/ecs_seed.py)
     payloads = rollback_payloads(state)
     assert [p["phase"] for p in payloads] == ["intent", "started", "outcome"] and payloads[-1]["status"] == "timeout"
 

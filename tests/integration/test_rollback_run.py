@@ -1,6 +1,6 @@
 """RollbackRun (cockpit/rollback/execute.py): journaled intent and outcome around update_service,
 and the rollout watch, with scripted rollouts (botocore Stubber, tests/servers/ecs_rollouts.py)
-and against moto (tests/servers/ecs_seed.py) with the AWS fault proxy in front.
+and against moto (cockpit/stack/ecs_seed.py) with the AWS fault proxy in front.
 
 Time is a fake clock that only moves when the watch waits, so a 600 s rollout takes no time.
 """
@@ -22,7 +22,7 @@ from tests.servers.ecs_rollouts import (
     CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, service, stub_describe_services,
     stub_recheck, stub_update_service, stubbed_ecs, td_arn,
 )
-from tests.servers.ecs_seed import API, seed_ecs
+from cockpit.stack.ecs_seed import API, seed_ecs
 
 OLD = td_arn(API, 155)  # what runs: the bad release
 NEW = td_arn(API, 150)  # what the rollback goes back to

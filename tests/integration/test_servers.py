@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.servers import unavailable
-from tests.servers.http_app import DASHBOARD_PATHS, FakeApi
-from tests.servers.redis_server import RedisServer
+from cockpit.stack.http_app import DASHBOARD_PATHS, FakeApi
+from cockpit.stack.redis_server import RedisServer
 
 
 def require(module: str):

@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
-from tests.servers import free_port
+from cockpit.stack import free_port
 
 UPSTREAM_TIMEOUT = 30.0
 # Headers about one hop's connection, not about the request: never forwarded (RFC 9110 7.6.1).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.servers.ecs_seed import SECRETS_ARN, dashboard_container
+from cockpit.stack.ecs_seed import SECRETS_ARN, dashboard_container
 
 NAMES = ("REDIS_URL", "DATABASE_URL", "INTEGRATION_ENCRYPTION_KEY")
 

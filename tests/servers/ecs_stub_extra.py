@@ -2,7 +2,7 @@
 
 moto answers describe_services, list_task_definitions, describe_task_definition and
 update_service (and checks the revision exists), but its rollouts never leave IN_PROGRESS
-(tests/servers/ecs_seed.py). `ScriptedRollout` wraps a real client on moto and, once
+(cockpit/stack/ecs_seed.py). `ScriptedRollout` wraps a real client on moto and, once
 update_service has been called, answers describe_services from a script of responses
 (tests/servers/ecs_rollouts.py `Rollout` sequences), repeating the last one:
 

@@ -10,7 +10,7 @@ from textual.widgets import Input, OptionList, Static
 
 from cockpit.ui.screens.rollback import RollbackScreen
 from tests.conftest import make_app
-from tests.servers.ecs_seed import seed_ecs
+from cockpit.stack.ecs_seed import seed_ecs
 from tests.ui.test_live import wait_for
 
 API = "avnz-api"

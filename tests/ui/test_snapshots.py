@@ -116,7 +116,7 @@ def test_too_small(snap_compare, state_file):
 def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
     import boto3
 
-    from tests.servers.ecs_seed import seed_ecs
+    from cockpit.stack.ecs_seed import seed_ecs
     from tests.ui.test_rollback_modal import open_service
 
     seed_ecs(boto3.client("ecs"), revisions=12, inactive=(3, 9))
@@ -132,7 +132,7 @@ def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
 def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
     import boto3
 
-    from tests.servers.ecs_seed import seed_ecs
+    from cockpit.stack.ecs_seed import seed_ecs
     from tests.ui.test_rollback_modal import open_service
 
     seed_ecs(boto3.client("ecs"), revisions=12, inactive=(3, 9))

@@ -9,7 +9,7 @@ from textual.widgets import Input
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
 from tests.servers.ecs_extra import dashboard_with_release_names
-from tests.servers.ecs_seed import seed_ecs
+from cockpit.stack.ecs_seed import seed_ecs
 from tests.conftest import live_setup, make_app
 from tests.ui.test_checklist import detail, journal_events, prompt, settle
 

@@ -15,9 +15,9 @@ from cockpit.rollback.diff import Change, describe, diff
 from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, REFUSED, STARTED, TIMEOUT, Outcome, refusal
 from cockpit.rollback.plan import Choice, Revision, RollbackPlan, current_arn, last_stable, same
 from cockpit.runbook import load_runbook
-from tests.servers import ecs_seed
+from cockpit.stack import ecs_seed
 from tests.servers.ecs_rollouts import td_arn
-from tests.servers.ecs_seed import API, api_changes, api_container
+from cockpit.stack.ecs_seed import API, api_changes, api_container
 
 FAMILY = API
 N = 155

@@ -1,7 +1,7 @@
 """Put data into moto through boto3 clients: log groups with streams and events, alarms in a state.
 
 Timestamps are milliseconds on the *real* clock: moto drops log events older than 14 days
-or more than 2 hours ahead of it (see tests/servers/moto_server.py).
+or more than 2 hours ahead of it (see cockpit/stack/moto_server.py).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ What `seed_ecs` makes (the values are in the returned `EcsSeed`):
 - services `avnz-api` and `avnz-admin-dashboard` (`services`: name → revision, None = the
   newest), desired 2, with a circuit breaker (moto 5.2.5 drops deploymentConfiguration).
 
-moto 5.2.5 and ECS (measured, see also tests/servers/moto_server.py):
+moto 5.2.5 and ECS (measured, see also cockpit/stack/moto_server.py):
 - `list_task_definitions` returns every match in one page: `maxResults` is ignored, no
   `nextToken` is ever sent, and an unknown `nextToken` is accepted; `sort` is ignored
   (revisions come oldest first). `familyPrefix` is an exact family match (`avnz` finds

@@ -18,7 +18,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from tests.servers import free_port
+from cockpit.stack import free_port
 
 HEALTH_MODES = ("healthy", "degraded", "malformed", "error500", "hang")
 PAGE_MODES = ("ok", "missing", "slow", "redirect", "error500")

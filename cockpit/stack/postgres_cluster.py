@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.servers import free_port, log_tail, wait_until_closed
+from cockpit.stack import free_port, log_tail, wait_until_closed
 
 PG_BIN = Path(os.environ.get("COCKPIT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ROLE = "cockpit"

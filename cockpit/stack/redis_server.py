@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.servers import free_port, log_tail, wait_until_closed
+from cockpit.stack import free_port, log_tail, wait_until_closed
 
 START_TIMEOUT = 10.0
 _KEEP = object()

@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.servers import free_port, log_tail, wait_until_closed
+from cockpit.stack import free_port, log_tail, wait_until_closed
 
 START_TIMEOUT = 20.0
 REGION = "us-east-1"
