@@ -1,7 +1,15 @@
-"""A real `moto_server` (moto 5.2.5) on a free loopback port: CloudWatch Logs, CloudWatch and ECS for boto3.
+"""A real moto server (moto 5.2.5) on a free loopback port: CloudWatch Logs, CloudWatch and ECS for boto3.
 
-boto3 finds it through the environment (`env()`): `AWS_ENDPOINT_URL` and dummy credentials.
-One server serves every service and every region; `reset()` wipes all of its state.
+The subprocess is `python -m cockpit.stack.moto_host` (moto's own server app, in a host of
+ours): it exits when its stdin pipe closes, so even a `kill -9` of this process leaves no
+moto behind. boto3 finds it through the environment (`env()`): `AWS_ENDPOINT_URL` and
+dummy credentials. One server serves every service and every region; `reset()` wipes all
+of its state.
+
+`MotoServer(..., simulate_ecs=True)` turns on the host's ECS simulator (ecs_sim.py):
+`update_service` starts a deployment that rolls forward one task per `ecs_step_seconds`
+to COMPLETED, with service events, and `fail_next_deployment()` makes a service's next
+(or current) rollout fail by the circuit breaker. Without it, ECS is moto's as below.
 
 moto differs from AWS in ways tests must know (measured with moto 5.2.5, botocore 1.44.8):
 - `filter_log_events` returns events stream by stream (streams in creation order, each
@@ -13,13 +21,17 @@ moto differs from AWS in ways tests must know (measured with moto 5.2.5, botocor
 - `logStreamNamePrefix` of `filter_log_events` is ignored (every stream is searched).
 - `put_log_events` silently drops events older than 14 days or over 2 hours ahead of the
   *real* clock (`rejectedLogEventsInfo`), so seed with timestamps near `time.time()`.
+- ECS (details in ecs_seed.py): `update_service` starts no deployment, the one PRIMARY
+  deployment stays IN_PROGRESS with 0 running, `events` is always [], an INACTIVE task
+  definition is accepted; `list_task_definitions` ignores `sort` and `maxResults`.
+  The simulator fills the deployment, events and INACTIVE gaps, nothing else.
 """
 
 from __future__ import annotations
 
 import atexit
 import http.client
-import os
+import json
 import signal
 import subprocess
 import sys
@@ -32,23 +44,18 @@ START_TIMEOUT = 20.0
 REGION = "us-east-1"
 
 
-def moto_command() -> list[str]:
-    """The `moto_server` script beside this interpreter, else `python -m moto.server`."""
-    script = Path(sys.executable).parent / "moto_server"
-    if script.is_file() and os.access(script, os.X_OK):
-        return [str(script)]
-    return [sys.executable, "-m", "moto.server"]
-
-
 class MotoServer:
-    """One `moto_server` subprocess logging to `tmp_dir/moto.log`.
+    """One moto host subprocess logging to `tmp_dir/moto.log`.
 
     `start()` waits until it answers HTTP; `stop()` is idempotent (and runs at exit);
-    `reset()` wipes every service's state; `env()` is what boto3 needs to reach it.
+    `reset()` wipes every service's state; `env()` is what boto3 needs to reach it;
+    `fail_next_deployment()` needs `simulate_ecs=True`.
     """
 
-    def __init__(self, tmp_dir: Path | str) -> None:
+    def __init__(self, tmp_dir: Path | str, *, simulate_ecs: bool = False, ecs_step_seconds: float = 1.0) -> None:
         self.tmp_dir = Path(tmp_dir)
+        self.simulate_ecs = simulate_ecs
+        self.ecs_step_seconds = ecs_step_seconds
         self.port = 0
         self.log_path = self.tmp_dir / "moto.log"
         self._proc: subprocess.Popen | None = None
@@ -94,13 +101,21 @@ class MotoServer:
         exited = self._proc is not None and self._proc.poll() is not None
         self.stop()
         what = "exited" if exited else f"did not answer within {START_TIMEOUT:.0f} s"
-        raise RuntimeError(f"moto_server on port {self.port} {what} ({' '.join(moto_command())}); log tail:\n{log_tail(self.log_path)}")
+        raise RuntimeError(f"moto on port {self.port} {what} ({' '.join(self.command())}); log tail:\n{log_tail(self.log_path)}")
+
+    def command(self) -> list[str]:
+        """The host's command line for the current port."""
+        command = [sys.executable, "-m", "cockpit.stack.moto_host", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.simulate_ecs:
+            command += ["--simulate-ecs", "--ecs-step-seconds", str(self.ecs_step_seconds)]
+        return command
 
     def stop(self) -> None:
-        """SIGTERM and wait (SIGKILL after 10 s); a no-op when not running."""
+        """Close its stdin, SIGTERM and wait (SIGKILL after 10 s); a no-op when not running."""
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        self._close_stdin(proc)
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -117,6 +132,17 @@ class MotoServer:
         if status != 200:
             raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
 
+    def fail_next_deployment(self, cluster: str, service: str, region: str = REGION) -> None:
+        """Make the service's current IN_PROGRESS deployment, or else its next one, fail (ECS simulator).
+
+        Raises RuntimeError with the host's answer when it is not 200 (404: no such
+        service; 409: the server runs without `simulate_ecs`).
+        """
+        payload = json.dumps({"cluster": cluster, "service": service, "region": region}).encode()
+        status, body = self._request("POST", "/cockpit-sim/fail-next", timeout=10, body=payload)
+        if status != 200:
+            raise RuntimeError(f"moto fail-next for {service} in {cluster} ({region}) answered {status}: {body[:300].decode(errors='replace')}")
+
     def __enter__(self) -> "MotoServer":
         return self.start()
 
@@ -126,12 +152,16 @@ class MotoServer:
     # -- internals ---------------------------------------------------------------------
 
     def _spawn(self) -> None:
+        if self._proc is not None:
+            self._close_stdin(self._proc)  # an earlier attempt that exited
         self._log_file_close()
         self._log = open(self.log_path, "wb")  # a fresh log per start: the tail explains *this* start
         try:
             self._proc = subprocess.Popen(
-                [*moto_command(), "-H", "127.0.0.1", "-p", str(self.port)],
-                stdin=subprocess.DEVNULL,
+                self.command(),
+                # Kept open and never written: the host exits at its EOF, i.e. when we close
+                # it in stop() or when this process dies in any way.
+                stdin=subprocess.PIPE,
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the terminal must not reach it before teardown
@@ -139,6 +169,14 @@ class MotoServer:
         except OSError:
             self._log_file_close()
             raise
+
+    @staticmethod
+    def _close_stdin(proc: subprocess.Popen) -> None:
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
 
     def _log_file_close(self) -> None:
         log = getattr(self, "_log", None)
@@ -160,10 +198,10 @@ class MotoServer:
             time.sleep(0.05)
         return False
 
-    def _request(self, method: str, path: str, timeout: float) -> tuple[int, bytes]:
+    def _request(self, method: str, path: str, timeout: float, body: bytes | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request(method, path)
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
             response = conn.getresponse()
             return response.status, response.read()
         finally:

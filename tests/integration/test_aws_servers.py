@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.servers.aws_proxy import AwsFaultProxy, error_response, operation_name
 from cockpit.stack.aws_seed import now_ms, seed_alarm, seed_logs
-from cockpit.stack.moto_server import moto_command
 
 ONE_TRY = Config(retries={"total_max_attempts": 1})  # every fault reaches the test, no backoff sleeps
 
@@ -36,7 +35,7 @@ def test_env_points_boto3_at_moto(aws):
     assert client.meta.region_name == "us-east-1"
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
     assert os.environ["AWS_DEFAULT_REGION"] == os.environ["AWS_REGION"] == "us-east-1"
-    assert moto_command()[0].endswith("moto_server")
+    assert aws.command()[1:3] == ["-m", "cockpit.stack.moto_host"] and "--simulate-ecs" not in aws.command()
 
 
 def test_logs_put_and_filter(aws):
