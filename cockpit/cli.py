@@ -74,6 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("--timeout", type=float, default=None, metavar="S", help="give up watching after S seconds (default: the runbook's, 600)")
     rollback.add_argument("--poll", type=float, default=None, help=argparse.SUPPRESS)  # tests: faster than the runbook's
 
+    demo = verbs.add_parser(
+        "demo", help="the whole cockpit against a local stack it starts and stops (needs cockpit[demo])",
+        description="Start redis-server, PostgreSQL, moto (CloudWatch Logs, CloudWatch, ECS) and a stand-in API on "
+        "loopback ports, seeded like the plan's production, and open the cockpit on them. Press ! for trouble keys. "
+        "Everything it started stops when it exits (q, Ctrl-C, SIGTERM, SIGHUP, a crash); the journal is thrown away "
+        "unless --state is given.",
+    )
+    _common(demo, suppress=True)
+    demo.add_argument("--new-run", action="store_true", default=argparse.SUPPRESS, help="start a fresh run (with --state)")
+
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -156,34 +166,21 @@ def _rollback_verb(args: argparse.Namespace) -> int:
 
 
 def _tui(args: argparse.Namespace) -> int:
-    from cockpit.journal.session import RunSession
+    from cockpit.commands.tui import open_tui
 
-    ctx = load(args)
-    journal = open_journal(ctx.state_path, read_only=args.read_only)
-    try:
-        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who(), new_run=args.new_run)
-    except JournalError as exc:
-        journal.close()
-        raise UsageError(str(exc)) from exc
-    from cockpit.ui.app import CockpitApp  # Textual loads only for the TUI
+    return open_tui(load(args), read_only=args.read_only, new_run=args.new_run)
 
-    try:
-        initial = session.events_after(0)
-    except JournalError as exc:
-        journal.close()
-        raise UsageError(str(exc)) from exc
-    app = CockpitApp(ctx.runbook, ctx.env, session, read_only=args.read_only, initial_events=initial)
-    try:
-        app.run()
-    finally:
-        journal.close()
-    return app.return_code or 0
+
+def _demo_verb(args: argparse.Namespace) -> int:
+    from cockpit.demo.command import demo_command
+
+    return demo_command(args)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "demo": _demo_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

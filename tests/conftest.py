@@ -71,6 +71,7 @@ def make_app(
     runbook=None,
     environ=None,
     monotonic=None,
+    demo=None,
 ):
     """A CockpitApp on the bundled runbook with a fixed clock and identity.
 
@@ -92,6 +93,7 @@ def make_app(
         journal_poll_seconds=poll,
         live=live,
         environ=environ if environ is not None else {},
+        demo=demo,
         **({"monotonic": monotonic} if monotonic is not None else {}),
     )
 

@@ -133,7 +133,8 @@ class Environment:
 
     `sources` maps a field name to the environment variables its value came from,
     so an empty field can say which variable to set; `defaulted` lists the fields whose
-    value is a `${VAR:-default}` fallback, so a failure there can say so too.
+    value is a `${VAR:-default}` fallback, so a failure there can say so too; `absent`
+    says why a field has no value where that is known (the demo without redis-server).
     """
 
     name: str
@@ -150,6 +151,7 @@ class Environment:
     log_groups: tuple[str, ...] = ()
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     defaulted: tuple[str, ...] = field(default=(), compare=False)
+    absent: dict[str, str] = field(default_factory=dict, compare=False)  # field → why it has no value (cockpit demo)
 
     def default_note(self, field_name: str) -> str:
         """' (the runbook's default; set X)' when a field's value is a default, else ''."""
@@ -161,6 +163,8 @@ class Environment:
         """Explain how to configure an empty field ('' when it has a value)."""
         if getattr(self, field_name):
             return ""
+        if field_name in self.absent:
+            return self.absent[field_name]
         names = self.sources.get(field_name, ())
         return f"set {' or '.join(names)}" if names else f"set {field_name} in the runbook"
 

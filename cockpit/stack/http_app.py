@@ -15,10 +15,10 @@ import json
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from cockpit.stack import free_port
 
 HEALTH_MODES = ("healthy", "degraded", "malformed", "error500", "hang")
 PAGE_MODES = ("ok", "missing", "slow", "redirect", "error500")
@@ -46,7 +46,9 @@ class FakeApi:
     """One ThreadingHTTPServer on 127.0.0.1:<free port>; see the module docstring for the knobs.
 
     Attributes (set them any time): `health_mode`, `hang_seconds` (30), `slow_seconds` (2),
-    `pages` (path -> mode; the five dashboard paths start "ok"). Read: `hits` (path -> count,
+    `pages` (path -> mode; the five dashboard paths start "ok"), `components` (None, or a
+    callable returning the components a healthy /health reports, asked on every request:
+    the demo reports its real Redis and PostgreSQL this way). Read: `hits` (path -> count,
     query strings dropped), `url`, `port`.
     """
 
@@ -66,6 +68,7 @@ class FakeApi:
         self.hang_seconds = 30.0
         self.slow_seconds = 2.0
         self.pages: dict[str, str] = {path: "ok" for path in DASHBOARD_PATHS}
+        self.components: Callable[[], dict[str, dict]] | None = None
         with self._lock:
             self.hits.clear()
 
@@ -79,7 +82,7 @@ class FakeApi:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self.port or free_port()), _handler_for(self))
+        self._server = _Server(("127.0.0.1", self.port), _handler_for(self))  # 0: the kernel picks, no race
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"fake-api-{self.port}")
         self._thread.start()
@@ -198,6 +201,8 @@ def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
                 self._send(200, _json(HOSTILE), "application/json", body)
             elif mode == "huge":
                 self._send(200, b'{"status":"healthy","padding":"' + b"x" * (2 << 20) + b'"}', "application/json", body)
+            elif mode == "healthy" and app.components is not None:
+                self._send(200, _json(_live_health(app.components())), "application/json", body)
             else:
                 self._send(200, _json(DEGRADED if mode == "degraded" else HEALTHY), "application/json", body)
 
@@ -239,6 +244,12 @@ HOSTILE = {
         **{f"worker-{i}": {"healthy": True} for i in range(60)},
     },
 }
+
+
+def _live_health(components: dict[str, dict]) -> dict:
+    """A /health body from live component reports: degraded when any of them is not healthy."""
+    healthy = all(report.get("healthy") for report in components.values())
+    return {"status": "healthy" if healthy else "degraded", "components": components}
 
 
 def _json(value: object) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +21,7 @@ from cockpit.journal.store import utc_now
 from cockpit.monitor.loop import ProbeLoop
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.screens.cockpit import CockpitScreen
+from cockpit.ui.screens.trouble import TroubleSource
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
 SWITCH_INTERVAL = 0.001  # seconds; see on_mount
@@ -31,6 +34,8 @@ class CockpitApp(App[int]):
     untick pressed quickly are committed in the order they were pressed. `live` polls
     the environment's Redis, database, API and pages (in a probe process); `environ` is
     where env_vars checks look. Checks run on `probe_loop`, a thread of their own.
+    `demo` (cockpit demo) offers its trouble keys under `!`; `handle_signals` makes
+    SIGTERM/SIGHUP quit cleanly (the command line sets it; tests do not).
     """
 
     CSS_PATH = STYLES
@@ -50,6 +55,8 @@ class CockpitApp(App[int]):
         live: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         environ: Mapping[str, str] = os.environ,
+        demo: "TroubleSource | None" = None,
+        handle_signals: bool = False,
     ) -> None:
         super().__init__()
         self.runbook = runbook
@@ -62,6 +69,8 @@ class CockpitApp(App[int]):
         self.live = live
         self.monotonic = monotonic
         self.environ = environ
+        self.demo = demo
+        self.handle_signals = handle_signals
         self.probe_loop = ProbeLoop()
         self.journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.title = f"cockpit · {runbook.name} · {env.name}"
@@ -72,7 +81,20 @@ class CockpitApp(App[int]):
         # busy follower made every step of a keypress wait up to 5 ms for the UI thread's turn.
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.probe_loop.start()
+        if self.handle_signals:
+            # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the
+            # terminal restored, the probe process and the demo's stack stopped behind it.
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(signum, self.exit)
         self.push_screen(CockpitScreen())
+
+    def action_help_quit(self) -> None:
+        """Ctrl-C (outside a text field): quits the demo, as a newcomer expects; elsewhere the hint to press q."""
+        if self.demo is not None:
+            self.exit()
+        else:
+            super().action_help_quit()
 
     async def on_unmount(self) -> None:
         """Let a write that is in flight finish before the process goes; stop the probes."""

@@ -28,6 +28,7 @@ from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
 from cockpit.ui.screens.ecs_panes import EcsPanes
 from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
@@ -62,6 +63,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
         Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
+        Binding("exclamation_mark", "trouble", "Trouble"),
     ]
 
     app: "CockpitApp"
@@ -84,7 +86,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     # -- layout ------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         app, runbook, env = self.app, self.app.runbook, self.app.env
-        yield CockpitHeader(runbook, env, app.read_only)
+        yield CockpitHeader(runbook, env, app.read_only, demo=app.demo is not None)
         yield Static("", id="pane-bar")
         with Vertical(id="body"):
             with Horizontal(id="top"):
@@ -332,6 +334,8 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     # -- actions -------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
+        if action == "trouble":
+            return self.app.demo is not None  # only `cockpit demo` has trouble to make
         return not (action in ("toggle_step", "note", "run_check") and self.app.read_only)  # R stays: its modal says why not
 
     def _step_in_view(self):
@@ -390,4 +394,9 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     def action_help(self) -> None:
         """Keymap and contacts."""
         path = str(self.app.session.journal.path)
-        self.app.push_screen(HelpScreen(self.app.runbook, path, self.app.read_only))
+        self.app.push_screen(HelpScreen(self.app.runbook, path, self.app.read_only, self.app.demo))
+
+    def action_trouble(self) -> None:
+        """The demo's trouble keys (cockpit demo only)."""
+        if self.app.demo is not None:
+            self.app.push_screen(TroubleScreen(self.app.demo))

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from cockpit.core.text import one_line
 from cockpit.runbook import Runbook
+from cockpit.ui.screens.trouble import TroubleSource
 
 KEYMAP = (
     ("?", "this help"),
@@ -36,11 +37,17 @@ LOGS_KEYMAP = (  # while the logs pane has the keyboard
 )
 
 
-def help_body(runbook: Runbook, journal_path: str, read_only: bool) -> Table:
-    """The help contents as a Rich table (all cells plain Text)."""
+def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: "TroubleSource | None" = None) -> Table:
+    """The help contents as a Rich table (all cells plain Text); `demo` adds its trouble keys."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(overflow="fold")
+    if demo is not None:
+        table.add_row(Text("Demo: trouble keys", style="bold underline"), Text("press ! then the digit"))
+        for action in demo.actions:
+            table.add_row(Text(f"! {action.key}"), Text(f"{action.label}  ({action.state})"))
+        table.add_row(Text("ctrl+c / q"), Text("quit: every server the demo started stops, its directory is removed"))
+        table.add_row(Text(""), Text(""))
     table.add_row(Text("Keys", style="bold underline"), Text(""))
     for key, action in KEYMAP:
         table.add_row(Text(key), Text(action))
@@ -63,9 +70,9 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool) -> None:
+    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool, demo: "TroubleSource | None" = None) -> None:
         super().__init__()
-        self._body = help_body(runbook, journal_path, read_only)
+        self._body = help_body(runbook, journal_path, read_only, demo)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog") as box:

@@ -25,8 +25,9 @@ class CockpitHeader(Horizontal):
     CockpitHeader > #alerts { width: auto; max-width: 70; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(self, runbook: Runbook, env: Environment, read_only: bool) -> None:
+    def __init__(self, runbook: Runbook, env: Environment, read_only: bool, demo: bool = False) -> None:
         super().__init__()
+        self.demo = demo
         self.runbook = runbook
         self.env = env
         self.read_only = read_only
@@ -44,6 +45,10 @@ class CockpitHeader(Horizontal):
         badge.add_class("-production" if self.env.production else "-nonprod")
         badge.tooltip = f"environment: {self.env.label}"
         yield badge
+        if self.demo:  # never mistaken for the real estate on a shared screen
+            demo = Static(Text("DEMO"), id="demo-badge")
+            demo.tooltip = "cockpit demo: a local stack on loopback ports; ! for trouble"
+            yield demo
         if self.read_only:
             yield Static(Text("READ-ONLY"), id="ro-badge")
         yield Static("", id="clock")

@@ -1,0 +1,27 @@
+"""Open the TUI on a loaded context: the journal, the run, the app (shared by `cockpit` and `cockpit demo`)."""
+
+from __future__ import annotations
+
+from cockpit.commands.context import Context, UsageError, open_journal
+from cockpit.journal import JournalError, default_who
+
+
+def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
+    """Run the cockpit until it quits; its exit code. `demo`: the demo's trouble keys (DemoControl)."""
+    from cockpit.journal.session import RunSession
+
+    journal = open_journal(ctx.state_path, read_only=read_only)
+    try:
+        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who(), new_run=new_run)
+        initial = session.events_after(0)
+    except JournalError as exc:
+        journal.close()
+        raise UsageError(str(exc)) from exc
+    from cockpit.ui.app import CockpitApp  # Textual loads only for the TUI
+
+    app = CockpitApp(ctx.runbook, ctx.env, session, read_only=read_only, initial_events=initial, demo=demo, handle_signals=True)
+    try:
+        app.run()
+    finally:
+        journal.close()
+    return app.return_code or 0

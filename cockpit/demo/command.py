@@ -1,0 +1,69 @@
+"""`cockpit demo`: start the local stack in its own process, open the cockpit on it, stop it all."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from dataclasses import replace
+
+from cockpit.commands.context import UsageError, load
+from cockpit.demo.control import DemoControl, DemoError, Ready
+
+# The machine's own AWS settings must not send the demo's calls anywhere but its moto.
+AWS_OVERRIDES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CA_BUNDLE")
+FIELDS = {"redis_url": "REDIS_URL", "database_url": "DATABASE_URL"}
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """Start the stack, run the TUI against it, stop the stack; the TUI's exit code (1: no stack)."""
+    if importlib.util.find_spec("moto") is None:
+        raise UsageError("cockpit demo needs its extra: pip install 'cockpit[demo]' (moto, for CloudWatch and ECS)")
+    if not getattr(args, "state", None):
+        os.environ.pop("COCKPIT_STATE", None)  # the demo's journal lives (and dies) with its stack
+    load(args)  # a bad --runbook, --env or --state is bad input before anything starts
+    say("cockpit demo: starting a local stack on loopback ports (nothing reaches AWS or your servers)")
+    control = DemoControl()
+    try:
+        ready = control.start(lambda text: say(f"  {text}"))
+        say(f"  files in {', '.join(ready.dirs)} (removed when the demo ends)")
+        say("  ready: opening the cockpit; press ! for trouble, ? for help, q to quit")
+        return _run(args, ready, control)
+    except DemoError as error:
+        say(f"cockpit demo: {error}", sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        say("cockpit demo: stopping the local stack ...")
+        report = control.stop()
+        if report:
+            say(f"  stopped: {', '.join(report.get('stopped', []))}; removed {report.get('removed', '')}")
+        else:
+            say("  the stack process is gone (it stops its servers and removes its directory itself)")
+
+
+def say(text: str, stream=None) -> None:
+    """A line on the terminal, if there still is one (after SIGHUP there is not: carry on stopping)."""
+    try:
+        print(text, file=stream or sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _run(args: argparse.Namespace, ready: Ready, control: DemoControl) -> int:
+    from cockpit.commands.tui import open_tui
+
+    for name in [*AWS_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+        os.environ.pop(name, None)
+    for name in FIELDS.values():
+        os.environ.pop(name, None)  # an absent server must not fall back to the machine's own
+    environ = dict(ready.environ)
+    if getattr(args, "state", None):
+        environ.pop("COCKPIT_STATE")  # the user's journal, kept after the demo
+    os.environ.update(environ)
+    ctx = load(args)
+    ctx = replace(ctx, env=replace(ctx.env, absent=dict(ready.absent)))
+    return open_tui(ctx, read_only=args.read_only, new_run=getattr(args, "new_run", False), demo=control)

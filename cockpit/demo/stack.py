@@ -1,0 +1,218 @@
+"""The demo's local stack: the test suite's servers (`cockpit.stack`), seeded like production.
+
+redis-server (with a password, so masking shows), PostgreSQL (the plan's pool settings
+in DATABASE_URL), moto with the ECS rollout simulator (cluster, both services, their
+revisions, the three alarms, `/ecs/avnz-api` with a live log writer) and the stand-in
+API and dashboard, whose /health reports the demo's real Redis and PostgreSQL. A server
+whose binary is missing is left out and `absent` says why. Runs in the demo's stack
+process (`cockpit.demo.supervisor`), never in the TUI's.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+
+from cockpit.demo import aws_estate
+from cockpit.demo.log_writer import LogWriter
+from cockpit.demo.loglines import Weather
+from cockpit.demo.trouble import KEYS, TroubleAction
+from cockpit.stack.http_app import FakeApi
+from cockpit.stack.moto_server import MotoServer
+from cockpit.stack.postgres_cluster import PostgresCluster
+from cockpit.stack.redis_server import RedisServer
+
+SLOW_SECONDS = 1.2  # over the plan's API p99 (500 ms) and dashboard TTFB (1000 ms) limits
+START_TIMEOUT = 120.0
+
+
+class DemoStack:
+    """Start, break, mend and stop the demo's servers; `progress` hears each step."""
+
+    def __init__(self, workdir: Path, progress: Callable[[str], None] = lambda _text: None) -> None:
+        self.workdir = workdir
+        self.progress = progress
+        self.redis = RedisServer(workdir / "redis", password=secrets.token_urlsafe(12))
+        self.postgres = PostgresCluster(workdir / "postgres", use_template=False)
+        self.moto = MotoServer(workdir / "moto", simulate_ecs=True)
+        self.api = FakeApi()
+        self.api.slow_seconds = SLOW_SECONDS
+        self.api.components = self._components
+        self.absent: dict[str, str] = {}  # runbook field → why the demo has no such server
+        self.api_mode = "normal"
+        self.alarm_firing = False
+        self.aws: aws_estate.AwsEstate | None = None
+        self.logs: LogWriter | None = None
+        self._lock = threading.Lock()  # one trouble action at a time
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start everything at once; a missing redis-server or PostgreSQL is noted, anything else raises."""
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="demo-start") as pool:
+            jobs = [
+                pool.submit(self._start_optional, "redis_url", "redis-server", self.redis.start,
+                            lambda: f"redis-server up on 127.0.0.1:{self.redis.port}"),
+                pool.submit(self._start_optional, "database_url", "PostgreSQL", self.postgres.start,
+                            lambda: f"PostgreSQL up on 127.0.0.1:{self.postgres.port} (database avnz, role cockpit)"),
+                pool.submit(self._start_aws),
+                pool.submit(self._start_api),
+            ]
+            deadline = time.monotonic() + START_TIMEOUT
+            while not all(job.done() for job in jobs):  # short waits: a signal's handler runs in between
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the stack did not start within {START_TIMEOUT:.0f} s")
+                wait(jobs, timeout=0.2)
+            for job in jobs:
+                job.result()
+
+    def stop(self) -> list[str]:
+        """Stop everything (idempotent, each part even when another fails); what was stopped."""
+        stopped = []
+        for name, stop in (("log writer", self.logs.stop if self.logs else None), ("API and dashboard", self.api.stop),
+                           ("moto", self.moto.stop), ("redis-server", self.redis.stop), ("PostgreSQL", self.postgres.close)):
+            if stop is None:
+                continue
+            try:
+                stop()
+                stopped.append(name)
+            except Exception as error:  # noqa: BLE001 - the others must still stop
+                stopped.append(f"{name} (stop failed: {error})")
+        return stopped
+
+    def _start_optional(self, field: str, what: str, start: Callable[[], object], done: Callable[[], str]) -> None:
+        began = time.monotonic()
+        try:
+            start()
+        except RuntimeError as error:
+            reason = str(error).splitlines()[0]
+            self.absent[field] = f"absent in the demo: {reason}"
+            self.progress(f"{what} not started: {reason}")
+            return
+        self.progress(f"{done()} ({time.monotonic() - began:.1f} s)")
+
+    def _start_aws(self) -> None:
+        began = time.monotonic()
+        self.moto.start()
+        self.progress(f"moto up on {self.moto.url} ({time.monotonic() - began:.1f} s)")
+        self.aws = aws_estate.AwsEstate(self.moto)
+        self.aws.seed(self.progress)
+        self.logs = LogWriter(self.aws.logs, self._weather).start()
+        self.progress(f"log writer: {self.logs.written:,} lines of history in /ecs/avnz-api, ~4 new a second")
+        self.aws.deploy_current(self.progress)
+        self.progress(f"AWS seeded ({time.monotonic() - began:.1f} s)")
+
+    def _start_api(self) -> None:
+        self.api.start()
+        self.progress(f"API and dashboard stand-in up on {self.api.url}")
+
+    # -- what the TUI needs --------------------------------------------------------------
+
+    def environ(self) -> dict[str, str]:
+        """The environment the cockpit runs with: the runbook's variables pointed at this stack."""
+        env = {
+            "COCKPIT_API_URL": self.api.url,
+            "COCKPIT_APP_URL": self.api.url,
+            "INTEGRATION_ENCRYPTION_KEY": secrets.token_hex(32),
+            "COCKPIT_STATE": str(self.workdir / "journal.sqlite3"),
+            **self.moto.env(),
+        }
+        if "redis_url" not in self.absent:
+            env["REDIS_URL"] = self.redis.url
+        if "database_url" not in self.absent:
+            env["DATABASE_URL"] = self.postgres.prisma_url
+        return env
+
+    def _weather(self) -> Weather:
+        return Weather(self.redis.running, f"127.0.0.1:{self.redis.port}", self.postgres.running, self.api_mode)
+
+    def _components(self) -> dict[str, dict]:
+        """What the API's /health says about its own Redis and database: the demo's real ones."""
+        return {"redis": _reach("redis", self.redis.port, b"PING\r\n"), "database": _reach("database", self.postgres.port)}
+
+    # -- trouble -----------------------------------------------------------------------
+
+    def actions(self) -> list[TroubleAction]:
+        """Every trouble key with what pressing it does now."""
+        redis, pg = self.redis.running, self.postgres.running
+        failing = self.aws.deploying_broken() if self.aws else ""
+        rows = {
+            "redis": ("Redis: start it again" if not redis else "Redis: stop it", "running" if redis else "stopped", "redis_url" not in self.absent),
+            "database": ("PostgreSQL: start it again" if not pg else "PostgreSQL: stop it", "running" if pg else "stopped", "database_url" not in self.absent),
+            "api-slow": ("API: back to normal" if self.api_mode == "slow" else f"API: slow ({SLOW_SECONDS:.1f} s a request)", self.api_mode, True),
+            "api-failing": ("API: back to normal" if self.api_mode == "failing" else "API: failing (HTTP 500)", self.api_mode, True),
+            "alarm": ("avnz-api-5xx-errors: back to OK" if self.alarm_firing else "avnz-api-5xx-errors: into ALARM", "ALARM" if self.alarm_firing else "OK", self.aws is not None),
+            "flood": ("logs: stop the flood" if self.logs and self.logs.flood else "logs: flood (2,000 lines a second)", "flooding" if self.logs and self.logs.flood else "normal", self.logs is not None),
+            "deploy-broken": ("avnz-api: deploy a broken image (rollout FAILED)", failing or "steady", self.aws is not None and not failing),
+        }
+        return [TroubleAction(key, name, *rows[name]) for key, name in KEYS.items()]
+
+    def trouble(self, key: str) -> str:
+        """Do what key `key` does now; a one-line account of it."""
+        name = KEYS.get(key)
+        if name is None:
+            return f"no trouble key {key!r}"
+        action = next(a for a in self.actions() if a.key == key)
+        if not action.available:
+            return f"{action.label}: not available ({action.state})"
+        with self._lock:
+            return getattr(self, "_" + name.replace("-", "_"))()
+
+    def _redis(self) -> str:
+        if self.redis.running:
+            self.redis.stop()
+            return "Redis stopped: the redis row goes DOWN, /health turns degraded, the Redis log tab fills with errors"
+        self.redis.start()
+        return "Redis started again on the same port"
+
+    def _database(self) -> str:
+        if self.postgres.running:
+            self.postgres.stop()
+            return "PostgreSQL stopped: the database row goes DOWN and /health turns degraded"
+        self.postgres.start()
+        return "PostgreSQL started again on the same port"
+
+    def _api_slow(self) -> str:
+        return self._api("slow", f"API and pages now take {SLOW_SECONDS:.1f} s: watch the latency pane cross the limits")
+
+    def _api_failing(self) -> str:
+        return self._api("failing", "API /health and every page now answer HTTP 500")
+
+    def _api(self, mode: str, message: str) -> str:
+        self.api_mode = "normal" if self.api_mode == mode else mode
+        health, pages = {"normal": ("healthy", "ok"), "slow": ("slow", "slow"), "failing": ("error500", "error500")}[self.api_mode]
+        self.api.health_mode = health
+        self.api.pages = {path: pages for path in self.api.pages}
+        return message if self.api_mode == mode else "API back to normal"
+
+    def _alarm(self) -> str:
+        self.alarm_firing = not self.alarm_firing
+        self.aws.set_5xx_alarm(self.alarm_firing)
+        state = "ALARM" if self.alarm_firing else "OK"
+        return f"avnz-api-5xx-errors set to {state}: the alarms pane shows it at its next read (every 15 s)"
+
+    def _flood(self) -> str:
+        self.logs.flood = not self.logs.flood
+        return "logs flooding at 2,000 lines a second" if self.logs.flood else "log flood stopped"
+
+    def _deploy_broken(self) -> str:
+        return self.aws.deploy_broken()
+
+
+def _reach(name: str, port: int, hello: bytes = b"") -> dict:
+    """A /health component: can the API reach 127.0.0.1:port (and get an answer to `hello`)?"""
+    began = time.perf_counter()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.3) as sock:
+            if hello:
+                sock.sendall(hello)
+                if not sock.recv(16):
+                    raise ConnectionResetError("connection closed")
+    except OSError as error:
+        return {"healthy": False, "error": f"{name} 127.0.0.1:{port}: {error.strerror or error}"}
+    return {"healthy": True, "latency_ms": round((time.perf_counter() - began) * 1000, 2)}

@@ -1,0 +1,101 @@
+"""Modal (`cockpit demo` only): the trouble keys, with what each does now; a digit does it.
+
+The action runs in a daemon thread (stopping PostgreSQL takes a second; a deployment a
+few AWS calls), the menu closes at once so the panes can be watched, and the stack's
+one-line answer arrives as a notification.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.events import Key
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from cockpit.demo.trouble import TroubleAction
+
+
+class TroubleSource(Protocol):
+    """What the menu needs of the demo: its keys now, and a (blocking) way to press one."""
+
+    actions: list[TroubleAction]
+
+    def run(self, key: str) -> str: ...
+
+    def refresh(self) -> list[TroubleAction]: ...
+
+
+def trouble_table(actions: list[TroubleAction]) -> Table:
+    """Key, what it does, and how things are now (plain Text: nothing here is markup)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_column(style="dim")
+    for action in actions:
+        style = "" if action.available else "dim strike"
+        table.add_row(Text(action.key), Text(action.label, style=style), Text(action.state))
+    return table
+
+
+class TroubleScreen(ModalScreen[None]):
+    """The demo's trouble menu; esc or ! closes it."""
+
+    BINDINGS = [Binding("escape,exclamation_mark,q", "close", "Close")]
+
+    def __init__(self, source: TroubleSource) -> None:
+        super().__init__()
+        self.source = source
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="trouble-dialog") as box:
+            box.border_title = "Trouble (demo)"
+            box.border_subtitle = "a digit does it · esc closes"
+            yield Static(trouble_table(self.source.actions), id="trouble-table")
+
+    def on_mount(self) -> None:
+        """Show the keys' states now (a deployment may have failed since the last press)."""
+        app, source = self.app, self.source
+
+        def refresh() -> None:
+            actions = source.refresh()
+            try:
+                app.call_from_thread(self._show, actions)
+            except RuntimeError:
+                pass  # the cockpit quit meanwhile
+
+        threading.Thread(target=refresh, name="demo-refresh", daemon=True).start()
+
+    def _show(self, actions: list[TroubleAction]) -> None:
+        if self.is_attached:
+            self.query_one("#trouble-table", Static).update(trouble_table(actions))
+
+    def on_key(self, event: Key) -> None:
+        action = next((a for a in self.source.actions if a.key == event.key), None)
+        if action is None:
+            return
+        event.stop()
+        if not action.available:
+            self.notify(f"{action.label}: not now ({action.state})", timeout=4, markup=False)
+            return
+        self.app.notify(f"{action.label} ...", title="demo", timeout=3, markup=False)
+        app, source = self.app, self.source  # the thread has no Textual context of its own
+
+        def press() -> None:
+            message = source.run(action.key)
+            try:
+                app.call_from_thread(app.notify, message, title="demo", timeout=8, markup=False)
+            except RuntimeError:
+                pass  # the cockpit quit meanwhile
+
+        threading.Thread(target=press, name="demo-trouble", daemon=True).start()
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,219 @@
+"""The demo's stack process for real: what it starts, what its trouble keys do, and that it always cleans up."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import pytest
+import redis
+
+from cockpit.demo.control import DemoControl, DemoError
+from tests.integration.demo_support import listening, ports_in, wait_gone
+from tests.servers import unavailable
+
+
+def start_demo() -> tuple[DemoControl, object, list[str]]:
+    control = DemoControl()
+    progress: list[str] = []
+    try:
+        ready = control.start(progress.append)
+    except DemoError as error:
+        control.stop()
+        unavailable(f"the demo stack could not start: {error}; progress: {progress}")
+    return control, ready, progress
+
+
+@pytest.fixture(scope="module")
+def demo():
+    control, ready, progress = start_demo()
+    try:
+        yield control, ready, progress
+    finally:
+        control.stop()
+
+
+def aws_client(ready, service: str):
+    env = ready.environ
+    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_REGION"],
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def eventually(condition, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened within {timeout:.0f} s: {what}")
+        time.sleep(0.2)
+
+
+def api_deployments(ready) -> list[dict]:
+    service = aws_client(ready, "ecs").describe_services(cluster="avnz-payment-cluster", services=["avnz-api"])["services"][0]
+    return service["deployments"]
+
+
+def test_every_server_is_up_and_seeded_like_production(demo):
+    _control, ready, progress = demo
+    env = ready.environ
+    assert set(ports_in(progress)) == {"redis-server", "PostgreSQL", "moto", "API and dashboard stand-in"}, progress
+    assert redis.Redis.from_url(env["REDIS_URL"], socket_timeout=3).ping()  # with the password in the URL
+    assert "connection_limit=10" in env["DATABASE_URL"] and "pool_timeout=20" in env["DATABASE_URL"]
+    status, body = get(env["COCKPIT_API_URL"] + "/health")
+    assert status == 200 and json.loads(body)["components"]["redis"]["healthy"] is True
+    assert all(get(env["COCKPIT_APP_URL"] + path)[0] == 200 for path in ("/vendors/companies", "/momentum/triggers"))
+    alarms = aws_client(ready, "cloudwatch").describe_alarms()["MetricAlarms"]
+    assert sorted((a["AlarmName"], a["StateValue"]) for a in alarms) == [
+        ("avnz-api-5xx-errors", "OK"), ("avnz-db-pool-exhausted", "OK"), ("avnz-redis-connection", "OK")]
+    logs = aws_client(ready, "logs")
+    assert len(logs.describe_log_streams(logGroupName="/ecs/avnz-api")["logStreams"]) == 2
+    redis_lines = logs.filter_log_events(logGroupName="/ecs/avnz-api", filterPattern="Redis", limit=50)["events"]
+    momentum = logs.filter_log_events(logGroupName="/ecs/avnz-api", filterPattern="momentum", limit=50)["events"]
+    assert len(redis_lines) == 50 and len(momentum) == 50
+    # today's deployment of avnz-api:24 rolls out over :23 and completes (the ECS simulator)
+    eventually(lambda: [(d["taskDefinition"].rsplit("/", 1)[1], d["rolloutState"]) for d in api_deployments(ready)]
+               == [("avnz-api:24", "COMPLETED")], "avnz-api:24 rolled out")
+
+
+def test_the_log_writer_keeps_writing(demo):
+    _control, ready, _progress = demo
+    logs = aws_client(ready, "logs")
+
+    def newest() -> int:
+        return max(s.get("lastEventTimestamp", 0) for s in logs.describe_log_streams(logGroupName="/ecs/avnz-api")["logStreams"])
+
+    first = newest()
+    eventually(lambda: newest() > first, "a newer log event")
+
+
+def test_redis_stop_and_start(demo):
+    control, ready, progress = demo
+    port = ports_in(progress)["redis-server"]
+    assert "Redis stopped" in control.run("1")
+    assert not listening(port)
+    health = json.loads(get(ready.environ["COCKPIT_API_URL"] + "/health")[1])
+    assert health["status"] == "degraded" and health["components"]["redis"]["healthy"] is False
+    assert next(a for a in control.actions if a.key == "1").state == "stopped"
+    assert "started again" in control.run("1")
+    assert listening(port) and redis.Redis.from_url(ready.environ["REDIS_URL"], socket_timeout=3).ping()
+
+
+def test_api_slow_then_failing_then_normal(demo):
+    control, ready, _progress = demo
+    url = ready.environ["COCKPIT_API_URL"]
+    control.run("3")
+    began = time.monotonic()
+    assert get(url + "/health")[0] == 200 and time.monotonic() - began > 1.0
+    control.run("3")
+    control.run("4")
+    assert get(url + "/health")[0] == 500 and get(url + "/momentum/churn")[0] == 500
+    assert "back to normal" in control.run("4")
+    assert get(url + "/health")[0] == 200
+
+
+def test_alarm_into_alarm_and_back(demo):
+    control, ready, _progress = demo
+    cloudwatch = aws_client(ready, "cloudwatch")
+
+    def state() -> str:
+        return cloudwatch.describe_alarms(AlarmNames=["avnz-api-5xx-errors"])["MetricAlarms"][0]["StateValue"]
+
+    assert "ALARM" in control.run("5") and state() == "ALARM"
+    control.run("5")
+    assert state() == "OK"
+
+
+def test_flood_writes_thousands_of_lines(demo):
+    control, ready, _progress = demo
+    logs = aws_client(ready, "logs")
+    since = int(time.time() * 1000)
+    assert "flooding" in control.run("6")
+    try:
+        eventually(lambda: len(logs.filter_log_events(logGroupName="/ecs/avnz-api", startTime=since, limit=5000)["events"]) >= 2000,
+                   "2,000 new lines")
+    finally:
+        assert "stopped" in control.run("6")
+
+
+def test_a_broken_deployment_fails_and_stays_failed(demo):
+    control, ready, _progress = demo
+    eventually(lambda: next(a for a in control.refresh() if a.key == "7").available, "a steady avnz-api")
+    message = control.run("7")
+    assert "avnz-api:25" in message and "v1.5.0-rc1" in message
+    deployments = eventually(lambda: (d := api_deployments(ready)) and d[0]["rolloutState"] == "FAILED" and d, "the rollout FAILED", timeout=45)
+    assert "circuit breaker" in deployments[0]["rolloutStateReason"]
+    assert [d["status"] for d in deployments] == ["PRIMARY", "ACTIVE"] and deployments[1]["runningCount"] == 2
+    assert "not available (avnz-api:25 FAILED)" in control.run("7")  # one broken deployment at a time
+
+
+def test_an_unknown_key_changes_nothing(demo):
+    control, _ready, _progress = demo
+    assert control.run("9") == "no trouble key '9'"
+
+
+def _gone_after(stop, timeout: float = 45.0) -> list[str]:
+    control, ready, progress = start_demo()
+    pid = control.proc.pid
+    try:
+        stop(control)
+        return wait_gone(ports_in(progress), ready.dirs, [pid], timeout=timeout)
+    finally:
+        control.stop()
+
+
+def test_closing_the_pipe_stops_everything_and_removes_its_directories():
+    assert _gone_after(lambda control: control.stop()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_to_the_stack_process_stops_everything(signum):
+    assert _gone_after(lambda control: os.kill(control.proc.pid, signum)) == []
+
+
+PARENT = """
+import json, sys, time
+from cockpit.demo.control import DemoControl
+control = DemoControl()
+ready = control.start(lambda text: print(json.dumps({"progress": text}), flush=True))
+print(json.dumps({"pid": control.proc.pid, "dirs": ready.dirs}), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_parent_killed_with_sigkill_leaves_nothing_behind():
+    """The kernel closes the pipe of a SIGKILLed cockpit: the stack process sees EOF and cleans up."""
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True)
+    progress, started = [], None
+    try:
+        for raw in parent.stdout:
+            message = json.loads(raw)
+            if "progress" in message:
+                progress.append(message["progress"])
+            else:
+                started = message
+                break
+        if started is None:
+            unavailable(f"the demo stack could not start; progress: {progress}")
+        parent.kill()
+        parent.wait(timeout=10)
+        assert wait_gone(ports_in(progress), started["dirs"], [started["pid"]], timeout=45) == []
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)

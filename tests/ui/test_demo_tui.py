@@ -1,0 +1,118 @@
+"""The cockpit on the demo's stack: every pane live, the DEMO badge, the trouble menu and its keys."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import replace
+
+import pytest
+from rich.console import Console
+
+from cockpit.demo.command import AWS_OVERRIDES
+from cockpit.runbook import load_runbook
+from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.trouble import TroubleScreen
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.services_pane import ServicesPane
+from tests.conftest import FAST_PROBES, make_app
+from tests.integration.test_demo_stack import start_demo
+from tests.ui.test_cloudwatch_live import fast, lines
+from tests.ui.test_live import cell, wait_for
+
+
+@pytest.fixture(scope="module")
+def demo():
+    control, ready, progress = start_demo()
+    try:
+        yield control, ready, progress
+    finally:
+        control.stop()
+
+
+@pytest.fixture
+def demo_runbook(demo, monkeypatch):
+    """The bundled runbook as `cockpit demo` loads it: its variables pointed at the demo's stack."""
+    _control, ready, _progress = demo
+    for name in [*AWS_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ready.environ.items():
+        monkeypatch.setenv(name, value)
+    runbook = fast(load_runbook())
+    return replace(runbook, probes=FAST_PROBES, ecs=replace(runbook.ecs, interval_seconds=0.5))
+
+
+def plain(renderable) -> str:
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def text(app, cls) -> str:
+    return str(app.screen.query_one(cls).body(app.monotonic(), app.clock()))
+
+
+async def test_every_pane_is_live_on_the_demo_stack(demo, demo_runbook, state_file):
+    control, ready, _progress = demo
+    app = make_app(state_file, runbook=demo_runbook, live=True, demo=control, environ=dict(os.environ))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for row in ("redis", "database", "api", "api.redis", "api.database", "page:/momentum/churn"):
+            await wait_for(pilot, lambda row=row: cell(app, row, "status") == "healthy", what=f"{row} healthy")
+        await wait_for(pilot, lambda: any("Redis blacklist check" in x for x in lines(app, "redis")), what="the Redis tab")
+        await wait_for(pilot, lambda: any("momentum" in x for x in lines(app, "momentum")), what="the momentum tab")
+        await wait_for(pilot, lambda: "avnz-api-5xx-errors" in text(app, AlarmsPane), what="the alarms")
+        assert "OK" in text(app, AlarmsPane) and "NOT FOUND" not in text(app, AlarmsPane)
+        await wait_for(pilot, lambda: "avnz-api:24" in text(app, ServicesPane), what="the services pane")
+        header = app.screen.query_one(CockpitHeader)
+        assert header.query_one("#demo-badge") is not None
+        table = app.screen.query_one(HealthTable)
+        shown = " ".join(str(value) for row in table.ordered_rows for value in table.get_row(row.key))
+        password = ready.environ["REDIS_URL"].split("@")[0].split(":")[-1]
+        assert len(password) >= 12 and password not in shown
+
+
+async def test_the_trouble_menu_stops_redis_and_the_cockpit_sees_it(demo, demo_runbook, state_file):
+    control, _ready, _progress = demo
+    app = make_app(state_file, runbook=demo_runbook, live=True, demo=control, environ=dict(os.environ))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="redis healthy")
+        await pilot.press("exclamation_mark")
+        assert isinstance(app.screen, TroubleScreen)
+        menu = plain(app.screen.query_one("#trouble-table").content)
+        assert "Redis: stop it" in menu and "avnz-api: deploy a broken image" in menu
+        await pilot.press("1")
+        assert not isinstance(app.screen, TroubleScreen)  # closed at once: the panes are what to watch
+        try:
+            await wait_for(pilot, lambda: cell(app, "redis", "status") == "DOWN", what="redis DOWN")
+            await wait_for(pilot, lambda: cell(app, "api.redis", "status") != "healthy", what="/health reports its Redis")
+            await wait_for(pilot, lambda: any("ECONNREFUSED" in x for x in lines(app, "redis")), what="refused connections logged")
+        finally:
+            await pilot.press("exclamation_mark", "1")  # start it again for the other tests
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="redis healthy again")
+
+
+async def test_help_lists_the_trouble_keys_and_ctrl_c_quits_the_demo(demo, state_file):
+    control, _ready, _progress = demo
+    app = make_app(state_file, demo=control)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        body = plain(app.screen._body)
+        for action in control.actions:
+            assert f"! {action.key}" in body and action.label in body
+        await pilot.press("escape", "ctrl+c")
+        await pilot.pause()
+    assert app.return_code in (0, None) and not app.is_running
+
+
+async def test_without_the_demo_there_is_no_trouble_key(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("exclamation_mark")
+        assert not isinstance(app.screen, TroubleScreen)
+        assert not app.screen.query("#demo-badge")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running  # ctrl+c only hints at q outside the demo
