@@ -166,7 +166,7 @@ def _rollback_verb(args: argparse.Namespace) -> int:
 
 
 def _tui(args: argparse.Namespace) -> int:
-    from cockpit.commands.tui import open_tui
+    from cockpit.ui.launch import open_tui
 
     return open_tui(load(args), read_only=args.read_only, new_run=args.new_run)
 

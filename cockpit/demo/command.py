@@ -54,7 +54,7 @@ def say(text: str, stream=None) -> None:
 
 
 def _run(args: argparse.Namespace, ready: Ready, control: DemoControl) -> int:
-    from cockpit.commands.tui import open_tui
+    from cockpit.ui.launch import open_tui
 
     for name in [*AWS_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
         os.environ.pop(name, None)

@@ -27,7 +27,26 @@ from urllib.parse import quote
 
 from cockpit.stack import free_port, log_tail, wait_until_closed
 
-PG_BIN = Path(os.environ.get("COCKPIT_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def find_pg_bin() -> Path:
+    """Where initdb and pg_ctl are: $COCKPIT_PG_BIN, else Debian's 15, else its newest, else PATH's.
+
+    The tests are measured with 15 (DESIGN); `cockpit demo` takes whatever is installed.
+    """
+    if os.environ.get("COCKPIT_PG_BIN"):
+        return Path(os.environ["COCKPIT_PG_BIN"])
+    debian = Path("/usr/lib/postgresql")
+    preferred = debian / "15" / "bin"
+    if (preferred / "initdb").exists():
+        return preferred
+    versions = sorted((d for d in debian.glob("*/bin") if (d / "initdb").exists()), key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0)
+    if versions:
+        return versions[-1]
+    on_path = shutil.which("initdb")
+    return Path(on_path).parent if on_path else preferred
+
+
+PG_BIN = find_pg_bin()
 ROLE = "cockpit"
 PASSWORD = "p@ss:w/rd%1"  # '@', ':', '/' and '%' all need percent-encoding in a URL
 DATABASE = "avnz"
@@ -112,7 +131,7 @@ class PostgresCluster:
         if self.running:
             return self
         if not (PG_BIN / "initdb").exists():
-            raise RuntimeError(f"PostgreSQL 15 is not installed: no {PG_BIN / 'initdb'} (Debian: apt-get install postgresql-15)")
+            raise RuntimeError(f"PostgreSQL is not installed: no {PG_BIN / 'initdb'} (Debian: apt-get install postgresql; or set COCKPIT_PG_BIN)")
         fresh = self.base is None
         if fresh:
             self._create()

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -217,3 +218,31 @@ def test_a_parent_killed_with_sigkill_leaves_nothing_behind():
     finally:
         parent.kill()
         parent.wait(timeout=10)
+
+
+def test_without_redis_server_and_postgres_the_demo_runs_and_says_why(monkeypatch, tmp_path):
+    """Their rows say why they are absent; everything else still starts (and still stops)."""
+    from cockpit.monitor.backends import build_backends
+    from cockpit.runbook import load_runbook
+
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    monkeypatch.setenv("PATH", str(bare))  # no redis-server, no initdb (the interpreter is called by path)
+    monkeypatch.setenv("COCKPIT_PG_BIN", str(tmp_path / "no-postgres"))
+    control, ready, progress = start_demo()
+    try:
+        assert set(ready.absent) == {"redis_url", "database_url"}
+        assert ready.absent["redis_url"].startswith("absent in the demo: redis-server is not installed")
+        assert "PostgreSQL is not installed" in ready.absent["database_url"]
+        assert "REDIS_URL" not in ready.environ and "DATABASE_URL" not in ready.environ
+        assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in"}
+        assert "not available" in control.run("1")
+        for name in ("REDIS_URL", "DATABASE_URL"):
+            monkeypatch.delenv(name, raising=False)
+        runbook = load_runbook()
+        env = replace(runbook.environments["staging"], absent=ready.absent)
+        reasons = {b.name: b.how for b in build_backends(runbook, env) if hasattr(b, "how")}
+        assert reasons["redis"] == ready.absent["redis_url"] and reasons["database"] == ready.absent["database_url"]
+    finally:
+        control.stop()
+    assert wait_gone(ports_in(progress), ready.dirs, [control.proc.pid]) == []

@@ -10,7 +10,7 @@ import pytest
 import cockpit
 
 ROOT = Path(cockpit.__file__).parent
-BELOW_UI = ["core", "runbook", "journal", "probes", "monitor", "checks", "commands"]
+BELOW_UI = ["core", "runbook", "journal", "probes", "monitor", "checks", "commands", "stack"]
 # What each backend layer may import of cockpit (besides itself): probes stay plain clients.
 ALLOWED = {"probes": ("cockpit.core",), "monitor": ("cockpit.core", "cockpit.probes", "cockpit.runbook")}
 
@@ -31,6 +31,20 @@ def test_layer_does_not_import_textual_or_ui(layer):
     for path in (ROOT / layer).rglob("*.py") if (ROOT / layer).exists() else []:
         bad = {m for m in imported_modules(path) if m.split(".")[0] == "textual" or m.startswith("cockpit.ui")}
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_the_local_stack_imports_nothing_else_of_cockpit():
+    """cockpit/stack is shared by the demo and the tests: servers and seeds only, standing on their own."""
+    for path in (ROOT / "stack").rglob("*.py"):
+        other = {m for m in imported_modules(path) if m.startswith("cockpit.") and not m.startswith("cockpit.stack")}
+        assert not other, f"{path.name} imports {other}"
+
+
+def test_the_demo_reaches_textual_only_through_the_launcher():
+    """The stack process (supervisor, stack, writer) never loads Textual; command.py opens the TUI via ui.launch."""
+    for path in (ROOT / "demo").rglob("*.py"):
+        ui = {m for m in imported_modules(path) if m.split(".")[0] == "textual" or m.startswith("cockpit.ui")}
+        assert ui <= ({"cockpit.ui.launch"} if path.name == "command.py" else set()), f"demo/{path.name} imports {ui}"
 
 
 def test_core_imports_nothing_of_cockpit_above_it():

@@ -1,4 +1,4 @@
-"""Open the TUI on a loaded context: the journal, the run, the app (shared by `cockpit` and `cockpit demo`)."""
+"""Open the TUI on a loaded context: the journal, the run, the app (for `cockpit` and `cockpit demo`; Textual loads only here)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     except JournalError as exc:
         journal.close()
         raise UsageError(str(exc)) from exc
-    from cockpit.ui.app import CockpitApp  # Textual loads only for the TUI
+    from cockpit.ui.app import CockpitApp
 
     app = CockpitApp(ctx.runbook, ctx.env, session, read_only=read_only, initial_events=initial, demo=demo, handle_signals=True)
     try:
