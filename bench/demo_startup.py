@@ -43,8 +43,7 @@ DIRS = re.compile(r"files in (.+?) \(removed")
 
 def one_run(tmp: Path, size: tuple[int, int]) -> dict:
     socket_path = tmp / "tmux.sock"
-    out = tmp / "demo.out"
-    command = f"cd {shlex.quote(str(tmp))} && {shlex.quote(str(REPO / '.venv/bin/cockpit'))} demo 2>&1 | tee {shlex.quote(str(out))}"
+    command = f"cd {shlex.quote(str(tmp))} && {shlex.quote(str(REPO / '.venv/bin/cockpit'))} demo; sleep 60"
     tmux = ["tmux", "-S", str(socket_path)]
     began = time.monotonic()
     run([*tmux, "new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), command])
@@ -54,27 +53,28 @@ def one_run(tmp: Path, size: tuple[int, int]) -> dict:
         while len(seen) < len(PANES) and time.monotonic() - began < TIMEOUT:
             screen = run([*tmux, "capture-pane", "-p"], timeout=10)
             now = time.monotonic() - began
-            if ready_at is None and out.exists() and "ready: opening the cockpit" in out.read_text(errors="replace"):
+            if ready_at is None and ("ready: opening the cockpit" in screen or "DEMO" in screen):
                 ready_at = now
             for pane, pattern in PANES.items():
                 if pane not in seen and pattern.search(screen):
                     seen[pane] = round(now, 2)
             time.sleep(0.2)
-        text = out.read_text(errors="replace")
-        ports = [int(p) for p in PORTS.findall(text)]
-        dirs = DIRS.search(text).group(1).split(", ") if DIRS.search(text) else []
         quit_began = time.monotonic()
         run([*tmux, "send-keys", "q"])
-        while "removed /tmp/cockpit-demo-" not in out.read_text(errors="replace") and time.monotonic() - quit_began < 60:
+        text = ""  # the lines printed before and after the TUI: back on the normal screen after it quits
+        while "removed /tmp/cockpit-demo-" not in text and time.monotonic() - quit_began < 60:
             time.sleep(0.1)
+            text = run([*tmux, "capture-pane", "-p", "-J", "-S", "-500"], timeout=10)
         quit_seconds = round(time.monotonic() - quit_began, 2)
+        ports = [int(p) for p in PORTS.findall(text)]
+        dirs = DIRS.search(text).group(1).split(", ") if DIRS.search(text) else []
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     time.sleep(0.5)
     left = [f"port {p}" for p in ports if _listening(p)] + [d for d in dirs if os.path.exists(d)]
     return {"size": f"{size[0]}x{size[1]}", "stack_ready_s": ready_at, "pane_live_s": seen,
             "all_live_s": max(seen.values()) if len(seen) == len(PANES) else None,
-            "quit_to_clean_s": quit_seconds, "left_behind": left}
+            "quit_to_clean_s": quit_seconds, "checked": {"ports": ports, "dirs": dirs}, "left_behind": left}
 
 
 def _listening(port: int) -> bool:
@@ -95,7 +95,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
             result = one_run(Path(tmp), (160, 48))
         print(f"run {i + 1}: stack ready {result['stack_ready_s']} s, all panes live {result['all_live_s']} s "
-              f"{result['pane_live_s']}, quit → clean {result['quit_to_clean_s']} s, left behind: {result['left_behind'] or 'nothing'}")
+              f"{result['pane_live_s']}, quit → clean {result['quit_to_clean_s']} s, left behind: {result['left_behind'] or 'nothing'} "
+              f"(of {len(result['checked']['ports'])} ports, {len(result['checked']['dirs'])} directories)")
         runs.append(result)
     write_json(args.out, {"target_seconds": TARGET_SECONDS, "runs": runs})
 

@@ -21,26 +21,31 @@ CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest t
 LABEL_WIDTH = 18
 
 
-def spark_line(view: RowView, series: list[float]) -> Text:
-    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red."""
-    line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
-    spark = sparkline(series, SPARK_WIDTH)
-    limit = view.limit.limit_ms if view.limit else None
-    offset = SPARK_WIDTH - min(len(series), SPARK_WIDTH)
-    tail = series[-SPARK_WIDTH:]
-    for index, char in enumerate(spark):
-        value = tail[index - offset] if index >= offset else None
-        line.append(char, style="bold red" if limit is not None and value is not None and value > limit else "cyan")
-    line.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
-    line.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
+def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
+    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red.
+
+    In a row `room` cells wide (0: no limit) the sparkline narrows (down to 6) rather
+    than let the limit wrap onto a line of its own.
+    """
+    figures = Text()
+    figures.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
+    figures.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
     if view.limit is not None:
         relation = "OVER" if view.breach else "<"
-        line.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "dim")
+        figures.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "dim")
     if view.status == "down":
-        line.append(" DOWN", style="bold red")
+        figures.append(" DOWN", style="bold red")
     elif view.stale:
-        line.append(" stale", style="bold yellow")
-    return line
+        figures.append(" stale", style="bold yellow")
+    line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
+    width = max(6, min(SPARK_WIDTH, room - len(line) - len(figures))) if room > 0 else SPARK_WIDTH
+    limit = view.limit.limit_ms if view.limit else None
+    offset = width - min(len(series), width)
+    tail = series[-width:]
+    for index, char in enumerate(sparkline(series, width)):
+        value = tail[index - offset] if index >= offset else None
+        line.append(char, style="bold red" if limit is not None and value is not None and value > limit else "cyan")
+    return line + figures
 
 
 def timed(key: str) -> bool:
@@ -73,7 +78,7 @@ class LatencyPane(Vertical, can_focus=False):
         for view in views:
             if not timed(view.key):
                 continue
-            prompt = spark_line(view, [ms for _, ms in series.get(view.key, [])])
+            prompt = spark_line(view, [ms for _, ms in series.get(view.key, [])], options.scrollable_content_region.width)
             if view.key not in self._prompts:
                 options.add_option(Option(prompt, id=view.key))
                 if options.highlighted is None:

@@ -1,0 +1,31 @@
+"""A latency row keeps its limit on its own line: the sparkline narrows in a narrow pane instead."""
+
+from __future__ import annotations
+
+from cockpit.monitor.board import RowView
+from cockpit.runbook.model import Threshold
+from cockpit.ui.widgets.latency_pane import SPARK_WIDTH, spark_line
+
+API_LIMIT = Threshold("api-p99", "API p99 latency", "api_p99", 500.0)
+
+
+def view(**changes) -> RowView:
+    fields = dict(key="api", label="api", status="healthy", last_ms=4.66, p50_ms=4.0, p99_ms=16.4, samples=30,
+                  age_s=1.0, stale=False, reason="", detail="", limit=API_LIMIT, retry_in_s=None)
+    return RowView(**{**fields, **changes})
+
+
+def test_a_wide_row_has_the_full_sparkline_and_the_limit():
+    line = spark_line(view(), [5.0] * 40, room=100)
+    assert line.plain.endswith("< 500") and line.plain.count("▅") + line.plain.count("█") == SPARK_WIDTH
+
+
+def test_a_narrow_row_narrows_the_sparkline_so_the_limit_still_fits():
+    for status, stale in (("healthy", False), ("down", True)):
+        line = spark_line(view(status=status, stale=stale), [5.0] * 40, room=66)
+        assert len(line.plain) <= 66 and " < 500" in line.plain, line.plain
+
+
+def test_the_sparkline_never_goes_below_six_cells():
+    line = spark_line(view(), [5.0] * 40, room=20)
+    assert line.plain.count("█") == 6
