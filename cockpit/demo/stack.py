@@ -22,6 +22,7 @@ from cockpit.demo import aws_estate
 from cockpit.demo.log_writer import LogWriter
 from cockpit.demo.loglines import Weather
 from cockpit.demo.trouble import KEYS, TroubleAction
+from cockpit.stack import one_line
 from cockpit.stack.http_app import FakeApi
 from cockpit.stack.moto_server import MotoServer
 from cockpit.stack.postgres_cluster import PostgresCluster
@@ -90,7 +91,7 @@ class DemoStack:
         try:
             start()
         except RuntimeError as error:
-            reason = str(error).splitlines()[0]
+            reason = one_line(error)
             self.absent[field] = f"absent in the demo: {reason}"
             self.progress(f"{what} not started: {reason}")
             return
@@ -140,7 +141,10 @@ class DemoStack:
     def actions(self) -> list[TroubleAction]:
         """Every trouble key with what pressing it does now."""
         redis, pg = self.redis.running, self.postgres.running
-        failing = self.aws.deploying_broken() if self.aws else ""
+        try:
+            failing = self.aws.deploying_broken() if self.aws else ""
+        except Exception as error:  # noqa: BLE001 - moto not answering: say so, offer nothing
+            failing = f"unknown ({one_line(error)})"
         rows = {
             "redis": ("Redis: start it again" if not redis else "Redis: stop it", "running" if redis else "stopped", "redis_url" not in self.absent),
             "database": ("PostgreSQL: start it again" if not pg else "PostgreSQL: stop it", "running" if pg else "stopped", "database_url" not in self.absent),

@@ -27,13 +27,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cockpit.demo.stack import DemoStack
+from cockpit.stack import one_line
 
 
 REFRESH = "actions"  # not a trouble key: just the keys' current states
 
 
-class Stop(Exception):
-    """A signal asked the stack process to stop."""
+class Stop(BaseException):
+    """A signal asked the stack process to stop (a BaseException: no `except Exception` may swallow it)."""
 
 
 class Channel:
@@ -94,8 +95,12 @@ def serve(stack: DemoStack, channel: Channel, commands) -> None:
         try:
             message = "" if key == REFRESH else stack.trouble(key)
         except Exception as error:  # noqa: BLE001 - a failed trouble action is news, not a crash
-            message = f"failed: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-        channel.send(reply=ident, message=message, actions=[a.to_json() for a in stack.actions()])
+            message = f"failed: {type(error).__name__}: {one_line(error)}"
+        try:
+            actions = [a.to_json() for a in stack.actions()]
+        except Exception as error:  # noqa: BLE001 - moto down: the keys are unknown, the stack still stops cleanly
+            actions, message = [], f"{message} (the keys' states are unknown: {type(error).__name__}: {one_line(error)})".lstrip()
+        channel.send(reply=ident, message=message, actions=actions)
 
 
 def main() -> int:
@@ -112,7 +117,7 @@ def main() -> int:
         except Stop:
             raise
         except Exception as error:  # noqa: BLE001 - reported, then everything is stopped
-            channel.send(error=f"the demo stack could not start: {str(error).splitlines()[0] if str(error) else type(error).__name__}")
+            channel.send(error=f"the demo stack could not start: {one_line(error)}")
             return 1
         dirs = [str(workdir)] + ([str(stack.postgres.base)] if stack.postgres.base else [])  # both go at exit
         channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "workdir": str(workdir), "dirs": dirs,

@@ -42,3 +42,14 @@ def wait_until_closed(port: int, timeout: float = 5.0) -> None:
         except OSError:
             return
         time.sleep(0.02)
+
+
+def one_line(error: BaseException) -> str:
+    """An error in one line: its first line, and when that only announces more ("... failed (1):",
+    "... log tail:") the last line too, which is where a command or a server log says why."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} … {lines[-1]}"
+    return lines[0]

@@ -150,7 +150,13 @@ class PostgresCluster:
         return self
 
     def stop(self) -> None:
-        """`pg_ctl stop -m fast`; a no-op when not running."""
+        """`pg_ctl stop -m fast`; a no-op when not running.
+
+        A postmaster whose start we never saw finish (pg_ctl timed out, or a signal cut
+        `start()` short) is found by its pid file, so it is stopped too, not orphaned.
+        """
+        if self._pid is None:
+            self._pid = self._postmaster_on_disk()
         if not self.running:
             self._pid = None
             return
@@ -224,6 +230,17 @@ class PostgresCluster:
             PG_BIN / "initdb", "-D", self.data_dir, "-U", "postgres", "--auth-host=scram-sha-256",
             "--auth-local=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
         ])
+
+    def _postmaster_on_disk(self) -> int | None:
+        """The pid in our data directory's postmaster.pid, if that process is a postgres started on it."""
+        if self.base is None:
+            return None
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return None  # no pid file, or a stale one whose process is gone
+        return pid if str(self.data_dir).encode() in command else None  # never a recycled pid
 
     def _pg_ctl_start(self) -> bool:
         options = (

@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import replace
+from pathlib import Path
 
 import boto3
 import pytest
@@ -186,6 +188,37 @@ def test_closing_the_pipe_stops_everything_and_removes_its_directories():
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_a_signal_to_the_stack_process_stops_everything(signum):
     assert _gone_after(lambda control: os.kill(control.proc.pid, signum)) == []
+
+
+def postmaster_pid(ready) -> int:
+    """The demo's postmaster, from the pid file in its data directory."""
+    pid_file = next(pid for d in ready.dirs for pid in Path(d).glob("data/postmaster.pid"))
+    return int(pid_file.read_text().split("\n", 1)[0])
+
+
+def test_a_signal_in_the_middle_of_a_trouble_action_still_stops_everything():
+    """SIGTERM while `! 2` waits for PostgreSQL to stop: the action is cut short, not the clean-up."""
+    control, ready, progress = start_demo()
+    pid = control.proc.pid
+    try:
+        if "database_url" in ready.absent:
+            pytest.skip("PostgreSQL is not installed")
+        postmaster = postmaster_pid(ready)
+        os.kill(postmaster, signal.SIGSTOP)  # pg_ctl stop now waits for it
+        try:
+            answer = {}
+            asking = threading.Thread(target=lambda: answer.update(reply=control.run("2")), daemon=True)
+            asking.start()
+            time.sleep(1.0)  # the stack process is inside `pg_ctl stop -w`
+            assert asking.is_alive(), f"the action did not wait: {answer}"
+            os.kill(pid, signal.SIGTERM)
+            time.sleep(0.5)
+        finally:
+            os.kill(postmaster, signal.SIGCONT)
+        assert wait_gone(ports_in(progress), ready.dirs, [pid, postmaster], timeout=45) == []
+        assert "failed" not in answer.get("reply", "")  # no "failed: Stop: SIGTERM": the signal was not swallowed
+    finally:
+        control.stop()
 
 
 PARENT = """

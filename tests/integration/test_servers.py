@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import shutil
 import socket
 import struct
@@ -11,12 +12,15 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from tests.integration.demo_support import alive
 from tests.servers import unavailable
 from cockpit.stack.http_app import DASHBOARD_PATHS, FakeApi
+from cockpit.stack.postgres_cluster import PostgresCluster
 from cockpit.stack.redis_server import RedisServer
 
 
@@ -192,6 +196,38 @@ def test_a_frozen_postgres_accepts_but_never_answers(postgres_fault):
 
 
 # --- the fake API and dashboard ----------------------------------------------------------
+
+
+def test_a_postgres_whose_start_was_not_seen_to_finish_is_still_stopped(tmp_path):
+    """pg_ctl timed out or a signal cut start() short: the postmaster runs, we never learnt its pid."""
+    cluster = PostgresCluster(tmp_path)
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        unavailable(f"PostgreSQL could not start: {error}")
+    postmaster, base = cluster._pid, cluster.base
+    cluster._pid = None  # what an interrupted start() leaves
+    cluster.close()
+    assert not alive(postmaster)
+    assert not base.exists()
+
+
+def test_a_stale_postgres_pid_file_is_not_taken_for_a_server(tmp_path):
+    """After a crash the pid file stays; its pid may now be anyone's: stop() must not signal it."""
+    cluster = PostgresCluster(tmp_path)
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        unavailable(f"PostgreSQL could not start: {error}")
+    try:
+        pid_file = cluster.data_dir / "postmaster.pid"
+        saved = pid_file.read_text()
+        cluster.stop()
+        pid_file.write_text(f"{os.getpid()}\n" + saved.split("\n", 1)[1])  # this test's own pid, as if recycled
+        cluster.stop()  # must not touch this process
+        assert cluster._pid is None
+    finally:
+        cluster.close()
 
 
 def test_fake_api_health_modes(fake_api):
