@@ -22,11 +22,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
+def _common(parser: argparse.ArgumentParser, suppress: bool,
+            state_help: str = "journal file (default: $COCKPIT_STATE, else the user state dir)") -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--runbook", metavar="FILE", default=default, help="runbook TOML (default: the bundled AVNZ Phase 1-4 plan)")
     parser.add_argument("--env", metavar="NAME", default=default, help="environment of the runbook (default: its default_env, staging)")
-    parser.add_argument("--state", metavar="PATH", default=default, help="journal file (default: $COCKPIT_STATE, else the user state dir)")
+    parser.add_argument("--state", metavar="PATH", default=default, help=state_help)
     parser.add_argument(
         "--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
         help="change nothing: no ticks, notes or actions; the journal is only read",
@@ -79,10 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Start redis-server, PostgreSQL, moto (CloudWatch Logs, CloudWatch, ECS) and a stand-in API on "
         "loopback ports, seeded like the plan's production, and open the cockpit on them. Press ! for trouble keys. "
         "Everything it started stops when it exits (q, Ctrl-C, SIGTERM, SIGHUP, a crash); the journal is thrown away "
-        "unless --state is given.",
+        "unless --state names a new file to keep it in.",
     )
-    _common(demo, suppress=True)
-    demo.add_argument("--new-run", action="store_true", default=argparse.SUPPRESS, help="start a fresh run (with --state)")
+    _common(demo, suppress=True, state_help="keep the demo's journal in PATH, a new file (default: thrown away with the stack)")
 
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)

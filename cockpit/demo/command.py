@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import replace
 
-from cockpit.commands.context import UsageError, load
+from cockpit.commands.context import UsageError, load, state_path
 from cockpit.demo.control import DemoControl, DemoError, Ready
 
 # The machine's own AWS settings must not send the demo's calls anywhere but its moto.
@@ -21,9 +21,13 @@ def demo_command(args: argparse.Namespace) -> int:
     """Start the stack, run the TUI against it, stop the stack; the TUI's exit code (1: no stack)."""
     if importlib.util.find_spec("moto") is None:
         raise UsageError("cockpit demo needs its extra: pip install 'cockpit[demo]' (moto, for CloudWatch and ECS)")
-    if not getattr(args, "state", None):
+    if getattr(args, "state", None):
+        kept = state_path(args.state)
+        if kept.exists():  # its ticks come from a stand-in stack: they must never join a real run
+            raise UsageError(f"cockpit demo writes its journal only to a new file: {kept} exists (name another with --state)")
+    else:
         os.environ.pop("COCKPIT_STATE", None)  # the demo's journal lives (and dies) with its stack
-    load(args)  # a bad --runbook, --env or --state is bad input before anything starts
+    load(args)  # a bad --runbook or --env is bad input before anything starts
     say("cockpit demo: starting a local stack on loopback ports (nothing reaches AWS or your servers)")
     control = DemoControl()
     try:
@@ -39,10 +43,13 @@ def demo_command(args: argparse.Namespace) -> int:
     finally:
         say("cockpit demo: stopping the local stack ...")
         report = control.stop()
-        if report:
+        if report and report.get("swept"):
+            say(f"  the stack process had died without cleaning up; done for it: {'; '.join(report['stopped']) or 'nothing was left'}")
+        elif report:
             say(f"  stopped: {', '.join(report.get('stopped', []))}; removed {report.get('removed', '')}")
         else:
-            say("  the stack process is gone (it stops its servers and removes its directory itself)")
+            say("  the stack process ended before it was ready, without a report; if it was killed, "
+                "look for /tmp/cockpit-demo-* and /tmp/cockpit-pg-* and the servers in them")
 
 
 def say(text: str, stream=None) -> None:
@@ -66,4 +73,4 @@ def _run(args: argparse.Namespace, ready: Ready, control: DemoControl) -> int:
     os.environ.update(environ)
     ctx = load(args)
     ctx = replace(ctx, env=replace(ctx.env, absent=dict(ready.absent)))
-    return open_tui(ctx, read_only=args.read_only, new_run=getattr(args, "new_run", False), demo=control)
+    return open_tui(ctx, read_only=args.read_only, new_run=False, demo=control)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cockpit.demo.sweep import sweep
 from cockpit.demo.trouble import TroubleAction
 
 READY_TIMEOUT = 120.0  # seconds for the whole stack (initdb, moto, seeding) on a slow machine
@@ -30,7 +31,6 @@ class Ready:
 
     environ: dict[str, str]
     absent: dict[str, str]
-    workdir: str
     actions: list[TroubleAction] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  # every directory it made (removed when it stops)
 
@@ -43,6 +43,7 @@ class DemoControl:
         self.proc: subprocess.Popen | None = None
         self.actions: list[TroubleAction] = []
         self.stopped: dict | None = None
+        self.dirs: list[str] = []  # the stack's directories, from its ready message (for a sweep)
         self.on_gone: Callable[[], None] | None = None  # called (from a thread) if the stack process ends first
         self._inbox: queue.Queue[dict | None] = queue.Queue()
         self._replies: dict[int, queue.Queue] = {}
@@ -72,8 +73,8 @@ class DemoControl:
             elif "ready" in message:
                 ready = message["ready"]
                 self.actions = [TroubleAction.from_json(a) for a in ready.get("actions", [])]
-                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), str(ready["workdir"]), list(self.actions),
-                             [str(d) for d in ready.get("dirs", [])])
+                self.dirs = [str(d) for d in ready.get("dirs", [])]
+                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), list(self.actions), list(self.dirs))
 
     def run(self, key: str) -> str:
         """Ask the stack to do trouble key `key`; its one-line answer (blocks: call from a thread)."""
@@ -85,7 +86,7 @@ class DemoControl:
             reply = box.get(timeout=REPLY_TIMEOUT)
         except queue.Empty:
             return f"the demo stack did not answer within {REPLY_TIMEOUT:.0f} s"
-        except OSError:
+        except (OSError, ValueError):  # a broken pipe, or one we closed ourselves (stopping)
             return "the demo stack is gone"
         finally:
             self._replies.pop(ident, None)
@@ -120,6 +121,8 @@ class DemoControl:
         deadline = time.monotonic() + 2
         while self.stopped is None and time.monotonic() < deadline:  # the reader may still hold the last line
             time.sleep(0.02)
+        if self.stopped is None and self.dirs:  # it died without cleaning up (SIGKILL): we do it
+            self.stopped = {"stopped": sweep(self.dirs), "removed": ", ".join(self.dirs), "swept": True}
         return self.stopped
 
     def _send(self, message: dict) -> None:

@@ -3,7 +3,7 @@
     python -m cockpit.demo.supervisor        (started by `cockpit demo`, never by hand)
 
 It talks JSON lines: on stdout `{"progress": text}` while starting, then `{"ready": ...}`
-(the environment for the cockpit, what is absent, the trouble keys) or `{"error": text}`;
+(the environment for the cockpit, what is absent, its directories, the trouble keys) or `{"error": text}`;
 then for each `{"id": n, "do": key}` read on stdin a `{"reply": n, "message": ...,
 "actions": [...]}` (`"do": "actions"` only asks for the keys' states); last `{"stopped": [...], "removed": dir}`.
 
@@ -114,13 +114,10 @@ def main() -> int:
     try:
         try:
             stack.start()
-        except Stop:
-            raise
         except Exception as error:  # noqa: BLE001 - reported, then everything is stopped
             channel.send(error=f"the demo stack could not start: {one_line(error)}")
             return 1
-        dirs = [str(workdir)] + ([str(stack.postgres.base)] if stack.postgres.base else [])  # both go at exit
-        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "workdir": str(workdir), "dirs": dirs,
+        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack),
                             "actions": [a.to_json() for a in stack.actions()]})
         serve(stack, channel, sys.stdin)
         return 0
@@ -129,10 +126,16 @@ def main() -> int:
     finally:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, signal.SIG_IGN)
+        dirs = dirs_of(stack)
         stopped = stack.stop()
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
-        channel.send(stopped=stopped, removed=str(workdir))
+        channel.send(stopped=stopped, removed=", ".join(d for d in dirs if not os.path.exists(d)))
+
+
+def dirs_of(stack: DemoStack) -> list[str]:
+    """Every directory the stack made: its own, and PostgreSQL's (a 0755 mkdtemp of its own; see cockpit.stack)."""
+    return [str(stack.workdir)] + ([str(stack.postgres.base)] if stack.postgres.base else [])
 
 
 if __name__ == "__main__":

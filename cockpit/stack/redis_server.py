@@ -153,6 +153,7 @@ class RedisServer:
             "daemonize no",
             f"dir {_config_quote(str(self.tmp_dir))}",
             f"logfile {_config_quote(str(self.log_path))}",
+            f"pidfile {_config_quote(str(self.tmp_dir / 'redis.pid'))}",  # so a sweep can find it (cockpit.demo.sweep)
             "databases 16",
         ]
         if self.password is not None:

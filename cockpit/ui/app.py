@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
@@ -85,14 +86,25 @@ class CockpitApp(App[int]):
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the
             # terminal restored, the probe process and the demo's stack stopped behind it.
             loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):
-                loop.add_signal_handler(signum, self.exit)
+            for signum in (signal.SIGTERM, signal.SIGHUP):  # exit code 128+n, as a shell reports a killed program
+                loop.add_signal_handler(signum, partial(self.exit, return_code=128 + signum))
+        if self.demo is not None:
+            self.demo.on_gone = self.demo_gone
         self.push_screen(CockpitScreen())
+
+    def demo_gone(self) -> None:
+        """The demo's stack process ended under us (from its reader thread): say so, loudly."""
+        try:
+            self.call_from_thread(
+                self.notify, "the demo's stack process ended: its servers are gone, so every pane will turn DOWN; "
+                "quit (q) and start cockpit demo again", title="demo stack gone", severity="error", timeout=60)
+        except RuntimeError:
+            pass  # the app is already closing
 
     def action_help_quit(self) -> None:
         """Ctrl-C (outside a text field): quits the demo, as a newcomer expects; elsewhere the hint to press q."""
         if self.demo is not None:
-            self.exit()
+            self.exit(return_code=130)  # as a shell reports a program ended by Ctrl-C
         else:
             super().action_help_quit()
 

@@ -89,6 +89,8 @@ ENDINGS = {
     "SIGKILL": lambda term: term.proc.kill(),
 }
 
+EXIT_CODES = {"q": 0, "ctrl+c": 130, "SIGTERM": 128 + signal.SIGTERM, "SIGHUP": 128 + signal.SIGHUP, "SIGKILL": -signal.SIGKILL}
+
 
 @pytest.mark.parametrize("ending", list(ENDINGS))
 def test_the_demo_opens_the_cockpit_and_leaves_nothing_behind(tmp_path, ending):
@@ -104,7 +106,8 @@ def test_the_demo_opens_the_cockpit_and_leaves_nothing_behind(tmp_path, ending):
         children = term.children()
         assert len(children) >= 2  # the stack process and the probe process
         ENDINGS[ending](term)
-        term.proc.wait(timeout=60)
+        code = term.proc.wait(timeout=60)
+        assert code == EXIT_CODES[ending], term.text[-1500:]
         assert wait_gone(ports, dirs, children, timeout=45) == []
         if ending not in ("SIGKILL",):
             assert term.wait_for("removed /tmp/cockpit-demo-", timeout=5), term.text[-1500:]

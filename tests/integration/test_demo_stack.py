@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from cockpit.demo.control import DemoControl, DemoError
-from tests.integration.demo_support import listening, ports_in, wait_gone
+from tests.integration.demo_support import alive, listening, ports_in, wait_gone
 from tests.servers import unavailable
 
 
@@ -219,6 +219,34 @@ def test_a_signal_in_the_middle_of_a_trouble_action_still_stops_everything():
         assert "failed" not in answer.get("reply", "")  # no "failed: Stop: SIGTERM": the signal was not swallowed
     finally:
         control.stop()
+
+
+def test_a_stack_process_killed_with_sigkill_is_cleaned_up_after_by_the_cockpit():
+    """SIGKILL leaves its redis-server and postmaster running (own sessions): the cockpit hears it is gone,
+    then stops them by their pid files and removes the directories."""
+    control, ready, progress = start_demo()
+    gone = threading.Event()
+    control.on_gone = gone.set
+    try:
+        servers = []
+        if "redis_url" not in ready.absent:
+            servers.append(int(next(Path(ready.dirs[0]).rglob("redis.pid")).read_text()))
+        if "database_url" not in ready.absent:
+            servers.append(postmaster_pid(ready))
+        os.kill(control.proc.pid, signal.SIGKILL)
+        assert gone.wait(10), "the cockpit was not told the stack process ended"
+        assert all(alive(pid) for pid in servers), "nothing to clean up: the servers died with it"
+        report = control.stop()
+        assert report["swept"] and len([line for line in report["stopped"] if line.endswith(" stopped")]) == len(servers), report
+        assert wait_gone(ports_in(progress), ready.dirs, [control.proc.pid, *servers], timeout=15) == []
+    finally:
+        control.stop()
+
+
+def test_a_trouble_key_after_stopping_says_the_stack_is_gone():
+    control, _ready, _progress = start_demo()
+    control.stop()
+    assert control.run("1") == "the demo stack is gone"
 
 
 PARENT = """

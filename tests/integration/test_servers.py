@@ -12,7 +12,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest

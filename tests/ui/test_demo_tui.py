@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from dataclasses import replace
 
 import pytest
@@ -102,9 +103,11 @@ async def test_help_lists_the_trouble_keys_and_ctrl_c_quits_the_demo(demo, state
         body = plain(app.screen._body)
         for action in control.actions:
             assert f"! {action.key}" in body and action.label in body
+        assert app.return_code is None  # nothing has asked it to exit yet
         await pilot.press("escape", "ctrl+c")
         await pilot.pause()
-    assert app.return_code in (0, None) and not app.is_running
+        assert app.return_code == 130  # ctrl+c asked the demo to exit, with a shell's code for it
+    assert not app.is_running
 
 
 async def test_without_the_demo_there_is_no_trouble_key(state_file):
@@ -115,4 +118,20 @@ async def test_without_the_demo_there_is_no_trouble_key(state_file):
         assert not app.screen.query("#demo-badge")
         await pilot.press("ctrl+c")
         await pilot.pause()
-        assert app.is_running  # ctrl+c only hints at q outside the demo
+        assert app.is_running and app.return_code is None  # ctrl+c only hints at q outside the demo
+
+
+async def test_the_stack_process_ending_under_the_cockpit_is_said_loudly(demo, state_file):
+    """The reader thread calls on_gone when the stack's pipe closes first (SIGKILL, OOM): a notification, not silence."""
+    control, _ready, _progress = demo
+    app = make_app(state_file, demo=control)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            assert control.on_gone == app.demo_gone
+            reader = threading.Thread(target=control.on_gone)  # as DemoControl's reader thread does
+            reader.start()
+            await wait_for(pilot, lambda: any("stack process ended" in n.message for n in app._notifications), what="the notification")
+            reader.join(5)
+            assert [n.severity for n in app._notifications if "stack process ended" in n.message] == ["error"]
+    finally:
+        control.on_gone = None

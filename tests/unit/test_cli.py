@@ -171,3 +171,11 @@ def test_status_lists_rollbacks(capsys, state_file):
     assert "avnz-api intent avnz-api:155 → avnz-api:154" in out and "avnz-api outcome avnz-api:155 → avnz-api:154: rolled back by ECS circuit breaker" in out
     report = json.loads(run(capsys, "status", "--json", "--state", str(state_file))[1])
     assert [r["phase"] for r in report["rollbacks"]] == ["intent", "outcome"]
+
+
+def test_the_demo_never_writes_into_an_existing_journal(capsys, state_file):
+    """Its ticks come from a stand-in stack: joined to a real run they would be lies."""
+    state_file.write_bytes(b"")  # any existing file: a real journal or not
+    code, out, err = run(capsys, "demo", "--state", str(state_file))
+    assert code == 2 and out == ""
+    assert err == f"cockpit: cockpit demo writes its journal only to a new file: {state_file} exists (name another with --state)\n"

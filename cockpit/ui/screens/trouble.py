@@ -8,6 +8,7 @@ one-line answer arrives as a notification.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from rich.table import Table
@@ -26,6 +27,7 @@ class TroubleSource(Protocol):
     """What the menu needs of the demo: its keys now, and a (blocking) way to press one."""
 
     actions: list[TroubleAction]
+    on_gone: "Callable[[], None] | None"  # set by the app: called from a thread if the stack process ends first
 
     def run(self, key: str) -> str: ...
 
