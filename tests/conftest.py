@@ -188,9 +188,6 @@ def fake_api():
 from tests.servers.aws_proxy import AwsFaultProxy  # noqa: E402
 from cockpit.stack.moto_server import MotoServer  # noqa: E402
 
-_AWS_ENV_OVERRIDES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-
-
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory):
     """One shared moto_server for the session (`.url`, `.env()`). Use `aws`: it resets it per test."""
@@ -205,7 +202,7 @@ def moto_server(tmp_path_factory):
 def aws(moto_server, monkeypatch):
     """The shared moto server, wiped, with boto3's environment pointing at it; yields the MotoServer."""
     moto_server.reset()
-    for name in [*_AWS_ENV_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+    for name in MotoServer.foreign_settings(os.environ):
         monkeypatch.delenv(name, raising=False)  # a per-service endpoint would bypass moto
     for name, value in moto_server.env().items():
         monkeypatch.setenv(name, value)

@@ -97,8 +97,9 @@ class AwsEstate:
             memory=definition.get("memory", "1024"), executionRoleArn=definition.get("executionRoleArn", ""),
             containerDefinitions=[container],
         )["taskDefinition"]
-        self.moto.fail_next_deployment(CLUSTER, API, REGION)
         self.ecs.update_service(cluster=CLUSTER, service=API, taskDefinition=made["taskDefinitionArn"])
+        # Doomed once it is IN_PROGRESS (its first tick is a second away): a refused update dooms nothing.
+        self.moto.fail_next_deployment(CLUSTER, API, REGION)
         name = f"{made['family']}:{made['revision']}"
         return f"{API}: deploying {name} ({BROKEN_TAG}); its tasks fail and ECS marks the rollout FAILED in ~10 s: then roll back with R"
 

@@ -10,10 +10,8 @@ from dataclasses import replace
 
 from cockpit.commands.context import UsageError, load, state_path
 from cockpit.demo.control import DemoControl, DemoError, Ready
+from cockpit.stack.moto_server import MotoServer
 
-# The machine's own AWS settings must not send the demo's calls anywhere but its moto.
-AWS_OVERRIDES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
-                 "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CA_BUNDLE")
 FIELDS = {"redis_url": "REDIS_URL", "database_url": "DATABASE_URL"}
 
 
@@ -63,7 +61,7 @@ def say(text: str, stream=None) -> None:
 def _run(args: argparse.Namespace, ready: Ready, control: DemoControl) -> int:
     from cockpit.ui.launch import open_tui
 
-    for name in [*AWS_OVERRIDES, *(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))]:
+    for name in MotoServer.foreign_settings(os.environ):  # the demo's calls go to its moto and nowhere else
         os.environ.pop(name, None)
     for name in FIELDS.values():
         os.environ.pop(name, None)  # an absent server must not fall back to the machine's own

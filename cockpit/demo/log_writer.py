@@ -2,7 +2,9 @@
 
 Two task streams, a few lines a second (shaped by the demo's `Weather`), ten minutes of
 history written first so the log tabs are full from the start, and a flood mode of
-`FLOOD_PER_SECOND` lines a second for the "flood the logs" trouble key.
+`FLOOD_PER_SECOND` lines a second for the "flood the logs" trouble key. A flood ends by
+itself after `FLOOD_SECONDS`: moto keeps every event in memory, and a forgotten flood
+would grow the stack by ~100 MB every ten minutes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ GROUP = "/ecs/avnz-api"
 TICK = 0.5  # seconds between writes
 PER_SECOND = 4  # lines a second, normally
 FLOOD_PER_SECOND = 2000
+FLOOD_SECONDS = 120.0
 HISTORY_SECONDS = 600
 PUT_BATCH = 10_000  # PutLogEvents takes at most 10,000 events (and 1 MB) per call
 
@@ -37,7 +40,7 @@ class LogWriter:
     def __init__(self, client, weather: Callable[[], Weather], *, seed: int | None = None) -> None:
         self.client = client
         self.weather = weather
-        self.flood = False
+        self._flood_until = 0.0  # time.monotonic() when the flood ends by itself
         self.written = 0
         self.errors = 0
         self.last_error = ""
@@ -59,6 +62,18 @@ class LogWriter:
         self._thread.start()
         return self
 
+    @property
+    def flood(self) -> bool:
+        """True while flooding."""
+        return time.monotonic() < self._flood_until
+
+    def start_flood(self, seconds: float = FLOOD_SECONDS) -> None:
+        """Write `FLOOD_PER_SECOND` lines a second for `seconds` (or until `stop_flood()`)."""
+        self._flood_until = time.monotonic() + seconds
+
+    def stop_flood(self) -> None:
+        self._flood_until = 0.0
+
     def stop(self) -> None:
         """Stop writing (waits for the write in flight, at most a few seconds)."""
         self._stop.set()
@@ -69,22 +84,23 @@ class LogWriter:
         last = time.time()
         while not self._stop.wait(TICK):
             now = time.time()
-            rate = FLOOD_PER_SECOND if self.flood else PER_SECOND
+            flood = self.flood
+            rate = FLOOD_PER_SECOND if flood else PER_SECOND
             count = max(0, round(rate * (now - last) + self._rng.uniform(-1, 1)))
             try:
-                self._write(self._lines(count, last, now))
+                self._write(self._lines(count, last, now, flood))
             except Exception as error:  # noqa: BLE001 - a demo writer must outlive a hiccup of moto
                 self.errors += 1
                 self.last_error = f"{type(error).__name__}: {error}"
             last = now
 
-    def _lines(self, count: int, start: float, end: float) -> dict[str, list[tuple[int, str]]]:
+    def _lines(self, count: int, start: float, end: float, flood: bool = False) -> dict[str, list[tuple[int, str]]]:
         """`count` lines stamped between `start` and `end` (epoch seconds), spread over the streams."""
         weather = self.weather()
         by_stream: dict[str, list[tuple[int, str]]] = {stream: [] for stream in self.streams}
         for _ in range(count):
             stamp = int(self._rng.uniform(start, end) * 1000)
-            text = flood_line(self._rng) if self.flood and self._rng.random() < 0.9 else line(self._rng, weather)
+            text = flood_line(self._rng) if flood and self._rng.random() < 0.9 else line(self._rng, weather)
             by_stream[self._rng.choice(self.streams)].append((stamp, text))
         return by_stream
 

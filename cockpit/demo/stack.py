@@ -19,10 +19,10 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from cockpit.demo import aws_estate
-from cockpit.demo.log_writer import LogWriter
+from cockpit.demo.log_writer import FLOOD_PER_SECOND, FLOOD_SECONDS, LogWriter
 from cockpit.demo.loglines import Weather
 from cockpit.demo.trouble import KEYS, TroubleAction
-from cockpit.stack import one_line
+from cockpit.stack import error_line
 from cockpit.stack.http_app import FakeApi
 from cockpit.stack.moto_server import MotoServer
 from cockpit.stack.postgres_cluster import PostgresCluster
@@ -91,7 +91,7 @@ class DemoStack:
         try:
             start()
         except RuntimeError as error:
-            reason = one_line(error)
+            reason = error_line(error)
             self.absent[field] = f"absent in the demo: {reason}"
             self.progress(f"{what} not started: {reason}")
             return
@@ -134,7 +134,10 @@ class DemoStack:
 
     def _components(self) -> dict[str, dict]:
         """What the API's /health says about its own Redis and database: the demo's real ones."""
-        return {"redis": _reach("redis", self.redis.port, b"PING\r\n"), "database": _reach("database", self.postgres.port)}
+        absent = {"redis": self.absent.get("redis_url"), "database": self.absent.get("database_url")}
+        reached = {"redis": lambda: _reach("redis", self.redis.port, b"PING\r\n"), "database": lambda: _reach("database", self.postgres.port)}
+        return {name: {"healthy": False, "error": f"not configured: {absent[name]}"} if absent[name] else reach()
+                for name, reach in reached.items()}
 
     # -- trouble -----------------------------------------------------------------------
 
@@ -144,14 +147,14 @@ class DemoStack:
         try:
             failing = self.aws.deploying_broken() if self.aws else ""
         except Exception as error:  # noqa: BLE001 - moto not answering: say so, offer nothing
-            failing = f"unknown ({one_line(error)})"
+            failing = f"unknown ({error_line(error)})"
         rows = {
             "redis": ("Redis: start it again" if not redis else "Redis: stop it", "running" if redis else "stopped", "redis_url" not in self.absent),
             "database": ("PostgreSQL: start it again" if not pg else "PostgreSQL: stop it", "running" if pg else "stopped", "database_url" not in self.absent),
             "api-slow": ("API: back to normal" if self.api_mode == "slow" else f"API: slow ({SLOW_SECONDS:.1f} s a request)", self.api_mode, True),
             "api-failing": ("API: back to normal" if self.api_mode == "failing" else "API: failing (HTTP 500)", self.api_mode, True),
             "alarm": ("avnz-api-5xx-errors: back to OK" if self.alarm_firing else "avnz-api-5xx-errors: into ALARM", "ALARM" if self.alarm_firing else "OK", self.aws is not None),
-            "flood": ("logs: stop the flood" if self.logs and self.logs.flood else "logs: flood (2,000 lines a second)", "flooding" if self.logs and self.logs.flood else "normal", self.logs is not None),
+            "flood": ("logs: stop the flood" if self.logs and self.logs.flood else f"logs: flood ({FLOOD_PER_SECOND:,} lines a second for {FLOOD_SECONDS:.0f} s)", "flooding" if self.logs and self.logs.flood else "normal", self.logs is not None),
             "deploy-broken": ("avnz-api: deploy a broken image (rollout FAILED)", failing or "steady", self.aws is not None and not failing),
         }
         return [TroubleAction(key, name, *rows[name]) for key, name in KEYS.items()]
@@ -195,14 +198,18 @@ class DemoStack:
         return message if self.api_mode == mode else "API back to normal"
 
     def _alarm(self) -> str:
-        self.alarm_firing = not self.alarm_firing
-        self.aws.set_5xx_alarm(self.alarm_firing)
-        state = "ALARM" if self.alarm_firing else "OK"
+        firing = not self.alarm_firing
+        self.aws.set_5xx_alarm(firing)
+        self.alarm_firing = firing  # only once moto has it: a failed call leaves the key's state true
+        state = "ALARM" if firing else "OK"
         return f"avnz-api-5xx-errors set to {state}: the alarms pane shows it at its next read (every 15 s)"
 
     def _flood(self) -> str:
-        self.logs.flood = not self.logs.flood
-        return "logs flooding at 2,000 lines a second" if self.logs.flood else "log flood stopped"
+        if self.logs.flood:
+            self.logs.stop_flood()
+            return "log flood stopped"
+        self.logs.start_flood()
+        return f"logs flooding at {FLOOD_PER_SECOND:,} lines a second for {FLOOD_SECONDS:.0f} s (or until ! 6 again)"
 
     def _deploy_broken(self) -> str:
         return self.aws.deploy_broken()

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cockpit.demo.stack import DemoStack
-from cockpit.stack import one_line
+from cockpit.stack import error_line
 
 
 REFRESH = "actions"  # not a trouble key: just the keys' current states
@@ -95,11 +95,11 @@ def serve(stack: DemoStack, channel: Channel, commands) -> None:
         try:
             message = "" if key == REFRESH else stack.trouble(key)
         except Exception as error:  # noqa: BLE001 - a failed trouble action is news, not a crash
-            message = f"failed: {type(error).__name__}: {one_line(error)}"
+            message = f"failed: {type(error).__name__}: {error_line(error)}"
         try:
             actions = [a.to_json() for a in stack.actions()]
         except Exception as error:  # noqa: BLE001 - moto down: the keys are unknown, the stack still stops cleanly
-            actions, message = [], f"{message} (the keys' states are unknown: {type(error).__name__}: {one_line(error)})".lstrip()
+            actions, message = [], f"{message} (the keys' states are unknown: {type(error).__name__}: {error_line(error)})".lstrip()
         channel.send(reply=ident, message=message, actions=actions)
 
 
@@ -115,7 +115,7 @@ def main() -> int:
         try:
             stack.start()
         except Exception as error:  # noqa: BLE001 - reported, then everything is stopped
-            channel.send(error=f"the demo stack could not start: {one_line(error)}")
+            channel.send(error=f"the demo stack could not start: {error_line(error)}")
             return 1
         channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack),
                             "actions": [a.to_json() for a in stack.actions()]})

@@ -37,3 +37,15 @@ KEYS = {
     "6": "flood",
     "7": "deploy-broken",
 }
+
+# name → what the key does, whatever the state (the help shows these: they never go stale;
+# the menu under ! shows each key's label and state as they are now).
+WHAT = {
+    "redis": "stop / start Redis",
+    "database": "stop / start PostgreSQL",
+    "api-slow": "API and pages slow (1.2 s a request) / normal",
+    "api-failing": "API and pages failing (HTTP 500) / normal",
+    "alarm": "avnz-api-5xx-errors into ALARM / back to OK",
+    "flood": "flood the logs (2,000 lines a second, for 2 minutes) / stop",
+    "deploy-broken": "avnz-api: deploy a broken image (its rollout FAILS; roll back with R)",
+}

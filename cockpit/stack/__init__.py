@@ -44,7 +44,7 @@ def wait_until_closed(port: int, timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def one_line(error: BaseException) -> str:
+def error_line(error: BaseException) -> str:
     """An error in one line: its first line, and when that only announces more ("... failed (1):",
     "... log tail:") the last line too, which is where a command or a server log says why."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]

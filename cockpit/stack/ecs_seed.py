@@ -265,7 +265,8 @@ def seed_ecs(
             desiredCount=2,
             launchType="FARGATE",
             deploymentConfiguration={
-                "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                # rollback off: a FAILED rollout waits for a person, as the ECS simulator plays it (cockpit.stack.ecs_sim)
+                "deploymentCircuitBreaker": {"enable": True, "rollback": False},
                 "maximumPercent": 200,
                 "minimumHealthyPercent": 100,
             },

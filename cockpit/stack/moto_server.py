@@ -42,6 +42,8 @@ from cockpit.stack import free_port, log_tail, wait_until_closed
 
 START_TIMEOUT = 20.0
 REGION = "us-east-1"
+FOREIGN_AWS_SETTINGS = frozenset({"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS",
+                                  "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CA_BUNDLE"})
 
 
 class MotoServer:
@@ -69,6 +71,13 @@ class MotoServer:
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
+
+    @staticmethod
+    def foreign_settings(environ) -> list[str]:
+        """The machine's AWS variables in `environ` that `env()` does not override but that would
+        still send calls elsewhere or change them (profiles, tokens, retries, per-service endpoints):
+        whoever points boto3 at this moto removes these first."""
+        return [name for name in environ if name in FOREIGN_AWS_SETTINGS or name.startswith("AWS_ENDPOINT_URL_")]
 
     def env(self) -> dict[str, str]:
         """Environment for boto3: endpoint, dummy keys, region; no config files from the machine."""

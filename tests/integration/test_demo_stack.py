@@ -298,6 +298,10 @@ def test_without_redis_server_and_postgres_the_demo_runs_and_says_why(monkeypatc
         assert "REDIS_URL" not in ready.environ and "DATABASE_URL" not in ready.environ
         assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in"}
         assert "not available" in control.run("1")
+        _status, body = get(ready.environ["COCKPIT_API_URL"] + "/health")
+        components = json.loads(body)["components"]
+        assert components["redis"] == {"healthy": False, "error": "not configured: " + ready.absent["redis_url"]}, components
+        assert components["database"]["error"].startswith("not configured: absent in the demo"), components
         for name in ("REDIS_URL", "DATABASE_URL"):
             monkeypatch.delenv(name, raising=False)
         runbook = load_runbook()

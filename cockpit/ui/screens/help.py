@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
+from cockpit.demo.trouble import KEYS, WHAT
 from cockpit.runbook import Runbook
 from cockpit.ui.screens.trouble import TroubleSource
 
@@ -43,9 +44,9 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: "Troub
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     if demo is not None:
-        table.add_row(Text("Demo: trouble keys", style="bold underline"), Text("press ! then the digit"))
-        for action in demo.actions:
-            table.add_row(Text(f"! {action.key}"), Text(f"{action.label}  ({action.state})"))
+        table.add_row(Text("Demo: trouble keys", style="bold underline"), Text("press ! (it shows how each stands now), then the digit"))
+        for key, name in KEYS.items():
+            table.add_row(Text(f"! {key}"), Text(WHAT[name]))
         table.add_row(Text("ctrl+c / q"), Text("quit: every server the demo started stops, its directory is removed"))
         table.add_row(Text(""), Text(""))
     table.add_row(Text("Keys", style="bold underline"), Text(""))
