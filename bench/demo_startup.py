@@ -33,7 +33,7 @@ TIMEOUT = 120.0
 PANES = {
     "health": re.compile(r"redis\s+healthy.*\n(?:.*\n)*?.*database\s+healthy.*\n(?:.*\n)*?.*api\s+healthy"),
     "latency": re.compile(r"redis\s+[▁▂▃▄▅▆▇█]+\s+[\d.]+ ms p99"),
-    "logs": re.compile(r"following · polled \d+ s ago · [\d,]+ events"),
+    "logs": re.compile(r"● live · polled \d+ s ago · [\d,]+ events"),
     "alarms": re.compile(r"OK\s+avnz-api-5xx-errors"),
     "services": re.compile(r"avnz-api\s+avnz-api:24\b"),
 }

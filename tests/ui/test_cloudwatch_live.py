@@ -61,5 +61,5 @@ async def test_throttling_is_shown_in_the_tab_and_streaming_resumes(state_file, 
         assert "ThrottlingException" in status()
         aws_faults.clear()
         await wait_for(pilot, lambda: any("before the storm" in x for x in lines(app, "redis")), what="events after the storm")
-        await wait_for(pilot, lambda: "following" in status())
+        await wait_for(pilot, lambda: "● live" in status())
         assert app.is_running

@@ -231,7 +231,7 @@ async def test_throttling_shows_a_countdown(state_file):
         await report(pilot, TailStatus("redis", "throttled", "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0))
         assert "throttled, retrying in 8 s" in status(pane) and "Rate exceeded" in status(pane)
         await report(pilot, TailStatus("redis", FOLLOWING))
-        assert "following" in status(pane) and "throttled" not in status(pane)
+        assert "● live · polled" in status(pane) and "throttled" not in status(pane)
 
 
 SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
@@ -295,3 +295,75 @@ async def test_a_full_buffer_still_shows_the_newest_lines(state_file):
             assert any(not args for args in repaints[before:]), "no full repaint after writing to a full Log"
             bottom = view.size.height - 1 - (1 if view.show_horizontal_scrollbar else 0)
             assert f"Redis late {batch}" in "".join(seg.text for seg in view.render_line(bottom))
+
+
+def bottom_line(view) -> str:
+    """The text on the view's last visible row."""
+    bottom = view.size.height - 1 - (1 if view.show_horizontal_scrollbar else 0)
+    return "".join(seg.text for seg in view.render_line(bottom))
+
+
+async def test_after_a_new_filter_the_view_still_follows_the_newest_lines(state_file):
+    """Seen in the demo: the view cleared for the new pattern stayed at the top of the new stream while '● following'."""
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        view = pane.current().view
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(200)])))
+        await pilot.pause()
+        assert bottom_line(view).rstrip().endswith("Redis 199")
+        await report(pilot, PatternOutcome("redis", "", 1))  # accepted: the view is cleared for the new stream
+        await report(pilot, TailEvents("redis", 1, events(*[f"any {i}" for i in range(300)])))
+        await pilot.pause()
+        assert "any 299" in bottom_line(view)
+        await report(pilot, TailEvents("redis", 1, events("any newest", start=300)))
+        await pilot.pause()
+        assert "any newest" in bottom_line(view)
+
+
+async def test_after_the_terminal_shrinks_the_view_still_follows_the_newest_lines(state_file):
+    """Seen in the demo: after a resize the last line scrolled out of sight and stayed there while '● following'."""
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        view = pane.current().view
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(200)])))
+        await pilot.pause()
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        await report(pilot, TailEvents("redis", 0, events("Redis after the resize", start=200)))
+        await pilot.pause()
+        assert "Redis after the resize" in bottom_line(view)
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        await report(pilot, TailEvents("redis", 0, events("Redis after the second resize", start=201)))
+        await pilot.pause()
+        assert "Redis after the second resize" in bottom_line(view)
+
+
+async def test_scrolling_back_to_read_pauses_and_f_follows_again(state_file):
+    """While following, new lines would yank the view to the end: scrolling back pauses it, as f does."""
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        view = pane.current().view
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(200)])))
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert not pane.current().follow and "paused" in status(pane)
+        reading = bottom_line(view)
+        await report(pilot, TailEvents("redis", 0, events("Redis newer", start=200)))
+        assert bottom_line(view) == reading and "+1 new" in status(pane)
+        await pilot.press("f")
+        await pilot.pause()
+        assert "Redis newer" in bottom_line(view) and "paused" not in status(pane)
+
+
+async def test_scrolling_up_with_everything_on_screen_keeps_following(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis one", "Redis two")))
+        await pilot.press("up", "home")
+        await pilot.pause()
+        assert pane.current().follow

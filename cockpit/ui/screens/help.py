@@ -29,7 +29,7 @@ KEYMAP = (
 )
 LOGS_KEYMAP = (  # while the logs pane has the keyboard
     ("/", "edit the tab's CloudWatch filter pattern (AWS checks it; a rejected one keeps the old stream)"),
-    ("f", "follow on/off: when off, new events are counted (+N new) and held back"),
+    ("f", "follow on/off: when off, new events are counted (+N new) and held back; scrolling back pauses too"),
     ("s, then n / N", "search (highlighted in every tab), then next / previous match"),
     ("w", "wrap long lines on/off"),
     ("t", "times in UTC or local time"),

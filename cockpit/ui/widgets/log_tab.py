@@ -96,7 +96,12 @@ class LogTab(Vertical):
         else:
             self.view.max_lines = self.buffer.cap
         full = self.view.max_lines is not None and len(self.view.lines) + len(lines) > self.view.max_lines
-        self.view.write_lines(lines, scroll_end=self.follow)
+        # Not Log's own auto-scroll: it scrolls only if the view was at the end before, and after
+        # a resize or a clear it was not (scroll_y left behind), so the view stayed put forever
+        # while the status said "following". Following means showing the newest line.
+        self.view.write_lines(lines, scroll_end=False)
+        if self.follow:
+            self.view.follow_end()
         if full:  # Textual's Log, once at max_lines, neither scrolls nor repaints: the screen froze
             self.view.refresh()
 
@@ -110,7 +115,7 @@ class LogTab(Vertical):
                 if len(held) >= self.buffer.cap:
                     self._clear_view()
                 self._write(self.fmt.lines(held))
-            self.view.scroll_end(animate=False)
+            self.view.follow_end()
 
     def rebuild(self) -> None:
         """Write every shown event again (time zone or wrap changed)."""
@@ -121,16 +126,18 @@ class LogTab(Vertical):
         if shown:
             self._write(self.fmt.lines(shown))
         if self.follow:
-            self.view.scroll_end(animate=False)
+            self.view.follow_end()
 
     def _clear_view(self) -> None:
         self.view.clear()
         self._pieces.clear()
 
     def on_resize(self) -> None:
-        """Wrapped lines follow the width."""
+        """Wrapped lines follow the width; a following view keeps its newest line in sight."""
         if self.wrap and self.buffer.events:
             self.call_after_refresh(self.rebuild)
+        elif self.follow:
+            self.call_after_refresh(self.view.follow_end)
 
     def save_lines(self) -> list[str]:
         """Every event in the buffer, one line each, times in UTC (for a file)."""
@@ -142,7 +149,7 @@ class LogTab(Vertical):
         s = self.status
         if s.state == FOLLOWING or (s.state == LOADING and self.followed_at is not None):
             age = "" if self.followed_at is None else f" · polled {_age(now - self.followed_at)} ago"
-            return Text.assemble(("● following", "bold green"), (age, "dim"))
+            return Text.assemble(("● live", "bold green"), (age, "dim"))  # the stream; "paused" is the view
         if s.state == LOADING:
             return Text(f"… {s.text or 'loading'}", style="bold")
         if s.state in (THROTTLED_STATE, FAILING):

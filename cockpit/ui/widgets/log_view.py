@@ -10,6 +10,8 @@ import re
 
 from rich.highlighter import Highlighter
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widgets import Log
 
 from cockpit.monitor.log_buffer import STREAM_WIDTH
@@ -38,7 +40,22 @@ class LineHighlighter(Highlighter):
 
 
 class LogView(Log, can_focus=True):
-    """A Log whose lines are our formatted events; `search()` highlights a term."""
+    """A Log whose lines are our formatted events; `search()` highlights a term.
+
+    Scrolling back (up, page up, home, the mouse wheel) posts `ScrolledBack`: the tab stops
+    following, so the lines being read stay put and new ones are counted instead.
+    """
+
+    class ScrolledBack(Message):
+        """The operator scrolled `view` back to read."""
+
+        def __init__(self, view: "LogView") -> None:
+            super().__init__()
+            self.view = view
+
+        @property
+        def control(self) -> "LogView":
+            return self.view
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
@@ -77,3 +94,30 @@ class LogView(Log, can_focus=True):
             target = next((m for m in reversed(matches) if m < middle), matches[-1])
         self.scroll_to(y=max(0, target - self.size.height // 2), animate=False)
         return target
+
+    # -- scrolling back: the operator is reading -----------------------------------------
+    def action_scroll_up(self) -> None:
+        super().action_scroll_up()
+        self._reading()
+
+    def action_page_up(self) -> None:
+        super().action_page_up()
+        self._reading()
+
+    def action_scroll_home(self) -> None:
+        super().action_scroll_home()
+        self._reading()
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        super()._on_mouse_scroll_up(event)
+        if not (event.ctrl or event.shift):
+            self._reading()
+
+    def _reading(self) -> None:
+        if self.max_scroll_y > 0:  # nothing to read back when everything is on screen
+            self.post_message(self.ScrolledBack(self))
+
+    def follow_end(self) -> None:
+        """Show the newest line (unless the scrollbar is held by the mouse)."""
+        if not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)

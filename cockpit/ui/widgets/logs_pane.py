@@ -25,6 +25,7 @@ from cockpit.monitor.log_buffer import LineFormat
 from cockpit.runbook import Runbook
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.log_tab import LogTab
+from cockpit.ui.widgets.log_view import LogView
 
 
 class LogsPane(Vertical):
@@ -142,6 +143,14 @@ class LogsPane(Vertical):
         tab = self.current()
         if tab is not None:
             tab.set_follow(not tab.follow)
+            tab.show_status(self.app.monotonic())
+
+    def on_log_view_scrolled_back(self, event: LogView.ScrolledBack) -> None:
+        """Scrolling back to read pauses the tab (as `f` does); `f` follows again."""
+        event.stop()
+        tab = self.current()
+        if tab is not None and tab.follow and tab.view is event.control:
+            tab.set_follow(False)
             tab.show_status(self.app.monotonic())
 
     def action_search(self) -> None:
