@@ -54,6 +54,8 @@ def line(rng: random.Random, weather: Weather) -> str:
     if not weather.database_up and roll < 0.45:
         return f"ERROR [{rid}] prisma: Can't reach database server (P1001); POST /v1/payments 503 after {rng.randint(3000, 5000)}ms"
     if weather.api == "failing" and roll < 0.5:
+        if roll < 0.2:  # the momentum pages fail too: the plan's `momentum` tab shows it
+            return f"ERROR [{rid}] GET /v1/momentum/churn?company={rng.choice(COMPANIES)} 500 {rng.randint(20, 90)}ms: momentum churn score failed: pool timeout"
         return f"ERROR [{rid}] POST /v1/payments 500 {rng.randint(20, 90)}ms: Timed out fetching a new connection from the pool (connection_limit=10, pool_timeout=20)"
     if weather.api == "slow" and roll < 0.4:
         method, route, status = rng.choice(ROUTES)
