@@ -146,3 +146,31 @@ async def test_a_double_enter_rolls_back_once_and_esc_keeps_watching(state_file,
         await pilot.pause(0.3)
     phases = [e.payload["phase"] for e in app.session.events_after(0) if e.kind == "rollback"]
     assert phases == ["intent", "started", "outcome"]  # one rollback, and its outcome journaled after the modal closed
+
+
+def on_screen(app) -> str:
+    """What the terminal shows now (the screenshot's text)."""
+    import html
+    import re
+
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
+async def test_at_80x24_the_refusal_and_the_verdict_are_on_screen_not_below_the_fold(state_file, runbook, ecs):
+    """Seen at 80x24 in the demo: enter on a wrong confirmation seemed to do nothing, the refusal was below the fold."""
+    app = make_app(state_file, runbook=fast(runbook))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_service(pilot)
+        await pilot.press("enter")
+        screen.query_one("#rb-typed", Input).value = "avnz"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "refused: the confirmation must be exactly" in on_screen(app)
+        for i in range(40):  # what a long rollout's service events look like (moto's own rollout never moves)
+            screen._say(f"10:26 (service avnz-api) has started 1 tasks: (task {i:032x}).")
+        screen.query_one("#rb-typed", Input).value = "avnz-api"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not screen.running and "done" in text(app, "#rb-status"), what="the verdict")
+        await pilot.pause()
+        assert "NOT rolled back (timeout)" in on_screen(app)

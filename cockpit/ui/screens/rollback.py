@@ -281,6 +281,7 @@ class RollbackScreen(ModalScreen[None]):
             problem = f"refused: the confirmation must be exactly {self.confirmation()!r}"
         if problem:
             self.query_one("#rb-refused", Static).update(Text(problem, style="bold red"))
+            self._scroll_to_end("#rb-confirm")  # at 80x24 the refusal is below the input: bring it in
             return
         self.running = True
         ACTIVE.update(p.service for p in self.plans)
@@ -293,6 +294,11 @@ class RollbackScreen(ModalScreen[None]):
     def _say(self, text: str, style: str = "") -> None:
         self.lines.append(Text(one_line(text, 300), style=style))
         self.query_one("#rb-progress", Static).update(Text("\n").join(self.lines[-200:]))
+        self._scroll_to_end("#rb-run")  # the newest line (in the end, the verdict) stays in sight
+
+    def _scroll_to_end(self, selector: str) -> None:
+        scroll = self.query_one(selector, VerticalScroll)
+        self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def _progress(self, p: Progress) -> None:
         if not self.is_attached:  # the modal was closed: the watch goes on, nothing to draw
