@@ -191,6 +191,18 @@ async def test_compact_layout_cycles_panes_with_tab(state_file):
         assert prompt(app, "pre-typescript").startswith("[x]")
 
 
+async def test_at_80x24_every_pane_fills_the_screen_in_turn(state_file):
+    """Seen at 80x24: the alarms and flags panes stayed a few lines high over an empty screen."""
+    app = make_app(state_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = app.screen.query_one("#body").size.height
+        for pane in ("checklist", "health", "latency", "logs", "alarms", "services", "flags"):
+            shown = app.screen.query_one(f"#{pane}-pane")
+            assert shown.display and shown.outer_size.height == body, f"{pane}: {shown.outer_size.height} of {body} rows"
+            await pilot.press("tab")
+            await pilot.pause()
+
+
 async def test_wide_layout_shows_every_pane(state_file):
     app = make_app(state_file)
     async with app.run_test(size=(160, 48)):
