@@ -219,3 +219,15 @@ def aws_faults(aws, monkeypatch):
         yield proxy
     finally:
         proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """A demo stack process for the module's tests: (DemoControl, Ready, progress lines)."""
+    from tests.integration.demo_support import start_demo
+
+    control, ready, progress = start_demo()
+    try:
+        yield control, ready, progress
+    finally:
+        control.stop()

@@ -67,7 +67,7 @@ def _stop(pid: int, signum: int) -> str:
         return "was already gone"
     deadline = time.monotonic() + GRACE
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not alive(pid):
             return "stopped"
         time.sleep(0.05)
     try:
@@ -77,7 +77,8 @@ def _stop(pid: int, signum: int) -> str:
     return f"killed (no exit within {GRACE:.0f} s)"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):

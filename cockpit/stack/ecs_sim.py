@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import sys
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
@@ -77,7 +78,6 @@ class EcsSimulator:
         self.step_seconds = step_seconds
         self.lock = threading.RLock()
         self._tracked: dict[tuple[str, str, str, str], _Tracked] = {}
-        self._stop = threading.Event()
 
     # -- public -------------------------------------------------------------------------
 
@@ -101,11 +101,8 @@ class EcsSimulator:
         EC2ContainerServiceBackend.update_service = update_service
 
     def start(self) -> None:
-        """Start the daemon ticker thread."""
+        """Start the daemon ticker thread (it ends with the moto host process)."""
         threading.Thread(target=self._run, name="ecs-sim", daemon=True).start()
-
-    def stop(self) -> None:
-        self._stop.set()
 
     def forget(self) -> None:
         """Drop every tracked service (moto was reset)."""
@@ -207,7 +204,8 @@ class EcsSimulator:
     # -- the ticker ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        while not self._stop.wait(self.step_seconds):
+        while True:
+            time.sleep(self.step_seconds)
             try:
                 self.tick()
             except Exception:  # noqa: BLE001 - one bad step must not end the rollouts of the whole demo

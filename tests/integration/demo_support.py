@@ -1,4 +1,4 @@
-"""What the demo tests share: the demo's ports from its progress lines, and "is anything left?"."""
+"""What the demo tests share: a started stack, its ports from its progress lines, and "is anything left?"."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ import re
 import socket
 import time
 from pathlib import Path
+
+from cockpit.demo.control import DemoControl, DemoError, Ready
+from cockpit.demo.sweep import alive
+from tests.servers import unavailable
+
+__all__ = ["alive", "listening", "ports_in", "start_demo", "wait_gone"]
 
 PORT_LINE = re.compile(r"(redis-server|PostgreSQL|moto|API and dashboard stand-in) up on (?:http://)?127\.0\.0\.1:(\d+)")
 
@@ -25,13 +31,16 @@ def listening(port: int) -> bool:
         return False
 
 
-def alive(pid: int) -> bool:
-    """True while `pid` exists and is not a zombie."""
+def start_demo() -> tuple[DemoControl, Ready, list[str]]:
+    """A demo stack process, ready (or the test is skipped locally / failed in CI); stop it with `.stop()`."""
+    control = DemoControl()
+    progress: list[str] = []
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+        ready = control.start(progress.append)
+    except DemoError as error:
+        control.stop()
+        unavailable(f"the demo stack could not start: {error}; progress: {progress}")
+    return control, ready, progress
 
 
 def wait_gone(ports: dict[str, int], dirs: list[str], pids: list[int] = (), timeout: float = 30.0) -> list[str]:

@@ -18,29 +18,8 @@ import boto3
 import pytest
 import redis
 
-from cockpit.demo.control import DemoControl, DemoError
-from tests.integration.demo_support import alive, listening, ports_in, wait_gone
+from tests.integration.demo_support import alive, listening, ports_in, start_demo, wait_gone
 from tests.servers import unavailable
-
-
-def start_demo() -> tuple[DemoControl, object, list[str]]:
-    control = DemoControl()
-    progress: list[str] = []
-    try:
-        ready = control.start(progress.append)
-    except DemoError as error:
-        control.stop()
-        unavailable(f"the demo stack could not start: {error}; progress: {progress}")
-    return control, ready, progress
-
-
-@pytest.fixture(scope="module")
-def demo():
-    control, ready, progress = start_demo()
-    try:
-        yield control, ready, progress
-    finally:
-        control.stop()
 
 
 def aws_client(ready, service: str):

@@ -197,13 +197,17 @@ def test_a_frozen_postgres_accepts_but_never_answers(postgres_fault):
 # --- the fake API and dashboard ----------------------------------------------------------
 
 
-def test_a_postgres_whose_start_was_not_seen_to_finish_is_still_stopped(tmp_path):
-    """pg_ctl timed out or a signal cut start() short: the postmaster runs, we never learnt its pid."""
+def started_cluster(tmp_path) -> PostgresCluster:
     cluster = PostgresCluster(tmp_path)
     try:
-        cluster.start()
+        return cluster.start()
     except RuntimeError as error:
         unavailable(f"PostgreSQL could not start: {error}")
+
+
+def test_a_postgres_whose_start_was_not_seen_to_finish_is_still_stopped(tmp_path):
+    """pg_ctl timed out or a signal cut start() short: the postmaster runs, we never learnt its pid."""
+    cluster = started_cluster(tmp_path)
     postmaster, base = cluster._pid, cluster.base
     cluster._pid = None  # what an interrupted start() leaves
     cluster.close()
@@ -213,11 +217,7 @@ def test_a_postgres_whose_start_was_not_seen_to_finish_is_still_stopped(tmp_path
 
 def test_a_stale_postgres_pid_file_is_not_taken_for_a_server(tmp_path):
     """After a crash the pid file stays; its pid may now be anyone's: stop() must not signal it."""
-    cluster = PostgresCluster(tmp_path)
-    try:
-        cluster.start()
-    except RuntimeError as error:
-        unavailable(f"PostgreSQL could not start: {error}")
+    cluster = started_cluster(tmp_path)
     try:
         pid_file = cluster.data_dir / "postmaster.pid"
         saved = pid_file.read_text()

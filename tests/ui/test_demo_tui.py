@@ -20,18 +20,8 @@ from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable
 from cockpit.ui.widgets.services_pane import ServicesPane
 from tests.conftest import FAST_PROBES, make_app
-from tests.integration.test_demo_stack import start_demo
 from tests.ui.test_cloudwatch_live import fast, lines
 from tests.ui.test_live import cell, wait_for
-
-
-@pytest.fixture(scope="module")
-def demo():
-    control, ready, progress = start_demo()
-    try:
-        yield control, ready, progress
-    finally:
-        control.stop()
 
 
 @pytest.fixture
