@@ -4,7 +4,7 @@ Runs `cockpit demo` in a detached tmux session (its own tmux server socket) at 1
 reads the screen every 0.2 s and records when each pane first shows live data:
   health     the redis, database and api rows `healthy`
   latency    a p99 figure beside the redis sparkline
-  logs       the Redis tab `following` with events
+  logs       the Redis tab `● live` with events
   alarms     `avnz-api-5xx-errors` read as OK
   services   `avnz-api:24` with its running count
 then presses q and times the exit, and checks that none of the demo's ports still
