@@ -54,7 +54,8 @@ class Channel:
 
 
 def _on_signal(signum, _frame) -> None:
-    signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the clean-up short
+    for other in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # a second signal, of any kind, must not cut the clean-up short
+        signal.signal(other, signal.SIG_IGN)
     raise Stop(signal.Signals(signum).name)
 
 

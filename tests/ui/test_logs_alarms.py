@@ -367,3 +367,18 @@ async def test_scrolling_up_with_everything_on_screen_keeps_following(state_file
         await pilot.press("up", "home")
         await pilot.pause()
         assert pane.current().follow
+
+
+async def test_the_mouse_wheel_scrolls_back_one_step_and_pauses(state_file):
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        view = pane.current().view
+        await report(pilot, TailEvents("redis", 0, events(*[f"Redis {i}" for i in range(200)])))
+        await pilot.pause()
+        end = view.scroll_y
+        from textual.events import MouseScrollUp
+
+        view.post_message(MouseScrollUp(view, 0, 0, 0, 0, 0, False, False, False))
+        await pilot.pause()
+        assert not pane.current().follow and 0 < end - view.scroll_y <= 3  # one wheel step, not two

@@ -108,8 +108,8 @@ class LogView(Log, can_focus=True):
         super().action_scroll_home()
         self._reading()
 
-    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        super()._on_mouse_scroll_up(event)
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        # Textual runs Widget._on_mouse_scroll_up itself (the scroll); this only adds the pause.
         if not (event.ctrl or event.shift):
             self._reading()
 
