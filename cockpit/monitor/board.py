@@ -11,8 +11,12 @@ from cockpit.core.latency import LatencyWindow
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, Poll, Reading
 from cockpit.runbook.model import Runbook, Threshold
 
-STALE_INTERVALS = 3  # figures older than this many poll intervals are marked stale
+STALE_INTERVALS = 2  # a backend silent for longer than this many poll intervals is stale
 SERIES_POINTS = 120
+# OVER is judged on the recent samples only, so it clears within this long after recovery
+# (the p50/p99 figures keep the whole window): at least a minute, and six polls.
+JUDGE_SECONDS = 60.0
+JUDGE_POLLS = 6
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,21 @@ class RowView:
     detail: str
     limit: Threshold | None
     retry_in_s: float | None
-    over_limit: int = 0
+    over_limit: int = 0  # samples over the limit in the judging window (JUDGE_SECONDS)
+
+    @property
+    def current(self) -> bool:
+        """The row answered its last poll: its latency figures describe now."""
+        return self.status in (HEALTHY, DEGRADED)
 
     @property
     def breach(self) -> bool:
-        """The p99 of the window is over the row's threshold, and not by one sample alone.
+        """Over the row's threshold now: two or more of the recent samples over it.
 
-        Over fewer than 100 samples a nearest-rank p99 is the maximum, so a single
-        outlier would otherwise keep the row red for the whole window.
+        Not one sample alone (a single outlier is not a trend), and not the whole 5-minute
+        window: a row recovered a minute ago is no longer OVER, though its p99 remembers.
         """
-        return self.limit is not None and self.p99_ms is not None and self.p99_ms > self.limit.limit_ms and self.over_limit >= 2
+        return self.limit is not None and self.over_limit >= 2
 
     @property
     def why(self) -> str:
@@ -81,6 +90,7 @@ class HealthBoard:
         self._rows: dict[str, _Row] = {}
         self._retry_at: dict[str, float] = {}
         self._intervals: dict[str, float] = {}
+        self._polled_at: dict[str, float] = {}
         self.polls: dict[str, int] = {}
 
     def add_rows(self, backend: str, readings: tuple[Reading, ...], interval: float) -> None:
@@ -92,6 +102,7 @@ class HealthBoard:
     def apply(self, poll: Poll, now: float, retry_at: float | None = None) -> None:
         """Take a poll's readings (a latency goes into the window) and its retry time."""
         self.polls[poll.backend] = self.polls.get(poll.backend, 0) + 1
+        self._polled_at[poll.backend] = now
         if retry_at is None:
             self._retry_at.pop(poll.backend, None)
         else:
@@ -127,14 +138,16 @@ class HealthBoard:
         age = None if row.measured_at is None else max(0.0, now - row.measured_at)
         interval = self._intervals.get(row.backend, 2.0)
         live = r.status in (HEALTHY, DEGRADED)
-        stale = age is not None and (not live or age > STALE_INTERVALS * interval)
+        polled_at = self._polled_at.get(row.backend)
+        stale = live and polled_at is not None and now - polled_at > STALE_INTERVALS * interval
         retry_at = self._retry_at.get(row.backend)
         limit = self.limit_for(key)
+        judged = [ms for at, ms in row.window.samples(now) if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
         return RowView(
             key=key,
             label=r.label,
             status=r.status,
-            last_ms=r.latency_ms if r.latency_ms is not None else (values[-1] if values else None),
+            last_ms=(r.latency_ms if r.latency_ms is not None else (values[-1] if values else None)) if live else None,
             p50_ms=row.window.p50(),
             p99_ms=row.window.p99(),
             samples=len(values),
@@ -144,7 +157,7 @@ class HealthBoard:
             detail=r.detail,
             limit=limit,
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
-            over_limit=0 if limit is None else sum(v > limit.limit_ms for v in values),
+            over_limit=0 if limit is None or not live else sum(v > limit.limit_ms for v in judged),
         )
 
     def views(self, now: float) -> list[RowView]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cockpit.monitor.board import HealthBoard
+from cockpit.monitor.board import JUDGE_SECONDS, HealthBoard
 from cockpit.monitor.readings import DOWN, HEALTHY, UNKNOWN, Poll, Reading
 from cockpit.runbook.model import ProbeSettings
 
@@ -55,14 +55,36 @@ def test_a_down_row_marks_its_figures_stale_and_counts_down_to_the_retry(runbook
     board.apply(redis(1.0), now=0.0)
     board.apply(redis(None, DOWN, "connection refused: 127.0.0.1:6379"), now=2.0, retry_at=10.0)
     view = board.view("redis", 4.0)
-    assert view.status == DOWN and view.stale and view.last_ms == 1.0 and view.age_s == 4.0
+    assert view.status == DOWN and view.last_ms is None and not view.current and view.age_s == 4.0
     assert view.retry_in_s == 6.0 and view.reason.startswith("connection refused")
     board.apply(redis(1.5), now=11.0)
     assert board.view("redis", 11.0).retry_in_s is None and not board.view("redis", 11.0).stale
 
 
-def test_healthy_figures_go_stale_after_three_intervals(runbook):
+def test_healthy_figures_go_stale_after_two_intervals(runbook):
     board = board_for(runbook)
     board.apply(redis(1.0), now=0.0)
-    assert not board.view("redis", 6.0).stale
-    assert board.view("redis", 6.5).stale
+    assert not board.view("redis", 4.0).stale
+    assert board.view("redis", 4.5).stale
+
+
+def test_a_row_without_latency_goes_stale_with_its_backend(runbook):
+    board = board_for(runbook)
+    board.add_rows("api", (Reading("api.redis", "api › redis", UNKNOWN),), interval=2.0)
+    board.apply(Poll("api", (Reading("api.redis", "api › redis", HEALTHY),)), now=0.0)
+    assert board.view("api.redis", 4.0).age_s is None and not board.view("api.redis", 4.0).stale
+    assert board.view("api.redis", 4.5).stale  # no latency of its own, but its poll is late
+
+
+def test_over_clears_within_the_judging_window_after_recovery(runbook):
+    board = board_for(runbook)  # 1-minute window; redis polled every 2 s
+    for t in range(0, 10, 2):
+        board.apply(redis(25.0), now=float(t))
+    assert board.view("redis", 8.0).breach
+    for t in range(10, 80, 2):
+        board.apply(redis(1.0), now=float(t))
+        view = board.view("redis", float(t))
+        if t > 8 + JUDGE_SECONDS:
+            assert not view.breach, t
+    board.apply(redis(None, DOWN, "connection refused"), now=80.0)
+    assert not board.view("redis", 80.0).breach  # a down row is DOWN, not OVER

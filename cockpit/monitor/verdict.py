@@ -1,0 +1,151 @@
+"""One verdict from every source: the header, and every pane's problem marks, come from here.
+
+Pure: it is handed what each source last said and when, and returns the problems, worst
+first, each named. It never says "all up" while anything is wrong, not yet known, or older
+than two of its source's intervals (`STALE_INTERVALS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cockpit.monitor.board import RowView
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
+from cockpit.monitor.rollout import ERROR, FINE, WARNING, ServiceHealth
+from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
+
+STALE_INTERVALS = 2  # a source silent for longer than this many of its intervals is stale
+UNKNOWN = WARNING  # not knowing is never fine; it ranks with warnings, below a known failure
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that is wrong or not known, in the words the header shows."""
+
+    severity: int  # ERROR or WARNING
+    text: str  # 'redis DOWN', 'ALARM avnz-redis-connection', 'ROLLOUT FAILED avnz-api:25'
+    source: str  # health | alarms | services | checks
+
+
+@dataclass(frozen=True)
+class Answered:
+    """When a source last answered (monotonic seconds), how often it should, and its failure."""
+
+    at: float | None
+    interval: float
+    failure: str = ""
+
+    def stale(self, now: float) -> bool:
+        """No answer within STALE_INTERVALS intervals (or never)."""
+        return self.at is None or now - self.at > STALE_INTERVALS * self.interval
+
+
+@dataclass(frozen=True)
+class AlarmsSeen:
+    """The runbook's alarms in its order (None: not read yet) and when they were read."""
+
+    alarms: tuple[tuple[str, AlarmState | None], ...]
+    answered: Answered
+
+
+@dataclass(frozen=True)
+class ServicesSeen:
+    """Each watched service's health, and when ECS was read."""
+
+    services: tuple[ServiceHealth, ...]
+    answered: Answered
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Every problem, worst first; `watching` is False when no source is live at all."""
+
+    problems: tuple[Problem, ...] = ()
+    watching: bool = True
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def all_up(self) -> bool:
+        """Only when every live source answered lately and nothing is wrong."""
+        return self.watching and not self.problems
+
+    @property
+    def worst(self) -> int:
+        """ERROR, WARNING or FINE."""
+        return max((p.severity for p in self.problems), default=FINE)
+
+
+def health_problems(views: Sequence[RowView]) -> list[Problem]:
+    """DOWN, degraded, over the limit, stale, not yet polled or not configured rows."""
+    out = []
+    for v in views:
+        if v.status == DOWN:
+            out.append(Problem(ERROR, f"{v.label} DOWN", "health"))
+        elif v.status == NOT_CONFIGURED:
+            out.append(Problem(UNKNOWN, f"{v.label} not configured", "health"))
+        elif v.status not in (HEALTHY, DEGRADED):
+            out.append(Problem(UNKNOWN, f"{v.label} unknown", "health"))
+        else:
+            if v.status == DEGRADED:
+                out.append(Problem(WARNING, f"{v.label} degraded", "health"))
+            if v.breach:
+                out.append(Problem(ERROR, f"{v.label} OVER {v.limit.limit_ms:g} ms", "health"))
+            if v.stale:
+                out.append(Problem(UNKNOWN, f"{v.label} stale", "health"))
+    return out
+
+
+def alarm_problems(seen: AlarmsSeen, now: float) -> list[Problem]:
+    """Alarms in ALARM, missing, without data, or not read lately."""
+    out = []
+    for name, alarm in seen.alarms:
+        if alarm is None:
+            continue  # counted below as unread
+        if alarm.firing:
+            out.append(Problem(ERROR, f"ALARM {name}", "alarms"))
+        elif alarm.state == NOT_FOUND:
+            out.append(Problem(WARNING, f"alarm {name} NOT FOUND", "alarms"))
+        elif alarm.state != "OK":
+            out.append(Problem(UNKNOWN, f"alarm {name} {alarm.state}", "alarms"))
+    unread = [name for name, alarm in seen.alarms if alarm is None]
+    if seen.answered.failure:
+        out.append(Problem(UNKNOWN, "ALARMS UNREAD", "alarms"))
+    elif seen.alarms and (unread or seen.answered.stale(now)):
+        out.append(Problem(UNKNOWN, "alarms not read yet" if seen.answered.at is None else "alarms stale", "alarms"))
+    return out
+
+
+def service_problems(seen: ServicesSeen, now: float) -> list[Problem]:
+    """Failed or rolling-back rollouts, missing or short-handed services, and ECS unread or stale."""
+    out = [Problem(s.severity, s.headline, "services") for s in seen.services if s.severity > FINE]
+    if seen.answered.failure:
+        out.append(Problem(UNKNOWN, "ECS UNREAD", "services"))
+    elif seen.answered.stale(now):
+        out.append(Problem(UNKNOWN, "ECS not read yet" if seen.answered.at is None else "ECS stale", "services"))
+    return out
+
+
+def check_problems(failed_checks: Sequence[str]) -> list[Problem]:
+    """Steps whose latest automated check did not pass."""
+    return [Problem(ERROR, f"CHECK FAILED {step_id}", "checks") for step_id in failed_checks]
+
+
+def derive(
+    now: float,
+    health: Sequence[RowView] = (),
+    alarms: AlarmsSeen | None = None,
+    services: ServicesSeen | None = None,
+    failed_checks: Sequence[str] = (),
+) -> Verdict:
+    """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here."""
+    problems = health_problems(health) + check_problems(failed_checks)
+    sources = ["health"] if health else []
+    if alarms is not None:
+        problems += alarm_problems(alarms, now)
+        sources.append("alarms")
+    if services is not None:
+        problems += service_problems(services, now)
+        sources.append("services")
+    ordered = sorted(problems, key=lambda p: -p.severity)  # stable: each source's own order within a rank
+    return Verdict(tuple(ordered), watching=bool(sources), sources=tuple(sources))

@@ -1,0 +1,135 @@
+"""The one verdict: every source state that matters, and the words the header shows for it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from cockpit.monitor.board import RowView
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN
+from cockpit.monitor.rollout import DEGRADED as SVC_DEGRADED
+from cockpit.monitor.rollout import DEPLOYING, FAILED, MISSING, OK, ROLLING_BACK, service_health
+from cockpit.monitor.verdict import ERROR, WARNING, AlarmsSeen, Answered, ServicesSeen, derive
+from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
+from cockpit.probes.aws.ecs import Deployment, ServiceState
+from cockpit.runbook.model import Threshold
+
+NOW = 100.0
+TD = "arn:aws:ecs:us-east-1:1:task-definition/avnz-api:{}"
+LIMIT = Threshold(id="redis-latency", metric="redis_latency", limit_ms=10.0, title="Redis latency", action="Check Redis instance")
+
+
+def row(label="redis", status=HEALTHY, *, stale=False, over=0, limit=None) -> RowView:
+    return RowView(key=label, label=label, status=status, last_ms=1.0, p50_ms=1.0, p99_ms=20.0 if over else 1.0, samples=5,
+                   age_s=1.0, stale=stale, reason="", detail="", limit=limit, retry_in_s=None, over_limit=over)
+
+
+def alarms(*states: AlarmState | None, at=NOW - 1, failure="") -> AlarmsSeen:
+    names = ("avnz-api-5xx-errors", "avnz-redis-connection", "avnz-db-pool-exhausted")
+    return AlarmsSeen(tuple(zip(names, states)), Answered(at, 15.0, failure))
+
+
+def ok_alarms(**kw) -> AlarmsSeen:
+    return alarms(*(AlarmState(n, "OK") for n in ("avnz-api-5xx-errors", "avnz-redis-connection", "avnz-db-pool-exhausted")), **kw)
+
+
+def deployment(rev, status="PRIMARY", rollout="COMPLETED", running=2, desired=2, reason="") -> Deployment:
+    return Deployment(id=f"d{rev}", status=status, task_definition=TD.format(rev), rollout=rollout, running=running, desired=desired, reason=reason)
+
+
+def service(*deployments: Deployment, name="avnz-api", missing=False) -> ServiceState:
+    primary = next((d for d in deployments if d.status == "PRIMARY"), None)
+    return ServiceState(name, "avnz-payment-cluster", task_definition=primary.task_definition if primary else "",
+                        desired=2, running=sum(d.running for d in deployments), deployments=deployments, missing=missing,
+                        status="INACTIVE" if missing else "ACTIVE")
+
+
+def services(*states: ServiceState, at=NOW - 1, failure="") -> ServicesSeen:
+    return ServicesSeen(tuple(service_health(s) for s in states), Answered(at, 10.0, failure))
+
+
+HEALTHY_SERVICE = service(deployment(24))
+
+
+CASES = [
+    # (id, health rows, alarms, services, failed checks, expected problem texts worst first, all up)
+    ("all fine", [row(), row("api")], ok_alarms(), services(HEALTHY_SERVICE), [], [], True),
+    ("redis down", [row(status=DOWN), row("api")], ok_alarms(), services(HEALTHY_SERVICE), [], ["redis DOWN"], False),
+    ("not polled yet", [row(status=UNKNOWN)], ok_alarms(), services(HEALTHY_SERVICE), [], ["redis unknown"], False),
+    ("not configured", [row(status=NOT_CONFIGURED)], None, None, [], ["redis not configured"], False),
+    ("degraded", [row("api", DEGRADED)], None, None, [], ["api degraded"], False),
+    ("over", [row(over=3, limit=LIMIT)], None, None, [], ["redis OVER 10 ms"], False),
+    ("one outlier", [row(over=1, limit=LIMIT)], None, None, [], [], True),
+    ("stale row", [row(stale=True)], None, None, [], ["redis stale"], False),
+    ("alarm", [row()], alarms(AlarmState("avnz-api-5xx-errors", "OK"), AlarmState("avnz-redis-connection", "ALARM"), AlarmState("avnz-db-pool-exhausted", "OK")),
+     None, [], ["ALARM avnz-redis-connection"], False),
+    ("alarm missing", [row()], alarms(AlarmState("a", "OK"), AlarmState("b", NOT_FOUND), AlarmState("c", "OK")), None, [],
+     ["alarm avnz-redis-connection NOT FOUND"], False),
+    ("insufficient data", [row()], alarms(AlarmState("a", "OK"), AlarmState("b", "OK"), AlarmState("c", "INSUFFICIENT_DATA")), None, [],
+     ["alarm avnz-db-pool-exhausted INSUFFICIENT_DATA"], False),
+    ("alarms unread", [row()], ok_alarms(failure="AccessDenied"), None, [], ["ALARMS UNREAD"], False),
+    ("alarms never read", [row()], alarms(None, None, None, at=None), None, [], ["alarms not read yet"], False),
+    ("alarms stale", [row()], ok_alarms(at=NOW - 31), None, [], ["alarms stale"], False),
+    ("alarms fresh enough", [row()], ok_alarms(at=NOW - 29), None, [], [], True),
+    ("rollout failed", [row()], None, services(service(deployment(25, rollout="FAILED", running=0), deployment(24, "ACTIVE"))), [],
+     ["ROLLOUT FAILED avnz-api:25"], False),
+    ("circuit breaker rollback", [row()], None,
+     services(service(deployment(24, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0))), [],
+     ["ROLLING BACK avnz-api:25"], False),
+    ("deploying", [row()], None, services(service(deployment(25, rollout="IN_PROGRESS", running=1), deployment(24, "ACTIVE"))), [],
+     ["deploying avnz-api:25 1/2"], False),
+    ("short of tasks", [row()], None, services(service(deployment(24, running=1))), [], ["avnz-api 1/2 running"], False),
+    ("service missing", [row()], None, services(service(name="avnz-admin-dashboard", missing=True)), [], ["avnz-admin-dashboard NOT FOUND"], False),
+    ("ecs unread", [row()], None, services(HEALTHY_SERVICE, failure="ExpiredToken"), [], ["ECS UNREAD"], False),
+    ("ecs stale", [row()], None, services(HEALTHY_SERVICE, at=NOW - 21), [], ["ECS stale"], False),
+    ("ecs never read", [row()], None, services(at=None), [], ["ECS not read yet"], False),
+    ("check failed", [row()], None, None, ["a-db-pool"], ["CHECK FAILED a-db-pool"], False),
+    ("worst first", [row(stale=True), row("database", DOWN)],
+     alarms(AlarmState("a", "OK"), AlarmState("b", "ALARM"), AlarmState("c", "OK")),
+     services(service(deployment(25, rollout="FAILED", running=0), deployment(24, "ACTIVE"))), [],
+     ["database DOWN", "ALARM avnz-redis-connection", "ROLLOUT FAILED avnz-api:25", "redis stale"], False),
+]
+
+
+@pytest.mark.parametrize("health, alarms_seen, services_seen, checks, expected, all_up", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_verdict(health, alarms_seen, services_seen, checks, expected, all_up):
+    verdict = derive(NOW, health, alarms_seen, services_seen, checks)
+    assert [p.text for p in verdict.problems] == expected
+    assert verdict.all_up is all_up
+
+
+def test_nothing_watched_is_never_all_up():
+    verdict = derive(NOW)
+    assert not verdict.watching and not verdict.all_up
+
+
+def test_severities_rank_failures_over_unknowns():
+    verdict = derive(NOW, [row(stale=True), row("database", DOWN)])
+    assert [p.severity for p in verdict.problems] == [ERROR, WARNING] and verdict.worst == ERROR
+
+
+@pytest.mark.parametrize("deployments, state, serving, serving_running", [
+    ((deployment(24),), OK, 24, 2),
+    ((deployment(25, rollout="FAILED", running=0), deployment(24, "ACTIVE")), FAILED, 24, 2),
+    ((deployment(25, rollout="IN_PROGRESS", running=1), deployment(24, "ACTIVE", running=2)), DEPLOYING, 24, 2),
+    ((deployment(25, rollout="IN_PROGRESS", running=2), deployment(24, "ACTIVE", running=1)), DEPLOYING, 25, 2),
+    ((deployment(24, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0)), ROLLING_BACK, 24, 1),
+    ((deployment(25, rollout="FAILED", running=0),), FAILED, None, 0),
+    ((deployment(24, running=1),), SVC_DEGRADED, 24, 1),
+])
+def test_service_health_names_the_revision_that_serves(deployments, state, serving, serving_running):
+    health = service_health(service(*deployments))
+    assert health.state == state
+    assert health.serving == ("" if serving is None else TD.format(serving))
+    assert health.serving_running == serving_running
+
+
+def test_a_missing_service_says_so():
+    assert service_health(service(missing=True)).state == MISSING
+
+
+def test_since_is_irrelevant_to_the_verdict():
+    stamped = AlarmState("avnz-redis-connection", "ALARM", since=datetime(2026, 12, 1, tzinfo=timezone.utc), reason="x" * 500)
+    verdict = derive(NOW, [row()], alarms(AlarmState("a", "OK"), stamped, AlarmState("c", "OK")))
+    assert [p.text for p in verdict.problems] == ["ALARM avnz-redis-connection"]
