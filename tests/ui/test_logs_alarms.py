@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
@@ -382,3 +383,58 @@ async def test_the_mouse_wheel_scrolls_back_one_step_and_pauses(state_file):
         view.post_message(MouseScrollUp(view, 0, 0, 0, 0, 0, False, False, False))
         await pilot.pause()
         assert not pane.current().follow and 0 < end - view.scroll_y <= 3  # one wheel step, not two
+
+
+# --- wrap is lossless; no-wrap never cuts a line clean ---------------------------------
+
+def on_screen(view) -> list[str]:
+    """The rows of `view` as the terminal shows them: only the cells inside its scrollbars."""
+    region = view.scrollable_content_region
+    strips = view.app.screen._compositor.render_strips()
+    rows = [strips[y].crop(region.x, region.right) for y in range(region.y, region.bottom)]
+    return ["".join(segment.text for segment in row) for row in rows]
+
+
+def unwrapped(pieces: list[str], indent: int = 4) -> str:
+    """Wrapped pieces joined back: the first as it is, the others without their indent."""
+    assert all(piece.startswith(" " * indent) for piece in pieces[1:])
+    return pieces[0] + "".join(piece[indent:] for piece in pieces[1:])
+
+
+async def test_wrap_loses_no_character_at_any_wrap_point(state_file):
+    """Seen: 'company=a' / 'me-freight' (the c of acme gone at a wrap point, hidden under the scrollbar)."""
+    message = "Redis " + " ".join(f"company=acme-freight{i} 結算=完了" for i in range(6))
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events(message)))
+        await pilot.press("w")
+        await pilot.pause()
+        view = pane.current().view
+        line = pane.current().fmt.line(pane.current().buffer.events[0])
+        pieces = list(view.lines)
+        assert len(pieces) > 2 and unwrapped(pieces) == line
+        width = view.scrollable_content_region.width
+        rows = on_screen(view)
+        for piece, row in zip(pieces, rows):  # every cell of every piece is on screen, none under the scrollbar
+            assert row == piece + " " * (width - cell_len(piece))
+        assert view.max_scroll_x == 0  # nothing to scroll to sideways
+
+
+async def test_without_wrap_a_long_line_scrolls_sideways_to_its_end(state_file):
+    """No wrap: the end of a line wider than the view is never cut off clean: right scrolls to it."""
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await to_logs(pilot)
+        await report(pilot, TailEvents("redis", 0, events("Redis " + "x" * 150 + " THE-END")))
+        view = pane.current().view
+        await pilot.app.workers.wait_for_complete()  # Log measures line widths in a thread
+        await pilot.pause()
+        assert view.show_horizontal_scrollbar and view.max_scroll_x > 0
+        assert "THE-END" not in on_screen(view)[0]
+        for _ in range(10):  # page right (ctrl+pagedown) to the end of the line
+            if view.scroll_x >= view.max_scroll_x:
+                break
+            await pilot.press("ctrl+pagedown")
+            await pilot.pause()
+        assert on_screen(view)[0].rstrip().endswith("x THE-END")

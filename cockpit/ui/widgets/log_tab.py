@@ -15,10 +15,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.monitor.log_buffer import LineFormat, LogBuffer, wrap_line
+from cockpit.monitor.log_buffer import LineFormat, LogBuffer
 from cockpit.monitor.log_tail import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
 from cockpit.runbook.model import LogQuery
-from cockpit.ui.widgets.log_view import LogView
+from cockpit.ui.widgets.log_view import LogView, wrap_cells
 
 
 def _age(seconds: float) -> str:
@@ -86,8 +86,10 @@ class LogTab(Vertical):
 
     def _write(self, lines: list[str]) -> None:
         if self.wrap:  # an event takes several lines: the view keeps as many as its newest `cap` events need
-            width = max(20, self.view.size.width - 1)
-            pieces = [wrap_line(line, width) for line in lines]
+            # The cells between the scrollbars, not the widget's width: the vertical scrollbar is drawn
+            # over the last columns, so a piece as wide as `size` lost its end under it at every cut.
+            width = max(20, self.view.scrollable_content_region.width)
+            pieces = [wrap_cells(line, width) for line in lines]
             self._pieces.extend(len(p) for p in pieces)
             while len(self._pieces) > self.buffer.cap:
                 self._pieces.popleft()

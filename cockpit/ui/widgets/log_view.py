@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.highlighter import Highlighter
 from rich.text import Text
 from textual import events
@@ -17,6 +18,35 @@ from textual.widgets import Log
 from cockpit.monitor.log_buffer import STREAM_WIDTH
 
 _PREFIX = 13 + STREAM_WIDTH  # "HH:MM:SS.mmm " + stream + " "
+WRAP_INDENT = 4
+"""Spaces before each continuation piece of a wrapped line."""
+
+
+def wrap_cells(line: str, width: int, indent: int = WRAP_INDENT) -> list[str]:
+    """`line` cut into pieces of at most `width` terminal cells; continuation pieces are indented.
+
+    Lossless: the first piece plus every other piece without its `indent` spaces is `line`,
+    character for character (a space at a cut is kept, at the end of one piece or the start
+    of the next). Widths are counted in cells as the terminal draws them: a wide (CJK)
+    character takes two and moves whole to the next piece rather than straddle a cut; a
+    zero-width one stays with the character it marks. A view narrower than `indent` + 11
+    cells gets the line whole (it scrolls sideways instead).
+    """
+    if width <= indent + 10 or cell_len(line) <= width:
+        return [line]
+    pad, rest = " " * indent, width - indent
+    if line.isascii() and line.isprintable():  # one cell per character
+        return [line[:width]] + [pad + line[i : i + rest] for i in range(width, len(line), rest)]
+    pieces: list[str] = []
+    start, used, room = 0, 0, width
+    for index, char in enumerate(line):
+        cells = get_character_cell_size(char)
+        if used + cells > room and index > start:
+            pieces.append(line[start:index])
+            start, used, room = index, 0, rest
+        used += cells
+    pieces.append(line[start:])
+    return [pieces[0]] + [pad + piece for piece in pieces[1:]]
 
 
 class LineHighlighter(Highlighter):
