@@ -21,6 +21,7 @@ from cockpit.journal.session import RunSession
 from cockpit.journal.store import utc_now
 from cockpit.monitor.loop import ProbeLoop
 from cockpit.runbook import Environment, Runbook
+from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
 
@@ -41,7 +42,15 @@ class CockpitApp(App[int]):
 
     CSS_PATH = STYLES
     TITLE = "cockpit"
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    COMMANDS = {CockpitCommands}  # ctrl+p: cockpit's actions, and Textual's system commands but its Quit
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        # A read-only cockpit screen refuses these keys (check_action: kept out of its footer), so
+        # they fall through to here, and the screen says why instead of nothing happening.
+        Binding("space", "screen.refuse_read_only('toggle_step', True)", show=False),
+        Binding("n", "screen.refuse_read_only('note', True)", show=False),
+        Binding("enter", "screen.refuse_read_only('run_check', True)", show=False),
+    ]
 
     def __init__(
         self,

@@ -332,11 +332,30 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
         self.set_timer(5.0, self._poll_journal)
 
     # -- actions -------------------------------------------------------------------
+    READ_ONLY_REFUSED = {"toggle_step": "tick steps", "note": "add notes", "run_check": "run checks"}
+    """Actions a read-only cockpit refuses, and what to call them when it says so."""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """A read-only cockpit offers no ticks and no notes (hidden from the footer)."""
+        """A read-only cockpit offers no ticks, notes or checks: hidden from the footer, and their
+        keys fall through to the app's `refuse_read_only` bindings, which say why (R stays: its modal says why not)."""
         if action == "trouble":
             return self.app.demo is not None  # only `cockpit demo` has trouble to make
-        return not (action in ("toggle_step", "note", "run_check") and self.app.read_only)  # R stays: its modal says why not
+        if action == "refuse_read_only":
+            return self.app.read_only
+        return not (action in self.READ_ONLY_REFUSED and self.app.read_only)
+
+    def action_refuse_read_only(self, action: str, key: bool = False) -> None:
+        """Say why a read-only cockpit does not do `action` (pressed as a key, or chosen in the palette)."""
+        from textual.actions import SkipAction
+
+        if key and action == "run_check" and not isinstance(self.focused, Checklist):
+            raise SkipAction()  # enter elsewhere is not "run check": let it through
+        self.notify(f"read-only: this cockpit cannot {self.READ_ONLY_REFUSED[action]} (started with --read-only)",
+                    severity="warning", timeout=5, markup=False)
+
+    def action_show_pane(self, name: str) -> None:
+        """Bring the pane called `name` (PANE_NAMES) into view, with the keyboard on it."""
+        self.action_cycle_pane(PANE_NAMES.index(name) - self.active_pane)
 
     def _step_in_view(self):
         """The selected step, only while the checklist is the active pane (no blind ticks)."""

@@ -25,7 +25,7 @@ KEYMAP = (
     ("n", "add a note to the selected step (a multi-line paste keeps every line)"),
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("R", "roll back an ECS service (or all, in the plan's order): pick the revision, see the diff, type the service name"),
-    ("ctrl+p", "command palette"),
+    ("ctrl+p", "command palette: every action here by name, with its key (type a few letters: tick, wrap, alarms)"),
 )
 LOGS_KEYMAP = (  # while the logs pane has the keyboard
     ("/", "edit the tab's CloudWatch filter pattern (AWS checks it; a rejected one keeps the old stream)"),
@@ -61,7 +61,8 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: "Troub
     for contact in runbook.contacts:
         table.add_row(Text(one_line(contact.role)), Text(one_line(f"{contact.contact}  (escalation: {contact.escalation})")))
     table.add_row(Text(""), Text(""))
-    mode = "read-only: nothing is written" if read_only else "every tick and note is committed before it is shown"
+    mode = ("read-only: nothing is written (space, n and enter say so)" if read_only
+            else "every tick and note is committed before it is shown")
     table.add_row(Text("Journal"), Text(f"{journal_path}\n{mode}"))
     return table
 

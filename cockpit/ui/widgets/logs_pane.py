@@ -120,6 +120,12 @@ class LogsPane(Vertical):
             tabbed.active = ids[(ids.index(tabbed.active) + step) % len(ids)]
             self.call_after_refresh(self.focus_view)
 
+    def action_show_tab(self, query_id: str) -> None:
+        """Show the tab of log query `query_id` (the palette's "Logs: tab ...")."""
+        if query_id in self.tabs:
+            self.query_one(TabbedContent).active = f"log-pane-{query_id}"
+            self.call_after_refresh(self.focus_view)
+
     def action_edit_filter(self) -> None:
         """Ask for a new CloudWatch filter pattern for the tab on show."""
         tab = self.current()
