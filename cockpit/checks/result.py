@@ -7,11 +7,16 @@ from typing import Any
 
 PASS = "pass"
 FAIL = "fail"
+# The check could not measure what it is for: cockpit's own process was too busy
+# (its event loop stalled), so a latency over the limit may be cockpit's, not the
+# backend's. Not a pass: it never ticks a step, and `cockpit check` exits 1.
+INCONCLUSIVE = "inconclusive"
+STATUSES = (PASS, FAIL, INCONCLUSIVE)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Pass or fail, with the evidence an operator would have copied from a terminal.
+    """Pass, fail or inconclusive, with the evidence an operator would have copied from a terminal.
 
     `evidence` never holds a secret: URLs are masked and variable values are not read out.
     """
@@ -22,8 +27,13 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        """True for a pass."""
+        """True for a pass (an inconclusive result is not one)."""
         return self.status == PASS
+
+    @property
+    def inconclusive(self) -> bool:
+        """True when the check could not judge (see INCONCLUSIVE)."""
+        return self.status == INCONCLUSIVE
 
     def to_payload(self) -> dict[str, Any]:
         """The journal / JSON form."""
@@ -41,3 +51,8 @@ def passed(evidence: str, latency_ms: float | None = None) -> CheckResult:
 def failed(evidence: str, latency_ms: float | None = None) -> CheckResult:
     """A fail."""
     return CheckResult(FAIL, evidence, latency_ms)
+
+
+def inconclusive(evidence: str, latency_ms: float | None = None) -> CheckResult:
+    """No verdict: the measurement was disturbed (the evidence says by what)."""
+    return CheckResult(INCONCLUSIVE, evidence, latency_ms)
