@@ -7,6 +7,7 @@ they are removed before the cockpit connects, and checked as Phase A step 2.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
@@ -15,6 +16,8 @@ POOL_KEYS = ("connection_limit", "pool_timeout")
 PRISMA_ONLY = POOL_KEYS + ("schema", "pgbouncer", "socket_timeout", "statement_cache_size", "sslaccept", "connect_timeout_ms")
 CONNECTION_LIMIT_RANGE = (1, 500)
 POOL_TIMEOUT_RANGE = (1, 300)  # seconds; Prisma's 0 means "wait forever", which a release should not do
+SCHEMES = ("postgresql", "postgres")
+ENCODE_HINT = "percent-encode the user name and password (@ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25)"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,36 @@ class PoolParams:
         """`connection_limit=10 pool_timeout=20` (names and numbers only, never the URL)."""
         found = [f"{k}={v}" for k, v in zip(POOL_KEYS, (self.connection_limit, self.pool_timeout)) if v]
         return " ".join(found) or "no pool parameters"
+
+
+def url_problem(url: str, what: str = "DATABASE_URL") -> str:
+    """Why `url` does not parse as a PostgreSQL URL the way libpq reads it ('' when it does).
+
+    Never quotes the URL: an unencoded password is where masking cannot find it. The
+    usual cause is a password with `@ : / # ?` written as is: `#` starts a fragment (the
+    query with the pool parameters vanishes), `/` and `?` end the host part early, and
+    a second `@` makes libpq take the rest of the password for the host name.
+    """
+    if "://" not in url:
+        return ""  # a keyword DSN ("host=... dbname=..."): libpq parses it, and it has no pool parameters
+    broken = f"{what} does not parse: {ENCODE_HINT}; the password is not shown"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "[bad": an unbalanced IPv6 bracket
+        return broken
+    if parts.scheme not in SCHEMES:
+        return f"{what} must start with postgresql:// or postgres://"
+    cut_short = "@" not in parts.netloc and ("@" in parts.path or "@" in parts.query)  # "u:p/ss@host": netloc "u:p"
+    bad_escape = re.search(r"%(?![0-9A-Fa-f]{2})", parts.netloc) is not None  # a bare %: libpq quotes it back
+    if "#" in url or parts.netloc.count("@") > 1 or cut_short or bad_escape:
+        return broken
+    try:
+        parts.port
+    except ValueError:
+        return broken
+    if "@" in parts.netloc and not parts.hostname:
+        return broken
+    return ""
 
 
 def _judge(name: str, raw: str, low: int, high: int) -> str:

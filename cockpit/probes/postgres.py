@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import time
@@ -10,14 +11,17 @@ from dataclasses import dataclass
 
 import psycopg
 
-from cockpit.probes.errors import TIMEOUT, ProbeError, check_url, classify, endpoint, url_secrets
-from cockpit.probes.pool_params import libpq_url
+from cockpit.probes.errors import CONFIG, TIMEOUT, ProbeError, check_url, classify, endpoint, url_secrets
+from cockpit.probes.pool_params import libpq_url, url_problem
 
 _STATS = """
 SELECT current_setting('server_version'),
        (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
-       current_setting('max_connections')::int
+       current_setting('max_connections')::int,
+       current_user
 """
+# The server's own time for the probe's query: planning plus execution, no network, no client.
+_SERVER_TIME = "EXPLAIN (ANALYZE, FORMAT JSON) SELECT 1"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class PostgresStats:
     server_version: str
     connections: int
     max_connections: int
+    user: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class PostgresProbe:
     """
 
     def __init__(self, url: str, connect_timeout: float = 3.0, read_timeout: float = 5.0) -> None:
+        problem = url_problem(url, "the database URL")
+        if problem:  # before libpq reads it: a misread password can end up in its error message
+            raise ProbeError(CONFIG, problem)
         self.conninfo = libpq_url(url)
         if "://" in url:
             parts = check_url(url, "the database URL", ("postgresql", "postgres"))
@@ -97,8 +105,21 @@ class PostgresProbe:
         if not with_stats:
             return PostgresSample(latency_ms)
         cursor = await conn.execute(_STATS)
-        version, connections, max_connections = await cursor.fetchone()
-        return PostgresSample(latency_ms, PostgresStats(str(version), int(connections), int(max_connections)))
+        version, connections, max_connections, user = await cursor.fetchone()
+        return PostgresSample(latency_ms, PostgresStats(str(version), int(connections), int(max_connections), str(user)))
+
+    async def server_time_ms(self) -> float:
+        """The server's own planning + execution time of `SELECT 1` (EXPLAIN ANALYZE), in ms."""
+        try:
+            conn = await self._connection()
+            async with asyncio.timeout(self.read_timeout):
+                cursor = await conn.execute(_SERVER_TIME)
+                (plan,) = await cursor.fetchone()
+            document = (json.loads(plan) if isinstance(plan, str) else plan)[0]
+            return float(document["Planning Time"]) + float(document["Execution Time"])
+        except Exception as exc:
+            await self._drop()
+            raise classify(exc, self.where, self._secrets) from None
 
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None

@@ -85,6 +85,23 @@ class RedisProbe:
             raise classify(exc, self.where, self._secrets) from None
         return RedisSample(latency_ms, info)
 
+    async def command_stats(self, command: str) -> tuple[int, int] | None:
+        """(calls, microseconds) the server has spent on `command` since it started (`INFO commandstats`).
+
+        None when the server does not report the command (no call yet, or INFO filtered).
+        """
+        try:
+            async with asyncio.timeout(self.connect_timeout + self.read_timeout):
+                client = await self._ensure_connected()
+                stats = await client.info("commandstats")
+        except Exception as exc:
+            await self._drop()
+            raise classify(exc, self.where, self._secrets) from None
+        entry = stats.get(f"cmdstat_{command.lower()}")
+        if not isinstance(entry, dict) or "calls" not in entry or "usec" not in entry:
+            return None
+        return int(entry["calls"]), int(entry["usec"])
+
     def _connect_error(self, exc: Exception) -> ProbeError:
         error = classify(exc, self.where, self._secrets)
         if self.tls and error.kind == TIMEOUT:  # a plain-text port never answers a TLS hello
