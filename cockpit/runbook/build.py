@@ -44,6 +44,11 @@ def _phase(raw: dict[str, Any]) -> m.Phase:
     return m.Phase(steps=steps, environments=tuple(fields.pop("environments", ())), **fields)
 
 
+def _env_var(raw: dict[str, Any]) -> m.EnvVar:
+    services = raw.get("services")
+    return m.EnvVar(**{**raw, "services": None if services is None else tuple(services)})
+
+
 def _each(cls: type, items: list[dict[str, Any]]) -> tuple:
     return tuple(cls(**item) for item in items)
 
@@ -67,7 +72,7 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         source=source,
         environments={n: _environment(n, e, environ) for n, e in data["environments"].items()},
         phases=tuple(_phase(p) for p in data["phases"]),
-        required_env=_each(m.EnvVar, data.get("required_env", [])),
+        required_env=tuple(_env_var(v) for v in data.get("required_env", [])),
         pages=_each(m.Page, data.get("pages", [])),
         health_path=health.get("path", "/health"),
         health_components=tuple(health.get("components", ())),

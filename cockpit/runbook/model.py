@@ -81,7 +81,8 @@ class CheckSpec:
     `health` with `names` requires those /health components to be healthy; `page`
     loads `path` from the dashboard; `threshold` compares a latency with a threshold id;
     `env_vars` requires `names` to be defined (with `services`, also in the current task
-    definition of each ECS service of the environment, as environment or secret: names only).
+    definition of each ECS service of the environment that needs them, as environment or
+    secret: names only; which service needs which name is `EnvVar.services`).
     """
 
     type: str
@@ -171,12 +172,17 @@ class Environment:
 
 @dataclass(frozen=True)
 class EnvVar:
-    """An environment variable the release needs (names only: values are never shown)."""
+    """An environment variable the release needs (names only: values are never shown).
+
+    `services` names the ECS services whose task definition must define it; None (the
+    key absent) means every service of the environment, () none of them.
+    """
 
     name: str
     status: str = ""
     description: str = ""
     example: str = ""
+    services: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

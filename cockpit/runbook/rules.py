@@ -74,6 +74,19 @@ def _rollback_refs(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _env_var_services(data: dict[str, Any]) -> list[Problem]:
+    """`[[required_env]] services` may only name ECS services of some environment."""
+    services = {s for env in data["environments"].values() for s in env.get("ecs_services", [])}
+    known = ", ".join(sorted(services)) or "none"
+    problems = []
+    for i, var in enumerate(data.get("required_env", [])):
+        for j, name in enumerate(var.get("services", [])):
+            if name not in services:
+                path = ("required_env", i, "services", j)
+                problems.append((path, f"{format_path(path[:3])}: service {name!r} is in no environment's ecs_services (known: {known})"))
+    return problems
+
+
 def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
     problems = []
     for name, env in data["environments"].items():
@@ -120,4 +133,4 @@ def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Proble
     problems += _duplicates([(("phases", i, "id"), p["id"]) for i, p in enumerate(phases)], "phase id")
     for table, what in (("thresholds", "threshold id"), ("log_queries", "log query id")):
         problems += _duplicates([((table, i, "id"), t["id"]) for i, t in enumerate(data.get(table, []))], what)
-    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data)
+    return problems + _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _env_var_services(data) + _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data)

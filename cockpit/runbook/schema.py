@@ -110,7 +110,7 @@ RUNBOOK = Table(
         ),
         "environments": MapOf(ENVIRONMENT, required=True),
         "required_env": Array(
-            Table({"name": _s(True), "status": _s(), "description": _s(), "example": _s()})
+            Table({"name": _s(True), "status": _s(), "description": _s(), "example": _s(), "services": _STRINGS})
         ),
         "health": Table({"path": _s(), "components": _STRINGS}),
         "probes": Table(

@@ -172,3 +172,26 @@ def test_log_query_ids_are_plain_names(tmp_path):
         load_runbook(bad)
     assert "log_queries[0].id: 'redis errors' may hold only letters, digits, '-' and '_'" in str(info.value)
     load_runbook(bad.write_text(text.replace('"redis errors"', '"5xx"')) and bad)  # digits first are fine
+
+
+def test_required_env_says_which_services_need_it(tmp_path):
+    bundled = load_runbook()
+    by_name = {v.name: v.services for v in bundled.required_env}
+    # The plan asks them of the API's task definition only (Appendix: aws_ecs_task_definition "api")
+    assert by_name == {"REDIS_URL": ("avnz-api",), "DATABASE_URL": ("avnz-api",), "INTEGRATION_ENCRYPTION_KEY": ("avnz-api",)}
+    text = MINIMAL.replace("[environments.production]", 'ecs_services = ["api", "web"]\n\n[environments.production]')
+    text += '\n[[required_env]]\nname = "A"\n\n[[required_env]]\nname = "B"\nservices = []\n\n[[required_env]]\nname = "C"\nservices = ["web"]\n'
+    runbook = load_runbook(write(tmp_path, text), environ={})
+    assert [(v.name, v.services) for v in runbook.required_env] == [("A", None), ("B", ()), ("C", ("web",))]  # None: every service
+
+
+def test_an_unknown_service_in_required_env_names_its_line(tmp_path):
+    text = bundled_path().read_text().replace('services = ["avnz-api"]', 'services = ["avnz-api", "avnz-apl"]', 1)
+    path = write(tmp_path, text)
+    line = text[: text.index('"avnz-apl"')].count("\n") + 1
+    assert validate_file(path, environ={}) == [
+        f"{path}:{line}: required_env[0].services: service 'avnz-apl' is in no environment's ecs_services (known: avnz-admin-dashboard, avnz-api)"
+    ]
+    text = bundled_path().read_text().replace('services = ["avnz-api"]', 'services = "avnz-api"', 1)
+    (problem,) = validate_file(write(tmp_path, text), environ={})
+    assert f":{line}: required_env[0].services: expected an array, got a string" in problem
