@@ -53,8 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print JSON")
 
     check = verbs.add_parser(
-        "check", help="run every automated check once; exit 0 all pass, 1 any fails",
-        description="Run the automated checks of the run's steps once, concurrently. Exit 0 when all pass, 1 when any fails, 2 on bad input.",
+        "check", help="run every automated check once; exit 0 all pass, 1 any fails or is inconclusive",
+        description="Run the automated checks of the run's steps once: those that ask whether something answers "
+        "concurrently, then the latency thresholds one at a time. Every result is journaled in the run (--state); "
+        "--read-only journals nothing. Exit 0 when all pass, 1 when any fails or is inconclusive (cockpit itself was "
+        "too busy to measure), 2 on bad input.",
     )
     _common(check, suppress=True)
     check.add_argument("--json", action="store_true", help="print JSON")
@@ -139,7 +142,10 @@ def _check_verb(args: argparse.Namespace) -> int:
     from cockpit.commands.check import check_command
 
     ctx = load(args)
-    text, code = check_command(ctx.runbook, ctx.env, args.only, args.json)
+    read_only = getattr(args, "read_only", False)
+    text, code, warning = check_command(ctx.runbook, ctx.env, args.only, args.json, None if read_only else ctx.state_path)
+    if warning:
+        print(warning, file=sys.stderr)
     print(text)
     return code
 

@@ -1,4 +1,11 @@
-"""`cockpit check`: every automated check once, concurrently, as a table or JSON."""
+"""`cockpit check`: every automated check once, as a table or JSON, each result journaled.
+
+The checks that ask whether something answers run concurrently; the latency thresholds
+run after them, one at a time (see cockpit.checks.runner). Every result goes into the
+run's journal as the TUI writes it (a CHECK event with status, evidence and latency):
+never a tick, which stays the operator's. A journal that cannot be written is one line
+on stderr; the results are still printed and the exit code is the same.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,16 @@ import asyncio
 import json
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from cockpit.checks.result import CheckResult
+from cockpit.checks.result import FAIL, INCONCLUSIVE, PASS, CheckResult
 from cockpit.checks.runner import CheckRunner, checked_steps
 from cockpit.commands.context import UsageError
 from cockpit.core.text import one_line
+from cockpit.journal import Journal, JournalError, default_who
+from cockpit.journal.progress import CHECK
+from cockpit.journal.session import RunSession
 from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
 
@@ -49,28 +60,67 @@ def report(steps: list, results: dict[str, CheckResult]) -> list[dict[str, Any]]
     return rows
 
 
+def counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many checks passed, failed and were inconclusive."""
+    return {status: sum(r["status"] == status for r in rows) for status in (PASS, FAIL, INCONCLUSIVE)}
+
+
+def summary(rows: list[dict[str, Any]], env: Environment) -> str:
+    """`19 checks in staging: all passed`, or how many failed and, apart, how many were inconclusive."""
+    n = counts(rows)
+    checks = f"{len(rows)} check{'' if len(rows) == 1 else 's'} in {env.name}"
+    if n[PASS] == len(rows):
+        return f"{checks}: all passed"
+    parts = [f"{n[FAIL]} failed"] if n[FAIL] else []
+    if n[INCONCLUSIVE]:
+        parts.append(f"{n[INCONCLUSIVE]} inconclusive (not passed: cockpit was too busy to measure, run again)")
+    return f"{checks}: {n[PASS]} passed, " + ", ".join(parts)
+
+
 def format_table(rows: list[dict[str, Any]], env: Environment) -> str:
     """Per check: status, id, latency and title, then its evidence indented; a summary last."""
     width = max(len(r["id"]) for r in rows)
+    status_width = max(4, *(len(r["status"]) for r in rows))
     lines = []
     for r in rows:
         latency = f"{r['latency_ms']:9.2f} ms" if r.get("latency_ms") is not None else " " * 12
-        lines.append(f"{r['status'].upper():<4}  {r['id']:<{width}}  {latency}  {one_line(r['title'], 60)}")
-        lines.append(f"      {one_line(r['evidence'], 200)}")
-    failures = sum(r["status"] != "pass" for r in rows)
-    verdict = "all passed" if not failures else f"{failures} failed"
-    lines.append(f"{len(rows)} checks in {env.name}: {verdict}")
+        lines.append(f"{r['status'].upper():<{status_width}}  {r['id']:<{width}}  {latency}  {one_line(r['title'], 60)}")
+        lines.append(f"      {one_line(r['evidence'], 400)}")
+    lines.append(summary(rows, env))
     return "\n".join(lines)
 
 
-def check_command(runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool) -> tuple[str, int]:
-    """The text to print and the exit code (0 all pass, 1 any fails)."""
+def journal_results(runbook: Runbook, env: Environment, state_path: Path, steps: list, results: dict[str, CheckResult]) -> None:
+    """Append a CHECK event per result to the run's journal (the payload the TUI writes); raises JournalError."""
+    journal = Journal(state_path)
+    try:
+        session = RunSession(journal, runbook.id, runbook.version, env.name, default_who())
+        for step in steps:
+            session.record(step.id, CHECK, results[step.id].to_payload())
+    finally:
+        journal.close()
+
+
+def check_command(
+    runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool, state_path: Path | None = None
+) -> tuple[str, int, str]:
+    """The text to print, the exit code (0 all pass, else 1) and a warning for stderr ('' when none).
+
+    With `state_path` every result is journaled in the run there before anything is printed.
+    """
     steps = select_steps(runbook, env, only)
     results = asyncio.run(run_checks(runbook, env, steps, os.environ))
+    warning = ""
+    if state_path is not None:
+        try:
+            journal_results(runbook, env, state_path, steps, results)
+        except (JournalError, OSError) as exc:
+            warning = f"cockpit: results not journaled: {one_line(str(exc), 300)}"
     rows = report(steps, results)
-    code = 0 if all(r["status"] == "pass" for r in rows) else 1
+    code = 0 if all(r["status"] == PASS for r in rows) else 1
     if as_json:
-        text = json.dumps({"environment": env.name, "runbook": runbook.id, "passed": code == 0, "checks": rows}, indent=2)
+        document = {"environment": env.name, "runbook": runbook.id, "passed": code == 0, "counts": counts(rows), "checks": rows}
+        text = json.dumps(document, indent=2)
     else:
         text = format_table(rows, env)
-    return text, code
+    return text, code, warning
