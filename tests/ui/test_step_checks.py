@@ -6,6 +6,8 @@ import boto3
 
 from textual.widgets import Input
 
+from cockpit.checks.result import inconclusive
+from cockpit.ui.messages import CheckDone
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
 from tests.servers.ecs_extra import dashboard_with_release_names
@@ -85,7 +87,25 @@ async def test_ticking_a_check_step_by_hand_needs_evidence_or_an_override(state_
         await pilot.press("space")  # tick again: the passing check is on record
         await settle(pilot)
         assert not isinstance(app.screen, NoteScreen)
-        assert kinds(state_file)[-1] == ("a-env-vars", "tick", {"evidence": "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY; task definitions: avnz-api (avnz-api:155): all defined; avnz-admin-dashboard (avnz-admin-dashboard:13): all defined (names only, values are never shown)"})
+        assert kinds(state_file)[-1] == ("a-env-vars", "tick", {"evidence": "set: REDIS_URL, DATABASE_URL, INTEGRATION_ENCRYPTION_KEY; task definitions: avnz-api (avnz-api:155): all defined; avnz-admin-dashboard (avnz-admin-dashboard:13): needs none of these (names only, values are never shown)"})
+
+
+async def test_an_inconclusive_check_is_journaled_ticks_nothing_and_reads_as_not_passed(state_file):
+    evidence = "p99 14.00 ms over 200 PINGs > 10 ms limit, but cockpit's own event loop stalled up to 15.0 ms"
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await select(pilot, "post-redis-latency")
+        app.screen.post_message(CheckDone("post-redis-latency", inconclusive(evidence, 14.0)))
+        await settle(pilot)
+        await settle(pilot)
+        assert kinds(state_file) == [("post-redis-latency", "check", {"status": "inconclusive", "evidence": evidence, "latency_ms": 14.0})]
+        assert prompt(app, "post-redis-latency").startswith("[ ]")  # never ticked
+        assert "Last check: INCONCLUSIVE (not passed) by operator@bastion" in detail(app)
+        notes = [n.message for n in app._notifications]
+        assert any(m.startswith("post-redis-latency INCONCLUSIVE (not passed): p99 14.00 ms") for m in notes), notes
+        await pilot.press("space")  # a tick by hand needs a reason, and says why
+        await pilot.pause()
+        assert isinstance(app.screen, NoteScreen) and "its last check was inconclusive" in str(app.screen.explain)
 
 
 async def test_enter_on_a_manual_step_runs_nothing(state_file):

@@ -1,7 +1,8 @@
 """Automated checks on the cockpit screen: `enter` runs one, results go to the journal.
 
-A passing check ticks its check step, with the evidence in the tick. A check step can
-also be ticked by hand, but only with a passing check on record or a typed override
+A passing check ticks its check step, with the evidence in the tick. An inconclusive
+one (cockpit was too busy to measure) never does: it reads as not passed. A check step
+can also be ticked by hand, but only with a passing check on record or a typed override
 reason, which is journaled. Manual steps are never ticked by a check.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cockpit.checks.result import CheckResult
+from cockpit.checks.result import INCONCLUSIVE, CheckResult
 from cockpit.checks.runner import CheckRunner
 from cockpit.journal import StepState
 from cockpit.journal.progress import CHECK
@@ -63,9 +64,13 @@ class StepCheckActions:
         if result.passed and not done:
             self._write_tick(message.step_id, True, {"evidence": result.evidence})
         self._redraw({message.step_id})
-        severity = "information" if result.passed else "error"
-        word = "passed" if result.passed else "FAILED"
-        self.notify(f"{message.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=6 if result.passed else 15, markup=False)
+        if result.passed:
+            severity, word, timeout = "information", "passed", 6
+        elif result.status == INCONCLUSIVE:
+            severity, word, timeout = "warning", "INCONCLUSIVE (not passed)", 15
+        else:
+            severity, word, timeout = "error", "FAILED", 15
+        self.notify(f"{message.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=timeout, markup=False)
 
     def tick_check_step(self: Any, step: "Step") -> None:
         """Tick a check step: with the passing check's evidence, or after an override reason."""
@@ -74,7 +79,12 @@ class StepCheckActions:
             self._write_tick(step.id, True, {"evidence": record.evidence})
             self._redraw({step.id})
             return
-        why = "its last check failed" if record is not None else "it has not been checked"
+        if record is None:
+            why = "it has not been checked"
+        elif record.status == INCONCLUSIVE:
+            why = "its last check was inconclusive (cockpit was too busy to measure)"
+        else:
+            why = "its last check failed"
         explain = f"This is a check step and {why}. Press esc, then enter to run the check, or type why you tick it anyway (journaled as an override)."
 
         def save(reason: str | None) -> None:

@@ -19,6 +19,14 @@ KIND_TEXT = {
 }
 
 
+# How a journaled check status reads; anything unknown reads as a fail (never as a pass).
+_CHECK_LOOK = {
+    "pass": ("PASS", "bold green"),
+    "fail": ("FAIL", "bold white on red"),
+    "inconclusive": ("INCONCLUSIVE (not passed)", "bold black on yellow"),
+}
+
+
 def _phase_facts(phase: Phase) -> str:
     facts = [f"{phase.duration_minutes} min planned" if phase.duration_minutes else "", f"{phase.risk} risk" if phase.risk else ""]
     if phase.contingency:
@@ -55,7 +63,8 @@ def _check_lines(step: Step, state: StepState, running: bool) -> Text:
         out.append("Check: not run yet (enter runs it)\n", style="dim")
         return out
     out.append("Last check: ")
-    out.append("PASS" if record.passed else "FAIL", style="bold green" if record.passed else "bold white on red")
+    word, style = _CHECK_LOOK.get(record.status, _CHECK_LOOK["fail"])
+    out.append(word, style=style)
     out.append(f" by {record.who} at {short_time(record.at)}\n")
     out.append(f"  {mask_url(strip_control(record.evidence))}\n")
     return out
