@@ -107,6 +107,22 @@ def test_a_redis_slower_than_the_limit_fails_post_redis_latency(capsys, healthy_
     assert "Redis's own time " in check["evidence"]
 
 
+def test_a_database_latency_threshold_is_judged_with_the_servers_own_figure(capsys, healthy_env, tmp_path):
+    # The bundled plan has no database threshold; a runbook of another team may
+    text = bundled_path().read_text().replace(
+        'check = { type = "threshold", threshold = "redis-latency" }\n',
+        'check = { type = "threshold", threshold = "redis-latency" }\n\n[[phases.steps]]\nid = "post-db-latency"\n'
+        'title = "Database latency"\nkind = "check"\ncheck = { type = "threshold", threshold = "db-latency" }\n', 1,
+    ) + '\n[[thresholds]]\nid = "db-latency"\ntitle = "Database latency"\nmetric = "database_latency"\nlimit_ms = 50\n'
+    path = tmp_path / "db.toml"
+    path.write_text(text)
+    code, report = run_json(capsys, "--runbook", str(path), "--only", "post-db-latency")
+    (check,) = report["checks"]
+    assert code == 0 and check["status"] == "pass", check
+    assert " ms over 200 SELECT 1 < 50 ms limit" in check["evidence"]
+    assert "PostgreSQL's own time " in check["evidence"] and "ms per SELECT 1 (EXPLAIN ANALYZE: planning + execution)" in check["evidence"]
+
+
 def test_a_wrong_database_password_fails_the_pool_check(capsys, healthy_env, postgres, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", postgres.url_with(password="not-the-password") + "?connection_limit=10&pool_timeout=10")
     code, report = run_json(capsys, "--only", "a-db-pool")
