@@ -231,3 +231,10 @@ def demo():
         yield control, ready, progress
     finally:
         control.stop()
+
+
+def verdict_line(app) -> str:
+    """The verdict line under the header, as plain text."""
+    from cockpit.ui.widgets.verdict_bar import VerdictBar
+
+    return str(app.screen.query_one(VerdictBar).render())

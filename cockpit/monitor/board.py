@@ -116,6 +116,11 @@ class HealthBoard:
                 row.window.add(now, reading.latency_ms)
                 row.measured_at = now
 
+    def status(self, key: str) -> str | None:
+        """The latest status of row `key` (None: no such row)."""
+        row = self._rows.get(key)
+        return row.reading.status if row else None
+
     def keys(self) -> list[str]:
         """Row keys in display order."""
         return list(self._rows)

@@ -61,15 +61,6 @@ class LineFormat:
         return [self.line(event) for event in events]
 
 
-def wrap_line(line: str, width: int, indent: int = 4) -> list[str]:
-    """`line` cut into pieces of at most `width`; continuation pieces are indented."""
-    if len(line) <= width or width <= indent + 10:
-        return [line]
-    rest = width - indent
-    return [line[:width]] + [" " * indent + line[i : i + rest] for i in range(width, len(line), rest)]
-
-
-
 class LogBuffer:
     """The newest `cap` events of a tab, with counts of what was received, dropped and unshown."""
 

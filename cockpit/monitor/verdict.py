@@ -126,9 +126,13 @@ def service_problems(seen: ServicesSeen, now: float) -> list[Problem]:
     return out
 
 
-def check_problems(failed_checks: Sequence[str]) -> list[Problem]:
-    """Steps whose latest automated check did not pass."""
-    return [Problem(ERROR, f"CHECK FAILED {step_id}", "checks") for step_id in failed_checks]
+def check_problems(failed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
+    """Steps whose latest automated check did not pass: (step id, status) → 'CHECK FAILED a-db-pool'."""
+    out = []
+    for step_id, status in failed_checks:
+        word = "FAILED" if status == "fail" else status.upper()
+        out.append(Problem(ERROR if status == "fail" else WARNING, f"CHECK {word} {step_id}", "checks"))
+    return out
 
 
 def derive(
@@ -136,7 +140,7 @@ def derive(
     health: Sequence[RowView] = (),
     alarms: AlarmsSeen | None = None,
     services: ServicesSeen | None = None,
-    failed_checks: Sequence[str] = (),
+    failed_checks: Sequence[tuple[str, str]] = (),
 ) -> Verdict:
     """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here."""
     problems = health_problems(health) + check_problems(failed_checks)

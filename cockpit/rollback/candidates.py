@@ -8,6 +8,7 @@ from typing import Any
 
 from cockpit.journal import Event
 from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
+from cockpit.monitor.rollout import DEPLOYING, FAILED, OK, ROLLING_BACK, ServiceHealth, service_health
 from cockpit.probes.aws.ecs import ServiceState, describe_services, list_revisions, short_name
 from cockpit.rollback.plan import Choice, Revision, current_arn, last_stable, same
 from cockpit.runbook import Environment, Runbook
@@ -27,9 +28,28 @@ class Candidates:
         """True when `arn` is a deregistered revision of the family."""
         return any(r.status != "ACTIVE" and same(r.arn, arn) for r in self.revisions)
 
+    @property
+    def health(self) -> ServiceHealth:
+        """Which revision serves and whether the current rollout is sound (as the panes say)."""
+        return service_health(self.state)
+
     def revision(self, number: int) -> Revision | None:
         """The revision `number` of the family, or None."""
         return next((r for r in self.revisions if r.revision == number), None)
+
+
+def revision_mark(found: Candidates, r: Revision) -> str:
+    """What a revision is to the service now: ' ◀ serving 2/2', ' ◀ current: rollout FAILED 0/2', ' ◀ stable'."""
+    h = found.health
+    stable = found.choice is not None and same(r.arn, found.choice.arn)
+    if h.serving and same(r.arn, h.serving):
+        figures = f"{h.serving_running}/{h.desired}"
+        mark = f" ◀ running {figures}" if same(h.serving, h.target) and h.state == OK else f" ◀ serving {figures}"
+        return mark + (", stable" if stable else "")
+    if same(r.arn, found.current):
+        word = {FAILED: "rollout FAILED", ROLLING_BACK: "rollout FAILED, rolling back", DEPLOYING: "deploying"}.get(h.state, "current")
+        return f" ◀ {word} {h.target_running}/{h.desired}"
+    return " ◀ stable" if stable else ""
 
 
 def family_of(runbook: Runbook, service: str, current: str) -> str:

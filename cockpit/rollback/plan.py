@@ -1,7 +1,7 @@
 """Which revision to roll back to, and exactly what the rollback will do.
 
 The last stable revision is what ran before the current deployment, not simply N-1:
-a deployment still draining (a non-primary ACTIVE one, unless its rollout FAILED: what a
+a deployment still serving (a non-primary ACTIVE one, unless its rollout FAILED: what a
 circuit breaker is rolling back from never ran stably) ran before; failing that, the
 journal's record of what this service ran; only failing both, the newest active revision
 older than the current one, marked as a guess.
@@ -59,7 +59,7 @@ def last_stable(service: ServiceState, revisions: Sequence[Revision], journal_hi
     for deployment in service.deployments:  # one that finished rolling out, or is still serving
         stable = deployment.rollout == "COMPLETED" or (deployment.rollout != "FAILED" and deployment.running > 0)
         if deployment.status == "ACTIVE" and stable and usable(deployment.task_definition):
-            return Choice(deployment.task_definition, f"ran before the current deployment (still draining: {deployment.running} running)")
+            return Choice(deployment.task_definition, f"ran before the current deployment (still serving: {deployment.running} running)")
     for seen in reversed(journal_history):
         if usable(seen):
             return Choice(seen, "ran before the current deployment (recorded in the journal)")

@@ -17,11 +17,10 @@ from textual.widgets import Static
 from cockpit.monitor.backends import Unconfigured, all_down, build_backends
 from cockpit.monitor.board import HealthBoard, RowView
 from cockpit.monitor.process import ProbeProcess
-from cockpit.monitor.readings import DOWN, Poll
+from cockpit.monitor.readings import Poll
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import Polled, ProbeExited
-from cockpit.ui.widgets.header import CockpitHeader
-from cockpit.ui.widgets.health_table import HealthTable, problems_text
+from cockpit.ui.widgets.health_table import HealthTable, problems_text, rank
 from cockpit.ui.widgets.latency_pane import LatencyPane
 
 RESTART_SECONDS = 5.0  # after the probe process died, start it again this much later
@@ -82,18 +81,15 @@ class LiveMonitor:
         now = self.monotonic()
         return {key: self.board.series(key, now) for key in self.board.keys()}
 
-    @staticmethod
-    def alerts(views: list[RowView]) -> tuple[list[str], list[str]]:
-        """(rows that are down, rows over their threshold)."""
-        return [v.label for v in views if v.status == DOWN], [v.label for v in views if v.breach]
-
-    def render(
-        self, table: HealthTable | None, problems: Static | None, latency: LatencyPane | None, header: CockpitHeader
-    ) -> None:
-        """Bring the panes on screen (None: hidden, skipped) and the header's alerts up to date."""
+    def render(self, table: HealthTable | None, problems: Static | None, latency: LatencyPane | None) -> list[RowView]:
+        """Bring the panes on screen (None: hidden, skipped) up to date; return the rows as of now."""
         views = self.views()
         if table is not None:
             table.show(views)
+            hidden = table.hidden()
+            worst = max((rank(v) for v in sorted(views, key=rank, reverse=True)[len(views) - hidden:]), default=0) if hidden else 0
+            words = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
+            table.parent.border_subtitle = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
         if problems is not None:
             text = problems_text(views)
             if text != self._problems:  # an update repaints and re-lays out even when equal
@@ -102,8 +98,11 @@ class LiveMonitor:
                 problems.display = bool(text)
         if latency is not None:
             latency.show(views, self.series())
-        down, over = self.alerts(views)
-        header.show_alerts(down, over, watched=any(v.samples for v in views))
+        return views
+
+    def status_changed(self, message: Polled) -> bool:
+        """True when `message` changes the status of a row (to be shown at once, not at the next tick)."""
+        return any(self.board.status(r.key) != r.status for r in message.poll.readings)
 
     def close(self) -> None:
         """Stop the probe process."""

@@ -27,9 +27,11 @@ async def test_services_and_flags_panes_show_ecs(state_file, runbook, aws):
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: "avnz-api:12" in body(app, ServicesPane), what="the services pane")
         services = body(app, ServicesPane)
-        assert "avnz-admin-dashboard  avnz-admin-dashboard:12" in services and "PRIMARY" in services and "IN_PROGRESS" in services
+        # moto starts no task: each service is deploying with none running, and the pane says exactly that
+        assert "DEPLOY avnz-admin-dashboard:12 0/2 · none running" in services and "PRIMARY" in services and "IN_PROGRESS" in services
         assert "v1.4.12" in services or "sha-" in services  # the image tag
         flags = body(app, FlagsPane)
+        assert "avnz-api avnz-api:12 (no task running)" in flags
         assert "ENABLE_MOMENTUM_CHURN      on" in flags and "ENABLE_MOMENTUM_SAVE_FLOWS off" in flags and "ENABLE_MOMENTUM_TRIGGERS   unset" in flags
         everything = services + flags
         assert not [v for v in seed.never_shown if v and v in everything]

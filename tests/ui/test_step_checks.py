@@ -56,7 +56,7 @@ async def test_a_failing_check_is_journaled_and_ticks_nothing(state_file, runboo
         assert kinds(state_file) == [
             ("a-redis-ping", "check", {"status": "fail", "evidence": f"connection refused: 127.0.0.1:{redis_fault.port}", "latency_ms": None})
         ]
-        assert prompt(app, "a-redis-ping").startswith("[ ]") and "✗CHECK FAILED" in prompt(app, "a-redis-ping")
+        assert prompt(app, "a-redis-ping").startswith("[ ]") and "✗CHECK-FAILED" in prompt(app, "a-redis-ping")
         assert "Last check: FAIL" in detail(app) and "connection refused" in detail(app)
 
 

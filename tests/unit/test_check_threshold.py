@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from cockpit.checks.bursts import Burst
-from cockpit.checks.lag import LoopLag, Stall
+from cockpit.checks.lag import LoopLag
 from cockpit.checks.result import FAIL, INCONCLUSIVE, PASS
 from cockpit.checks.runner import CheckRunner
 from cockpit.commands.check import format_table, report, summary

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError, ReadTimeoutError
 
 from cockpit.core.ratelimit import RequestBudget
-from cockpit.monitor.log_buffer import LineFormat, LogBuffer, short_stream, wrap_line
+from cockpit.monitor.log_buffer import LineFormat, LogBuffer, short_stream
 from cockpit.probes.aws import errors as e
 from cockpit.probes.aws.logs import LogEvent
 
@@ -69,10 +69,6 @@ def test_line_format_utc_and_local(monkeypatch):
         monkeypatch.setenv("TZ", "UTC")
         time.tzset()
     assert short_stream("plain-stream") == "plain-stream"
-
-
-def test_wrap_cuts_long_lines_with_an_indent():
-    assert [wrap_line(line, 20) for line in ("a" * 25, "short")] == [["a" * 20, "    " + "a" * 5], ["short"]]
 
 
 def client_error(code: str, message: str = "m", status: int = 400) -> ClientError:

@@ -233,7 +233,7 @@ def test_last_stable_is_the_draining_deployment_not_n_minus_1():
     state = svc(dep("ecs-svc/NEW", 155, rollout="IN_PROGRESS", running=1), dep("ecs-svc/OLD", 148, "ACTIVE", running=1))
     choice = last_stable(state, revisions(), [arn(150)])  # the deployment beats the journal
     assert choice is not None and choice.arn == arn(148) and not choice.guess
-    assert "still draining" in choice.why and "1 running" in choice.why
+    assert "still serving" in choice.why and "1 running" in choice.why
 
 
 def test_last_stable_from_the_journal_when_nothing_drains():
@@ -270,7 +270,7 @@ def test_last_stable_ignores_a_failed_deployment():
     assert choice is not None and choice.arn == arn(149) and choice.guess  # the journal's 150 is what runs again
     older = svc(dep("ecs-svc/ROLLBACK", 150, rollout="IN_PROGRESS"), dep("ecs-svc/NEW", 155, "ACTIVE", rollout="FAILED"),
                 dep("ecs-svc/OLD", 146, "ACTIVE", rollout="COMPLETED", running=1))
-    assert last_stable(older, revisions(), []) == Choice(arn(146), "ran before the current deployment (still draining: 1 running)")
+    assert last_stable(older, revisions(), []) == Choice(arn(146), "ran before the current deployment (still serving: 1 running)")
 
 
 def test_current_arn_prefers_the_service_then_the_primary():

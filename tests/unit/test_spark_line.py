@@ -21,9 +21,21 @@ def test_a_wide_row_has_the_full_sparkline_and_the_limit():
 
 
 def test_a_narrow_row_narrows_the_sparkline_so_the_limit_still_fits():
-    for status, stale in (("healthy", False), ("down", True)):
-        line = spark_line(view(status=status, stale=stale), [5.0] * 40, room=66)
+    for stale in (False, True):
+        line = spark_line(view(stale=stale), [5.0] * 40, room=66)
         assert len(line.plain) <= 66 and " < 500" in line.plain, line.plain
+
+
+def test_a_down_row_shows_no_figure_as_current():
+    line = spark_line(view(status="down", last_ms=None), [5.0] * 40, room=66)
+    assert line.plain.endswith("DOWN") and "ms" not in line.plain and "500" not in line.plain
+
+
+def test_the_relation_to_the_limit_is_never_a_lie():
+    over_once = spark_line(view(p99_ms=1200.0, over_limit=1), [5.0] * 40, room=100)
+    assert "> 500" in over_once.plain and "OVER" not in over_once.plain  # the window's p99 is over; not now
+    over_now = spark_line(view(p99_ms=1200.0, over_limit=3), [5.0] * 40, room=100)
+    assert "OVER 500" in over_now.plain
 
 
 def test_the_sparkline_never_goes_below_six_cells():

@@ -15,7 +15,6 @@ from cockpit.probes.aws.alarms import AlarmState
 from cockpit.ui.cloudwatch import CloudWatchFeed
 from cockpit.ui.messages import AlarmReport, LogReport
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
-from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
 
 
@@ -63,8 +62,8 @@ class CloudWatchPanes:
         now = self.app.monotonic()
         for alarm, before in pane.apply(message.report, now):
             self._alarm_changed(alarm, before)
-        self.query_one(CockpitHeader).show_alarms(pane.firing(), unread=pane.failure is not None)
         pane.show(now, self.app.clock())
+        self.show_verdict()
 
     def _alarm_changed(self: Any, alarm: AlarmState, before: AlarmState | None) -> None:
         if before is not None or alarm.firing:

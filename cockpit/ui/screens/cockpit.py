@@ -1,6 +1,6 @@
 """The cockpit screen: header, checklist with step detail, the other panes, footer.
 
-At 120x32 and above every pane is on screen; below, one pane at a time and `tab`
+At 120x39 and above every pane is on screen; below, one pane at a time and `tab`
 cycles through them. Journal state shown here only ever comes from committed events.
 """
 
@@ -38,13 +38,16 @@ from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from cockpit.ui.widgets.step_detail import StepDetail
+from cockpit.ui.widgets.verdict_bar import VerdictBar
+from cockpit.ui.verdict_view import gather
+from cockpit.monitor.verdict import ERROR
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
 PANES = ("checklist-pane", "health-pane", "latency-pane", "logs-pane", "alarms-pane", "services-pane", "flags-pane")
 PANE_NAMES = ("Checklist", "Health", "Latency", "Logs", "Alarms", "Services", "Flags")
-WIDE = (120, 32)  # every pane at once from this size up
+WIDE = (120, 39)  # every pane at once from this size up (every row of each on screen: see cockpit.tcss)
 MINIMUM = (60, 15)  # below this, only a message
 # The live panes are redrawn every LIVE_EVERY clock ticks (seconds): a frame of the health
 # table and sparklines costs the UI thread 10-20 ms, the runbook's polls come every 2 s,
@@ -87,6 +90,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     def compose(self) -> ComposeResult:
         app, runbook, env = self.app, self.app.runbook, self.app.env
         yield CockpitHeader(runbook, env, app.read_only, demo=app.demo is not None)
+        yield VerdictBar(id="verdict")
         yield Static("", id="pane-bar")
         with Vertical(id="body"):
             with Horizontal(id="top"):
@@ -98,8 +102,8 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
                 with Vertical(id="right"):
                     with Vertical(id="health-pane", classes="pane") as health:
                         health.border_title = "Health"
+                        yield Static("", id="health-problems")  # above the table: never scrolled away
                         yield HealthTable(id="health-table")
-                        yield Static("", id="health-problems")
                     yield LatencyPane(id="latency-pane")
             # Log lines are long: the logs pane takes most of the width under the rest.
             with Horizontal(id="bottom"):
@@ -204,6 +208,7 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
             checklist.update_phase(phase, self.states, now)
         self._refresh_header()
         self._show_selected()
+        self.show_verdict()  # a check's result is part of it
 
     def _pending(self, step_id: str) -> bool | None:
         entry = self.pending.get(step_id)
@@ -253,12 +258,27 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
         table = self.query_one(HealthTable) if health else None
         problems = self.query_one("#health-problems", Static) if health else None
         latency = self.query_one(LatencyPane) if self._on_screen("latency-pane") else None
-        self.live.render(table, problems, latency, self.query_one(CockpitHeader))
+        self.show_verdict(self.live.render(table, problems, latency))
+
+    def show_verdict(self, views: list | None = None) -> None:
+        """The one verdict, in the line under the header (and the header red while anything is wrong)."""
+        if self.live is None:
+            return
+        app = self.app
+        verdict = gather(app.monotonic(), live=app.live, runbook=app.runbook, env=app.env,
+                         views=self.live.views() if views is None else views, alarms=self.query_one(AlarmsPane),
+                         services=self.query_one(ServicesPane), states=self.states)
+        self.query_one(VerdictBar).show(verdict)
+        self.query_one(CockpitHeader).show_worst(verdict.worst == ERROR)
 
     def on_polled(self, message: Polled) -> None:
-        """A backend was polled: the board takes it; the next clock tick shows it."""
+        """A backend was polled: the board takes it; a row that changed status is shown at once,
+        the rest at the next clock tick."""
         if self.live is not None:
+            changed = self.live.status_changed(message)
             self.live.apply(message)
+            if changed:
+                self._render_live()
 
     def on_probe_exited(self, message: ProbeExited) -> None:
         """The pollers died: show it on every row, and start them again."""

@@ -62,6 +62,7 @@ class EcsPanes:
         for cls in (ServicesPane, FlagsPane):
             self.query_one(cls).apply(message.report, now)
         self.render_ecs(now)
+        self.show_verdict()
         if isinstance(message.report, ServicesRead) and not self.app.read_only:
             for state in message.report.services:
                 primary = state.primary

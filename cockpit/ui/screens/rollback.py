@@ -26,7 +26,7 @@ from cockpit.monitor.aws import aws_target
 from cockpit.probes.aws.clients import make_client
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
-from cockpit.rollback.candidates import Candidates, load_candidates
+from cockpit.rollback.candidates import Candidates, load_candidates, revision_mark
 from cockpit.rollback.diff import describe, diff
 from cockpit.rollback.execute import Outcome, Progress, RollbackRun, refusal
 from cockpit.rollback.plan import Revision, RollbackPlan, same
@@ -169,7 +169,7 @@ class RollbackScreen(ModalScreen[None]):
     def _prompt(self, found: Candidates, r: Revision) -> Text:
         """A revision's line: number, status, image tags and registration time once read, and its role."""
         td = self.tds.get(r.arn)
-        mark = " ◀ running" if same(r.arn, found.current) else " ◀ stable" if found.choice and same(r.arn, found.choice.arn) else ""
+        mark = revision_mark(found, r)
         details = f" {', '.join(td.image_tags)} {_when(td, short=True)}" if td else ""
         return Text.assemble(f"{r.revision:>4} ", (f"{r.status:<8}", "dim" if r.status == "INACTIVE" else ""), details, (mark, "bold"))
 

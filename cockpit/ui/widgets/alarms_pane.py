@@ -1,7 +1,8 @@
-"""The alarms pane: each alarm of the runbook, its state, since when and why.
+"""The alarms pane: one line per alarm of the runbook (problems first), then each one's reason.
 
 States are words first (ALARM, OK, INSUFFICIENT_DATA, NOT FOUND), colour second. A row
-whose state just changed is shown reversed for FLASH_SECONDS.
+whose state just changed is shown reversed for FLASH_SECONDS. When the pane is shorter
+than its alarms, the last line says how many more and the worst state among them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,20 @@ from textual.widgets import Static
 
 from cockpit.core.text import one_line
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
+from cockpit.monitor.verdict import AlarmsSeen, Answered
+from cockpit.ui.widgets.fold import detailed, fit, fold
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
 
 FLASH_SECONDS = 10.0
 STYLES = {"ALARM": "bold white on red", "OK": "bold green", "INSUFFICIENT_DATA": "bold yellow", NOT_FOUND: "bold magenta"}
+RANK = {"ALARM": 3, NOT_FOUND: 2, "INSUFFICIENT_DATA": 2, "unknown": 1, "OK": 0}
+
+
+def _age(since: datetime, now: datetime) -> str:
+    """'12m', '3h': how long an alarm has been in its state."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    return f"{minutes}m" if minutes < 120 else f"{minutes // 60}h"
 
 
 def _since(since: datetime | None, now: datetime) -> str:
@@ -44,6 +54,7 @@ class AlarmsPane(VerticalScroll, can_focus=True):
         self.failure: AlarmsFailed | None = None
         self.failed_at = 0.0
         self._text: Text | None = None
+        self._shown_at: tuple[float, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarms-body")
@@ -66,44 +77,112 @@ class AlarmsPane(VerticalScroll, can_focus=True):
         self.read_at, self.failure = now, None
         return changes
 
-    def firing(self) -> list[str]:
-        """Names of the alarms in ALARM."""
-        return [name for name, alarm in self.states.items() if alarm.firing]
+    def seen(self, interval: float) -> AlarmsSeen:
+        """What the verdict needs: the runbook's alarms as last read, and when."""
+        alarms = tuple((a.name, self.states.get(a.name)) for a in self.runbook.alarms)
+        return AlarmsSeen(alarms, Answered(self.read_at, interval, self.failure.reason if self.failure else ""))
 
-    def body(self, now: float, wall: datetime) -> Text:
-        """The pane's text at monotonic `now` and wall-clock `wall`."""
-        out = Text()
-        if not self.runbook.alarms:
-            return Text("The runbook lists no alarms ([[alarms]]).", style="dim")
+    def _ordered(self) -> list[tuple[str, AlarmState | None, str]]:
+        """(name, state, description): problems first (ALARM, then NOT FOUND / no data / unread), then OK."""
+        rows = [(a.name, self.states.get(a.name), a.description) for a in self.runbook.alarms]
+        return sorted(rows, key=lambda r: -RANK.get(r[1].state if r[1] else "unknown", 1))
+
+    def _status(self, now: float) -> tuple[str, str]:
+        """(short status for the border, its style)."""
         if self.failure is not None:
             left = max(0.0, self.failure.retry_in - (now - self.failed_at))
             word = "throttled" if self.failure.throttled else "cannot read alarms"
-            out.append(f"{word}, retrying in {left:.0f} s\n", style="bold yellow" if self.failure.throttled else "bold red")
-            out.append(one_line(self.failure.reason, 300) + "\n", style="yellow" if self.failure.throttled else "red")
-        elif self.read_at is not None:
-            out.append(f"read {now - self.read_at:.0f} s ago\n", style="dim")
-        elif not self.live:
-            out.append("not connected to CloudWatch\n", style="dim")
-        else:
-            out.append("reading…\n", style="dim")
-        for planned in self.runbook.alarms:
-            alarm = self.states.get(planned.name)
+            return f"{word}, retrying in {left:.0f} s", "bold yellow" if self.failure.throttled else "bold red"
+        if self.read_at is not None:
+            return f"read {now - self.read_at:.0f} s ago", "dim"
+        return ("reading…" if self.live else "not connected to CloudWatch"), "dim"
+
+    def summary(self, now: float, wall: datetime, width: int) -> list[Text]:
+        """One line per alarm, problems first: state, name, since (the name cut with … if it must)."""
+        lines = []
+        for name, alarm, _ in self._ordered():
             state = alarm.state if alarm else "unknown"
-            flash = now - self.changed_at.get(planned.name, -1e9) < FLASH_SECONDS
-            out.append(f"{state:<9}", style=("reverse " if flash else "") + STYLES.get(state, "dim"))
-            out.append(f" {planned.name}\n", style="bold" if alarm and alarm.firing else "")
+            flash = now - self.changed_at.get(name, -1e9) < FLASH_SECONDS
+            since = f" {_age(alarm.since, wall)}" if alarm and alarm.since else ""
+            line = Text(f"{state:<9}", style=("reverse " if flash else "") + STYLES.get(state, "dim"))
+            room = max(4, width - line.cell_len - 1)
+            if len(name) + len(since) > room:
+                since = ""  # the name wins over its age
+            line.append(" " + fit(name, room), style="bold" if alarm and alarm.firing else "")
+            line.append(since, style="dim")
+            lines.append(line)
+        return lines
+
+    def details(self, wall: datetime) -> Text:
+        """Every alarm's whole reason, in the same order (below the summary)."""
+        out = Text()
+        if self.failure is not None:
+            out.append(one_line(self.failure.reason, 300) + "\n", style="yellow" if self.failure.throttled else "red")
+        for name, alarm, description in self._ordered():
             if alarm is None:
-                detail = planned.description
+                detail = description
             elif alarm.state == NOT_FOUND:
                 detail = "no such alarm in CloudWatch"
             else:
-                detail = " · ".join(part for part in (_since(alarm.since, wall), one_line(alarm.reason, 300)) if part)
-            out.append(f"  {detail}\n", style="magenta" if alarm and alarm.state == NOT_FOUND else "dim")
+                detail = " · ".join(part for part in (_since(alarm.since, wall), one_line(alarm.reason, 600)) if part)
+            if detail:
+                out.append(f"{name}: ", style="bold")
+                out.append(detail + "\n", style="magenta" if alarm and alarm.state == NOT_FOUND else "dim")
         return out
 
+    def body(self, now: float, wall: datetime, width: int = 200) -> Text:
+        """The pane's whole text at monotonic `now` and wall-clock `wall`: status, summary, details."""
+        if not self.runbook.alarms:
+            return Text("The runbook lists no alarms ([[alarms]]).", style="dim")
+        status, style = self._status(now)
+        out = Text(status + "\n", style=style)
+        for line in self.summary(now, wall, width):
+            out.append_text(line)
+            out.append("\n")
+        return out + self.details(wall)
+
     def show(self, now: float, wall: datetime) -> None:
-        """Repaint when the text changed."""
-        text = self.body(now, wall)
+        """Repaint: the summary in the rows there are (`+N more` with the worst when short), details below."""
+        if not self.runbook.alarms:
+            self._paint(Text("The runbook lists no alarms ([[alarms]]).", style="dim"))
+            return
+        status, style = self._status(now)
+        self.border_subtitle = status
+        width = self.scrollable_content_region.width or 36
+        lines = self.summary(now, wall, width)
+        states = [a.state if a else "unknown" for _, a, _ in self._ordered()]
+        if self.failure is not None:
+            lines.insert(0, Text(fit("UNREAD   " + status, width), style=style))
+            states.insert(0, "unknown")
+        rows = self.scrollable_content_region.height or len(lines)
+        out = Text()
+        for line in fold(lines, rows, states, RANK):
+            out.append_text(line)
+            out.append("\n")
+        self._shown_at = (now, wall)
+        if detailed(self):
+            out.append_text(self.details(wall))
+        out.rstrip()
+        self._paint(out)
+
+    def on_focus(self) -> None:
+        """Focused, the pane shows every reason under its lines (and grows to, see cockpit.tcss)."""
+        self._repaint()
+
+    def on_blur(self) -> None:
+        """Back to one line per alarm."""
+        self._repaint()
+
+    def _repaint(self) -> None:
+        if self._shown_at is not None:
+            self._text = None
+            self.show(*self._shown_at)
+
+    def on_resize(self) -> None:
+        """Lines are fitted to the width: refit."""
+        self._text = None
+
+    def _paint(self, text: Text) -> None:
         if text != self._text:
             self._text = text
             self.query_one("#alarms-body", Static).update(text)

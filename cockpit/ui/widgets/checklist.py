@@ -84,17 +84,23 @@ class Checklist(OptionList):
         self.add_options(options)
 
     def _step_prompt(self, step: Step, state: StepState, pending: bool | None, applies: bool) -> Text:
+        """Icon, then the badges (one word each, so a narrow pane wraps the title, never a badge), then the title."""
         line = step_icon(step, state, pending, applies)
-        line.append(" ")
-        line.append(one_line(step.title), style="dim" if not applies else "")
-        if state.notes:
-            line.append(f"  ✎{len(state.notes)}", style="italic")
         if state.check is not None:
             passed = state.check.passed
-            line.append("  ✓check" if passed else "  ✗CHECK FAILED", style="green" if passed else "bold red")
+            word = "✓check" if passed else "✗CHECK-FAILED" if state.check.status == "fail" else f"?CHECK-{state.check.status.upper()}"
+            line.append(f" {word}", style="green" if passed else "bold red" if state.check.status == "fail" else "bold yellow")
         elif state.done and state.override:
-            line.append("  override", style="bold yellow")
+            line.append(" override", style="bold yellow")
+        if state.notes:
+            line.append(f" ✎{len(state.notes)}", style="italic")
+        line.append(" ")
+        line.append(one_line(step.title), style="dim" if not applies else "")
         return line
+
+    def on_resize(self) -> None:
+        """A shorter list (the detail below grew) keeps the cursor in sight."""
+        self.call_after_refresh(self.scroll_to_highlight)
 
     def update_step(self, step_id: str, state: StepState, pending: bool | None) -> None:
         """Redraw one step's line."""

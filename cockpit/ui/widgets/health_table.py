@@ -6,21 +6,25 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from cockpit.core.text import one_line
+from cockpit.ui.widgets.fold import fit
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 
 # (key, heading, width). Fixed widths: a column that resizes makes the whole table
 # lay out and repaint again, which at one poll a second was most of the app's CPU.
-# Only the last column grows, and only when a longer text arrives.
+# The last column gets what the others leave, and its text is cut there with an ellipsis.
+# No cell padding: each width holds its own trailing space, so that at 120 columns the
+# figures fit the health pane and only the reason is cut (with an ellipsis), or left out.
 COLUMNS = (
-    ("name", "Component", 19),
-    ("status", "Status", 8),
-    ("last", "Last", 7),
-    ("p50", "p50", 7),
+    ("name", "Component", 20),
+    ("status", "Status", 9),
+    ("last", "Last", 8),
+    ("p50", "p50", 8),
     ("p99", "p99", 8),
-    ("age", "Age", 9),
+    ("age", "Age", 10),
     ("why", "Reason / detail", None),
 )
+MIN_WHY = 12  # narrower than this, the reason column stays empty (the problems under the table say it)
 STATUS_STYLE = {HEALTHY: "bold green", DEGRADED: "bold yellow", DOWN: "bold red reverse", NOT_CONFIGURED: "yellow"}
 
 
@@ -46,24 +50,37 @@ def fmt_age(seconds: float | None) -> str:
     return f"{seconds / 60:.0f}m" if seconds < 3600 else f"{seconds / 3600:.0f}h"
 
 
-def row_cells(view: RowView) -> dict[str, Text]:
-    """The cells of one row (text from outside is data, never markup)."""
+def rank(view: RowView) -> int:
+    """Problems first: DOWN, then OVER or degraded, then unknown or stale, then healthy."""
+    if view.status == DOWN:
+        return 3
+    if view.breach or view.status == DEGRADED:
+        return 2
+    return 0 if view.status == HEALTHY and not view.stale else 1
+
+
+def row_cells(view: RowView, why_width: int = 90) -> dict[str, Text]:
+    """The cells of one row (text from outside is data, never markup). A row that is not answering
+    shows no latency as current: its window figures would read as now."""
     status = Text(view.status.upper() if view.status == DOWN else view.status, style=STATUS_STYLE.get(view.status, "dim"))
-    p99 = Text(fmt_ms(view.p99_ms))
-    if view.breach:
-        p99 = Text(f"{fmt_ms(view.p99_ms)}!", style="bold red")  # the limit is in the latency pane
+    p99 = Text(fmt_ms(view.p99_ms) if view.current else "—")
+    if view.breach:  # over its limit now (the limit is in the latency pane)
+        status = Text("OVER", style="bold red reverse")
+        p99.stylize("bold red")
     age = Text(fmt_age(view.age_s), style="")
     if view.stale:
         age = Text(f"{fmt_age(view.age_s)} stale", style="bold yellow")
-    if view.status == HEALTHY and not view.reason:
-        why = Text(one_line(view.detail, 90), style="dim")
+    if why_width < MIN_WHY:
+        why = Text("")
+    elif view.status == HEALTHY and not view.reason:
+        why = Text(fit(one_line(view.detail, 300), why_width), style="dim")
     else:
-        why = Text(one_line(view.why, 120), style="red" if view.status == DOWN else "yellow")
+        why = Text(fit(one_line(view.why, 300), why_width), style="red" if view.status == DOWN else "yellow")
     return {
-        "name": Text(one_line(view.label, 19)),
+        "name": Text(fit(one_line(view.label, 200), 19)),
         "status": status,
         "last": Text(fmt_ms(view.last_ms), style="dim" if view.stale else ""),
-        "p50": Text(fmt_ms(view.p50_ms), style="dim" if view.stale else ""),
+        "p50": Text(fmt_ms(view.p50_ms) if view.current else "—", style="dim" if view.stale else ""),
         "p99": p99,
         "age": age,
         "why": why,
@@ -95,31 +112,56 @@ class HealthTable(DataTable):
     """Rows keyed by reading key; `show` changes only the cells whose text changed."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(cursor_type="row", zebra_stripes=False, cell_padding=0, **kwargs)
         self._shown: dict[str, dict[str, Text]] = {}
 
     def _add_columns(self, views: list[RowView]) -> None:
-        status_width = 14 if any(v.status == NOT_CONFIGURED for v in views) else 8
+        status_width = 15 if any(v.status == NOT_CONFIGURED for v in views) else 9
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=status_width if key == "status" else width)
+            self.add_column(label, key=key, width=status_width if key == "status" else (width or self._why_width()))
+
+    def _why_width(self) -> int:
+        """What the fixed columns leave of the table's width."""
+        fixed = sum(c.width for key, c in self.columns.items() if key != "why") if self.columns else sum(w or 0 for _, _, w in COLUMNS)
+        return max(1, self.scrollable_content_region.width - fixed - 1)
 
     def show(self, views: list[RowView]) -> int:
-        """Bring the table up to date; return how many cells changed."""
+        """Bring the table up to date, problems first; return how many cells changed."""
         if not self.columns:
             self._add_columns(views)
+        why_width = self._why_width()
+        if self.columns["why"].width != why_width:  # resized: the reasons are refitted
+            self.columns["why"].width = why_width
+            self.columns["why"].auto_width = False
+            self.columns["why"].label = Text("Reason / detail" if why_width >= MIN_WHY else "")
+            self._shown.clear()
+            self._require_update_dimensions = True
         changed = 0
+        order = [v.key for v in sorted(views, key=rank, reverse=True)]
         for view in views:
-            cells = row_cells(view)
+            cells = row_cells(view, why_width)
             shown = self._shown.get(view.key)
-            if shown is None:
+            if view.key not in self.rows:
                 self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=view.key)
                 self._shown[view.key] = cells
                 changed += len(cells)
                 continue
+            shown = shown or {}
             for key, text in cells.items():
-                if shown[key] != text:
-                    wider = key == "why" and text.cell_len > self.columns["why"].content_width
-                    self.update_cell(view.key, key, text, update_width=wider)
+                if shown.get(key) != text:
+                    self.update_cell(view.key, key, text)
                     shown[key] = text
                     changed += 1
+            self._shown[view.key] = shown
+        if order != [row.key.value for row in self.ordered_rows]:
+            ranks = {row_cells(v, 1)["name"].plain: rank(v) for v in views}
+            self.sort("name", key=lambda name: -ranks.get(name.plain, 0))
         return changed
+
+    def hidden(self) -> int:
+        """Rows the pane has no room for: what its height leaves under the problems and the column labels."""
+        pane = self.parent
+        if pane is None or not pane.scrollable_content_region.height:
+            return 0
+        others = sum(w.outer_size.height for w in pane.children if w is not self and w.display)
+        return max(0, self.row_count - max(0, pane.scrollable_content_region.height - others - 1))

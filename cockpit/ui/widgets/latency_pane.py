@@ -19,6 +19,7 @@ from cockpit.ui.widgets.health_table import fmt_ms
 SPARK_WIDTH = 20
 CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest thing to paint)
 LABEL_WIDTH = 18
+CHART_MIN_ROWS = 6  # a chart shorter than this says nothing: the rows get the room
 
 
 def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
@@ -28,15 +29,18 @@ def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
     than let the limit wrap onto a line of its own.
     """
     figures = Text()
-    figures.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
-    figures.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
-    if view.limit is not None:
-        relation = "OVER" if view.breach else "<"
-        figures.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "dim")
-    if view.status == "down":
-        figures.append(" DOWN", style="bold red")
-    elif view.stale:
-        figures.append(" stale", style="bold yellow")
+    if not view.current:  # DOWN or not answering: no figure reads as now
+        figures.append(f" {view.status.upper():>8}", style="bold red" if view.status == "down" else "bold yellow")
+    else:
+        figures.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
+        figures.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
+        if view.limit is not None:
+            over = view.p99_ms is not None and view.p99_ms > view.limit.limit_ms
+            # OVER: over the limit now (recent samples); '>': the window's p99 is, from earlier or one outlier
+            relation = "OVER" if view.breach else ">" if over else "<"
+            figures.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "yellow" if over else "dim")
+        if view.stale:
+            figures.append(" stale", style="bold yellow")
     line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
     width = max(6, min(SPARK_WIDTH, room - len(line) - len(figures))) if room > 0 else SPARK_WIDTH
     limit = view.limit.limit_ms if view.limit else None
@@ -86,10 +90,22 @@ class LatencyPane(Vertical, can_focus=False):
             elif prompt != self._prompts[view.key]:
                 options.replace_option_prompt(view.key, prompt)
             self._prompts[view.key] = prompt
+        rows = options.scrollable_content_region.height
+        hidden = max(0, options.option_count - rows) if rows else 0
+        chart = self.query_one(PlotextPlot)
+        chart.display = self.size.height - 2 - options.option_count >= CHART_MIN_ROWS
         key = self.selected_key()
         by_key = {v.key: v for v in views}
-        if key in by_key:
+        if hidden:
+            timed_views = [v for v in views if timed(v.key)]
+            what = "OVER" if any(v.breach for v in timed_views) else "DOWN" if any(not v.current for v in timed_views) else "all fine"
+            self.border_subtitle = f"+{hidden} more ↓ · {what}"
+            self._chart_data = ()
+        elif key in by_key and chart.display:
             self._chart(by_key[key], series.get(key, []))
+        else:
+            self.border_subtitle = ""
+            self._chart_data = ()
 
     def _chart(self, view: RowView, points: list[tuple[float, float]]) -> None:
         limit = view.limit.limit_ms if view.limit else None

@@ -1,5 +1,6 @@
-"""The services pane (each ECS service: task definition, images, counts, deployments, events)
-and the feature flags pane (the runbook's declared flags in each service's task definition)."""
+"""The services pane (one line per ECS service, problems first: which revision serves, what ECS is
+moving to, then deployments and events) and the feature flags pane (the runbook's declared flags
+as the serving revision sets them). Both read each service through monitor/rollout.py."""
 
 from __future__ import annotations
 
@@ -11,12 +12,20 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
+from cockpit.monitor.rollout import DEGRADED, DEPLOYING, FAILED, MISSING, OK, ROLLING_BACK, ServiceHealth, service_health
 from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
+from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
+from cockpit.rollback.plan import same
+from cockpit.ui.widgets.fold import detailed, fit, fold
 from cockpit.runbook import Environment, Runbook
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
 EVENTS_SHOWN = 3
+WORDS = {OK: "OK", DEPLOYING: "DEPLOY", DEGRADED: "DEGRADED", FAILED: "FAILED", ROLLING_BACK: "ROLLBACK", MISSING: "MISSING"}
+SERVICE_STYLES = {OK: "bold green", DEPLOYING: "bold yellow", DEGRADED: "bold yellow", FAILED: "bold white on red",
+                  ROLLING_BACK: "bold white on red", MISSING: "bold magenta"}
+RANK = {"FAILED": 3, "ROLLBACK": 3, "MISSING": 3, "DEGRADED": 2, "DEPLOY": 1, "unknown": 1, "OK": 0}
 
 
 class EcsPane(VerticalScroll, can_focus=True):
@@ -33,6 +42,7 @@ class EcsPane(VerticalScroll, can_focus=True):
         self.failure: ServicesFailed | None = None
         self.failed_at = 0.0
         self._text: Text | None = None
+        self._shown_at: tuple[float, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="ecs-body")
@@ -44,27 +54,63 @@ class EcsPane(VerticalScroll, can_focus=True):
         elif isinstance(report, ServicesFailed):
             self.failure, self.failed_at = report, now
 
-    def _status(self, now: float) -> Text:
+    def _status(self, now: float) -> tuple[str, str]:
+        """(short status for the border, its style)."""
         if self.failure is not None:
             left = max(0.0, self.failure.retry_in - (now - self.failed_at))
             word = "throttled" if self.failure.throttled else "cannot read ECS"
-            return Text(f"{word}, retrying in {left:.0f} s: {one_line(self.failure.reason, 300)}\n", style="yellow" if self.failure.throttled else "red")
+            return f"{word}, retrying in {left:.0f} s", "yellow" if self.failure.throttled else "bold red"
         if self.read_at is not None:
-            return Text(f"read {now - self.read_at:.0f} s ago · cluster {self.env.ecs_cluster}\n", style="dim")
+            return f"read {now - self.read_at:.0f} s ago", "dim"
         if not self.env.ecs_cluster or not self.env.ecs_services:
-            return Text("no ECS cluster or services in this environment\n", style="dim")
-        return Text("reading…\n" if self.live else "not connected to ECS\n", style="dim")
+            return "no ECS cluster or services in this environment", "dim"
+        return ("reading…" if self.live else "not connected to ECS"), "dim"
 
-    def body(self, now: float, wall: datetime) -> Text:
-        """The pane's text (subclasses)."""
+    def _failure_text(self) -> Text:
+        if self.failure is None:
+            return Text()
+        return Text(one_line(self.failure.reason, 300) + "\n", style="yellow" if self.failure.throttled else "red")
+
+    def healths(self) -> list[ServiceHealth]:
+        """Each watched service's verdict, problems first (empty before the first read)."""
+        found = [service_health(state) for state in self.read.services] if self.read else []
+        return sorted(found, key=lambda h: -h.severity)
+
+    def seen(self, interval: float) -> ServicesSeen:
+        """What the verdict needs: each service's health and when ECS was read."""
+        return ServicesSeen(tuple(self.healths()), Answered(self.read_at, interval, self.failure.reason if self.failure else ""))
+
+    def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
+        """The pane's text, fitted to `width` and folded into `rows` (0: the status line first, no fold)."""
         raise NotImplementedError
 
     def show(self, now: float, wall: datetime) -> None:
-        """Repaint when the text changed."""
-        text = self.body(now, wall)
+        """Repaint when the text changed; the status goes in the border."""
+        status, _ = self._status(now)
+        self.border_subtitle = status
+        region = self.scrollable_content_region
+        text = self.body(now, wall, region.width or 36, region.height or -1)
+        self._shown_at = (now, wall)
         if text != self._text:
             self._text = text
             self.query_one(".ecs-body", Static).update(text)
+
+    def on_resize(self) -> None:
+        """Lines are fitted to the width: refit at the next show."""
+        self._text = None
+
+    def on_focus(self) -> None:
+        """Focused, the pane shows its details under the lines (and grows to, see cockpit.tcss)."""
+        self._repaint()
+
+    def on_blur(self) -> None:
+        """Back to the lines alone."""
+        self._repaint()
+
+    def _repaint(self) -> None:
+        if self._shown_at is not None:
+            self._text = None
+            self.show(*self._shown_at)
 
     def _td(self, reference: str) -> TaskDefinition | None:
         return self.read.task_definitions.get(reference) if self.read else None
@@ -77,37 +123,84 @@ def _ago(at: datetime | None, wall: datetime) -> str:
 
 
 class ServicesPane(EcsPane):
-    """Each ECS service of the environment."""
+    """One line per ECS service (problems first: what serves, what ECS moves to), then the details."""
 
-    def _service(self, out: Text, state: ServiceState, wall: datetime) -> None:
+    def _revision(self, reference: str) -> str:
+        """'avnz-api:24 v1.4.24': a revision and its image tags."""
+        td = self._td(reference)
+        tags = f" {', '.join(td.image_tags)}" if td else ""
+        return short_name(reference) + tags
+
+    def _rev(self, reference: str, service: str) -> str:
+        """':25' for the service's own family (the name says it), else ' family:25'."""
+        name = short_name(reference)
+        family, _, number = name.rpartition(":")
+        return f":{number}" if family == service else f" {name}"
+
+    def summary_line(self, h: ServiceHealth, width: int, word_width: int = 8) -> Text:
+        """`FAILED avnz-api:25 failed · :24 serves 2/2`, fitted to `width`: the tags go first, then
+        words, and the service name is cut (with an ellipsis) before any figure."""
+        line = Text(f"{WORDS[h.state]:<{word_width}} ", style=SERVICE_STYLES[h.state])
+        rev = lambda ref: self._rev(ref, h.name)  # noqa: E731
+        serving = f"{rev(h.serving).strip()} {h.serving_running}/{h.desired}" if h.serving else "none running"
+        if h.state == MISSING:
+            rests = [f" not found ({h.reason})", " not found"]
+        elif h.state in (FAILED, ROLLING_BACK):
+            rests = [f"{rev(h.failed)} failed · {serving.replace(' ', ' serves ', 1) if h.serving else serving}",
+                     f"{rev(h.failed)} failed, {serving}", f"{rev(h.failed)}✗ {serving}"]
+        elif h.state == DEPLOYING and not same(h.serving, h.target):
+            rests = [f"{rev(h.target)} {h.target_running}/{h.desired} · {serving.replace(' ', ' serves ', 1) if h.serving else serving}",
+                     f" →{rev(h.target).strip()} {h.target_running}/{h.desired}, {serving}"]
+        else:
+            td = self._td(h.target)
+            tags = f" {', '.join(td.image_tags)}" if td else ""
+            rests = [f"{rev(h.target)}{tags} {h.target_running}/{h.desired}", f"{rev(h.target)} {h.target_running}/{h.desired}"]
+        room = width - line.cell_len
+        rest = next((r for r in rests if len(h.name) + len(r) <= room), rests[-1])
+        line.append(fit(h.name, max(1, room - len(rest))) + rest)
+        return line
+
+    def _details(self, out: Text, state: ServiceState, wall: datetime) -> None:
         if state.missing:
-            out.append(f"{state.name}  NOT FOUND in {state.cluster}\n", style="bold magenta")
+            out.append(f"{state.name}: NOT FOUND in {state.cluster}\n", style="bold magenta")
             return
-        td = self._td(state.task_definition)
         out.append(state.name, style="bold")
-        out.append(f"  {short_name(state.task_definition)}")
-        if td is not None:
-            out.append(f"  {', '.join(td.image_tags)}", style="cyan")
         out.append(f"  {state.running}/{state.desired} running" + (f" · {state.pending} pending" if state.pending else "") + "\n")
         for d in state.deployments:
-            out.append(f"  {d.status:<8} {short_name(d.task_definition):<24} ")
-            out.append(f"{d.rollout or '?':<11}", style=ROLLOUT_STYLES.get(d.rollout, "dim"))
+            out.append(f"  {d.status:<8} {self._revision(d.task_definition)} ")
+            out.append(f"{d.rollout or '?'}", style=ROLLOUT_STYLES.get(d.rollout, "dim"))
             out.append(f" {d.running}/{d.desired}" + (f" · {d.failed} failed" if d.failed else "") + "\n")
             if d.rollout == "FAILED" and d.reason:
-                out.append(f"           {one_line(d.reason, 200)}\n", style="red")
+                out.append(f"    {one_line(d.reason, 300)}\n", style="red")
         for event in state.events[:EVENTS_SHOWN]:
-            out.append(f"  {_ago(event.at, wall)} {one_line(event.message, 160)}\n", style="dim")
+            out.append(f"  {_ago(event.at, wall)} {one_line(event.message, 300)}\n", style="dim")
 
-    def body(self, now: float, wall: datetime) -> Text:
-        out = self._status(now)
+    def lines(self, width: int) -> tuple[list[Text], list[str]]:
+        """The summary lines and their states, problems first."""
         if self.read is None:
-            for name in self.env.ecs_services:
-                out.append(f"{name}\n")
+            return [Text(fit(name, width)) for name in self.env.ecs_services], ["unknown"] * len(self.env.ecs_services)
+        healths = self.healths()
+        word_width = max((len(WORDS[h.state]) for h in healths), default=2)
+        return [self.summary_line(h, width, word_width) for h in healths], [WORDS[h.state] for h in healths]
+
+    def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
+        status, style = self._status(now)
+        out = Text(status + "\n", style=style) if rows == 0 else Text()
+        lines, states = self.lines(width)
+        if self.failure is not None and rows:
+            lines.insert(0, Text(fit("UNREAD   " + status, width), style=style))
+            states.insert(0, "unknown")
+        for line in fold(lines, max(rows, 0), states, RANK):
+            out.append_text(line)
+            out.append("\n")
+        if rows == 0 or detailed(self):
+            out.append_text(self._failure_text())
+            if self.read is not None:
+                by_name = {s.name: s for s in self.read.services}
+                for h in self.healths():
+                    self._details(out, by_name[h.name], wall)
             out.append("R: roll back a service\n", style="dim")
-            return out
-        for state in self.read.services:
-            self._service(out, state, wall)
-        out.append("R: roll back a service\n", style="dim")
+        out.rstrip()
         return out
 
 
@@ -115,22 +208,44 @@ FLAG_STYLES = {"on": "bold green", "off": "bold", "unset": "dim"}
 
 
 class FlagsPane(EcsPane):
-    """The runbook's declared boolean flags, as each service's current task definition sets them."""
+    """The runbook's declared boolean flags, as the revision that SERVES each service sets them.
 
-    def body(self, now: float, wall: datetime) -> Text:
+    While a deployment is under way or failed, the flags shown are those of the tasks that
+    answer requests, and the line says which revision ECS is moving to.
+    """
+
+    def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
         out = Text()
         flags = [f.name for f in self.runbook.feature_flags]
         if not flags:
             return Text("The runbook declares no feature flags.", style="dim")
         if self.read is None:
-            out.append_text(self._status(now))
-        width = max(len(f) for f in flags)
-        for state in self.read.services if self.read else ():
-            td = self._td(state.task_definition)
-            out.append(f"{state.name}", style="bold")
-            out.append(f"  {short_name(state.task_definition)}\n" if td else "  (task definition not read)\n", style="dim")
-            for flag in flags:
-                value = td.flags.get(flag, "unset") if td else "?"
-                out.append(f"  {flag:<{width}} ")
-                out.append(f"{value}\n", style=FLAG_STYLES.get(value, "dim"))
+            status, style = self._status(now)
+            return Text(status + "\n", style=style) + self._failure_text()
+        name_width = max(len(f) for f in flags)
+        lines: list[Text] = []
+        counted: list[Text] = []  # one line per service, when there is no room for every flag
+        for h in self.healths():
+            reference = h.serving or h.target
+            td = self._td(reference)
+            head = Text(h.name, style="bold")
+            where = f" {short_name(reference)}" + ("" if h.serving else " (no task running)") if td else " (task definition not read)"
+            if h.serving and not same(h.serving, h.target):
+                where += f" · {short_name(h.target)} {WORDS[h.state]}"
+            head.append(fit(where, max(1, width - head.cell_len)), style=SERVICE_STYLES[h.state] if h.state != OK else "dim")
+            lines.append(head)
+            values = [td.flags.get(flag, "unset") if td else "?" for flag in flags]
+            for flag, value in zip(flags, values):
+                line = Text(f"  {fit(flag, max(4, width - 9)):<{min(name_width, width - 9)}} ")
+                line.append(value, style=FLAG_STYLES.get(value, "dim"))
+                lines.append(line)
+            tally = " ".join(f"{values.count(v)} {v}" for v in ("on", "off", "unset", "?", "set (secret)") if values.count(v))
+            short = Text(short_name(reference) if td else h.name, style="bold")
+            short.append(f" {tally}")
+            counted.append(Text(fit(short.plain, width), style="") if short.cell_len > width else short)
+        if 0 < rows < len(lines) and len(counted) <= rows:
+            lines = counted
+        for line in fold(lines, max(rows, 0), [""] * len(lines), RANK):
+            out.append_text(line)
+            out.append("\n")
         return out

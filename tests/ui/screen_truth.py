@@ -1,0 +1,79 @@
+"""Fixed states of the world for the verdict's screen tests and snapshots: each failure kind fed
+to a cockpit the way its watcher would report it (no network), on a frozen monotonic clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from cockpit.monitor.alarm_watch import AlarmsRead
+from cockpit.monitor.readings import DOWN, HEALTHY, Poll, Reading
+from cockpit.monitor.services_watch import ServicesRead
+from cockpit.probes.aws.alarms import AlarmState
+from cockpit.probes.aws.ecs import service_state, task_definition
+from cockpit.ui.messages import AlarmReport, ServicesReport
+from tests.servers.ecs_rollouts import CLUSTER, deployment, service, td_arn
+from tests.ui.live_data import NOW, PAGES
+
+SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+ALARMS = ("avnz-api-5xx-errors", "avnz-redis-connection", "avnz-db-pool-exhausted")
+FLAGS = ("ENABLE_MOMENTUM_CHURN", "ENABLE_MOMENTUM_SAVE_FLOWS", "ENABLE_MOMENTUM_TRIGGERS")
+
+
+def _td(family: str, revision: int, tag: str, churn: str) -> tuple[str, object]:
+    arn = td_arn(family, revision)
+    env = [{"name": "ENABLE_MOMENTUM_CHURN", "value": churn}, {"name": "REDIS_URL", "value": "redis://secret@x:6379"}]
+    raw = {"taskDefinitionArn": arn, "family": family, "revision": revision,
+           "containerDefinitions": [{"name": family, "image": f"123.dkr.ecr/{family}:{tag}", "environment": env}]}
+    return arn, task_definition(raw, FLAGS)
+
+
+def services_read(failed: bool) -> ServicesRead:
+    """Both services; with `failed`, avnz-api:25's rollout FAILED (0/2) while :24 still serves 2/2."""
+    (old, old_td), (new, new_td) = _td("avnz-api", 24, "v1.4.24", "true"), _td("avnz-api", 25, "v1.5.0-rc1", "false")
+    dash, dash_td = _td("avnz-admin-dashboard", 9, "v2.1.9", "false")
+    if failed:
+        deployments = [deployment("ecs-svc/25", new, rollout="FAILED", running=0, failed=2,
+                                  reason="ECS deployment circuit breaker: tasks failed to start."),
+                       deployment("ecs-svc/24", old, status="ACTIVE", rollout="COMPLETED", running=2)]
+        api = service("avnz-api", new, deployments, running=2)
+    else:
+        api = service("avnz-api", old, [deployment("ecs-svc/24", old, rollout="COMPLETED", running=2)], running=2)
+    dashboard = service("avnz-admin-dashboard", dash, [deployment("ecs-svc/9", dash, rollout="COMPLETED", running=2)], running=2)
+    states = tuple(service_state(raw, CLUSTER) for raw in (api, dashboard))
+    return ServicesRead(states, {old: old_td, new: new_td, dash: dash_td})
+
+
+def alarms_read(firing: str = "") -> AlarmsRead:
+    """The plan's three alarms, all OK but `firing`, whose reason is long (it used to wrap over 7 lines)."""
+    reason = "Threshold Crossed: 3 out of the last 3 datapoints [4.0 (27/11/26 20:47:00), 5.0, 6.0] were greater than the threshold (1.0)"
+    return AlarmsRead(tuple(AlarmState(n, "ALARM" if n == firing else "OK", SINCE, reason if n == firing else "ok") for n in ALARMS))
+
+
+def health_polls(*, redis_down: bool = False, stale: bool = False) -> list[tuple[float, Poll, float | None]]:
+    """Every row healthy and recent; or Redis DOWN; or every poll 10 s old (stale: 2 s interval)."""
+    at = NOW - 10 if stale else NOW - 1
+    redis = Reading("redis", "redis", DOWN, reason="connection refused: 127.0.0.1:6379") if redis_down else \
+        Reading("redis", "redis", HEALTHY, 0.4, detail="7.0.15 master · 3 clients · 1.1M")
+    return [
+        (at, Poll("redis", (redis,), redis.reason if redis_down else ""), at + 2 if redis_down else None),
+        (at, Poll("database", (Reading("database", "database", HEALTHY, 0.5, detail="PostgreSQL 15.18 · 7/100 connections"),)), None),
+        (at, Poll("api", (Reading("api", "api", HEALTHY, 3.0, detail="HTTP 200"), Reading("api.redis", "api › redis", HEALTHY),
+                          Reading("api.database", "api › database", HEALTHY))), None),
+        (at, Poll("pages", tuple(Reading(f"page:{p}", p, HEALTHY, 20.0, detail="HTTP 200") for p in PAGES)), None),
+    ]
+
+
+async def feed_world(pilot, *, failed_rollout=False, firing="", redis_down=False, stale=False) -> None:
+    """Health rows, alarms and services into a non-live cockpit, then one render."""
+    screen = pilot.app.screen
+    board = screen.live.board
+    for backend, keys, interval in (("redis", ("redis",), 2.0), ("database", ("database",), 2.0),
+                                    ("api", ("api", "api.redis", "api.database"), 2.0), ("pages", tuple(f"page:{p}" for p in PAGES), 10.0)):
+        board.add_rows(backend, tuple(Reading(k, k, "unknown") for k in keys), interval if backend != "pages" or not stale else 2.0)
+    for at, poll, retry_at in health_polls(redis_down=redis_down, stale=stale):
+        board.apply(poll, at, retry_at)
+    screen.on_alarm_report(AlarmReport(alarms_read(firing)))
+    screen.on_services_report(ServicesReport(services_read(failed_rollout)))
+    await pilot.pause()
+    screen._render_live()
+    await pilot.pause()

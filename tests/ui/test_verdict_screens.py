@@ -1,0 +1,100 @@
+"""Each failure kind, at the war-room and desk sizes: the verdict line names it, the pane shows it
+first and whole, and nothing on screen says "all up"."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
+from tests.conftest import make_app, verdict_line
+from tests.ui.live_data import NOW
+from tests.ui.screen_truth import feed_world
+
+SIZES = [(120, 40), (160, 48), (200, 50)]
+
+
+def shown_lines(pane, selector: str) -> list[str]:
+    """The lines of a pane's body that are inside its visible rows."""
+    text = str(pane.query_one(selector, Static).render())
+    return text.splitlines()[: pane.scrollable_content_region.height]
+
+
+def app_for(state_file):
+    return make_app(state_file, monotonic=lambda: NOW)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_all_up_only_when_everything_answered_and_is_fine(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot)
+        assert verdict_line(app).startswith("✓ all up")
+        assert not app.screen.query_one("CockpitHeader").has_class("-alarm")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_a_failed_rollout_is_named_and_every_pane_agrees(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, failed_rollout=True)
+        line = verdict_line(app)
+        assert "ROLLOUT FAILED avnz-api:25" in line and "all up" not in line
+        assert app.screen.query_one("CockpitHeader").has_class("-alarm")
+        services = shown_lines(app.screen.query_one(ServicesPane), ".ecs-body")
+        assert len(services) >= 2, services  # every service on screen
+        assert services[0].startswith("FAILED") and "avnz-api:25 failed" in services[0] and ":24" in services[0]
+        assert "2/2 running" not in services[0]  # the old figure on the new revision was the lie
+        assert any(s.startswith("OK") and "avnz-admin-dashboard" in s for s in services)
+        flags = "\n".join(shown_lines(app.screen.query_one(FlagsPane), ".ecs-body"))
+        assert "avnz-api:24" in flags and "avnz-api:25" not in flags.split("·")[0]  # the flags of what serves
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_an_alarm_is_named_and_first_in_its_pane(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, firing="avnz-db-pool-exhausted")  # the plan's last alarm
+        assert "ALARM avnz-db-pool-exhausted" in verdict_line(app)
+        alarms = shown_lines(app.screen.query_one(AlarmsPane), "#alarms-body")
+        assert len(alarms) == 3, alarms  # one line each, every one on screen
+        assert alarms[0].startswith("ALARM") and "avnz-db-pool-exhausted" in alarms[0]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_a_down_row_is_named_first_and_shows_no_current_latency(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, redis_down=True)
+        assert verdict_line(app).startswith("redis DOWN")
+        table = app.screen.query_one(HealthTable)
+        first = table.ordered_rows[0].key.value
+        assert first == "redis" and [str(c) for c in table.get_row("redis")][1:5] == ["DOWN", "—", "—", "—"]
+        problems = str(app.screen.query_one("#health-problems", Static).render())
+        assert "redis: connection refused" in problems
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_stale_sources_are_said_stale_not_all_up(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, stale=True)
+        line = verdict_line(app)
+        assert "redis stale" in line and "all up" not in line
+        assert "stale" in str(app.screen.query_one(HealthTable).get_row("redis")[5])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (64, 20)], ids=["80x24", "64x20"])
+async def test_every_problem_at_once_fits_the_line_or_is_counted(state_file, size):
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, failed_rollout=True, firing="avnz-redis-connection", redis_down=True)
+        line = verdict_line(app)
+        names = ["redis DOWN", "ALARM avnz-redis-connection", "ROLLOUT FAILED avnz-api:25"]
+        shown = [n for n in names if n in line]
+        assert line.startswith("redis DOWN") and len(line) <= size[0] - 2
+        if len(shown) < len(names):  # what does not fit is counted, never cut
+            assert line.endswith(f"+{len(names) - len(shown)} more"), line
+        assert "…" not in line
