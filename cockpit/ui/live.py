@@ -86,10 +86,7 @@ class LiveMonitor:
         views = self.views()
         if table is not None:
             table.show(views)
-            hidden = table.hidden()
-            worst = max((rank(v) for v in sorted(views, key=rank, reverse=True)[len(views) - hidden:]), default=0) if hidden else 0
-            words = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
-            table.parent.border_subtitle = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
+            table.call_after_refresh(self._count_hidden, table, views)  # once the pane has its new height
         if problems is not None:
             text = problems_text(views)
             if text != self._problems:  # an update repaints and re-lays out even when equal
@@ -99,6 +96,16 @@ class LiveMonitor:
         if latency is not None:
             latency.show(views, self.series())
         return views
+
+    @staticmethod
+    def _count_hidden(table: HealthTable, views: list[RowView]) -> None:
+        """'+N more ↓' under the health pane when its rows run out, with the worst among the hidden ones."""
+        hidden = table.hidden()
+        ranked = sorted((rank(v) for v in views), reverse=True)
+        worst = max(ranked[len(ranked) - hidden:], default=0) if hidden else 0
+        words = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
+        if table.parent is not None:
+            table.parent.border_subtitle = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
 
     def status_changed(self, message: Polled) -> bool:
         """True when `message` changes the status of a row (to be shown at once, not at the next tick)."""

@@ -144,3 +144,30 @@ def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
         await pilot.pause()
 
     assert snap_compare(make_app(state_file, env="production"), terminal_size=(80, 24), run_before=confirm)
+
+
+# One snapshot per failure kind the verdict names (tests/ui/test_verdict_screens.py asserts the same
+# states at 120x40, 160x48 and 200x50): the verdict line, the header and the pane that shows it.
+def _world(**kinds):
+    from tests.ui.screen_truth import feed_world
+
+    async def run(pilot):
+        await feed_world(pilot, **kinds)
+
+    return run
+
+
+def test_failed_rollout_120x40(snap_compare, state_file):
+    assert snap_compare(live_app(state_file), terminal_size=(120, 40), run_before=_world(failed_rollout=True))
+
+
+def test_alarm_160x48(snap_compare, state_file):
+    assert snap_compare(live_app(state_file), terminal_size=(160, 48), run_before=_world(firing="avnz-db-pool-exhausted"))
+
+
+def test_redis_down_200x50(snap_compare, state_file):
+    assert snap_compare(live_app(state_file), terminal_size=(200, 50), run_before=_world(redis_down=True))
+
+
+def test_stale_120x40(snap_compare, state_file):
+    assert snap_compare(live_app(state_file), terminal_size=(120, 40), run_before=_world(stale=True))

@@ -133,7 +133,7 @@ class HealthTable(DataTable):
         if self.columns["why"].width != why_width:  # resized: the reasons are refitted
             self.columns["why"].width = why_width
             self.columns["why"].auto_width = False
-            self.columns["why"].label = Text("Reason / detail" if why_width >= MIN_WHY else "")
+            self.columns["why"].label = Text(fit("Reason / detail", why_width) if why_width >= MIN_WHY else "")
             self._shown.clear()
             self._require_update_dimensions = True
         changed = 0
