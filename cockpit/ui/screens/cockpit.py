@@ -23,9 +23,10 @@ from cockpit.core.text import strip_control
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
 from cockpit.ui.live import LiveMonitor
-from cockpit.ui.messages import EventsCommitted, PollFailed, Polled, ProbeExited, WriteDone
+from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
 from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
 from cockpit.ui.screens.ecs_panes import EcsPanes
+from cockpit.ui.screens.live_panes import LivePanes
 from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.trouble import TroubleScreen
@@ -39,8 +40,6 @@ from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from cockpit.ui.widgets.step_detail import StepDetail
 from cockpit.ui.widgets.verdict_bar import VerdictBar
-from cockpit.ui.verdict_view import gather
-from cockpit.monitor.verdict import ERROR
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -55,7 +54,7 @@ MINIMUM = (60, 15)  # below this, only a message
 LIVE_EVERY = 2
 
 
-class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
+class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
@@ -242,48 +241,6 @@ class CockpitScreen(StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
                 checklist.update_phase(phase, self.states, now)
         self._ticks += 1
         if self._ticks % LIVE_EVERY == 1 or LIVE_EVERY == 1:
-            self._render_live()
-
-    # -- live panes --------------------------------------------------------------------
-    def _on_screen(self, pane_id: str) -> bool:
-        pane = self.query_one(f"#{pane_id}")
-        return bool(self.query_one("#body").display and pane.display and pane.parent.display)
-
-    def _render_live(self) -> None:
-        if self.live is None:
-            return
-        self.render_cloudwatch(self.app.monotonic())
-        self.render_ecs(self.app.monotonic())
-        health = self._on_screen("health-pane")
-        table = self.query_one(HealthTable) if health else None
-        problems = self.query_one("#health-problems", Static) if health else None
-        latency = self.query_one(LatencyPane) if self._on_screen("latency-pane") else None
-        self.show_verdict(self.live.render(table, problems, latency))
-
-    def show_verdict(self, views: list | None = None) -> None:
-        """The one verdict, in the line under the header (and the header red while anything is wrong)."""
-        if self.live is None:
-            return
-        app = self.app
-        verdict = gather(app.monotonic(), live=app.live, runbook=app.runbook, env=app.env,
-                         views=self.live.views() if views is None else views, alarms=self.query_one(AlarmsPane),
-                         services=self.query_one(ServicesPane), states=self.states)
-        self.query_one(VerdictBar).show(verdict)
-        self.query_one(CockpitHeader).show_worst(verdict.worst == ERROR)
-
-    def on_polled(self, message: Polled) -> None:
-        """A backend was polled: the board takes it; a row that changed status is shown at once,
-        the rest at the next clock tick."""
-        if self.live is not None:
-            changed = self.live.status_changed(message)
-            self.live.apply(message)
-            if changed:
-                self._render_live()
-
-    def on_probe_exited(self, message: ProbeExited) -> None:
-        """The pollers died: show it on every row, and start them again."""
-        if self.live is not None and self.is_mounted:
-            self.live.probe_exited(message.reason)
             self._render_live()
 
     def on_unmount(self) -> None:
