@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cockpit.core.latency import LatencyWindow
+from cockpit.core.latency import LatencyWindow, percentile
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, Poll, Reading
 from cockpit.runbook.model import Runbook, Threshold
 
-STALE_INTERVALS = 2  # a backend silent for longer than this many poll intervals is stale
+STALE_INTERVALS = 2  # a backend silent for this many poll intervals (plus one slowest poll) is stale
 SERIES_POINTS = 120
 # OVER is judged on the recent samples only, so it clears within this long after recovery
 # (the p50/p99 figures keep the whole window): at least a minute, and six polls.
@@ -99,6 +99,11 @@ class HealthBoard:
         for reading in readings:
             self._rows.setdefault(reading.key, _Row(reading, backend, self.window_seconds))
 
+    def mark_down(self, backend: str, reason: str, now: float, retry_at: float | None = None) -> None:
+        """Every row of `backend` the board has (those found at run time too) down, for `reason`."""
+        readings = tuple(Reading(key, row.reading.label, DOWN, reason=reason) for key, row in self._rows.items() if row.backend == backend)
+        self.apply(Poll(backend, readings, reason), now, retry_at)
+
     def apply(self, poll: Poll, now: float, retry_at: float | None = None) -> None:
         """Take a poll's readings (a latency goes into the window) and its retry time."""
         self.polls[poll.backend] = self.polls.get(poll.backend, 0) + 1
@@ -144,10 +149,12 @@ class HealthBoard:
         interval = self._intervals.get(row.backend, 2.0)
         live = r.status in (HEALTHY, DEGRADED)
         polled_at = self._polled_at.get(row.backend)
-        stale = live and polled_at is not None and now - polled_at > STALE_INTERVALS * interval
+        # A healthy poll may take up to the timeouts, and the next starts an interval after it ends.
+        stale = live and polled_at is not None and now - polled_at > STALE_INTERVALS * interval + self.runbook.probes.slowest_seconds
         retry_at = self._retry_at.get(row.backend)
         limit = self.limit_for(key)
         judged = [ms for at, ms in row.window.samples(now) if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
+        judged_p99 = percentile(judged, 0.99)
         return RowView(
             key=key,
             label=r.label,
@@ -162,7 +169,9 @@ class HealthBoard:
             detail=r.detail,
             limit=limit,
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
-            over_limit=0 if limit is None or not live else sum(v > limit.limit_ms for v in judged),
+            # OVER needs the recent p99 over the limit and two samples over it (one is an outlier)
+            over_limit=0 if limit is None or not live or judged_p99 is None or judged_p99 <= limit.limit_ms
+            else sum(v > limit.limit_ms for v in judged),
         )
 
     def views(self, now: float) -> list[RowView]:

@@ -35,10 +35,11 @@ class Answered:
     at: float | None
     interval: float
     failure: str = ""
+    grace: float = 0.0  # the longest one read may take (its timeouts): a slow healthy read is not stale
 
     def stale(self, now: float) -> bool:
-        """No answer within STALE_INTERVALS intervals (or never)."""
-        return self.at is None or now - self.at > STALE_INTERVALS * self.interval
+        """No answer within STALE_INTERVALS intervals plus one read's timeouts (or never)."""
+        return self.at is None or now - self.at > STALE_INTERVALS * self.interval + self.grace
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from cockpit.journal import Event
 from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
-from cockpit.monitor.rollout import DEPLOYING, FAILED, OK, ROLLING_BACK, ServiceHealth, service_health
+from cockpit.monitor.rollout import DEPLOYING, FAILING, OK, ROLLING_BACK, ServiceHealth, service_health
 from cockpit.probes.aws.ecs import ServiceState, describe_services, list_revisions, short_name
 from cockpit.rollback.plan import Choice, Revision, current_arn, last_stable, same
 from cockpit.runbook import Environment, Runbook
@@ -39,17 +39,22 @@ class Candidates:
 
 
 def revision_mark(found: Candidates, r: Revision) -> str:
-    """What a revision is to the service now: ' ◀ serving 2/2', ' ◀ current: rollout FAILED 0/2', ' ◀ stable'."""
+    """What a revision is to the service now, as the panes say it: ' ◀ running 2/2', ' ◀ serving 2/2',
+    ' ◀ rollout FAILED 0/2', ' ◀ deploying 1/2', ' ◀ stable' (what a rollback would go back to)."""
     h = found.health
-    stable = found.choice is not None and same(r.arn, found.choice.arn)
+    stable = ", stable" if found.choice is not None and same(r.arn, found.choice.arn) else ""
+    marks = []
+    if h.failed and same(r.arn, h.failed):
+        marks.append("rollout FAILED")
+    elif same(r.arn, h.target) and h.state != OK:
+        marks.append({ROLLING_BACK: "rolling back to", DEPLOYING: "deploying", FAILING: "tasks failing"}.get(h.state, h.state))
     if h.serving and same(r.arn, h.serving):
-        figures = f"{h.serving_running}/{h.desired}"
-        mark = f" ◀ running {figures}" if same(h.serving, h.target) and h.state == OK else f" ◀ serving {figures}"
-        return mark + (", stable" if stable else "")
-    if same(r.arn, found.current):
-        word = {FAILED: "rollout FAILED", ROLLING_BACK: "rollout FAILED, rolling back", DEPLOYING: "deploying"}.get(h.state, "current")
-        return f" ◀ {word} {h.target_running}/{h.desired}"
-    return " ◀ stable" if stable else ""
+        marks.append(f"running {h.serving_running}/{h.desired}" if h.state == OK else f"serving {h.serving_running}/{h.desired}")
+    elif same(r.arn, h.target) and h.state != OK:
+        marks.append(f"{h.target_running}/{h.desired}")
+    if not marks:
+        return " ◀ stable" if stable else ""
+    return " ◀ " + " · ".join(marks) + stable
 
 
 def family_of(runbook: Runbook, service: str, current: str) -> str:

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cockpit.monitor.backends import Unconfigured, all_down, build_backends
+from cockpit.monitor.backends import Unconfigured, build_backends
 from cockpit.monitor.board import HealthBoard, RowView
 from cockpit.monitor.process import ProbeProcess
 from cockpit.monitor.readings import Poll
@@ -59,7 +59,7 @@ class LiveMonitor:
         """The probe process is gone: every watched row says so, and it restarts shortly."""
         now = self.monotonic()
         for backend in self.watched:
-            self.board.apply(all_down(backend, reason), now, now + RESTART_SECONDS)
+            self.board.mark_down(backend.name, reason, now, now + RESTART_SECONDS)
         self.node.set_timer(RESTART_SECONDS, self.restart)
 
     def restart(self) -> None:
@@ -104,8 +104,9 @@ class LiveMonitor:
         ranked = sorted((rank(v) for v in views), reverse=True)
         worst = max(ranked[len(ranked) - hidden:], default=0) if hidden else 0
         words = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
-        if table.parent is not None:
-            table.parent.border_subtitle = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
+        text = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
+        if table.parent is not None and table.parent.border_subtitle != text:  # each assignment repaints
+            table.parent.border_subtitle = text
 
     def status_changed(self, message: Polled) -> bool:
         """True when `message` changes the status of a row (to be shown at once, not at the next tick)."""

@@ -32,10 +32,12 @@ def gather(now: float, *, live: bool, runbook: Runbook, env: Environment, views:
     watched_alarms = bool(runbook.alarms) and (live or alarms.read_at is not None or alarms.failure is not None)
     watched_services = bool(env.ecs_cluster and env.ecs_services) and (live or services.read is not None or services.failure is not None)
     rows = list(views) if live or any(v.samples for v in views) else []
+    cw = runbook.cloudwatch
+    one_call = cw.connect_timeout_seconds + cw.read_timeout_seconds  # boto3's timeouts, as the watchers use them
     return derive(
         now,
         rows,
-        alarms.seen(runbook.cloudwatch.alarms_interval_seconds) if watched_alarms else None,
-        services.seen(runbook.ecs.interval_seconds) if watched_services else None,
+        alarms.seen(cw.alarms_interval_seconds, one_call) if watched_alarms else None,
+        services.seen(runbook.ecs.interval_seconds, 2 * one_call) if watched_services else None,  # services, then task definitions
         failed_checks(runbook, env, states),
     )

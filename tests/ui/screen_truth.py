@@ -50,8 +50,8 @@ def alarms_read(firing: str = "") -> AlarmsRead:
 
 
 def health_polls(*, redis_down: bool = False, stale: bool = False) -> list[tuple[float, Poll, float | None]]:
-    """Every row healthy and recent; or Redis DOWN; or every poll 10 s old (stale: 2 s interval)."""
-    at = NOW - 10 if stale else NOW - 1
+    """Every row healthy and recent; or Redis DOWN; or every poll 30 s old (stale)."""
+    at = NOW - 30 if stale else NOW - 1  # stale: two 2 s intervals and a slowest poll (8 s) have passed
     redis = Reading("redis", "redis", DOWN, reason="connection refused: 127.0.0.1:6379") if redis_down else \
         Reading("redis", "redis", HEALTHY, 0.4, detail="7.0.15 master · 3 clients · 1.1M")
     return [

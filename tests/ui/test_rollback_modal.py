@@ -56,7 +56,7 @@ async def test_picker_lists_every_revision_preselects_the_last_stable_and_diffs_
         assert revisions.option_count == len(ecs.revisions[API])  # every page, not the first 100
         assert [str(revisions.get_option_at_index(i).id) for i in range(3)] == [ecs.arn(API, newest - i) for i in range(3)]
         # moto runs no task: the newest is the current revision, deploying with none running (as the panes say)
-        assert "◀ deploying 0/2" in str(revisions.get_option_at_index(0).prompt)
+        assert "◀ deploying · 0/2" in str(revisions.get_option_at_index(0).prompt)
         highlighted = revisions.get_option_at_index(revisions.highlighted)
         assert str(highlighted.id) == ecs.arn(API, newest - 1) and "◀ stable" in str(highlighted.prompt)
         diff = text(app, "#rb-diff")

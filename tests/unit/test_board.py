@@ -61,19 +61,26 @@ def test_a_down_row_marks_its_figures_stale_and_counts_down_to_the_retry(runbook
     assert board.view("redis", 11.0).retry_in_s is None and not board.view("redis", 11.0).stale
 
 
-def test_healthy_figures_go_stale_after_two_intervals(runbook):
-    board = board_for(runbook)
+def test_healthy_figures_go_stale_after_two_intervals_and_one_slowest_poll(runbook):
+    board = board_for(runbook)  # redis every 2 s; a poll may take connect + read timeouts (3 + 5 s)
     board.apply(redis(1.0), now=0.0)
-    assert not board.view("redis", 4.0).stale
-    assert board.view("redis", 4.5).stale
+    assert not board.view("redis", 12.0).stale  # a slow but healthy poll is not stale
+    assert board.view("redis", 12.5).stale
 
 
 def test_a_row_without_latency_goes_stale_with_its_backend(runbook):
     board = board_for(runbook)
     board.add_rows("api", (Reading("api.redis", "api › redis", UNKNOWN),), interval=2.0)
     board.apply(Poll("api", (Reading("api.redis", "api › redis", HEALTHY),)), now=0.0)
-    assert board.view("api.redis", 4.0).age_s is None and not board.view("api.redis", 4.0).stale
-    assert board.view("api.redis", 4.5).stale  # no latency of its own, but its poll is late
+    assert board.view("api.redis", 12.0).age_s is None and not board.view("api.redis", 12.0).stale
+    assert board.view("api.redis", 12.5).stale  # no latency of its own, but its poll is late
+
+
+def test_mark_down_reaches_rows_found_at_run_time(runbook):
+    board = board_for(runbook)
+    board.apply(Poll("api", (Reading("api.kafka", "api › kafka", HEALTHY),)), now=0.0)  # not in the runbook
+    board.mark_down("api", "probe process exited (code -9)", 1.0, 6.0)
+    assert board.view("api.kafka", 1.0).status == DOWN and board.view("redis", 1.0).status == UNKNOWN
 
 
 def test_over_clears_within_the_judging_window_after_recovery(runbook):

@@ -8,8 +8,7 @@ import pytest
 
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN
-from cockpit.monitor.rollout import DEGRADED as SVC_DEGRADED
-from cockpit.monitor.rollout import DEPLOYING, FAILED, MISSING, OK, ROLLING_BACK, service_health
+from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, service_health
 from cockpit.monitor.verdict import ERROR, WARNING, AlarmsSeen, Answered, ServicesSeen, derive
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.probes.aws.ecs import Deployment, ServiceState
@@ -76,7 +75,7 @@ CASES = [
      ["ROLLOUT FAILED avnz-api:25"], False),
     ("circuit breaker rollback", [row()], None,
      services(service(deployment(24, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0))), [],
-     ["ROLLING BACK avnz-api:25"], False),
+     ["ROLLING BACK avnz-api:25 → :24"], False),
     ("deploying", [row()], None, services(service(deployment(25, rollout="IN_PROGRESS", running=1), deployment(24, "ACTIVE"))), [],
      ["deploying avnz-api:25 1/2"], False),
     ("short of tasks", [row()], None, services(service(deployment(24, running=1))), [], ["avnz-api 1/2 running"], False),
@@ -117,7 +116,15 @@ def test_severities_rank_failures_over_unknowns():
     ((deployment(25, rollout="IN_PROGRESS", running=2), deployment(24, "ACTIVE", running=1)), DEPLOYING, 25, 2),
     ((deployment(24, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0)), ROLLING_BACK, 24, 1),
     ((deployment(25, rollout="FAILED", running=0),), FAILED, None, 0),
-    ((deployment(24, running=1),), SVC_DEGRADED, 24, 1),
+    ((deployment(24, running=1),), SHORT, 24, 1),
+    # a deployment forward after a failure is not a rollback; a finished one's INACTIVE remains are history
+    ((deployment(26, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0), deployment(24, "ACTIVE")), DEPLOYING, 24, 2),
+    ((deployment(24), deployment(25, "INACTIVE", "FAILED", running=0)), OK, 24, 2),
+    # ECS without rollout states: a PRIMARY beside another live deployment is under way
+    ((deployment(25, rollout="", running=0), deployment(24, "ACTIVE", rollout="", running=2)), DEPLOYING, 24, 2),
+    ((deployment(25, rollout="IN_PROGRESS", running=0).__class__(**{**deployment(25, rollout="IN_PROGRESS", running=0).__dict__, "failed": 3}),
+      deployment(24, "ACTIVE")), FAILING, 24, 2),
+    ((deployment(24, running=0, desired=0),), SCALED_TO_ZERO, None, 0),
 ])
 def test_service_health_names_the_revision_that_serves(deployments, state, serving, serving_running):
     health = service_health(service(*deployments))
@@ -128,6 +135,19 @@ def test_service_health_names_the_revision_that_serves(deployments, state, servi
 
 def test_a_missing_service_says_so():
     assert service_health(service(missing=True)).state == MISSING
+
+
+def test_a_service_without_deployments_serves_its_task_definition():
+    state = ServiceState("avnz-api", "c", task_definition=TD.format(24), desired=2, running=2)  # CODE_DEPLOY / EXTERNAL
+    health = service_health(state)
+    assert health.state == OK and health.serving == TD.format(24) and health.serving_running == 2
+
+
+def test_headlines_name_the_revisions():
+    rolling = service_health(service(deployment(24, rollout="IN_PROGRESS", running=1), deployment(25, "ACTIVE", "FAILED", running=0)))
+    assert rolling.headline == "ROLLING BACK avnz-api:25 → :24"
+    short = service_health(service(deployment(25, running=1), deployment(24, "ACTIVE", rollout="COMPLETED", running=0)))
+    assert short.headline == "avnz-api 1/2 running"
 
 
 def test_since_is_irrelevant_to_the_verdict():

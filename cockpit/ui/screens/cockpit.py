@@ -240,7 +240,9 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
             for phase in self.app.runbook.phases:
                 checklist.update_phase(phase, self.states, now)
         self._ticks += 1
-        if self._ticks % LIVE_EVERY == 1 or LIVE_EVERY == 1:
+        # Not live (tests feeding fixed data), nothing changes between ticks: drawing again only when a
+        # tick happens to fall inside a test made the same screen differ on a loaded machine.
+        if self._ticks % LIVE_EVERY == 1 and (self.app.live or self._ticks == 1):
             self._render_live()
 
     def on_unmount(self) -> None:

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from cockpit.core.text import one_line
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
 from cockpit.monitor.verdict import AlarmsSeen, Answered
-from cockpit.ui.widgets.fold import detailed, fit, fold
+from cockpit.ui.widgets.fold import detailed, fit, fold, rows_for
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
 
@@ -77,10 +77,10 @@ class AlarmsPane(VerticalScroll, can_focus=True):
         self.read_at, self.failure = now, None
         return changes
 
-    def seen(self, interval: float) -> AlarmsSeen:
+    def seen(self, interval: float, grace: float = 0.0) -> AlarmsSeen:
         """What the verdict needs: the runbook's alarms as last read, and when."""
         alarms = tuple((a.name, self.states.get(a.name)) for a in self.runbook.alarms)
-        return AlarmsSeen(alarms, Answered(self.read_at, interval, self.failure.reason if self.failure else ""))
+        return AlarmsSeen(alarms, Answered(self.read_at, interval, self.failure.reason if self.failure else "", grace))
 
     def _ordered(self) -> list[tuple[str, AlarmState | None, str]]:
         """(name, state, description): problems first (ALARM, then NOT FOUND / no data / unread), then OK."""
@@ -154,7 +154,7 @@ class AlarmsPane(VerticalScroll, can_focus=True):
         if self.failure is not None:
             lines.insert(0, Text(fit("UNREAD   " + status, width), style=style))
             states.insert(0, "unknown")
-        rows = self.scrollable_content_region.height or len(lines)
+        rows = rows_for(self) or len(lines)
         out = Text()
         for line in fold(lines, rows, states, RANK):
             out.append_text(line)
@@ -179,8 +179,8 @@ class AlarmsPane(VerticalScroll, can_focus=True):
             self.show(*self._shown_at)
 
     def on_resize(self) -> None:
-        """Lines are fitted to the width: refit."""
-        self._text = None
+        """Lines are fitted to the width: refit now."""
+        self._repaint()
 
     def _paint(self, text: Text) -> None:
         if text != self._text:

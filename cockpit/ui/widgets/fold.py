@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from rich.cells import cell_len
 from rich.text import Text
+from textual.css.scalar import Unit
 from textual.widget import Widget
 
 
@@ -20,14 +20,22 @@ def detailed(pane: Widget) -> bool:
 
 def fit(text: str, width: int) -> str:
     """`text` if it fits in `width` cells, else cut with an ellipsis (never silently)."""
-    if cell_len(text) <= width:
-        return text
-    out = ""
-    for char in text:
-        if cell_len(out + char) > max(0, width - 1):
-            break
-        out += char
-    return out + "…"
+    line = Text(text)
+    line.truncate(max(1, width), overflow="ellipsis")
+    return line.plain
+
+
+def rows_for(pane: Widget) -> int:
+    """The rows a pane's lines may take: its own content height when it has the screen (compact) or a
+    fixed size; else all that its max-height allows of its parent (a `height: auto` pane is only as
+    tall as what it last showed, so its current height would keep a new line out for good)."""
+    region = pane.scrollable_content_region.height
+    cap = pane.styles.max_height
+    if pane.screen.has_class("-compact") or cap is None or pane.parent is None or not pane.parent.size.height:
+        return region
+    limit = pane.parent.size.height * cap.value / 100 if cap.unit == Unit.PERCENT else cap.value
+    border = pane.outer_size.height - region if pane.outer_size.height else 2
+    return max(region, int(limit) - border)
 
 
 def fold(lines: Sequence[Text], rows: int, states: Sequence[str], rank: Mapping[str, int]) -> list[Text]:

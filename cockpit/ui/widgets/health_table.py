@@ -154,8 +154,8 @@ class HealthTable(DataTable):
                     changed += 1
             self._shown[view.key] = shown
         if order != [row.key.value for row in self.ordered_rows]:
-            ranks = {row_cells(v, 1)["name"].plain: rank(v) for v in views}
-            self.sort("name", key=lambda name: -ranks.get(name.plain, 0))
+            position = {id(self._shown[key]["name"]): index for index, key in enumerate(order)}  # the cells themselves
+            self.sort("name", key=lambda name: position.get(id(name), len(position)))
         return changed
 
     def hidden(self) -> int:

@@ -97,15 +97,20 @@ class LatencyPane(Vertical, can_focus=False):
         key = self.selected_key()
         by_key = {v.key: v for v in views}
         if hidden:
-            timed_views = [v for v in views if timed(v.key)]
-            what = "OVER" if any(v.breach for v in timed_views) else "DOWN" if any(not v.current for v in timed_views) else "all fine"
-            self.border_subtitle = f"+{hidden} more ↓ · {what}"
+            below = [v for v in views if timed(v.key)][-hidden:]  # the rows past the bottom of the list
+            what = ("DOWN among them" if any(v.status == "down" for v in below) else "OVER among them" if any(v.breach for v in below)
+                    else "unknown among them" if any(not v.current or v.stale for v in below) else "all fine")
+            self._subtitle(f"+{hidden} more ↓ · {what}")
             self._chart_data = ()
         elif key in by_key and chart.display:
             self._chart(by_key[key], series.get(key, []))
         else:
-            self.border_subtitle = ""
+            self._subtitle("")
             self._chart_data = ()
+
+    def _subtitle(self, text: str) -> None:
+        if self.border_subtitle != text:  # each assignment repaints the border
+            self.border_subtitle = text
 
     def _chart(self, view: RowView, points: list[tuple[float, float]]) -> None:
         limit = view.limit.limit_ms if view.limit else None

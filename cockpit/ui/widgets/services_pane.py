@@ -6,26 +6,29 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.monitor.rollout import DEGRADED, DEPLOYING, FAILED, MISSING, OK, ROLLING_BACK, ServiceHealth, service_health
+from cockpit.monitor.rollout import (DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth,
+                                     service_health)
 from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same
-from cockpit.ui.widgets.fold import detailed, fit, fold
+from cockpit.ui.widgets.fold import detailed, fit, fold, rows_for
 from cockpit.runbook import Environment, Runbook
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
 EVENTS_SHOWN = 3
-WORDS = {OK: "OK", DEPLOYING: "DEPLOY", DEGRADED: "DEGRADED", FAILED: "FAILED", ROLLING_BACK: "ROLLBACK", MISSING: "MISSING"}
-SERVICE_STYLES = {OK: "bold green", DEPLOYING: "bold yellow", DEGRADED: "bold yellow", FAILED: "bold white on red",
-                  ROLLING_BACK: "bold white on red", MISSING: "bold magenta"}
-RANK = {"FAILED": 3, "ROLLBACK": 3, "MISSING": 3, "DEGRADED": 2, "DEPLOY": 1, "unknown": 1, "OK": 0}
+WORDS = {OK: "OK", DEPLOYING: "DEPLOY", SHORT: "SHORT", SCALED_TO_ZERO: "ZERO", FAILING: "FAILING", FAILED: "FAILED",
+         ROLLING_BACK: "ROLLBACK", MISSING: "MISSING"}
+SERVICE_STYLES = {OK: "bold green", DEPLOYING: "bold yellow", SHORT: "bold yellow", SCALED_TO_ZERO: "bold yellow",
+                  FAILING: "bold white on red", FAILED: "bold white on red", ROLLING_BACK: "bold white on red", MISSING: "bold magenta"}
+RANK = {"FAILED": 3, "ROLLBACK": 3, "MISSING": 3, "FAILING": 3, "SHORT": 2, "ZERO": 2, "DEPLOY": 1, "unknown": 1, "OK": 0}
 
 
 class EcsPane(VerticalScroll, can_focus=True):
@@ -76,9 +79,9 @@ class EcsPane(VerticalScroll, can_focus=True):
         found = [service_health(state) for state in self.read.services] if self.read else []
         return sorted(found, key=lambda h: -h.severity)
 
-    def seen(self, interval: float) -> ServicesSeen:
+    def seen(self, interval: float, grace: float = 0.0) -> ServicesSeen:
         """What the verdict needs: each service's health and when ECS was read."""
-        return ServicesSeen(tuple(self.healths()), Answered(self.read_at, interval, self.failure.reason if self.failure else ""))
+        return ServicesSeen(tuple(self.healths()), Answered(self.read_at, interval, self.failure.reason if self.failure else "", grace))
 
     def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
         """The pane's text, fitted to `width` and folded into `rows` (0: the status line first, no fold)."""
@@ -89,15 +92,15 @@ class EcsPane(VerticalScroll, can_focus=True):
         status, _ = self._status(now)
         self.border_subtitle = status
         region = self.scrollable_content_region
-        text = self.body(now, wall, region.width or 36, region.height or -1)
+        text = self.body(now, wall, region.width or 36, rows_for(self) or -1)
         self._shown_at = (now, wall)
         if text != self._text:
             self._text = text
             self.query_one(".ecs-body", Static).update(text)
 
     def on_resize(self) -> None:
-        """Lines are fitted to the width: refit at the next show."""
-        self._text = None
+        """Lines are fitted to the width: refit now."""
+        self._repaint()
 
     def on_focus(self) -> None:
         """Focused, the pane shows its details under the lines (and grows to, see cockpit.tcss)."""
@@ -148,6 +151,9 @@ class ServicesPane(EcsPane):
         elif h.state in (FAILED, ROLLING_BACK):
             rests = [f"{rev(h.failed)} failed · {serving.replace(' ', ' serves ', 1) if h.serving else serving}",
                      f"{rev(h.failed)} failed, {serving}", f"{rev(h.failed)}✗ {serving}"]
+        elif h.state == FAILING:
+            rests = [f"{rev(h.target)} {h.target_running}/{h.desired}, {h.failed_tasks} failed · {serving}",
+                     f"{rev(h.target)} {h.failed_tasks} failed, {serving}"]
         elif h.state == DEPLOYING and not same(h.serving, h.target):
             rests = [f"{rev(h.target)} {h.target_running}/{h.desired} · {serving.replace(' ', ' serves ', 1) if h.serving else serving}",
                      f" →{rev(h.target).strip()} {h.target_running}/{h.desired}, {serving}"]
@@ -156,8 +162,8 @@ class ServicesPane(EcsPane):
             tags = f" {', '.join(td.image_tags)}" if td else ""
             rests = [f"{rev(h.target)}{tags} {h.target_running}/{h.desired}", f"{rev(h.target)} {h.target_running}/{h.desired}"]
         room = width - line.cell_len
-        rest = next((r for r in rests if len(h.name) + len(r) <= room), rests[-1])
-        line.append(fit(h.name, max(1, room - len(rest))) + rest)
+        rest = next((r for r in rests if cell_len(h.name) + cell_len(r) <= room), rests[-1])
+        line.append(fit(fit(h.name, max(1, room - cell_len(rest))) + rest, room))
         return line
 
     def _details(self, out: Text, state: ServiceState, wall: datetime) -> None:
@@ -236,7 +242,8 @@ class FlagsPane(EcsPane):
             lines.append(head)
             values = [td.flags.get(flag, "unset") if td else "?" for flag in flags]
             for flag, value in zip(flags, values):
-                line = Text(f"  {fit(flag, max(4, width - 9)):<{min(name_width, width - 9)}} ")
+                value_room = max(len(value), 5) + 1
+                line = Text(f"  {fit(flag, max(4, width - 2 - value_room)):<{max(0, min(name_width, width - 2 - value_room))}} ")
                 line.append(value, style=FLAG_STYLES.get(value, "dim"))
                 lines.append(line)
             tally = " ".join(f"{values.count(v)} {v}" for v in ("on", "off", "unset", "?", "set (secret)") if values.count(v))

@@ -6,10 +6,12 @@ and the words say it all without colour (NO_COLOR, 16-colour terminals).
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
 from cockpit.monitor.verdict import ERROR, Verdict
+from cockpit.ui.widgets.fold import fit
 
 STYLES = {ERROR: "bold white on red"}
 WARN_STYLE = "bold black on yellow"
@@ -18,7 +20,7 @@ SEPARATOR = " · "
 
 def verdict_text(verdict: Verdict, width: int) -> Text:
     """The line for `verdict` in `width` cells: whole names, then `+N more` for the rest."""
-    if not verdict.watching:
+    if not verdict.watching and not verdict.problems:
         return Text("not watching: no live source in this cockpit", style="dim")
     if verdict.all_up:
         return Text("✓ all up: " + ", ".join(verdict.sources) + " answered, nothing wrong", style="bold green")
@@ -28,13 +30,13 @@ def verdict_text(verdict: Verdict, width: int) -> Text:
         rest = len(problems) - index - 1
         more = f" +{rest} more" if rest else ""
         piece = (SEPARATOR if index else "") + problem.text
-        if index and out.cell_len + len(piece) + len(more) > width:
+        if index and out.cell_len + cell_len(piece) + len(more) > width:
             out.append(f" +{len(problems) - index} more", style="bold")
             break
         if index:
             out.append(SEPARATOR)
         room = width - out.cell_len - len(more)
-        text = problem.text if len(problem.text) <= room or index else problem.text[: max(1, room - 1)] + "…"
+        text = problem.text if index else fit(problem.text, room)  # the worst is always named, cut if it must
         out.append(text, style=STYLES.get(problem.severity, WARN_STYLE))
     return out
 
