@@ -136,15 +136,23 @@ def check_problems(failed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
     return out
 
 
+def log_problems(tabs: Sequence[tuple[str, str]]) -> list[Problem]:
+    """Log tabs that cannot read CloudWatch ('failing') or are held back by it ('throttled')."""
+    words = {"failing": "LOGS UNREAD", "throttled": "logs throttled"}
+    return [Problem(UNKNOWN, f"{words[state]} {tab}", "logs") for tab, state in tabs if state in words]
+
+
 def derive(
     now: float,
     health: Sequence[RowView] = (),
     alarms: AlarmsSeen | None = None,
     services: ServicesSeen | None = None,
     failed_checks: Sequence[tuple[str, str]] = (),
+    log_tabs: Sequence[tuple[str, str]] = (),
 ) -> Verdict:
-    """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here."""
-    problems = health_problems(health) + check_problems(failed_checks)
+    """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here.
+    `log_tabs` are (tab, follower state) pairs."""
+    problems = health_problems(health) + check_problems(failed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:
         problems += alarm_problems(alarms, now)

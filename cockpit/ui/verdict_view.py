@@ -13,6 +13,7 @@ from cockpit.monitor.board import RowView
 from cockpit.monitor.verdict import Verdict, derive
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import ServicesPane
 
 
@@ -27,7 +28,7 @@ def failed_checks(runbook: Runbook, env: Environment, states: Mapping[str, StepS
 
 
 def gather(now: float, *, live: bool, runbook: Runbook, env: Environment, views: Sequence[RowView],
-           alarms: AlarmsPane, services: ServicesPane, states: Mapping[str, StepState]) -> Verdict:
+           alarms: AlarmsPane, services: ServicesPane, logs: LogsPane, states: Mapping[str, StepState]) -> Verdict:
     """The verdict as of monotonic `now`."""
     watched_alarms = bool(runbook.alarms) and (live or alarms.read_at is not None or alarms.failure is not None)
     watched_services = bool(env.ecs_cluster and env.ecs_services) and (live or services.read is not None or services.failure is not None)
@@ -40,4 +41,5 @@ def gather(now: float, *, live: bool, runbook: Runbook, env: Environment, views:
         alarms.seen(cw.alarms_interval_seconds, one_call) if watched_alarms else None,
         services.seen(runbook.ecs.interval_seconds, 2 * one_call) if watched_services else None,  # services, then task definitions
         failed_checks(runbook, env, states),
+        [(query_id, tab.status.state) for query_id, tab in logs.tabs.items()],
     )

@@ -99,6 +99,11 @@ def test_verdict(health, alarms_seen, services_seen, checks, expected, all_up):
     assert verdict.all_up is all_up
 
 
+def test_log_tabs_that_cannot_read_are_named():
+    verdict = derive(NOW, [row()], log_tabs=[("redis", "following"), ("momentum", "failing"), ("x", "throttled")])
+    assert [p.text for p in verdict.problems] == ["LOGS UNREAD momentum", "logs throttled x"] and not verdict.all_up
+
+
 def test_nothing_watched_is_never_all_up():
     verdict = derive(NOW)
     assert not verdict.watching and not verdict.all_up

@@ -14,6 +14,7 @@ from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable
 from cockpit.ui.widgets.latency_pane import LatencyPane
+from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import ServicesPane
 from cockpit.ui.widgets.verdict_bar import VerdictBar
 
@@ -45,7 +46,7 @@ class LivePanes:
         app = self.app
         verdict = gather(app.monotonic(), live=app.live, runbook=app.runbook, env=app.env,
                          views=self.live.views() if views is None else views, alarms=self.query_one(AlarmsPane),
-                         services=self.query_one(ServicesPane), states=self.states)
+                         services=self.query_one(ServicesPane), logs=self.query_one(LogsPane), states=self.states)
         self.query_one(VerdictBar).show(verdict)
         self.query_one(CockpitHeader).show_worst(verdict.worst == ERROR)
 
