@@ -16,7 +16,7 @@ from cockpit.monitor.rollout import ERROR, FINE, WARNING, ServiceHealth
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 
 STALE_INTERVALS = 2  # a source silent for longer than this many of its intervals is stale
-UNKNOWN = WARNING  # not knowing is never fine; it ranks with warnings, below a known failure
+NOT_KNOWN = WARNING  # not knowing is never fine; it ranks with warnings, below a known failure
 
 
 @dataclass(frozen=True)
@@ -84,16 +84,16 @@ def health_problems(views: Sequence[RowView]) -> list[Problem]:
         if v.status == DOWN:
             out.append(Problem(ERROR, f"{v.label} DOWN", "health"))
         elif v.status == NOT_CONFIGURED:
-            out.append(Problem(UNKNOWN, f"{v.label} not configured", "health"))
+            out.append(Problem(NOT_KNOWN, f"{v.label} not configured", "health"))
         elif v.status not in (HEALTHY, DEGRADED):
-            out.append(Problem(UNKNOWN, f"{v.label} unknown", "health"))
+            out.append(Problem(NOT_KNOWN, f"{v.label} unknown", "health"))
         else:
             if v.status == DEGRADED:
                 out.append(Problem(WARNING, f"{v.label} degraded", "health"))
             if v.breach:
                 out.append(Problem(ERROR, f"{v.label} OVER {v.limit.limit_ms:g} ms", "health"))
             if v.stale:
-                out.append(Problem(UNKNOWN, f"{v.label} stale", "health"))
+                out.append(Problem(NOT_KNOWN, f"{v.label} stale", "health"))
     return out
 
 
@@ -108,12 +108,12 @@ def alarm_problems(seen: AlarmsSeen, now: float) -> list[Problem]:
         elif alarm.state == NOT_FOUND:
             out.append(Problem(WARNING, f"alarm {name} NOT FOUND", "alarms"))
         elif alarm.state != "OK":
-            out.append(Problem(UNKNOWN, f"alarm {name} {alarm.state}", "alarms"))
+            out.append(Problem(NOT_KNOWN, f"alarm {name} {alarm.state}", "alarms"))
     unread = [name for name, alarm in seen.alarms if alarm is None]
     if seen.answered.failure:
-        out.append(Problem(UNKNOWN, "ALARMS UNREAD", "alarms"))
+        out.append(Problem(NOT_KNOWN, "ALARMS UNREAD", "alarms"))
     elif seen.alarms and (unread or seen.answered.stale(now)):
-        out.append(Problem(UNKNOWN, "alarms not read yet" if seen.answered.at is None else "alarms stale", "alarms"))
+        out.append(Problem(NOT_KNOWN, "alarms not read yet" if seen.answered.at is None else "alarms stale", "alarms"))
     return out
 
 
@@ -121,16 +121,16 @@ def service_problems(seen: ServicesSeen, now: float) -> list[Problem]:
     """Failed or rolling-back rollouts, missing or short-handed services, and ECS unread or stale."""
     out = [Problem(s.severity, s.headline, "services") for s in seen.services if s.severity > FINE]
     if seen.answered.failure:
-        out.append(Problem(UNKNOWN, "ECS UNREAD", "services"))
+        out.append(Problem(NOT_KNOWN, "ECS UNREAD", "services"))
     elif seen.answered.stale(now):
-        out.append(Problem(UNKNOWN, "ECS not read yet" if seen.answered.at is None else "ECS stale", "services"))
+        out.append(Problem(NOT_KNOWN, "ECS not read yet" if seen.answered.at is None else "ECS stale", "services"))
     return out
 
 
-def check_problems(failed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
+def check_problems(unpassed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
     """Steps whose latest automated check did not pass: (step id, status) → 'CHECK FAILED a-db-pool'."""
     out = []
-    for step_id, status in failed_checks:
+    for step_id, status in unpassed_checks:
         word = "FAILED" if status == "fail" else status.upper()
         out.append(Problem(ERROR if status == "fail" else WARNING, f"CHECK {word} {step_id}", "checks"))
     return out
@@ -139,7 +139,7 @@ def check_problems(failed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
 def log_problems(tabs: Sequence[tuple[str, str]]) -> list[Problem]:
     """Log tabs that cannot read CloudWatch ('failing') or are held back by it ('throttled')."""
     words = {"failing": "LOGS UNREAD", "throttled": "logs throttled"}
-    return [Problem(UNKNOWN, f"{words[state]} {tab}", "logs") for tab, state in tabs if state in words]
+    return [Problem(NOT_KNOWN, f"{words[state]} {tab}", "logs") for tab, state in tabs if state in words]
 
 
 def derive(
@@ -147,12 +147,12 @@ def derive(
     health: Sequence[RowView] = (),
     alarms: AlarmsSeen | None = None,
     services: ServicesSeen | None = None,
-    failed_checks: Sequence[tuple[str, str]] = (),
+    unpassed_checks: Sequence[tuple[str, str]] = (),
     log_tabs: Sequence[tuple[str, str]] = (),
 ) -> Verdict:
     """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here.
     `log_tabs` are (tab, follower state) pairs."""
-    problems = health_problems(health) + check_problems(failed_checks) + log_problems(log_tabs)
+    problems = health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:
         problems += alarm_problems(alarms, now)

@@ -17,7 +17,7 @@ from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import ServicesPane
 
 
-def failed_checks(runbook: Runbook, env: Environment, states: Mapping[str, StepState]) -> list[tuple[str, str]]:
+def unpassed_checks(runbook: Runbook, env: Environment, states: Mapping[str, StepState]) -> list[tuple[str, str]]:
     """(step id, status) of this run's steps whose latest check did not pass, in runbook order."""
     out = []
     for phase, step in runbook.steps():
@@ -40,6 +40,6 @@ def gather(now: float, *, live: bool, runbook: Runbook, env: Environment, views:
         rows,
         alarms.seen(cw.alarms_interval_seconds, one_call) if watched_alarms else None,
         services.seen(runbook.ecs.interval_seconds, 2 * one_call) if watched_services else None,  # services, then task definitions
-        failed_checks(runbook, env, states),
+        unpassed_checks(runbook, env, states),
         [(query_id, tab.status.state) for query_id, tab in logs.tabs.items()],
     )
