@@ -98,3 +98,33 @@ async def test_every_problem_at_once_fits_the_line_or_is_counted(state_file, siz
         if len(shown) < len(names):  # what does not fit is counted, never cut
             assert line.endswith(f"+{len(names) - len(shown)} more"), line
         assert "…" not in line
+
+
+async def test_a_new_unread_line_does_not_push_a_failed_service_out_of_sight(state_file):
+    from cockpit.monitor.services_watch import ServicesFailed
+    from cockpit.ui.messages import ServicesReport
+
+    app = app_for(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await feed_world(pilot, failed_rollout=True)
+        app.screen.on_services_report(ServicesReport(ServicesFailed("ecs: ExpiredTokenException: token expired", False, 30.0)))
+        await pilot.pause()
+        app.screen._render_live()
+        await pilot.pause()
+        lines = shown_lines(app.screen.query_one(ServicesPane), ".ecs-body")
+        assert lines[0].startswith("UNREAD") and any(line.startswith("FAILED") for line in lines), lines
+        assert not any("more" in line for line in lines)  # the pane grew to fit all three
+        assert "ECS UNREAD" in verdict_line(app) and "ROLLOUT FAILED avnz-api:25" in verdict_line(app)
+
+
+async def test_a_focused_side_pane_shows_every_reason(state_file):
+    app = app_for(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await feed_world(pilot, firing="avnz-redis-connection")
+        pane = app.screen.query_one(AlarmsPane)
+        assert "Threshold Crossed" not in str(pane.query_one("#alarms-body", Static).render())  # one line each
+        pane.focus()
+        await pilot.pause()
+        body = str(pane.query_one("#alarms-body", Static).render())
+        assert body.splitlines()[0].startswith("ALARM") and "avnz-redis-connection: since 20:48 UTC" in body
+        assert "were greater than the threshold (1.0)" in body.replace("\n", " ")

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from cockpit.core.text import one_line
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
 from cockpit.monitor.verdict import AlarmsSeen, Answered
-from cockpit.ui.widgets.fold import detailed, fit, fold, rows_for
+from cockpit.ui.widgets.fold import Refits, detailed, fit, fold, rows_for
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
 
@@ -40,7 +40,7 @@ def _since(since: datetime | None, now: datetime) -> str:
     return f"since {since.astimezone(timezone.utc):%H:%M} UTC ({span})"
 
 
-class AlarmsPane(VerticalScroll, can_focus=True):
+class AlarmsPane(Refits, VerticalScroll, can_focus=True):
     """The runbook's alarms as last read from CloudWatch."""
 
     def __init__(self, runbook: Runbook, *, live: bool, id: str) -> None:
@@ -164,23 +164,6 @@ class AlarmsPane(VerticalScroll, can_focus=True):
             out.append_text(self.details(wall))
         out.rstrip()
         self._paint(out)
-
-    def on_focus(self) -> None:
-        """Focused, the pane shows every reason under its lines (and grows to, see cockpit.tcss)."""
-        self._repaint()
-
-    def on_blur(self) -> None:
-        """Back to one line per alarm."""
-        self._repaint()
-
-    def _repaint(self) -> None:
-        if self._shown_at is not None:
-            self._text = None
-            self.show(*self._shown_at)
-
-    def on_resize(self) -> None:
-        """Lines are fitted to the width: refit now."""
-        self._repaint()
 
     def _paint(self, text: Text) -> None:
         if text != self._text:

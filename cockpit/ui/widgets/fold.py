@@ -50,3 +50,26 @@ def fold(lines: Sequence[Text], rows: int, states: Sequence[str], rank: Mapping[
     if worst:
         more.append(f" (worst: {worst})", style="bold red" if rank.get(worst, 0) >= 2 else "bold yellow" if rank.get(worst, 0) else "dim")
     return list(lines[:shown]) + [more]
+
+
+class Refits:
+    """Mixed into a pane whose lines are fitted to its size and whose details show while it has the
+    focus: it draws again, from what it last showed, on focus, blur and resize. The pane's `show(now,
+    wall)` keeps `_shown_at` and compares against `_text`."""
+
+    _shown_at: tuple | None = None
+    _text: Text | None = None
+
+    def on_focus(self) -> None:
+        self._repaint()
+
+    def on_blur(self) -> None:
+        self._repaint()
+
+    def on_resize(self) -> None:
+        self._repaint()
+
+    def _repaint(self) -> None:
+        if self._shown_at is not None:
+            self._text = None
+            self.show(*self._shown_at)  # type: ignore[attr-defined]

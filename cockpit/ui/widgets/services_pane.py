@@ -19,7 +19,7 @@ from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same
-from cockpit.ui.widgets.fold import detailed, fit, fold, rows_for
+from cockpit.ui.widgets.fold import Refits, detailed, fit, fold, rows_for
 from cockpit.runbook import Environment, Runbook
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
@@ -31,7 +31,7 @@ SERVICE_STYLES = {OK: "bold green", DEPLOYING: "bold yellow", SHORT: "bold yello
 RANK = {"FAILED": 3, "ROLLBACK": 3, "MISSING": 3, "FAILING": 3, "SHORT": 2, "ZERO": 2, "DEPLOY": 1, "unknown": 1, "OK": 0}
 
 
-class EcsPane(VerticalScroll, can_focus=True):
+class EcsPane(Refits, VerticalScroll, can_focus=True):
     """A titled pane fed by the services watcher; subclasses say what they draw."""
 
     def __init__(self, title: str, runbook: Runbook, env: Environment, *, live: bool, id: str) -> None:
@@ -97,23 +97,6 @@ class EcsPane(VerticalScroll, can_focus=True):
         if text != self._text:
             self._text = text
             self.query_one(".ecs-body", Static).update(text)
-
-    def on_resize(self) -> None:
-        """Lines are fitted to the width: refit now."""
-        self._repaint()
-
-    def on_focus(self) -> None:
-        """Focused, the pane shows its details under the lines (and grows to, see cockpit.tcss)."""
-        self._repaint()
-
-    def on_blur(self) -> None:
-        """Back to the lines alone."""
-        self._repaint()
-
-    def _repaint(self) -> None:
-        if self._shown_at is not None:
-            self._text = None
-            self.show(*self._shown_at)
 
     def _td(self, reference: str) -> TaskDefinition | None:
         return self.read.task_definitions.get(reference) if self.read else None
