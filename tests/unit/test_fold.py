@@ -47,3 +47,12 @@ def test_a_row_over_its_limit_says_over():
     limit = Threshold("redis-latency", "Redis latency", "redis_latency", 10.0)
     assert row_cells(row(limit=limit, p99_ms=25.0, over_limit=3), 40)["status"].plain == "OVER"
     assert row_cells(row(limit=limit, p99_ms=25.0, over_limit=1), 40)["status"].plain == "healthy"
+
+
+def test_the_hidden_worst_is_red_only_for_what_the_verdict_calls_a_failure():
+    from cockpit.ui.widgets.services_pane import RANK as SERVICES
+
+    lines = [Text("a"), Text("b"), Text("c")]
+    short = fold(lines, 2, ["OK", "SHORT", "OK"], SERVICES)[-1]
+    failed = fold(lines, 2, ["OK", "FAILED", "OK"], SERVICES)[-1]
+    assert "yellow" in str(short.spans[-1].style) and "red" in str(failed.spans[-1].style)

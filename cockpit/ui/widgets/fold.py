@@ -40,7 +40,8 @@ def rows_for(pane: Widget) -> int:
 
 def fold(lines: Sequence[Text], rows: int, states: Sequence[str], rank: Mapping[str, int]) -> list[Text]:
     """`lines` (state `states[i]` each, worst first) in `rows` rows: all of them, or as many as fit
-    with a last row `+N more (worst: STATE)`."""
+    with a last row `+N more (worst: STATE)`. Ranks: 3 a failure (red, as the verdict's errors),
+    1-2 a warning or not known (yellow), 0 fine."""
     if rows <= 0 or len(lines) <= rows:
         return list(lines)
     shown = max(0, rows - 1)
@@ -48,7 +49,7 @@ def fold(lines: Sequence[Text], rows: int, states: Sequence[str], rank: Mapping[
     worst = max(hidden, key=lambda s: rank.get(s, 0)) if hidden else ""
     more = Text(f"+{len(lines) - shown} more", style="bold")
     if worst:
-        more.append(f" (worst: {worst})", style="bold red" if rank.get(worst, 0) >= 2 else "bold yellow" if rank.get(worst, 0) else "dim")
+        more.append(f" (worst: {worst})", style="bold red" if rank.get(worst, 0) >= 3 else "bold yellow" if rank.get(worst, 0) else "dim")
     return list(lines[:shown]) + [more]
 
 
