@@ -54,7 +54,9 @@ async def test_every_pane_is_live_on_the_demo_stack(demo, demo_runbook, state_fi
             await wait_for(pilot, lambda row=row: cell(app, row, "status") == "healthy", what=f"{row} healthy")
         await wait_for(pilot, lambda: any("Redis blacklist check" in x for x in lines(app, "redis")), what="the Redis tab")
         await wait_for(pilot, lambda: any("momentum" in x for x in lines(app, "momentum")), what="the momentum tab")
-        await wait_for(pilot, lambda: "avnz-api-5xx-errors" in text(app, AlarmsPane), what="the alarms")
+        # the planned names are listed (as unknown) before the first read: wait for the read itself
+        await wait_for(pilot, lambda: app.screen.query_one(AlarmsPane).read_at is not None, what="the alarms")
+        assert "avnz-api-5xx-errors" in text(app, AlarmsPane)
         assert "OK" in text(app, AlarmsPane) and "NOT FOUND" not in text(app, AlarmsPane)
         await wait_for(pilot, lambda: "avnz-api:24" in text(app, ServicesPane), what="the services pane")
         header = app.screen.query_one(CockpitHeader)
