@@ -20,7 +20,7 @@ from cockpit.monitor.process import ProbeProcess
 from cockpit.monitor.readings import Poll
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import Polled, ProbeExited
-from cockpit.ui.widgets.health_table import HealthTable, problems_text, rank
+from cockpit.ui.widgets.health_table import HealthTable, more_below, problems_text, rank
 from cockpit.ui.widgets.latency_pane import LatencyPane
 
 RESTART_SECONDS = 5.0  # after the probe process died, start it again this much later
@@ -101,10 +101,7 @@ class LiveMonitor:
     def _count_hidden(table: HealthTable, views: list[RowView]) -> None:
         """'+N more ↓' under the health pane when its rows run out, with the worst among the hidden ones."""
         hidden = table.hidden()
-        ranked = sorted((rank(v) for v in views), reverse=True)
-        worst = max(ranked[len(ranked) - hidden:], default=0) if hidden else 0
-        words = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
-        text = f"+{hidden} more ↓ · {words[worst]}" if hidden else ""
+        text = more_below(sorted(views, key=rank, reverse=True)[len(views) - hidden:] if hidden else [])
         if table.parent is not None and table.parent.border_subtitle != text:  # each assignment repaints
             table.parent.border_subtitle = text
 

@@ -17,7 +17,7 @@ from textual.widgets import Static
 from cockpit.core.text import one_line
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
 from cockpit.monitor.verdict import AlarmsSeen, Answered
-from cockpit.ui.widgets.fold import Refits, detailed, fit, fold, rows_for
+from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
 
@@ -54,7 +54,6 @@ class AlarmsPane(Refits, VerticalScroll, can_focus=True):
         self.failure: AlarmsFailed | None = None
         self.failed_at = 0.0
         self._text: Text | None = None
-        self._shown_at: tuple[float, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alarms-body")
@@ -136,10 +135,7 @@ class AlarmsPane(Refits, VerticalScroll, can_focus=True):
             return Text("The runbook lists no alarms ([[alarms]]).", style="dim")
         status, style = self._status(now)
         out = Text(status + "\n", style=style)
-        for line in self.summary(now, wall, width):
-            out.append_text(line)
-            out.append("\n")
-        return out + self.details(wall)
+        return out + block(self.summary(now, wall, width)) + self.details(wall)
 
     def show(self, now: float, wall: datetime) -> None:
         """Repaint: the summary in the rows there are (`+N more` with the worst when short), details below."""
@@ -155,10 +151,7 @@ class AlarmsPane(Refits, VerticalScroll, can_focus=True):
             lines.insert(0, Text(fit("UNREAD   " + status, width), style=style))
             states.insert(0, "unknown")
         rows = rows_for(self) or len(lines)
-        out = Text()
-        for line in fold(lines, rows, states, RANK):
-            out.append_text(line)
-            out.append("\n")
+        out = block(fold(lines, rows, states, RANK))
         self._shown_at = (now, wall)
         if detailed(self):
             out.append_text(self.details(wall))

@@ -25,6 +25,15 @@ def fit(text: str, width: int) -> str:
     return line.plain
 
 
+def block(lines: Sequence[Text]) -> Text:
+    """The lines as one Text, each ending in a newline."""
+    out = Text()
+    for line in lines:
+        out.append_text(line)
+        out.append("\n")
+    return out
+
+
 def rows_for(pane: Widget) -> int:
     """The rows a pane's lines may take: its own content height when it has the screen (compact) or a
     fixed size; else all that its max-height allows of its parent (a `height: auto` pane is only as

@@ -59,6 +59,16 @@ def rank(view: RowView) -> int:
     return 0 if view.status == HEALTHY and not view.stale else 1
 
 
+HIDDEN_WORDS = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
+
+
+def more_below(hidden: list[RowView]) -> str:
+    """'+N more ↓ · DOWN among them': what a pane says of the rows it has no room for ('' when none)."""
+    if not hidden:
+        return ""
+    return f"+{len(hidden)} more ↓ · {HIDDEN_WORDS[max(rank(v) for v in hidden)]}"
+
+
 def row_cells(view: RowView, why_width: int = 90) -> dict[str, Text]:
     """The cells of one row (text from outside is data, never markup). A row that is not answering
     shows no latency as current: its window figures would read as now."""

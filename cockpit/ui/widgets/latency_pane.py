@@ -14,7 +14,7 @@ from textual_plotext import PlotextPlot
 from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
 from cockpit.monitor.board import RowView
-from cockpit.ui.widgets.health_table import fmt_ms
+from cockpit.ui.widgets.health_table import fmt_ms, more_below
 
 SPARK_WIDTH = 20
 CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest thing to paint)
@@ -97,10 +97,7 @@ class LatencyPane(Vertical, can_focus=False):
         key = self.selected_key()
         by_key = {v.key: v for v in views}
         if hidden:
-            below = [v for v in views if timed(v.key)][-hidden:]  # the rows past the bottom of the list
-            what = ("DOWN among them" if any(v.status == "down" for v in below) else "OVER among them" if any(v.breach for v in below)
-                    else "unknown among them" if any(not v.current or v.stale for v in below) else "all fine")
-            self._subtitle(f"+{hidden} more ↓ · {what}")
+            self._subtitle(more_below([v for v in views if timed(v.key)][-hidden:]))  # the rows past the bottom
             self._chart_data = ()
         elif key in by_key and chart.display:
             self._chart(by_key[key], series.get(key, []))

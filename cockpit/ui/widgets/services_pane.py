@@ -19,7 +19,7 @@ from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same
-from cockpit.ui.widgets.fold import Refits, detailed, fit, fold, rows_for
+from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 from cockpit.runbook import Environment, Runbook
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
@@ -45,7 +45,6 @@ class EcsPane(Refits, VerticalScroll, can_focus=True):
         self.failure: ServicesFailed | None = None
         self.failed_at = 0.0
         self._text: Text | None = None
-        self._shown_at: tuple[float, datetime] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="ecs-body")
@@ -111,11 +110,14 @@ def _ago(at: datetime | None, wall: datetime) -> str:
 class ServicesPane(EcsPane):
     """One line per ECS service (problems first: what serves, what ECS moves to), then the details."""
 
+    def _tags(self, reference: str) -> str:
+        """' v1.4.24': the image tags of a revision once its task definition is read ('' before)."""
+        td = self._td(reference)
+        return f" {', '.join(td.image_tags)}" if td else ""
+
     def _revision(self, reference: str) -> str:
         """'avnz-api:24 v1.4.24': a revision and its image tags."""
-        td = self._td(reference)
-        tags = f" {', '.join(td.image_tags)}" if td else ""
-        return short_name(reference) + tags
+        return short_name(reference) + self._tags(reference)
 
     def _rev(self, reference: str, service: str) -> str:
         """':25' for the service's own family (the name says it), else ' family:25'."""
@@ -141,9 +143,7 @@ class ServicesPane(EcsPane):
             rests = [f"{rev(h.target)} {h.target_running}/{h.desired} · {serving.replace(' ', ' serves ', 1) if h.serving else serving}",
                      f" →{rev(h.target).strip()} {h.target_running}/{h.desired}, {serving}"]
         else:
-            td = self._td(h.target)
-            tags = f" {', '.join(td.image_tags)}" if td else ""
-            rests = [f"{rev(h.target)}{tags} {h.target_running}/{h.desired}", f"{rev(h.target)} {h.target_running}/{h.desired}"]
+            rests = [f"{rev(h.target)}{self._tags(h.target)} {h.target_running}/{h.desired}", f"{rev(h.target)} {h.target_running}/{h.desired}"]
         room = width - line.cell_len
         rest = next((r for r in rests if cell_len(h.name) + cell_len(r) <= room), rests[-1])
         line.append(fit(fit(h.name, max(1, room - cell_len(rest))) + rest, room))
@@ -179,9 +179,7 @@ class ServicesPane(EcsPane):
         if self.failure is not None and rows:
             lines.insert(0, Text(fit("UNREAD   " + status, width), style=style))
             states.insert(0, "unknown")
-        for line in fold(lines, max(rows, 0), states, RANK):
-            out.append_text(line)
-            out.append("\n")
+        out.append_text(block(fold(lines, max(rows, 0), states, RANK)))
         if rows == 0 or detailed(self):
             out.append_text(self._failure_text())
             if self.read is not None:
@@ -235,7 +233,5 @@ class FlagsPane(EcsPane):
             counted.append(Text(fit(short.plain, width), style="") if short.cell_len > width else short)
         if 0 < rows < len(lines) and len(counted) <= rows:
             lines = counted
-        for line in fold(lines, max(rows, 0), [""] * len(lines), RANK):
-            out.append_text(line)
-            out.append("\n")
+        out.append_text(block(fold(lines, max(rows, 0), [""] * len(lines), RANK)))
         return out
