@@ -9,7 +9,7 @@ import platform
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -83,6 +83,6 @@ def git_state() -> str:
 def write_json(path: Path, results: dict) -> None:
     """`results` plus a UTC timestamp and the machine info, as indented JSON at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    document = {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine_info(), **results}
+    document = {"timestamp": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine_info(), **results}
     path.write_text(json.dumps(document, indent=2) + "\n")
     print(f"results written to {path}")

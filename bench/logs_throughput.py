@@ -51,7 +51,7 @@ import time
 import urllib.request
 from collections import Counter
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -175,7 +175,7 @@ def newest_line_age(screen: str, now: float) -> float | None:
             stamps.append(h * 3600 + m * 60 + s + ms / 1000)
     if not stamps:
         return None
-    day = datetime.fromtimestamp(now, timezone.utc)
+    day = datetime.fromtimestamp(now, UTC)
     of_day = day.hour * 3600 + day.minute * 60 + day.second + day.microsecond / 1e6
     return round((of_day - max(stamps)) % 86400, 3)
 

@@ -45,8 +45,8 @@ from cockpit.probes.postgres import PostgresProbe
 from cockpit.probes.redis import RedisProbe
 from cockpit.runbook import load_runbook
 from cockpit.runbook.model import ProbeSettings
-from cockpit.ui.app import CockpitApp
 from cockpit.stack.postgres_cluster import PG_BIN
+from cockpit.ui.app import CockpitApp
 
 WARMUP = 50  # samples thrown away before each loop: connection set-up, first-call caches
 LOOP_TIMEOUT = 120.0  # seconds for one whole loop of samples

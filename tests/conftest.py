@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ time.tzset()
 for name in ("REDIS_URL", "DATABASE_URL", "COCKPIT_API_URL", "COCKPIT_APP_URL", "COCKPIT_STATE", "AWS_REGION", "AWS_PROFILE", "INTEGRATION_ENCRYPTION_KEY"):
     os.environ.pop(name, None)
 
-FIXED_NOW = datetime(2026, 11, 27, 21, 0, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 27, 21, 0, 0, tzinfo=UTC)
 WHO = "operator@bastion"
 
 
@@ -102,10 +102,10 @@ def make_app(
 # Each fixture starts its own server on a free loopback port. A server that cannot start
 # is a test failure when CI=true and a skip with the reason otherwise (DESIGN, Testing).
 
-from tests.servers import unavailable  # noqa: E402
 from cockpit.stack.http_app import FakeApi  # noqa: E402
 from cockpit.stack.postgres_cluster import PostgresCluster  # noqa: E402
 from cockpit.stack.redis_server import RedisServer  # noqa: E402
+from tests.servers import unavailable  # noqa: E402
 
 REDIS_AUTH_PASSWORD = "r3d!s p@ss:w/rd%"  # the default user's password (needs percent-encoding)
 REDIS_ACL_USER = ("cockpit", "acl:p@ss/w%rd")  # (name, password) of the ACL user
@@ -185,8 +185,9 @@ def fake_api():
 # mode: 3 attempts, with backoff); pass `Config(retries={"total_max_attempts": 1})` to see
 # each fault once.
 
-from tests.servers.aws_proxy import AwsFaultProxy  # noqa: E402
 from cockpit.stack.moto_server import MotoServer  # noqa: E402
+from tests.servers.aws_proxy import AwsFaultProxy  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory):

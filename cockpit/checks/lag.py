@@ -81,7 +81,7 @@ class LoopLag:
             self.record(due, self.clock())
             done += 1
 
-    async def __aenter__(self) -> "LoopLag":
+    async def __aenter__(self) -> LoopLag:
         self._task = asyncio.ensure_future(self.tick())
         await asyncio.sleep(0)  # let the ticker take its first timestamp before the measurement starts
         return self

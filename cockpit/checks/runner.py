@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from urllib.parse import unquote, urlsplit
 from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -40,7 +40,7 @@ from cockpit.runbook.model import CheckSpec, Environment, Runbook, Step
 MIN_SAMPLES = 5  # fewer than this when the time is up: no verdict on a p99
 ATTEMPTS = 3  # bursts a threshold check takes at most while cockpit's own stalls leave them inconclusive
 
-_TURNS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 def _measuring_turn() -> asyncio.Lock:

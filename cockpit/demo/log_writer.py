@@ -49,7 +49,7 @@ class LogWriter:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-logs", daemon=True)
 
-    def start(self) -> "LogWriter":
+    def start(self) -> LogWriter:
         """Create the group and streams, write the history, then write live in a thread."""
         try:
             self.client.create_log_group(logGroupName=GROUP)

@@ -29,7 +29,6 @@ from pathlib import Path
 from cockpit.demo.stack import DemoStack
 from cockpit.stack import error_line
 
-
 REFRESH = "actions"  # not a trouble key: just the keys' current states
 
 

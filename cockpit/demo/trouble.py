@@ -23,7 +23,7 @@ class TroubleAction:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "TroubleAction":
+    def from_json(cls, data: dict) -> TroubleAction:
         return cls(str(data["key"]), str(data["name"]), str(data["label"]), str(data["state"]), bool(data.get("available", True)))
 
 

@@ -59,7 +59,7 @@ class ProbeLoop:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def start(self) -> "ProbeLoop":
+    def start(self) -> ProbeLoop:
         """Start the thread (once)."""
         if not self._thread.is_alive():
             self._thread.start()

@@ -148,7 +148,7 @@ def check_url(url: str, what: str, schemes: tuple[str, ...]):
     if parts.scheme not in schemes:
         raise ProbeError(CONFIG, f"{what} must start with {' or '.join(s + '://' for s in schemes)}")
     try:
-        parts.port
+        _ = parts.port  # raises ValueError on a bad port
     except ValueError:
         parts = None
     if parts is None or not parts.hostname:

@@ -61,7 +61,7 @@ def url_problem(url: str, what: str = "DATABASE_URL") -> str:
     if "#" in url or parts.netloc.count("@") > 1 or cut_short or bad_escape:
         return broken
     try:
-        parts.port
+        _ = parts.port  # raises ValueError on a bad port
     except ValueError:
         return broken
     if "@" in parts.netloc and not parts.hostname:

@@ -6,11 +6,11 @@ The spec is data: a `Table` lists its keys, so unknown keys are caught anywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from cockpit.runbook.model import BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
 
-Path = tuple[Union[str, int], ...]
+Path = tuple[str | int, ...]
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
 
 
@@ -27,7 +27,7 @@ class Scalar:
 class Array:
     """A list whose items all follow `item`."""
 
-    item: "Spec"
+    item: Spec
     required: bool = False
 
 
@@ -35,7 +35,7 @@ class Array:
 class Table:
     """A table with a fixed set of keys."""
 
-    fields: dict[str, "Spec"] = field(default_factory=dict)
+    fields: dict[str, Spec] = field(default_factory=dict)
     required: bool = False
 
 
@@ -43,11 +43,11 @@ class Table:
 class MapOf:
     """A table whose keys are names chosen by the author (environments)."""
 
-    value: "Spec"
+    value: Spec
     required: bool = False
 
 
-Spec = Union[Scalar, Array, Table, MapOf]
+Spec = Scalar | Array | Table | MapOf
 
 
 def _s(required: bool = False, choices: tuple[str, ...] = ()) -> Scalar:

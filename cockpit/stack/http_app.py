@@ -19,7 +19,6 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-
 HEALTH_MODES = ("healthy", "degraded", "malformed", "error500", "hang")
 PAGE_MODES = ("ok", "missing", "slow", "redirect", "error500")
 DASHBOARD_PATHS = (
@@ -77,7 +76,7 @@ class FakeApi:
         """`http://127.0.0.1:PORT` (no trailing slash)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "FakeApi":
+    def start(self) -> FakeApi:
         """Listen (on the same port again after a `stop()`) and serve in a daemon thread."""
         if self._server is not None:
             return self
@@ -106,7 +105,7 @@ class FakeApi:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeApi":
+    def __enter__(self) -> FakeApi:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -95,7 +95,7 @@ class MotoServer:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> "MotoServer":
+    def start(self) -> MotoServer:
         """Start on a free port and wait until it answers `GET /moto-api/`."""
         if self.running:
             return self
@@ -152,7 +152,7 @@ class MotoServer:
         if status != 200:
             raise RuntimeError(f"moto fail-next for {service} in {cluster} ({region}) answered {status}: {body[:300].decode(errors='replace')}")
 
-    def __enter__(self) -> "MotoServer":
+    def __enter__(self) -> MotoServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -53,7 +53,7 @@ DATABASE = "avnz"
 PRISMA_PARAMS = "connection_limit=10&pool_timeout=20"  # as in the deployment plan's DATABASE_URL
 START_TIMEOUT = 30
 
-_template: "PostgresCluster | None" = None  # the first provisioned cluster's data, cleanly stopped
+_template: PostgresCluster | None = None  # the first provisioned cluster's data, cleanly stopped
 
 
 def _as_root() -> bool:
@@ -126,7 +126,7 @@ class PostgresCluster:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> "PostgresCluster":
+    def start(self) -> PostgresCluster:
         """Create the cluster on first use, start it (same port as before, if any), wait until ready."""
         if self.running:
             return self
@@ -167,7 +167,7 @@ class PostgresCluster:
         self._pid = None
         wait_until_closed(self.port)
 
-    def restart(self) -> "PostgresCluster":
+    def restart(self) -> PostgresCluster:
         """Stop, then start on the same port with the same data."""
         self.stop()
         return self.start()
@@ -199,7 +199,7 @@ class PostgresCluster:
         shutil.rmtree(self.base, ignore_errors=True)
         self.base = None
 
-    def __enter__(self) -> "PostgresCluster":
+    def __enter__(self) -> PostgresCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -286,7 +286,7 @@ class PostgresCluster:
         return result
 
 
-def _template_cluster() -> "PostgresCluster | None":
+def _template_cluster() -> PostgresCluster | None:
     """The session's first provisioned cluster, stopped, for others to copy (built on demand)."""
     global _template
     if _template is None:

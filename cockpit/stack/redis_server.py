@@ -84,7 +84,7 @@ class RedisServer:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         """Start on a free port (or the port it had before) and wait until it answers PING."""
         if self.running:
             return self
@@ -119,7 +119,7 @@ class RedisServer:
             proc.wait()
         wait_until_closed(self.port)
 
-    def restart(self) -> "RedisServer":
+    def restart(self) -> RedisServer:
         """Stop, then start again on the same port (data is not kept: no persistence)."""
         self.stop()
         return self.start()
@@ -136,7 +136,7 @@ class RedisServer:
             self._proc.send_signal(signal.SIGCONT)
             self._frozen = False
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -65,7 +65,7 @@ class CockpitApp(App[int]):
         live: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         environ: Mapping[str, str] = os.environ,
-        demo: "TroubleSource | None" = None,
+        demo: TroubleSource | None = None,
         handle_signals: bool = False,
     ) -> None:
         super().__init__()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def parse_ts(stamp: str) -> datetime | None:
@@ -19,7 +19,7 @@ def short_time(stamp: str) -> str:
     if moment is None:
         return "-"
     local = moment.astimezone()
-    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}Z ({local:%H:%M} local)"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S}Z ({local:%H:%M} local)"
 
 
 def minutes(seconds: float) -> str:

@@ -11,8 +11,8 @@ from textual.widget import Widget
 
 from cockpit.core.ratelimit import RequestBudget
 from cockpit.monitor.alarm_watch import AlarmWatch
-from cockpit.monitor.log_tail import LogTail
 from cockpit.monitor.aws import aws_target
+from cockpit.monitor.log_tail import LogTail
 from cockpit.probes.aws.clients import LazyClient
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.messages import AlarmReport, LogReport

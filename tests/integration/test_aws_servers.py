@@ -12,8 +12,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from tests.servers.aws_proxy import AwsFaultProxy, error_response, operation_name
 from cockpit.stack.aws_seed import now_ms, seed_alarm, seed_logs
+from tests.servers.aws_proxy import AwsFaultProxy, error_response, operation_name
 
 ONE_TRY = Config(retries={"total_max_attempts": 1})  # every fault reaches the test, no backoff sleeps
 

@@ -14,9 +14,9 @@ import pytest
 
 from cockpit.cli import main
 from cockpit.journal import Journal
-from tests.servers.tcp_delay import DelayProxy
-from cockpit.stack.ecs_seed import seed_ecs
 from cockpit.runbook import bundled_path
+from cockpit.stack.ecs_seed import seed_ecs
+from tests.servers.tcp_delay import DelayProxy
 
 THRESHOLD_STEPS = ("post-api-p99", "post-dashboard-ttfb", "post-redis-latency")
 

@@ -20,11 +20,24 @@ from cockpit.probes.aws import ecs
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.errors import INVALID, NOT_FOUND, THROTTLED, AwsProblem
 from cockpit.stack import ecs_seed
-from tests.servers.ecs_rollouts import (
-    CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, OLD_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, event, service,
-    stub_describe_services, stub_task_definition_pages, stub_update_service, stubbed_ecs, td_arn,
-)
 from cockpit.stack.ecs_seed import API, DASHBOARD, DECOY, seed_ecs
+from tests.servers.ecs_rollouts import (
+    CIRCUIT_BREAKER_REASON,
+    CLUSTER,
+    NEW_ID,
+    OLD_ID,
+    ROLLBACK_ID,
+    Rollout,
+    deployment,
+    describe_services_response,
+    event,
+    service,
+    stub_describe_services,
+    stub_task_definition_pages,
+    stub_update_service,
+    stubbed_ecs,
+    td_arn,
+)
 
 FLAGS = ("ENABLE_MOMENTUM_CHURN", "ENABLE_MOMENTUM_SAVE_FLOWS", "ENABLE_MOMENTUM_TRIGGERS")
 

@@ -18,8 +18,8 @@ from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX, SERVICE, SERVICE
 from cockpit.journal.session import RunSession
 from cockpit.rollback.plan import same
 from cockpit.runbook import load_runbook
-from tests.servers.ecs_rollouts import Rollout
 from cockpit.stack.ecs_seed import API, DASHBOARD, NODE_ENV, seed_ecs
+from tests.servers.ecs_rollouts import Rollout
 from tests.servers.ecs_stub_extra import ScriptedRollout
 
 REVISIONS = 6  # STRIPE_LEGACY_KEY gone from 4, command, memory and REDIS_TOKEN_BLACKLIST from 5 (api_changes)

@@ -18,11 +18,22 @@ from cockpit.journal.session import RunSession
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, STARTED, TIMEOUT, Progress, RollbackRun
 from cockpit.rollback.plan import RollbackPlan, same
-from tests.servers.ecs_rollouts import (
-    CIRCUIT_BREAKER_REASON, CLUSTER, NEW_ID, ROLLBACK_ID, Rollout, deployment, describe_services_response, service, stub_describe_services,
-    stub_recheck, stub_update_service, stubbed_ecs, td_arn,
-)
 from cockpit.stack.ecs_seed import API, seed_ecs
+from tests.servers.ecs_rollouts import (
+    CIRCUIT_BREAKER_REASON,
+    CLUSTER,
+    NEW_ID,
+    ROLLBACK_ID,
+    Rollout,
+    deployment,
+    describe_services_response,
+    service,
+    stub_describe_services,
+    stub_recheck,
+    stub_update_service,
+    stubbed_ecs,
+    td_arn,
+)
 
 OLD = td_arn(API, 155)  # what runs: the bad release
 NEW = td_arn(API, 150)  # what the rollback goes back to

@@ -16,11 +16,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.integration.demo_support import alive
-from tests.servers import unavailable
 from cockpit.stack.http_app import DASHBOARD_PATHS, FakeApi
 from cockpit.stack.postgres_cluster import PostgresCluster
 from cockpit.stack.redis_server import RedisServer
+from tests.integration.demo_support import alive
+from tests.servers import unavailable
 
 
 def require(module: str):

@@ -120,7 +120,7 @@ class AwsFaultProxy:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> "AwsFaultProxy":
+    def start(self) -> AwsFaultProxy:
         """Listen (on the same port again after a `stop()`) and serve in a daemon thread."""
         if self._server is not None:
             return self
@@ -149,7 +149,7 @@ class AwsFaultProxy:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "AwsFaultProxy":
+    def __enter__(self) -> AwsFaultProxy:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 CLUSTER = "avnz-payment-cluster"
@@ -32,7 +32,7 @@ OLD_ID = "ecs-svc/OLD"
 NEW_ID = "ecs-svc/NEW"
 ROLLBACK_ID = "ecs-svc/ROLLBACK"
 CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
-T0 = datetime(2026, 11, 27, 21, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 21, 0, 0, tzinfo=UTC)
 
 
 def td_arn(family: str, revision: int, *, region: str = REGION, account: str = ACCOUNT) -> str:

@@ -29,7 +29,7 @@ class DelayProxy:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def start(self) -> "DelayProxy":
+    def start(self) -> DelayProxy:
         """Listen on a free loopback port."""
         self.port = free_port()
         listener = socket.create_server(("127.0.0.1", self.port))

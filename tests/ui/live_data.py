@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC
 
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, Poll, Reading
 
@@ -79,7 +80,7 @@ def log_events(query_id: str, count: int):
 
 async def feed_cloudwatch(pilot) -> None:
     """Both log tabs (one following, one throttled) and the three alarms (one firing, one missing)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from cockpit.monitor.alarm_watch import AlarmsRead
     from cockpit.monitor.log_tail import FOLLOWING, THROTTLED_STATE, TailEvents, TailStatus
@@ -93,7 +94,7 @@ async def feed_cloudwatch(pilot) -> None:
     pane.apply(TailEvents("redis", 0, log_events("redis", 40)), NOW - 1)
     pane.apply(TailEvents("momentum", 0, log_events("momentum", 6)), NOW - 30)
     pane.apply(TailStatus("momentum", THROTTLED_STATE, "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0), NOW)
-    since = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 27, 20, 48, tzinfo=UTC)
     screen.on_alarm_report(AlarmReport(AlarmsRead((
         AlarmState("avnz-api-5xx-errors", "ALARM", since, "Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (1.0)."),
         AlarmState("avnz-redis-connection", "OK", since.replace(hour=19), "Threshold Crossed: no datapoints were greater than the threshold (1.0)."),

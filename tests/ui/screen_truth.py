@@ -3,7 +3,7 @@ to a cockpit the way its watcher would report it (no network), on a frozen monot
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cockpit.monitor.alarm_watch import AlarmsRead
 from cockpit.monitor.readings import DOWN, HEALTHY, Poll, Reading
@@ -14,7 +14,7 @@ from cockpit.ui.messages import AlarmReport, ServicesReport
 from tests.servers.ecs_rollouts import CLUSTER, deployment, service, td_arn
 from tests.ui.live_data import NOW, PAGES
 
-SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=UTC)
 ALARMS = ("avnz-api-5xx-errors", "avnz-redis-connection", "avnz-db-pool-exhausted")
 FLAGS = ("ENABLE_MOMENTUM_CHURN", "ENABLE_MOMENTUM_SAVE_FLOWS", "ENABLE_MOMENTUM_TRIGGERS")
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import boto3
 
+from cockpit.stack.aws_seed import now_ms, seed_alarm, seed_logs
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
 from tests.conftest import make_app
-from cockpit.stack.aws_seed import now_ms, seed_alarm, seed_logs
 from tests.ui.test_live import wait_for
 
 GROUP = "/ecs/avnz-api"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -235,7 +235,7 @@ async def test_throttling_shows_a_countdown(state_file):
         assert "● live · polled" in status(pane) and "throttled" not in status(pane)
 
 
-SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=timezone.utc)
+SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=UTC)
 
 
 async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_file):

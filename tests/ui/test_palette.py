@@ -10,8 +10,8 @@ from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.logs_pane import LogsPane
-from tests.ui.test_checklist import journal_events, prompt, settle
 from tests.conftest import make_app
+from tests.ui.test_checklist import journal_events, prompt, settle
 
 
 async def open_palette(pilot, query: str = "") -> CommandList:

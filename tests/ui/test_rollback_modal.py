@@ -8,9 +8,9 @@ import boto3
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from cockpit.stack.ecs_seed import seed_ecs
 from cockpit.ui.screens.rollback import RollbackScreen
 from tests.conftest import make_app
-from cockpit.stack.ecs_seed import seed_ecs
 from tests.ui.test_live import wait_for
 
 API = "avnz-api"

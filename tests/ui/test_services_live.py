@@ -7,11 +7,11 @@ from dataclasses import replace
 import boto3
 from textual.widgets import Input, OptionList, Static
 
+from cockpit.stack.ecs_seed import seed_ecs
 from cockpit.ui.screens.rollback import ALL, RollbackScreen
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from tests.conftest import make_app
 from tests.servers.ecs_rollouts import deployment, service, td_arn
-from cockpit.stack.ecs_seed import seed_ecs
 from tests.ui.test_live import wait_for
 from tests.ui.test_rollback_modal import fast, running
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import boto3
-
 from textual.widgets import Input
 
 from cockpit.checks.result import inconclusive
+from cockpit.stack.ecs_seed import seed_ecs
 from cockpit.ui.messages import CheckDone
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
-from tests.servers.ecs_extra import dashboard_with_release_names
-from cockpit.stack.ecs_seed import seed_ecs
 from tests.conftest import live_setup, make_app
+from tests.servers.ecs_extra import dashboard_with_release_names
 from tests.ui.test_checklist import detail, journal_events, prompt, settle
 
 

@@ -55,7 +55,7 @@ class ScriptedLag(LoopLag):
         super().__init__(clock=clock)
         self.fake_clock, self.stalled, self.count = clock, stalled, count
 
-    async def __aenter__(self) -> "ScriptedLag":
+    async def __aenter__(self) -> ScriptedLag:
         self.started = self.fake_clock.now
         return self
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError, ReadTimeoutError
@@ -59,7 +59,7 @@ def test_buffer_keeps_the_newest_and_counts_drops():
 
 
 def test_line_format_utc_and_local(monkeypatch):
-    ts = int(datetime(2026, 11, 27, 14, 40, 0, 123000, tzinfo=timezone.utc).timestamp() * 1000)
+    ts = int(datetime(2026, 11, 27, 14, 40, 0, 123000, tzinfo=UTC).timestamp() * 1000)
     assert LineFormat(utc=True).line(event(ts, "Redis ok")) == "14:40:00.123 0123456789ab Redis ok"
     monkeypatch.setenv("TZ", "Pacific/Auckland")  # UTC+13 in November
     time.tzset()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
-import sqlite3
 
 import pytest
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
 
@@ -28,7 +27,7 @@ def wrapped(cause: BaseException) -> WrappedError:
     [
         (wrapped(ConnectionRefusedError(111, "Connection refused")), REFUSED, "connection refused: db:5432"),
         (wrapped(socket.gaierror(-2, "Name or service not known")), DNS, "DNS lookup failed: db:5432"),
-        (asyncio.TimeoutError(), TIMEOUT, "timed out: db:5432"),
+        (TimeoutError(), TIMEOUT, "timed out: db:5432"),
         (wrapped(ssl.SSLError(1, "certificate verify failed")), TLS, "TLS error: could not connect (db:5432)"),
         (Exception('FATAL: password authentication failed for user "cockpit"'), AUTH, "authentication failed"),
         (Exception("WRONGPASS invalid username-password pair"), AUTH, "wrong user name or password"),

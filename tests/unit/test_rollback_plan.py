@@ -16,8 +16,8 @@ from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, 
 from cockpit.rollback.plan import Choice, Revision, RollbackPlan, current_arn, last_stable, same
 from cockpit.runbook import load_runbook
 from cockpit.stack import ecs_seed
-from tests.servers.ecs_rollouts import td_arn
 from cockpit.stack.ecs_seed import API, api_changes, api_container
+from tests.servers.ecs_rollouts import td_arn
 
 FAMILY = API
 N = 155

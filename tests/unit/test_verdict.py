@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -156,6 +156,6 @@ def test_headlines_name_the_revisions():
 
 
 def test_since_is_irrelevant_to_the_verdict():
-    stamped = AlarmState("avnz-redis-connection", "ALARM", since=datetime(2026, 12, 1, tzinfo=timezone.utc), reason="x" * 500)
+    stamped = AlarmState("avnz-redis-connection", "ALARM", since=datetime(2026, 12, 1, tzinfo=UTC), reason="x" * 500)
     verdict = derive(NOW, [row()], alarms(AlarmState("a", "OK"), stamped, AlarmState("c", "OK")))
     assert [p.text for p in verdict.problems] == ["ALARM avnz-redis-connection"]

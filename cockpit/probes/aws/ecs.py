@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.core.logline import clean_message
-from cockpit.probes.aws.errors import AwsProblem, NOT_FOUND, classify_aws
+from cockpit.probes.aws.errors import NOT_FOUND, AwsProblem, classify_aws
 
 EVENTS_KEPT = 8
 FLAG_ON = ("true", "1", "yes", "on")

@@ -26,11 +26,11 @@ from cockpit.ui.live import LiveMonitor
 from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
 from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
 from cockpit.ui.screens.ecs_panes import EcsPanes
-from cockpit.ui.screens.live_panes import LivePanes
-from cockpit.ui.screens.step_checks import StepCheckActions
 from cockpit.ui.screens.help import HelpScreen
-from cockpit.ui.screens.trouble import TroubleScreen
+from cockpit.ui.screens.live_panes import LivePanes
 from cockpit.ui.screens.note import NoteScreen
+from cockpit.ui.screens.step_checks import StepCheckActions
+from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
@@ -68,7 +68,7 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
         Binding("exclamation_mark", "trouble", "Trouble"),
     ]
 
-    app: "CockpitApp"
+    app: CockpitApp
 
     def __init__(self) -> None:
         super().__init__()

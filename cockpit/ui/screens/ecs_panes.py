@@ -11,8 +11,8 @@ from typing import Any
 
 from cockpit.journal import Event
 from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
-from cockpit.monitor.services_watch import ServicesRead, ServicesWatch
 from cockpit.monitor.aws import aws_target
+from cockpit.monitor.services_watch import ServicesRead, ServicesWatch
 from cockpit.probes.aws.clients import LazyClient
 from cockpit.rollback.plan import same
 from cockpit.ui.messages import ServicesReport

@@ -38,7 +38,7 @@ LOGS_KEYMAP = (  # while the logs pane has the keyboard
 )
 
 
-def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: "TroubleSource | None" = None) -> Table:
+def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None) -> Table:
     """The help contents as a Rich table (all cells plain Text); `demo` adds its trouble keys."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
@@ -72,7 +72,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool, demo: "TroubleSource | None" = None) -> None:
+    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None) -> None:
         super().__init__()
         self._body = help_body(runbook, journal_path, read_only, demo)
 

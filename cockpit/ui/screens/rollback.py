@@ -21,8 +21,8 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
-from cockpit.monitor.loop import DaemonThreadExecutor
 from cockpit.monitor.aws import aws_target
+from cockpit.monitor.loop import DaemonThreadExecutor
 from cockpit.probes.aws.clients import make_client
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
@@ -51,7 +51,7 @@ class RollbackScreen(ModalScreen[None]):
     """Pick a service and a revision, see the diff, type the confirmation, watch the rollout."""
 
     BINDINGS = [Binding("escape", "back", "Back")]
-    app: "CockpitApp"
+    app: CockpitApp
 
     def __init__(self, history: Callable[[], dict[str, list[str]]], on_done: Callable[[], None] | None = None) -> None:
         super().__init__()

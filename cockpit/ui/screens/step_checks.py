@@ -72,7 +72,7 @@ class StepCheckActions:
             severity, word, timeout = "error", "FAILED", 15
         self.notify(f"{message.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=timeout, markup=False)
 
-    def tick_check_step(self: Any, step: "Step") -> None:
+    def tick_check_step(self: Any, step: Step) -> None:
         """Tick a check step: with the passing check's evidence, or after an override reason."""
         record = self.states.get(step.id, StepState()).check
         if record is not None and record.passed:

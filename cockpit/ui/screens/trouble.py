@@ -27,7 +27,7 @@ class TroubleSource(Protocol):
     """What the menu needs of the demo: its keys now, and a (blocking) way to press one."""
 
     actions: list[TroubleAction]
-    on_gone: "Callable[[], None] | None"  # set by the app: called from a thread if the stack process ends first
+    on_gone: Callable[[], None] | None  # set by the app: called from a thread if the stack process ends first
 
     def run(self, key: str) -> str: ...
 

@@ -7,7 +7,7 @@ than its alarms, the last line says how many more and the worst state among them
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,9 +17,9 @@ from textual.widgets import Static
 from cockpit.core.text import one_line
 from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
 from cockpit.monitor.verdict import AlarmsSeen, Answered
-from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
+from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 
 FLASH_SECONDS = 10.0
 STYLES = {"ALARM": "bold white on red", "OK": "bold green", "INSUFFICIENT_DATA": "bold yellow", NOT_FOUND: "bold magenta"}
@@ -37,7 +37,7 @@ def _since(since: datetime | None, now: datetime) -> str:
         return ""
     minutes = max(0, int((now - since).total_seconds() // 60))
     span = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60} min"
-    return f"since {since.astimezone(timezone.utc):%H:%M} UTC ({span})"
+    return f"since {since.astimezone(UTC):%H:%M} UTC ({span})"
 
 
 class AlarmsPane(Refits, VerticalScroll, can_focus=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -58,7 +58,7 @@ class CockpitHeader(Horizontal):
 
     def show_time(self, now: datetime) -> None:
         """UTC and local wall clocks."""
-        utc, local = now.astimezone(timezone.utc), now.astimezone()
+        utc, local = now.astimezone(UTC), now.astimezone()
         text = f"{utc:%H:%M:%S} UTC"
         if local.utcoffset() != utc.utcoffset():  # on a UTC server one clock says it all
             text += f" · {local:%H:%M} {local.tzname() or 'local'}"

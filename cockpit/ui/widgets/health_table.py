@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from cockpit.core.text import one_line
-from cockpit.ui.widgets.fold import fit
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
+from cockpit.ui.widgets.fold import fit
 
 # (key, heading, width). Fixed widths: a column that resizes makes the whole table
 # lay out and repaint again, which at one poll a second was most of the app's CPU.

@@ -79,12 +79,12 @@ class LogView(Log, can_focus=True):
     class ScrolledBack(Message):
         """The operator scrolled `view` back to read."""
 
-        def __init__(self, view: "LogView") -> None:
+        def __init__(self, view: LogView) -> None:
             super().__init__()
             self.view = view
 
         @property
-        def control(self) -> "LogView":
+        def control(self) -> LogView:
             return self.view
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:

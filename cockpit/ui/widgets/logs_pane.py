@@ -8,15 +8,15 @@ stream running), `f` follow on/off, `s` search with `n`/`N` to jump between matc
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.content import Content
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
@@ -213,7 +213,7 @@ class LogsPane(Vertical):
         tab = self.current()
         if tab is None:
             return
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         default = f"cockpit-{tab.query.id}-{stamp}.log"
 
         def apply(path: str | None) -> None:
@@ -225,7 +225,7 @@ class LogsPane(Vertical):
 
     async def _save(self, tab: LogTab, name: str) -> None:
         header = [
-            f"# {tab.query.log_group} filter {tab.pattern!r}, saved {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
+            f"# {tab.query.log_group} filter {tab.pattern!r}, saved {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
             f"# {len(tab.buffer.events):,} events (received {tab.buffer.received:,}, dropped {tab.buffer.dropped:,}); times in UTC",
         ]
         lines = header + tab.save_lines()

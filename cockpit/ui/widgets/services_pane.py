@@ -4,7 +4,7 @@ as the serving revision sets them). Both read each service through monitor/rollo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -13,14 +13,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.monitor.rollout import (DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth,
-                                     service_health)
+from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth, service_health
 from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same
-from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 from cockpit.runbook import Environment, Runbook
+from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
 EVENTS_SHOWN = 3
@@ -104,7 +103,7 @@ class EcsPane(Refits, VerticalScroll, can_focus=True):
 def _ago(at: datetime | None, wall: datetime) -> str:
     if at is None:
         return "     "
-    return f"{at.astimezone(timezone.utc):%H:%M}"
+    return f"{at.astimezone(UTC):%H:%M}"
 
 
 class ServicesPane(EcsPane):
