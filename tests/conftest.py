@@ -72,30 +72,57 @@ def make_app(
     environ=None,
     monotonic=None,
     demo=None,
+    fake=False,
 ):
     """A CockpitApp on the bundled runbook with a fixed clock and identity.
 
     `live=False` (the default) watches nothing, so screens that are not about live data
-    are deterministic; `live=True` polls the environment's real backends.
+    are deterministic; `live=True` polls the environment's real backends. `fake=True` puts
+    a FakeEngine (tests/ui/fake_engine.py) behind the screen instead of a real one: the test
+    replays the events it wants drawn, and reads the commands the screen sent.
     """
+    from cockpit.engine.local import LocalEngine
     from cockpit.ui.app import CockpitApp
 
     runbook = runbook or load_runbook()
     journal = Journal(state_file, read_only=read_only, clock=StepClock())
     session = RunSession(journal, runbook.id, runbook.version, env, WHO, new_run=new_run)
-    return CockpitApp(
+    clocks = {"monotonic": monotonic} if monotonic is not None else {}
+    environ = environ if environ is not None else {}
+    if fake:
+        from tests.ui.fake_engine import FakeEngine
+
+        engine = FakeEngine()
+    else:
+        engine = LocalEngine(runbook, runbook.environments[env], session, read_only=read_only, live=live, environ=environ,
+                             journal_poll_seconds=poll, **clocks)
+    app = CockpitApp(
         runbook,
         runbook.environments[env],
-        session,
+        engine,
         read_only=read_only,
         initial_events=session.events_after(0),
+        run_id=session.run.id if session.run else None,
+        journal_path=str(journal.path),
         clock=lambda: FIXED_NOW,
-        journal_poll_seconds=poll,
         live=live,
-        environ=environ if environ is not None else {},
+        environ=environ,
         demo=demo,
-        **({"monotonic": monotonic} if monotonic is not None else {}),
+        **clocks,
     )
+    app.session = session  # the journal the engine writes: tests read what was committed from it
+    return app
+
+
+async def settle(pilot, seconds: float = 30.0):
+    """Wait until the screen has no journal write in flight and no check running (the engine answered), then one pause."""
+    screen = pilot.app.cockpit
+    for _ in range(int(seconds / 0.02)):
+        await pilot.app.workers.wait_for_complete()
+        if not screen.pending and not screen.checking:
+            break
+        await pilot.pause(0.02)
+    await pilot.pause()
 
 
 # --- Real servers for integration tests (cockpit/stack/) ---------------------------------

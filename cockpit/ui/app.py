@@ -1,14 +1,13 @@
-"""The cockpit Textual app: owns the journal thread; the cockpit screen does the rest."""
+"""The cockpit Textual app: draws what the engine sends and sends it what the operator asks."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
-import sys
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -16,28 +15,29 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from cockpit.journal import Event
-from cockpit.journal.session import RunSession
+from cockpit.engine.commands import Command, Record
+from cockpit.engine.events import EngineEvent, JournalWritten
+from cockpit.engine.handle import EngineHandle
+from cockpit.journal import Event, JournalError
 from cockpit.journal.store import utc_now
-from cockpit.monitor.loop import ProbeLoop
 from cockpit.runbook import Environment, Runbook
+from cockpit.ui.bridge import EngineBatch
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
-SWITCH_INTERVAL = 0.001  # seconds; see on_mount
+EXIT_GRACE_SECONDS = 5.0  # after SIGTERM/SIGHUP, gone within this whatever a library does on the way out
+CONFIRM_SECONDS = 10.0  # a write the rollback waits for must be confirmed by the engine within this
 
 
 class CockpitApp(App[int]):
-    """A runbook in one environment, its run, and its live panes.
+    """A runbook in one environment, drawn from what `engine` sends.
 
-    All journal I/O runs on one worker thread, in submission order, so a tick and an
-    untick pressed quickly are committed in the order they were pressed. `live` polls
-    the environment's Redis, database, API and pages (in a probe process); `environ` is
-    where env_vars checks look. Checks run on `probe_loop`, a thread of their own.
-    `demo` (cockpit demo) offers its trouble keys under `!`; `handle_signals` makes
-    SIGTERM/SIGHUP quit cleanly (the command line sets it; tests do not).
+    `initial_events` are the run's committed events at start (drawn at once; the engine
+    sends what comes after). `live` says whether the engine watches anything (panes say
+    "not connected" otherwise). `demo` (cockpit demo) offers its trouble keys under `!`;
+    `handle_signals` makes SIGTERM/SIGHUP quit cleanly (the command line sets it; tests do not).
     """
 
     CSS_PATH = STYLES
@@ -56,50 +56,88 @@ class CockpitApp(App[int]):
         self,
         runbook: Runbook,
         env: Environment,
-        session: RunSession,
+        engine: EngineHandle,
         *,
         read_only: bool = False,
         initial_events: Sequence[Event] = (),
+        run_id: int | None = None,
+        journal_path: str = "",
         clock: Callable[[], datetime] = utc_now,
-        journal_poll_seconds: float = 1.0,
         live: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
-        environ: Mapping[str, str] = os.environ,
         demo: TroubleSource | None = None,
         handle_signals: bool = False,
+        environ: Mapping[str, str] = os.environ,
     ) -> None:
         super().__init__()
         self.runbook = runbook
         self.env = env
-        self.session = session
+        self.engine = engine
         self.read_only = read_only
         self.initial_events = tuple(initial_events)
+        self.run_id = run_id
+        self.journal_path = journal_path
         self.clock = clock
-        self.journal_poll_seconds = journal_poll_seconds
         self.live = live
         self.monotonic = monotonic
-        self.environ = environ
         self.demo = demo
         self.handle_signals = handle_signals
-        self.probe_loop = ProbeLoop()
-        self.journal_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self.environ = environ  # the rollback's health verdict reads the environment's settings
+        self._waiting: dict[tuple[str, str], list[asyncio.Future[JournalWritten]]] = {}
+        self.cockpit = CockpitScreen()
         self.title = f"cockpit · {runbook.name} · {env.name}"
 
     def on_mount(self) -> None:
-        """Open the cockpit screen."""
-        # The log followers are Python threads: with the default 5 ms GIL switch interval a
-        # busy follower made every step of a keypress wait up to 5 ms for the UI thread's turn.
-        sys.setswitchinterval(SWITCH_INTERVAL)
-        self.probe_loop.start()
+        """Open the cockpit screen and start the engine behind it."""
         if self.handle_signals:
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the
-            # terminal restored, the probe process and the demo's stack stopped behind it.
+            # terminal restored, the engine and the demo's stack stopped behind it.
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGHUP):  # exit code 128+n, as a shell reports a killed program
-                loop.add_signal_handler(signum, partial(self.exit, return_code=128 + signum))
+                loop.add_signal_handler(signum, partial(self.end_on_signal, signum))
         if self.demo is not None:
             self.demo.on_gone = self.demo_gone
-        self.push_screen(CockpitScreen())
+        self.push_screen(self.cockpit)
+        self.engine.start(self.receive)
+
+    def end_on_signal(self, signum: int) -> None:
+        """Quit as `q` does, and make it certain: Textual's shutdown can block for ever writing to a terminal that is
+        gone (LinuxDriver.close → WriterThread.stop → Queue.put, seen after SIGHUP), so a timer ends the process after
+        a grace. The journal is the engine's: it sees our end of the socket close and finishes its write first."""
+        timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(128 + signum,))
+        timer.daemon = True
+        timer.start()
+        self.exit(return_code=128 + signum)
+
+    def receive(self, batch: list[EngineEvent]) -> None:
+        """A batch of engine events (in this loop): to the cockpit screen, in order."""
+        self.cockpit.post_message(EngineBatch(batch))
+
+    def send(self, command: Command) -> None:
+        """Ask the engine for something (it answers with events)."""
+        self.engine.send(command)
+
+    async def record_and_wait(self, step_id: str, kind: str, payload: dict) -> Event:
+        """Journal an event through the engine and wait for the commit (the rollback's intent before
+        its update_service); JournalError when it was refused or not confirmed in time."""
+        future: asyncio.Future[JournalWritten] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault((step_id, kind), []).append(future)
+        self.send(Record(step_id, kind, payload))
+        try:
+            written = await asyncio.wait_for(future, CONFIRM_SECONDS)
+        except TimeoutError:
+            raise JournalError(f"the engine did not confirm the {kind} write for {step_id} within {CONFIRM_SECONDS:.0f} s") from None
+        if written.event is None:
+            raise JournalError(written.error)
+        return written.event
+
+    def written(self, event: JournalWritten) -> None:
+        """A write finished: whoever waits for it hears how it went."""
+        waiting = self._waiting.get((event.step_id, event.kind))
+        if waiting:
+            future = waiting.pop(0)
+            if not future.done():
+                future.set_result(event)
 
     def demo_gone(self) -> None:
         """The demo's stack process ended under us (from its reader thread): say so, loudly."""
@@ -118,6 +156,5 @@ class CockpitApp(App[int]):
             super().action_help_quit()
 
     async def on_unmount(self) -> None:
-        """Let a write that is in flight finish before the process goes; stop the probes."""
-        self.journal_thread.shutdown(wait=True)
-        self.probe_loop.stop()
+        """Stop the engine (its last journal write finishes first)."""
+        await self.engine.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from cockpit.commands.context import Context, UsageError, open_journal
 from cockpit.journal import JournalError, default_who
 
@@ -17,11 +19,13 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     except JournalError as exc:
         journal.close()
         raise UsageError(str(exc)) from exc
+    run_id = session.run.id if session.run else None
+    journal.close()  # from here on the journal is the engine's
+    from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.ui.app import CockpitApp
 
-    app = CockpitApp(ctx.runbook, ctx.env, session, read_only=read_only, initial_events=initial, demo=demo, handle_signals=True)
-    try:
-        app.run()
-    finally:
-        journal.close()
+    spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ))
+    app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
+                     journal_path=str(ctx.state_path), demo=demo, handle_signals=True)
+    app.run()
     return app.return_code or 0

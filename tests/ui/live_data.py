@@ -40,18 +40,22 @@ def polls() -> list[tuple[float, Poll, float | None]]:
     return out
 
 
+ROWS = (("redis", ("redis",), 2.0), ("database", ("database",), 2.0),
+        ("api", ("api", "api.redis", "api.database"), 2.0), ("pages", tuple(f"page:{p}" for p in PAGES), 10.0))
+
+
+def health_board(runbook):
+    """The board a real engine would hold after `polls()`."""
+    from tests.ui.fake_engine import board_of
+
+    return board_of(runbook, ROWS, polls())
+
+
 async def feed(pilot) -> None:
-    """Rows as the real backends would declare them, then the history, then one render."""
-    screen = pilot.app.screen
-    board = screen.live.board
-    board.add_rows("redis", (Reading("redis", "redis", "unknown"),), 2.0)
-    board.add_rows("database", (Reading("database", "database", "unknown"),), 2.0)
-    board.add_rows("api", tuple(Reading(k, label, "unknown") for k, label in (("api", "api"), ("api.redis", "api › redis"), ("api.database", "api › database"))), 2.0)
-    board.add_rows("pages", tuple(Reading(f"page:{p}", p, "unknown") for p in PAGES), 10.0)
-    for at, poll, retry_at in polls():
-        board.apply(poll, at, retry_at)
-    screen._render_live()
-    await pilot.pause()
+    """Rows as the real backends would declare them, then the history, replayed as the engine would send them."""
+    from tests.ui.fake_engine import replay, world
+
+    await replay(pilot, world(pilot.app, NOW, health_board(pilot.app.runbook)))
 
 
 STREAMS = ("ecs/avnz-api/3f2a9c1e5b7d4e0f9a8b", "ecs/avnz-api/8b1d77aa90c24f11c0de")
@@ -82,23 +86,26 @@ async def feed_cloudwatch(pilot) -> None:
     """Both log tabs (one following, one throttled) and the three alarms (one firing, one missing)."""
     from datetime import datetime
 
-    from cockpit.monitor.alarm_watch import AlarmsRead
-    from cockpit.monitor.log_tail import FOLLOWING, THROTTLED_STATE, TailEvents, TailStatus
+    from cockpit.engine.events import FOLLOWING, THROTTLED_STATE, AlarmsRead, TailEvents, TailStatus
     from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
-    from cockpit.ui.messages import AlarmReport
     from cockpit.ui.widgets.logs_pane import LogsPane
+    from tests.ui.fake_engine import replay, world
 
-    screen = pilot.app.screen
+    app = pilot.app
+    screen = app.cockpit
     pane = screen.query_one(LogsPane)
     pane.apply(TailStatus("redis", FOLLOWING), NOW - 1)
     pane.apply(TailEvents("redis", 0, log_events("redis", 40)), NOW - 1)
     pane.apply(TailEvents("momentum", 0, log_events("momentum", 6)), NOW - 30)
     pane.apply(TailStatus("momentum", THROTTLED_STATE, "/ecs/avnz-api: ThrottlingException: Rate exceeded", 8.0), NOW)
     since = datetime(2026, 11, 27, 20, 48, tzinfo=UTC)
-    screen.on_alarm_report(AlarmReport(AlarmsRead((
+    alarms = AlarmsRead((
         AlarmState("avnz-api-5xx-errors", "ALARM", since, "Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (1.0)."),
         AlarmState("avnz-redis-connection", "OK", since.replace(hour=19), "Threshold Crossed: no datapoints were greater than the threshold (1.0)."),
         AlarmState("avnz-db-pool-exhausted", NOT_FOUND),
-    ))))
-    screen._render_live()
+    ))
+    board = health_board(app.runbook) if screen.health is not None else None  # the health fed before, if it was
+    events = world(app, NOW, board, alarms=[alarms], tabs={"redis": FOLLOWING, "momentum": THROTTLED_STATE})
+    await replay(pilot, events)
+    screen.render_live()
     await pilot.pause()

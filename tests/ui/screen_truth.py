@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cockpit.monitor.alarm_watch import AlarmsRead
+from cockpit.engine.events import AlarmsRead, ServicesRead
 from cockpit.monitor.readings import DOWN, HEALTHY, Poll, Reading
-from cockpit.monitor.services_watch import ServicesRead
 from cockpit.probes.aws.alarms import AlarmState
 from cockpit.probes.aws.ecs import service_state, task_definition
-from cockpit.ui.messages import AlarmReport, ServicesReport
 from tests.servers.ecs_rollouts import CLUSTER, deployment, service, td_arn
+from tests.ui.fake_engine import board_of, replay, world
 from tests.ui.live_data import NOW, PAGES
 
 SINCE = datetime(2026, 11, 27, 20, 48, tzinfo=UTC)
@@ -63,17 +62,12 @@ def health_polls(*, redis_down: bool = False, stale: bool = False) -> list[tuple
     ]
 
 
-async def feed_world(pilot, *, failed_rollout=False, firing="", redis_down=False, stale=False) -> None:
-    """Health rows, alarms and services into a non-live cockpit, then one render."""
-    screen = pilot.app.screen
-    board = screen.live.board
-    for backend, keys, interval in (("redis", ("redis",), 2.0), ("database", ("database",), 2.0),
-                                    ("api", ("api", "api.redis", "api.database"), 2.0), ("pages", tuple(f"page:{p}" for p in PAGES), 10.0)):
-        board.add_rows(backend, tuple(Reading(k, k, "unknown") for k in keys), interval if backend != "pages" or not stale else 2.0)
-    for at, poll, retry_at in health_polls(redis_down=redis_down, stale=stale):
-        board.apply(poll, at, retry_at)
-    screen.on_alarm_report(AlarmReport(alarms_read(firing)))
-    screen.on_services_report(ServicesReport(services_read(failed_rollout)))
-    await pilot.pause()
-    screen._render_live()
+async def feed_world(pilot, *, failed_rollout=False, firing="", redis_down=False, stale=False, then=None) -> None:
+    """Health rows, alarms and services into a cockpit with a fake engine, then one render; `then`: a
+    services failure read after them."""
+    rows = (("redis", ("redis",), 2.0), ("database", ("database",), 2.0),
+            ("api", ("api", "api.redis", "api.database"), 2.0), ("pages", tuple(f"page:{p}" for p in PAGES), 2.0 if stale else 10.0))
+    board = board_of(pilot.app.runbook, rows, health_polls(redis_down=redis_down, stale=stale))
+    await replay(pilot, world(pilot.app, NOW, board, alarms=[alarms_read(firing)], services=[services_read(failed_rollout)] + ([then] if then else [])))
+    pilot.app.cockpit.render_live()
     await pilot.pause()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import threading
 
 from rich.console import Console
 from textual.widgets import Input
@@ -14,7 +13,7 @@ from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.step_detail import StepDetail
-from tests.conftest import WHO, make_app
+from tests.conftest import WHO, make_app, settle
 
 
 def prompt(app, step_id: str) -> str:
@@ -42,9 +41,6 @@ def preload(state_file, *step_ids, who="alice@bastion"):
     session.journal.close()
 
 
-async def settle(pilot):
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_space_ticks_and_unticks_after_commit(state_file):
@@ -73,16 +69,17 @@ async def test_rapid_presses_are_committed_in_order(state_file):
 
 
 async def test_nothing_is_shown_done_before_the_commit(state_file):
+    from tests.ui.fake_engine import Held
+
     app = make_app(state_file)
-    gate = threading.Event()
+    app.engine = held = Held(app.engine)  # the engine's writes wait until released
     async with app.run_test(size=(160, 48)) as pilot:
-        app.journal_thread.submit(gate.wait, 10)  # hold the journal thread
         await pilot.press("space")
         await pilot.pause()
         assert prompt(app, "pre-typescript").startswith("[~]")
         assert "saving to the journal" in detail(app)
         assert journal_events(state_file) == []
-        gate.set()
+        held.release()
         await settle(pilot)
         assert prompt(app, "pre-typescript").startswith("[x]")
 

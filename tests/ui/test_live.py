@@ -13,7 +13,7 @@ from tests.conftest import FAST_PROBES, live_setup, make_app, verdict_line
 def cell(app, key: str, column: str) -> str:
     """A cell as shown; for "why", the row's whole reason (the column cuts it, with an ellipsis, to its width)."""
     if column == "why":
-        view = app.screen.live.board.view(key, app.monotonic())
+        view = row(app, key)
         return view.why if view.why or view.status != "healthy" else view.detail
     return app.screen.query_one(HealthTable).get_cell(key, column).plain
 
@@ -25,8 +25,32 @@ async def wait_for(pilot, predicate, timeout: float = 20.0, what: str = "") -> N
         await pilot.pause(0.05)
 
 
-def board(app):
-    return app.screen.live.board
+def row(app, key: str):
+    """Row `key` of the latest health snapshot the engine sent."""
+    health = app.cockpit.health
+    return next(v for v in health.views if v.key == key) if health else None
+
+
+def polled(app, backend: str) -> int:
+    """How many times the engine has polled `backend` (as of its latest health snapshot)."""
+    return dict(app.cockpit.health.polls).get(backend, 0) if app.cockpit.health else 0
+
+
+def samples(app, key: str) -> int:
+    """How many latency samples row `key` has (its window)."""
+    view = row(app, key)
+    return view.samples if view else 0
+
+
+def process_app(state_file, runbook):
+    """A live cockpit whose engine runs in a process of its own, as `cockpit` runs it."""
+    from cockpit.engine.process import EngineProcess, EngineSpec
+    from cockpit.ui.app import CockpitApp
+    from tests.conftest import WHO
+
+    env = runbook.environments["staging"]
+    engine = EngineProcess(EngineSpec(runbook, env, str(state_file), WHO, environ={}))
+    return CockpitApp(runbook, env, engine, journal_path=str(state_file))
 
 
 async def test_every_row_is_shown_and_unconfigured_ones_name_the_variable(state_file, runbook, redis_server, fake_api):
@@ -56,13 +80,13 @@ async def test_a_hanging_api_does_not_hold_up_redis(state_file, runbook, redis_s
     app = make_app(state_file, runbook=rb, live=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: fake_api.hits.get("/health", 0) >= 1, what="the API request")
-        start = board(app).polls.get("redis", 0)
-        await wait_for(pilot, lambda: board(app).polls.get("redis", 0) >= start + 8, what="redis polls while the API hangs")
-        assert board(app).polls.get("api", 0) == 0  # its one poll is still waiting
+        start = samples(app, "redis")
+        await wait_for(pilot, lambda: samples(app, "redis") >= start + 8, what="redis polls while the API hangs")
+        assert samples(app, "api") == 0  # its one poll is still waiting
         await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
         assert cell(app, "api", "status") == "unknown" and cell(app, "api", "why") == "not polled yet"
-        series = app.screen.live.series()
-        assert len(series["redis"]) >= 8 and series["api"] == []
+        series = dict(app.cockpit.health.series)
+        assert len(series["redis"]) >= 8 and not series["api"]
         fake_api.stop()  # end the hang so the test leaves quickly
 
 
@@ -72,9 +96,9 @@ async def test_redis_down_and_back_without_restarting(state_file, runbook, redis
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
         redis_fault.stop()
-        polls = board(app).polls["redis"]
-        await wait_for(pilot, lambda: board(app).polls["redis"] >= polls + 2, what="two polls after the stop")
-        assert board(app).view("redis", app.monotonic()).status == "down"  # down within two intervals
+        polls = polled(app, "redis")
+        await wait_for(pilot, lambda: polled(app, "redis") >= polls + 2, what="two polls after the stop")
+        assert row(app, "redis").status == "down"  # down within two intervals
         await wait_for(pilot, lambda: cell(app, "redis", "status") == "DOWN")
         why = cell(app, "redis", "why")
         assert why.startswith(("connection lost", "connection refused")) and "retrying in" in why
@@ -91,9 +115,9 @@ async def test_postgres_down_and_back_without_restarting(state_file, runbook, po
         await wait_for(pilot, lambda: cell(app, "database", "status") == "healthy")
         assert "PostgreSQL 15." in cell(app, "database", "why") and "/30 connections" in cell(app, "database", "why")
         postgres_fault.stop()
-        polls = board(app).polls["database"]
-        await wait_for(pilot, lambda: board(app).polls["database"] >= polls + 2, what="two polls after the stop")
-        assert board(app).view("database", app.monotonic()).status == "down"
+        polls = polled(app, "database")
+        await wait_for(pilot, lambda: polled(app, "database") >= polls + 2, what="two polls after the stop")
+        assert row(app, "database").status == "down"
         await wait_for(pilot, lambda: cell(app, "database", "status") == "DOWN")
         assert postgres_fault.password not in cell(app, "database", "why")
         postgres_fault.restart()
@@ -141,17 +165,20 @@ async def test_a_503_that_lists_components_shows_which_failed(state_file, runboo
         assert cell(app, "api.redis", "status") == "healthy" and cell(app, "api.database", "why") == "pool exhausted"
 
 
-async def test_a_dead_probe_process_is_shown_and_restarted(state_file, runbook, redis_server):
+async def test_a_killed_engine_is_shown_and_restarted(state_file, runbook, redis_server):
+    import os
+    import signal
+
     rb, _ = live_setup(runbook, redis_url=redis_server.url, api_url="", app_url="")
-    app = make_app(state_file, runbook=rb, live=True)
+    app = process_app(state_file, rb)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
-        first = app.screen.live.process._process
-        first.kill()
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "DOWN", what="the death shown")
-        assert cell(app, "redis", "why").startswith("probe process exited (code -9)")
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="a new probe process")
-        assert app.screen.live.process._process.pid != first.pid
+        await wait_for(pilot, lambda: row(app, "redis") is not None and row(app, "redis").status == "healthy", what="redis healthy")
+        first = app.engine.pid
+        os.kill(first, signal.SIGKILL)
+        await wait_for(pilot, lambda: "ENGINE DOWN" in verdict_line(app), what="the death shown")
+        assert any("engine exited (code -9)" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: app.engine.pid not in (None, first) and "ENGINE DOWN" not in verdict_line(app), what="a new engine")
+        await wait_for(pilot, lambda: samples(app, "redis") > 0 and row(app, "redis").status == "healthy", what="redis polled again")
 
 
 async def test_the_probe_process_ignores_modules_in_the_current_directory(state_file, runbook, redis_server, tmp_path, monkeypatch):
@@ -160,9 +187,9 @@ async def test_the_probe_process_ignores_modules_in_the_current_directory(state_
     (trap / "httpx.py").write_text(f"open({str(tmp_path / 'imported')!r}, 'w').close()\nraise ImportError('trap')\n")
     monkeypatch.chdir(trap)
     rb, _ = live_setup(runbook, redis_url=redis_server.url, api_url="", app_url="")
-    app = make_app(state_file, runbook=rb, live=True)
+    app = process_app(state_file, rb)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy")
+        await wait_for(pilot, lambda: row(app, "redis") is not None and row(app, "redis").status == "healthy", what="redis healthy")
     assert not (tmp_path / "imported").exists()
 
 
@@ -173,4 +200,4 @@ async def test_bad_urls_are_not_configured_and_nothing_configured_starts_nothing
         await pilot.pause(2.2)
         assert cell(app, "api", "status") == "not configured"
         assert cell(app, "api", "why") == "the API URL is not a valid URL (percent-encode @ : / # in the password)"
-        assert app.screen.live.process is None  # no backend to watch: no probe process
+        assert not app.engine.engine.health.backends  # no backend to watch: nothing polled

@@ -8,17 +8,16 @@ from datetime import UTC, datetime
 from rich.cells import cell_len
 from rich.text import Text
 
-from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
-from cockpit.monitor.log_tail import FOLLOWING, PatternOutcome, TailEvents, TailStatus
+from cockpit.engine.commands import SetFilter
+from cockpit.engine.events import FOLLOWING, AlarmsFailed, AlarmsRead, PatternOutcome, TailEvents, TailStatus
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.probes.aws.logs import LogEvent
 from cockpit.runbook import load_runbook
-from cockpit.ui.messages import AlarmReport, LogReport
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
-from tests.conftest import FIXED_NOW, make_app, verdict_line
+from tests.conftest import FIXED_NOW, make_app, settle, verdict_line
 
 T0 = int(FIXED_NOW.timestamp() * 1000)
 STREAM = "ecs/avnz-api/3f2a9c1e5b7d4e0f"
@@ -37,8 +36,23 @@ async def to_logs(pilot) -> LogsPane:
 
 
 async def report(pilot, item) -> None:
-    pilot.app.screen.post_message(LogReport(item) if not isinstance(item, (AlarmsRead, AlarmsFailed)) else AlarmReport(item))
+    """`item` as the engine's source would report it: a fake engine replays it; a real one takes it (alarms are
+    journaled) and sends its batch at once."""
+    engine = pilot.app.engine
+    if hasattr(engine, "replay"):
+        engine.replay([item])
+    else:
+        if isinstance(item, (AlarmsRead, AlarmsFailed)):
+            engine.engine.take_alarms(item)
+        else:
+            engine.engine.emit(item)
+        engine.engine.flush_now()
     await pilot.pause()
+
+
+def requested(app) -> list[tuple[str, str]]:
+    """The filter patterns the screen asked the (fake) engine for."""
+    return [(c.query_id, c.pattern) for c in app.engine.commands if isinstance(c, SetFilter)]
 
 
 def status(pane: LogsPane) -> str:
@@ -75,18 +89,16 @@ async def test_markup_and_escapes_in_messages_stay_literal(state_file):
 
 
 async def test_a_new_filter_pattern_is_asked_for_and_a_rejected_one_is_shown(state_file):
-    app = make_app(state_file)
+    app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await to_logs(pilot)
-        requested = []
-        app.screen.feed.request_pattern = lambda qid, p: requested.append((qid, p))
         await report(pilot, TailEvents("redis", 0, events("Redis one")))
         await pilot.press("slash")
         assert isinstance(app.screen, NoteScreen) and app.screen.query_one("#note-input").value == "Redis"
         app.screen.query_one("#note-input").value = "{ $.level"
         await pilot.press("enter")
         await pilot.pause()
-        assert requested == [("redis", "{ $.level")]
+        assert requested(app) == [("redis", "{ $.level")]
         assert "applying '{ $.level'" in status(pane)
         await report(pilot, PatternOutcome("redis", "{ $.level", 0, "/ecs/avnz-api: InvalidParameterException: Invalid filter pattern"))
         text = status(pane)
@@ -188,17 +200,15 @@ async def test_a_search_without_matches_leaves_follow_on(state_file):
 
 
 async def test_going_back_to_the_current_pattern_cancels_a_pending_one(state_file):
-    app = make_app(state_file)
+    app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await to_logs(pilot)
-        requested = []
-        app.screen.feed.request_pattern = lambda qid, p: requested.append((qid, p))
         for value in ("ERROR", "Redis"):
             await pilot.press("slash")
             app.screen.query_one("#note-input").value = value
             await pilot.press("enter")
             await pilot.pause()
-        assert requested == [("redis", "ERROR"), ("redis", "Redis")]
+        assert requested(app) == [("redis", "ERROR"), ("redis", "Redis")]
         await report(pilot, PatternOutcome("redis", "ERROR", 1))  # the older request's answer
         assert "applying 'Redis'" in status(pane)
 
@@ -255,8 +265,7 @@ async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_f
         assert body.index("avnz-api-5xx-errors") < body.index("avnz-redis-connection")  # problems first
         assert "no such alarm in CloudWatch" in body and "1 datapoint [5.0]" in body
         assert any("avnz-api-5xx-errors: ALARM (was OK)" in str(n.message) for n in app._notifications)
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
+        await settle(pilot)
     events_ = [e for e in app.session.events_after(0) if e.kind == "alarm"]
     assert [(e.step_id, e.payload["state"], e.payload["previous"]) for e in events_] == [
         ("alarm:avnz-api-5xx-errors", "OK", ""), ("alarm:avnz-redis-connection", "OK", ""),
@@ -264,8 +273,9 @@ async def test_alarm_state_changes_turn_the_header_red_and_are_journaled(state_f
     # A restart sees the same states: nothing is journaled again.
     again = make_app(state_file)
     async with again.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)  # its journal read comes first: what it has is not journaled again
         await report(pilot, AlarmsRead((fire, redis, missing)))
-        await pilot.pause(0.3)
+        await settle(pilot)
     assert len([e for e in again.session.events_after(0) if e.kind == "alarm"]) == 4
 
 

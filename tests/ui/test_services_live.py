@@ -38,20 +38,22 @@ async def test_services_and_flags_panes_show_ecs(state_file, runbook, aws):
 
 
 async def test_a_completed_deployment_is_journaled_as_what_the_service_ran(state_file, runbook):
-    from cockpit.monitor.services_watch import ServicesRead
+    from cockpit.engine.events import ServicesRead
     from cockpit.probes.aws.ecs import service_state
-    from cockpit.ui.messages import ServicesReport
+    from tests.conftest import settle
 
     app = make_app(state_file, runbook=runbook)
     old, new = td_arn("avnz-api", 41), td_arn("avnz-api", 42)
     async with app.run_test(size=(160, 48)) as pilot:
         for td, rollout in ((old, "COMPLETED"), (old, "COMPLETED"), (new, "IN_PROGRESS"), (new, "COMPLETED")):
             raw = service("avnz-api", td, [deployment("ecs-svc/1", td, rollout=rollout)])
-            app.screen.post_message(ServicesReport(ServicesRead((service_state(raw, "avnz-payment-cluster"),), {})))
-            await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.2)
-        assert app.screen.service_history["avnz-api"] == [old, new]
+            app.engine.engine.take_services(ServicesRead((service_state(raw, "avnz-payment-cluster"),), {}))  # as ECS was read
+            await settle(pilot)
+        for _ in range(200):  # the journal's read-back reaches the screen
+            if app.cockpit.service_history.get("avnz-api") == [old, new]:
+                break
+            await pilot.pause(0.05)
+        assert app.cockpit.service_history["avnz-api"] == [old, new]
     recorded = [(e.step_id, e.payload["task_definition"]) for e in app.session.events_after(0) if e.kind == "service"]
     assert recorded == [("service:avnz-api", old), ("service:avnz-api", new)]
 

@@ -17,7 +17,7 @@ from tests.ui.live_data import NOW, feed, feed_cloudwatch
 
 def live_app(state_file, **kwargs):
     """An app whose monotonic clock stands still, for boards fed by `feed`."""
-    return make_app(state_file, monotonic=lambda: NOW, **kwargs)
+    return make_app(state_file, monotonic=lambda: NOW, fake=True, **kwargs)
 
 
 def preload(state_file, env="staging"):
@@ -30,7 +30,7 @@ def preload(state_file, env="staging"):
 
 
 def test_main_80x24(snap_compare, state_file):
-    assert snap_compare(make_app(state_file), terminal_size=(80, 24))
+    assert snap_compare(make_app(state_file, fake=True), terminal_size=(80, 24))
 
 
 def test_main_160x48_with_progress(snap_compare, state_file):
@@ -46,14 +46,14 @@ def test_main_160x48_with_progress(snap_compare, state_file):
 
 def test_production_read_only_160x48(snap_compare, state_file):
     preload(state_file, env="production")
-    assert snap_compare(make_app(state_file, env="production", read_only=True), terminal_size=(160, 48))
+    assert snap_compare(make_app(state_file, env="production", read_only=True, fake=True), terminal_size=(160, 48))
 
 
 def test_compact_health_pane_80x24(snap_compare, state_file):
     async def health(pilot):
         await feed(pilot)
         await pilot.press("tab")
-        pilot.app.screen._render_live()
+        pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=health)
 
@@ -62,7 +62,7 @@ def test_compact_latency_pane_80x24(snap_compare, state_file):
     async def latency(pilot):
         await feed(pilot)
         await pilot.press("tab", "tab", "down", "down", "down")  # chart the breaching page
-        pilot.app.screen._render_live()
+        pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=latency)
 
@@ -71,7 +71,7 @@ def test_compact_logs_pane_80x24(snap_compare, state_file):
     async def logs(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab")
-        pilot.app.screen._render_live()
+        pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=logs)
 
@@ -80,7 +80,7 @@ def test_compact_throttled_tab_wrapped_80x24(snap_compare, state_file):
     async def momentum(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab", "w", "right_square_bracket")
-        pilot.app.screen._render_live()
+        pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=momentum)
 
@@ -89,7 +89,7 @@ def test_compact_alarms_pane_80x24(snap_compare, state_file):
     async def alarms(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab", "tab")
-        pilot.app.screen._render_live()
+        pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=alarms)
 
@@ -106,11 +106,11 @@ def test_note_dialog_80x24(snap_compare, state_file):
         pilot.app.screen.query_one("Input").cursor_blink = False
         await pilot.press(*"PONG ok")
 
-    assert snap_compare(make_app(state_file), terminal_size=(80, 24), run_before=type_note)
+    assert snap_compare(make_app(state_file, fake=True), terminal_size=(80, 24), run_before=type_note)
 
 
 def test_too_small(snap_compare, state_file):
-    assert snap_compare(make_app(state_file), terminal_size=(50, 12))
+    assert snap_compare(make_app(state_file, fake=True), terminal_size=(50, 12))
 
 
 def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
@@ -126,7 +126,7 @@ def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    assert snap_compare(make_app(state_file), terminal_size=(120, 40), run_before=picker)
+    assert snap_compare(make_app(state_file, fake=True), terminal_size=(120, 40), run_before=picker)
 
 
 def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
@@ -143,7 +143,7 @@ def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
         await pilot.press("enter")
         await pilot.pause()
 
-    assert snap_compare(make_app(state_file, env="production"), terminal_size=(80, 24), run_before=confirm)
+    assert snap_compare(make_app(state_file, env="production", fake=True), terminal_size=(80, 24), run_before=confirm)
 
 
 # One snapshot per failure kind the verdict names (tests/ui/test_verdict_screens.py asserts the same

@@ -7,12 +7,11 @@ from textual.widgets import Input
 
 from cockpit.checks.result import inconclusive
 from cockpit.stack.ecs_seed import seed_ecs
-from cockpit.ui.messages import CheckDone
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
-from tests.conftest import live_setup, make_app
+from tests.conftest import live_setup, make_app, settle
 from tests.servers.ecs_extra import dashboard_with_release_names
-from tests.ui.test_checklist import detail, journal_events, prompt, settle
+from tests.ui.test_checklist import detail, journal_events, prompt
 
 
 async def select(pilot, step_id: str) -> None:
@@ -94,7 +93,7 @@ async def test_an_inconclusive_check_is_journaled_ticks_nothing_and_reads_as_not
     app = make_app(state_file)
     async with app.run_test(size=(160, 48)) as pilot:
         await select(pilot, "post-redis-latency")
-        app.screen.post_message(CheckDone("post-redis-latency", inconclusive(evidence, 14.0)))
+        await app.engine.engine.check_finished("post-redis-latency", inconclusive(evidence, 14.0))  # as a real run ends
         await settle(pilot)
         await settle(pilot)
         assert kinds(state_file) == [("post-redis-latency", "check", {"status": "inconclusive", "evidence": evidence, "latency_ms": 14.0})]

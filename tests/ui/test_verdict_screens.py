@@ -23,7 +23,7 @@ def shown_lines(pane, selector: str) -> list[str]:
 
 
 def app_for(state_file):
-    return make_app(state_file, monotonic=lambda: NOW)
+    return make_app(state_file, monotonic=lambda: NOW, fake=True)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -101,16 +101,11 @@ async def test_every_problem_at_once_fits_the_line_or_is_counted(state_file, siz
 
 
 async def test_a_new_unread_line_does_not_push_a_failed_service_out_of_sight(state_file):
-    from cockpit.monitor.services_watch import ServicesFailed
-    from cockpit.ui.messages import ServicesReport
+    from cockpit.engine.events import ServicesFailed
 
     app = app_for(state_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await feed_world(pilot, failed_rollout=True)
-        app.screen.on_services_report(ServicesReport(ServicesFailed("ecs: ExpiredTokenException: token expired", False, 30.0)))
-        await pilot.pause()
-        app.screen._render_live()
-        await pilot.pause()
+        await feed_world(pilot, failed_rollout=True, then=ServicesFailed("ecs: ExpiredTokenException: token expired", False, 30.0))
         lines = shown_lines(app.screen.query_one(ServicesPane), ".ecs-body")
         assert lines[0].startswith("UNREAD") and any(line.startswith("FAILED") for line in lines), lines
         assert not any("more" in line for line in lines)  # the pane grew to fit all three

@@ -6,30 +6,25 @@ cycles through them. Journal state shown here only ever comes from committed eve
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, Static
 
 from cockpit.core.text import strip_control
-from cockpit.journal import Event, StepState, fold
-from cockpit.journal.progress import NOTE, TICK, UNTICK, run_counts
-from cockpit.ui.live import LiveMonitor
-from cockpit.ui.messages import EventsCommitted, PollFailed, WriteDone
-from cockpit.ui.screens.cloudwatch_panes import CloudWatchPanes
-from cockpit.ui.screens.ecs_panes import EcsPanes
+from cockpit.engine.commands import RefreshServices
+from cockpit.journal import StepState
+from cockpit.journal.progress import NOTE
+from cockpit.runbook import Step
 from cockpit.ui.screens.help import HelpScreen
-from cockpit.ui.screens.live_panes import LivePanes
+from cockpit.ui.screens.live_screen import LiveScreen
 from cockpit.ui.screens.note import NoteScreen
-from cockpit.ui.screens.step_checks import StepCheckActions
+from cockpit.ui.screens.rollback import ACTIVE, RollbackScreen
 from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
@@ -48,13 +43,12 @@ PANES = ("checklist-pane", "health-pane", "latency-pane", "logs-pane", "alarms-p
 PANE_NAMES = ("Checklist", "Health", "Latency", "Logs", "Alarms", "Services", "Flags")
 WIDE = (120, 39)  # every pane at once from this size up (every row of each on screen: see cockpit.tcss)
 MINIMUM = (60, 15)  # below this, only a message
-# The live panes are redrawn every LIVE_EVERY clock ticks (seconds): a frame of the health
-# table and sparklines costs the UI thread 10-20 ms, the runbook's polls come every 2 s,
-# and every figure shows its age anyway.
+# The live panes' ages and countdowns are redrawn every LIVE_EVERY clock ticks (seconds): a frame of
+# the health table and sparklines costs the UI thread 10-20 ms, and every figure shows its age anyway.
 LIVE_EVERY = 2
 
 
-class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Screen[None]):
+class CockpitScreen(LiveScreen):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
@@ -72,17 +66,8 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
 
     def __init__(self) -> None:
         super().__init__()
-        self.states: dict[str, StepState] = {}
-        self.pending: dict[str, tuple[bool, int]] = {}
-        self.last_event_id = 0
         self.active_pane = 0
         self._minute = ""
-        self._poll_error = ""
-        self.live: LiveMonitor | None = None
-        self.checking: set[str] = set()
-        self.journaled_alarms: dict[str, str] = {}
-        self.service_history: dict[str, list[str]] = {}
-        self.service_written: dict[str, str] = {}
         self._ticks = 0
 
     # -- layout ------------------------------------------------------------------
@@ -116,20 +101,16 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
 
     def on_mount(self) -> None:
         """Show the run as the journal has it, cursor on the first open step."""
-        self._absorb(self.app.initial_events)
+        self.run_id = self.app.run_id
+        self.absorb(self.app.initial_events)
         checklist = self.query_one(Checklist)
         checklist.build(self.states, self.app.clock())
         checklist.select_first_open(self.states)
         checklist.focus()
-        self._refresh_header()
-        app = self.app
-        self.live = LiveMonitor(self, app.runbook, app.env, live=app.live, monotonic=app.monotonic)
-        self.live.start()
-        self.start_cloudwatch()
-        self.start_ecs()
+        self.refresh_header()
+        self._paint_verdict()
         self._tick_clock()
         self.set_interval(1.0, self._tick_clock)
-        self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
         self._apply_layout()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -181,55 +162,6 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
                 self.active_pane = PANES.index(node.id)
                 return
 
-    # -- showing state -------------------------------------------------------------
-    def _absorb(self, events_: tuple[Event, ...] | list[Event]) -> set[str]:
-        """Fold new committed events; return the ids of the steps they touched."""
-        fresh = sorted((e for e in events_ if e.id > self.last_event_id), key=lambda e: e.id)
-        if not fresh:
-            return set()
-        self.states = fold(fresh, self.states)
-        self.note_alarm_events(fresh)
-        self.note_service_events(fresh)
-        self.last_event_id = fresh[-1].id
-        return {e.step_id for e in fresh}
-
-    def _redraw(self, step_ids: set[str]) -> None:
-        checklist = self.query_one(Checklist)
-        now = self.app.clock()
-        phases = {}
-        for step_id in step_ids:
-            if self.app.runbook.step(step_id) is None:
-                continue  # an event for a step this runbook no longer has
-            checklist.update_step(step_id, self.states.get(step_id, StepState()), self._pending(step_id))
-            phase = checklist.phase_of(step_id)
-            phases[phase.id] = phase
-        for phase in phases.values():
-            checklist.update_phase(phase, self.states, now)
-        self._refresh_header()
-        self._show_selected()
-        self.show_verdict()  # a check's result is part of it
-
-    def _pending(self, step_id: str) -> bool | None:
-        entry = self.pending.get(step_id)
-        return entry[0] if entry else None
-
-    def _refresh_header(self) -> None:
-        done, total = run_counts(self.app.runbook.phases, self.app.env.name, self.states)
-        run = self.app.session.run
-        self.query_one(CockpitHeader).show_progress(run.id if run else None, done, total)
-
-    def _show_selected(self) -> None:
-        checklist = self.query_one(Checklist)
-        step = checklist.selected()
-        if step is not None:
-            state = self.states.get(step.id, StepState())
-            detail = self.query_one(StepDetail)
-            detail.show(checklist.phase_of(step.id), step, state, self._pending(step.id), self.app.env, step.id in self.checking)
-
-    @on(OptionList.OptionHighlighted, "#checklist")
-    def _on_highlight(self) -> None:
-        self._show_selected()
-
     def _tick_clock(self) -> None:
         now = self.app.clock()
         self.query_one(CockpitHeader).show_time(now)
@@ -243,72 +175,7 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
         # Not live (tests feeding fixed data), nothing changes between ticks: drawing again only when a
         # tick happens to fall inside a test made the same screen differ on a loaded machine.
         if self._ticks % LIVE_EVERY == 1 and (self.app.live or self._ticks == 1):
-            self._render_live()
-
-    def on_unmount(self) -> None:
-        """Stop the probe process and the CloudWatch threads."""
-        self.stop_cloudwatch()
-        self.stop_ecs()
-        if self.live is not None:
-            self.live.close()
-
-    # -- journal I/O (one thread, in order) ----------------------------------------
-    def _in_journal_thread(self, call: Any, *args: Any) -> Awaitable[Any]:
-        return asyncio.get_running_loop().run_in_executor(self.app.journal_thread, call, *args)
-
-    def _write(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> None:
-        future = self._in_journal_thread(self.app.session.record, step_id, kind, payload)
-
-        async def wait() -> None:
-            try:
-                event = await future
-            except Exception as exc:  # JournalError or sqlite: the step stays as it was
-                self.post_message(WriteDone(step_id, kind, None, strip_control(str(exc))))
-            else:
-                self.post_message(WriteDone(step_id, kind, event))
-
-        self.run_worker(wait(), group="journal-write")
-
-    def on_write_done(self, message: WriteDone) -> None:
-        """A write finished: show the committed event, or say loudly that nothing was saved."""
-        if message.kind in (TICK, UNTICK):
-            target, count = self.pending.get(message.step_id, (False, 1))
-            if count > 1:
-                self.pending[message.step_id] = (target, count - 1)
-            else:
-                self.pending.pop(message.step_id, None)
-        if message.error:
-            self.notify(f"NOT SAVED: {message.error}", title="journal", severity="error", timeout=15, markup=False)
-        touched = self._absorb([message.event] if message.event else [])
-        self._redraw(touched | {message.step_id})
-
-    def _poll_journal(self) -> None:
-        future = self._in_journal_thread(self.app.session.events_after, self.last_event_id)
-
-        async def wait() -> None:
-            try:
-                found = await future
-            except Exception as exc:
-                self.post_message(PollFailed(strip_control(str(exc))))
-            else:
-                self.post_message(EventsCommitted(tuple(found)))
-
-        self.run_worker(wait(), group="journal-poll")
-
-    def on_events_committed(self, message: EventsCommitted) -> None:
-        """Events from the journal (ours, or another cockpit's on the same file)."""
-        self._poll_error = ""
-        touched = self._absorb(message.events)
-        if touched:  # an idle poll repaints nothing
-            self._redraw(touched)
-        self.set_timer(self.app.journal_poll_seconds, self._poll_journal)
-
-    def on_poll_failed(self, message: PollFailed) -> None:
-        """Say once that the journal cannot be read, and retry slower."""
-        if message.reason != self._poll_error:
-            self._poll_error = message.reason
-            self.notify(f"cannot read the journal: {message.reason}", severity="warning", timeout=10, markup=False)
-        self.set_timer(5.0, self._poll_journal)
+            self.render_live()
 
     # -- actions -------------------------------------------------------------------
     READ_ONLY_REFUSED = {"toggle_step": "tick steps", "note": "add notes", "run_check": "run checks"}
@@ -336,7 +203,7 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
         """Bring the pane called `name` (PANE_NAMES) into view, with the keyboard on it."""
         self.action_cycle_pane(PANE_NAMES.index(name) - self.active_pane)
 
-    def _step_in_view(self):
+    def _step_in_view(self) -> Step | None:
         """The selected step, only while the checklist is the active pane (no blind ticks)."""
         if not self.query_one("#body").display:
             return None  # terminal too small: nothing is on screen to act on
@@ -354,19 +221,13 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
             self.notify("info steps are read, not ticked", timeout=3, markup=False)
             return
         state = self.states.get(step.id, StepState())
-        current = self._pending(step.id)
+        current = self.pending_target(step.id)
         target = not (state.done if current is None else current)
         if target and step.check is not None:
             self.tick_check_step(step)  # needs evidence or an override reason
             return
-        self._write_tick(step.id, target)
-        self._redraw({step.id})
-
-    def _write_tick(self, step_id: str, target: bool, payload: dict[str, Any] | None = None) -> None:
-        """Journal a tick (or untick); the step shows [~] until it is committed."""
-        count = self.pending.get(step_id, (target, 0))[1]
-        self.pending[step_id] = (target, count + 1)
-        self._write(step_id, TICK if target else UNTICK, payload)
+        self.write_tick(step.id, target)
+        self.redraw({step.id})
 
     def action_note(self) -> None:
         """Ask for a note on the selected step and journal it."""
@@ -376,7 +237,7 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
 
         def save(text: str | None) -> None:
             if text:
-                self._write(step.id, NOTE, {"text": strip_control(text, keep_newlines=False)})
+                self.write(step.id, NOTE, {"text": strip_control(text, keep_newlines=False)})
 
         self.app.push_screen(NoteScreen(step.title), save)
 
@@ -391,10 +252,21 @@ class CockpitScreen(LivePanes, StepCheckActions, CloudWatchPanes, EcsPanes, Scre
 
     def action_help(self) -> None:
         """Keymap and contacts."""
-        path = str(self.app.session.journal.path)
-        self.app.push_screen(HelpScreen(self.app.runbook, path, self.app.read_only, self.app.demo))
+        self.app.push_screen(HelpScreen(self.app.runbook, self.app.journal_path, self.app.read_only, self.app.demo))
 
     def action_trouble(self) -> None:
         """The demo's trouble keys (cockpit demo only)."""
         if self.app.demo is not None:
             self.app.push_screen(TroubleScreen(self.app.demo))
+
+    def action_rollback(self) -> None:
+        """The guarded rollback (R)."""
+        env = self.app.env
+        if not (env.ecs_cluster and env.ecs_services):
+            self.notify(f"{env.name} has no ECS cluster or services in the runbook: nothing to roll back", timeout=5, markup=False)
+            return
+        if ACTIVE:
+            self.notify(f"a rollback of {', '.join(sorted(ACTIVE))} is still being watched: wait for its verdict", timeout=6, markup=False)
+            return
+        self.app.push_screen(RollbackScreen(lambda: {k: list(v) for k, v in self.service_history.items()},
+                                            on_done=lambda: self.app.send(RefreshServices())))

@@ -308,8 +308,8 @@ class RollbackScreen(ModalScreen[None]):
         self._app.call_from_thread(self._status, f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}")
 
     def _record(self, step_id: str, kind: str, payload: dict) -> Any:
-        """Journal through the app's journal thread and wait for the commit (called from the rollback thread)."""
-        return self._app.journal_thread.submit(self._app.session.record, step_id, kind, payload).result()
+        """Journal through the engine and wait for the commit (called from the rollback thread)."""
+        return self._app.call_from_thread(self._app.record_and_wait, step_id, kind, payload)
 
     def _job(self, run: RollbackRun) -> Outcome:
         """One service's rollback, in a daemon thread; its verdict is notified even if the modal is gone."""

@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.monitor.alarm_watch import AlarmsFailed, AlarmsRead
+from cockpit.engine.events import AlarmsFailed, AlarmsRead
 from cockpit.monitor.verdict import AlarmsSeen, Answered
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook

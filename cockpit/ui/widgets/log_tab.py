@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
+from cockpit.engine.events import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
 from cockpit.monitor.log_buffer import LineFormat, LogBuffer
-from cockpit.monitor.log_tail import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
 from cockpit.runbook.model import LogQuery
 from cockpit.ui.widgets.log_view import LogView, wrap_cells
 

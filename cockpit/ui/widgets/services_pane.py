@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
+from cockpit.engine.events import ServicesFailed, ServicesRead
 from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth, service_health
-from cockpit.monitor.services_watch import ServicesFailed, ServicesRead
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same

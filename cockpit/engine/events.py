@@ -1,0 +1,148 @@
+"""What the engine tells the UI: one closed union of frozen events (`EngineEvent`).
+
+Every event is an immutable snapshot, safe to pickle across the process boundary. The
+UI dispatches on the type (ui/bridge.py); nothing here carries a widget or a client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cockpit.checks.result import CheckResult
+from cockpit.journal import Event
+from cockpit.monitor.board import RowView
+from cockpit.monitor.verdict import Verdict
+from cockpit.probes.aws.alarms import AlarmState
+from cockpit.probes.aws.ecs import ServiceState, TaskDefinition
+from cockpit.probes.aws.logs import LogEvent
+
+LOADING, FOLLOWING, THROTTLED_STATE, FAILING = "loading", "following", "throttled", "failing"
+
+Series = tuple[tuple[str, tuple[tuple[float, float], ...]], ...]  # (row key, ((seconds ago, ms), ...))
+
+
+@dataclass(frozen=True)
+class HealthRead:
+    """Every health row as of monotonic `at`, and each row's recent latency points."""
+
+    views: tuple[RowView, ...]
+    series: Series
+    at: float
+    polls: tuple[tuple[str, int], ...] = ()  # (backend, polls so far)
+
+
+@dataclass(frozen=True)
+class TailEvents:
+    """New events of tab `query_id` for pattern `generation`, in timestamp order; `trimmed`
+    more were never delivered (beyond the buffer)."""
+
+    query_id: str
+    generation: int
+    events: tuple[LogEvent, ...]
+    trimmed: int = 0
+
+
+@dataclass(frozen=True)
+class TailStatus:
+    """What tab `query_id` is doing; `retry_in` seconds while throttled or failing."""
+
+    query_id: str
+    state: str
+    text: str = ""
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True)
+class PatternOutcome:
+    """A new filter pattern was accepted (error '') or rejected (the old one streams on)."""
+
+    query_id: str
+    pattern: str
+    generation: int
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class AlarmsRead:
+    """Every watched alarm as CloudWatch reports it now."""
+
+    alarms: tuple[AlarmState, ...]
+
+
+@dataclass(frozen=True)
+class AlarmsFailed:
+    """describe_alarms failed; the engine tries again in `retry_in` seconds."""
+
+    reason: str
+    throttled: bool
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class ServicesRead:
+    """Every watched service, and the task definitions they and their deployments run (by ARN or name)."""
+
+    services: tuple[ServiceState, ...]
+    task_definitions: dict[str, TaskDefinition]
+
+
+@dataclass(frozen=True)
+class ServicesFailed:
+    """ECS could not be read; the engine tries again in `retry_in` seconds."""
+
+    reason: str
+    throttled: bool
+    retry_in: float
+
+
+@dataclass(frozen=True)
+class CheckDone:
+    """A step's automated check finished (its result is being journaled)."""
+
+    step_id: str
+    result: CheckResult
+
+
+@dataclass(frozen=True)
+class JournalRead:
+    """Committed journal events of the run newer than the last ones sent (ours or another cockpit's)."""
+
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class JournalWritten:
+    """A write for `step_id` finished: `event` is committed, or `error` says why nothing was saved."""
+
+    step_id: str
+    kind: str
+    event: Event | None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class JournalUnreadable:
+    """Reading the journal failed; the engine tries again."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class VerdictChanged:
+    """The one verdict (monitor/verdict.py), whenever it differs from the last one sent."""
+
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class EngineProblem:
+    """The engine itself: gone, restarted, or a source that crashed. `down` while it is not running."""
+
+    text: str
+    down: bool = False
+
+
+EngineEvent = (
+    HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
+    | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | EngineProblem
+)

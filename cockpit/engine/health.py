@@ -1,0 +1,78 @@
+"""Health in the engine: a poller per backend (Redis, database, /health, pages) feeding the board.
+
+A poll never raises: a timeout past `guard_seconds` (a client that ignores its own
+timeouts) or a bug in a backend becomes every one of its rows DOWN, with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from cockpit.engine.events import HealthRead
+from cockpit.engine.schedule import Every
+from cockpit.monitor.backends import Backend, Unconfigured, all_down, build_backends
+from cockpit.monitor.board import HealthBoard, RowView
+from cockpit.monitor.readings import Poll
+from cockpit.runbook.model import Environment, Runbook
+
+CLOSE_SECONDS = 0.5  # closing the clients may not hold up a stop longer than this
+
+
+async def poll_once(backend: Backend, guard_seconds: float) -> Poll:
+    """One poll of `backend`, which never raises."""
+    try:
+        async with asyncio.timeout(guard_seconds):
+            return await backend.poll()
+    except Exception as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else f"probe error: {type(exc).__name__}"
+        return all_down(backend, reason)
+
+
+class Health:
+    """The board and the pollers of one environment; `changed(status_changed)` after every poll."""
+
+    def __init__(self, runbook: Runbook, env: Environment, *, live: bool, monotonic: Callable[[], float],
+                 changed: Callable[[bool], None]) -> None:
+        self.board = HealthBoard(runbook)
+        self.settings = runbook.probes
+        self.monotonic = monotonic
+        self.changed = changed
+        self.backends: list[Backend] = []
+        for backend in build_backends(runbook, env) if live else []:
+            self.board.add_rows(backend.name, backend.rows(), backend.interval)  # their rows, before the first poll
+            if not isinstance(backend, Unconfigured):
+                self.backends.append(backend)
+
+    async def run(self, backend: Backend) -> None:
+        """Poll `backend` on its own schedule until cancelled."""
+        every = Every(backend.interval, self.settings.max_backoff_seconds)
+        guard = 2 * self.settings.slowest_seconds + 1.0
+
+        async def once() -> float:
+            poll = await poll_once(backend, guard)
+            delay = every.next_delay(bool(poll.failure))
+            now = self.monotonic()
+            status_changed = any(self.board.status(r.key) != r.status for r in poll.readings)
+            self.board.apply(poll, now, now + delay if poll.failure else None)
+            self.changed(status_changed)
+            return delay
+
+        await every.run(once)
+
+    def views(self) -> list[RowView]:
+        """Every row as of now."""
+        return self.board.views(self.monotonic())
+
+    def read(self) -> HealthRead:
+        """Every row, and its recent points, as of now."""
+        now = self.monotonic()
+        series = tuple((key, tuple(self.board.series(key, now))) for key in self.board.keys())
+        return HealthRead(tuple(self.board.views(now)), series, now, tuple(self.board.polls.items()))
+
+    async def close(self) -> None:
+        """Release the backends' connections (bounded: dead connections do not hold up a stop)."""
+        try:
+            await asyncio.wait_for(asyncio.gather(*(b.close() for b in self.backends), return_exceptions=True), CLOSE_SECONDS)
+        except TimeoutError:
+            pass

@@ -1,0 +1,155 @@
+"""The live panes of the cockpit screen, drawn from the engine's events.
+
+Health arrives as snapshots (every 2 s, and at once when a row changes status); alarms,
+services and log lines as they are read; the verdict whenever it changes. The panes' ages
+and countdowns are redrawn on the screen's clock (`render_live`).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from cockpit.engine.commands import SetFilter
+from cockpit.engine.events import (
+    AlarmsFailed,
+    AlarmsRead,
+    EngineProblem,
+    HealthRead,
+    PatternOutcome,
+    ServicesFailed,
+    ServicesRead,
+    TailEvents,
+    TailStatus,
+    VerdictChanged,
+)
+from cockpit.monitor.board import RowView
+from cockpit.monitor.rollout import ERROR, WARNING
+from cockpit.monitor.verdict import Problem, Verdict
+from cockpit.ui.bridge import EngineBatch, deliver
+from cockpit.ui.screens.run_screen import RunScreen
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.header import CockpitHeader
+from cockpit.ui.widgets.health_table import HealthTable, more_below, problems_text, rank
+from cockpit.ui.widgets.latency_pane import LatencyPane
+from cockpit.ui.widgets.logs_pane import LogsPane
+from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
+from cockpit.ui.widgets.verdict_bar import VerdictBar
+
+STARTING = Verdict((Problem(WARNING, "engine starting", "engine"),))  # until its first verdict: not known is not fine
+
+
+class LiveScreen(RunScreen):
+    """The engine's side of the cockpit screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.health: HealthRead | None = None
+        self.verdict: Verdict | None = None
+        self.engine_down = ""
+        self._problems: Text | None = None
+
+    def on_engine_batch(self, message: EngineBatch) -> None:
+        """A batch from the engine: every event to the pane that draws it."""
+        for event in message.events:
+            deliver(self, event)
+
+    def _on_screen(self, pane_id: str) -> bool:
+        pane = self.query_one(f"#{pane_id}")
+        return bool(self.query_one("#body").display and pane.display and pane.parent is not None and pane.parent.display)
+
+    # -- health -------------------------------------------------------------------------
+    def show_health(self, event: HealthRead) -> None:
+        """A health snapshot: the health and latency panes that are on screen."""
+        self.health = event
+        self.render_health()
+
+    def render_health(self) -> None:
+        """Draw the last health snapshot on the panes on screen."""
+        if self.health is None:
+            return
+        views = list(self.health.views)
+        if self._on_screen("health-pane"):
+            table = self.query_one(HealthTable)
+            table.show(views)
+            table.call_after_refresh(self._count_hidden, table, views)  # once the pane has its new height
+            problems = self.query_one("#health-problems", Static)
+            text = problems_text(views)
+            if text != self._problems:  # an update repaints and re-lays out even when equal
+                self._problems = text
+                problems.update(text)
+                problems.display = bool(text)
+        if self._on_screen("latency-pane"):
+            self.query_one(LatencyPane).show(views, {key: list(points) for key, points in self.health.series})
+
+    @staticmethod
+    def _count_hidden(table: HealthTable, views: list[RowView]) -> None:
+        """'+N more ↓' under the health pane when its rows run out, with the worst among the hidden ones."""
+        hidden = table.hidden()
+        text = more_below(sorted(views, key=rank, reverse=True)[len(views) - hidden:] if hidden else [])
+        if table.parent is not None and table.parent.border_subtitle != text:  # each assignment repaints
+            table.parent.border_subtitle = text
+
+    # -- CloudWatch and ECS ---------------------------------------------------------------
+    def show_log(self, event: TailEvents | TailStatus | PatternOutcome) -> None:
+        """New lines, a status or a filter's outcome of a log tab."""
+        self.query_one(LogsPane).apply(event, self.app.monotonic())
+
+    def on_logs_pane_pattern_requested(self, message: LogsPane.PatternRequested) -> None:
+        """Pass a new filter pattern to the engine's follower of that tab."""
+        self.app.send(SetFilter(message.query_id, message.pattern))
+
+    def show_alarms(self, event: AlarmsRead | AlarmsFailed) -> None:
+        """Alarm states: show them, and flash what changed (the engine journals it)."""
+        pane = self.query_one(AlarmsPane)
+        now = self.app.monotonic()
+        for alarm, before in pane.apply(event, now):
+            if before is not None or alarm.firing:
+                severity = "error" if alarm.firing else "information"
+                was = f" (was {before.state})" if before is not None else ""
+                self.notify(f"{alarm.name}: {alarm.state}{was}", title="alarm", severity=severity, timeout=10, markup=False)
+        pane.show(now, self.app.clock())
+
+    def show_services(self, event: ServicesRead | ServicesFailed) -> None:
+        """Services read (or not)."""
+        now = self.app.monotonic()
+        for cls in (ServicesPane, FlagsPane):
+            self.query_one(cls).apply(event, now)
+        self.render_ecs(now)
+
+    def render_ecs(self, now: float) -> None:
+        """The services and flags panes on screen, as of now."""
+        for pane_id, cls in (("services-pane", ServicesPane), ("flags-pane", FlagsPane)):
+            if self._on_screen(pane_id):
+                self.query_one(cls).show(now, self.app.clock())
+
+    def render_live(self) -> None:
+        """Ages, countdowns and status lines of the panes on screen, as of now."""
+        now = self.app.monotonic()
+        if self._on_screen("logs-pane"):
+            self.query_one(LogsPane).show_status(now)
+        if self._on_screen("alarms-pane"):
+            self.query_one(AlarmsPane).show(now, self.app.clock())
+        self.render_ecs(now)
+        self.render_health()
+
+    # -- the verdict and the engine itself -------------------------------------------------
+    def show_verdict(self, event: VerdictChanged) -> None:
+        """The one verdict, in the line under the header (and the header red while anything is wrong)."""
+        self.verdict = event.verdict
+        self.engine_down = ""
+        self._paint_verdict()
+
+    def _paint_verdict(self) -> None:
+        verdict = self.verdict or (STARTING if self.app.live else Verdict(watching=False))
+        if self.engine_down:  # nothing the panes show is current: never "all up"
+            verdict = Verdict((Problem(ERROR, "ENGINE DOWN", "engine"), *verdict.problems), verdict.watching, verdict.sources)
+        self.query_one(VerdictBar).show(verdict)
+        self.query_one(CockpitHeader).show_worst(verdict.worst == ERROR)
+
+    def engine_problem(self, event: EngineProblem) -> None:
+        """The engine died (and is being restarted) or one of its sources crashed: say so, loudly."""
+        if event.down:
+            self.engine_down = event.text
+            self._paint_verdict()
+        self.notify(event.text, title="engine", severity="error", timeout=20, markup=False)
