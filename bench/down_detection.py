@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench.common import REPO, RESULTS, SMOKE_HELP, servers, smoke_json, write_json
-from bench.idle_cpu import Tmux
+from bench.idle_cpu import Tmux, cockpit_pid, end_session
 from cockpit.stack.redis_server import RedisServer
 
 WAIT_TIMEOUT = 30.0  # for `redis DOWN` after the signal: four times the target, so a timeout means broken
@@ -76,8 +76,10 @@ def main(argv: list[str] | None = None) -> int:
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         state = Path(tmp) / "journal.sqlite3"
         tmux = Tmux(f"cockpit-down-bench-{os.getpid()}")
+        pid = None
         try:
             tmux.start(f"cd {shlex.quote(str(REPO))} && exec env {assignments} {shlex.quote(sys.executable)} -m cockpit --state {state}", 120, 40)
+            pid = cockpit_pid(state)
             wait(tmux, polled, 60, "redis polled")
             for run in range(args.runs):
                 killed = time.monotonic()
@@ -95,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                     redis.start()
                 wait(tmux, lambda screen: "redis DOWN" not in verdict_line(screen), 60, "redis back")
         finally:
-            tmux.kill()
-    write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze})
+            exited = end_session(tmux, pid)
+    write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze, "exited_on_sighup": exited})
     return 0
 
 

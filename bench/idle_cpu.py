@@ -18,6 +18,7 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import subprocess
 import tempfile
 import time
@@ -29,6 +30,7 @@ from cockpit.runbook import RunbookError, bundled_path, load_runbook
 TARGET_PERCENT = 1.5  # of one core, every poller at 1 s (the issue's target)
 SIZES = ((160, 48), (80, 24))
 START_TIMEOUT = 15.0
+EXIT_GRACE = 5.0  # seconds the app has to exit after its terminal goes (SIGHUP) before the bench kills it
 LIVE_TIMEOUT = 30.0  # seconds after the warm-up for every live row to say healthy
 # The Status column as the Health pane words it: OVER is a row over its latency limit, DOWN is upper case.
 HEALTHY, STATUSES = "healthy", ("healthy", "OVER", "degraded", "DOWN", "unknown", "not configured")
@@ -74,6 +76,32 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def end_session(tmux: Tmux, pid: int | None) -> bool:
+    """Kill the tmux server (the app gets SIGHUP, as when an SSH session drops) and make sure the app is gone.
+
+    True if it exited by itself within EXIT_GRACE s; otherwise it and its children are SIGKILLed, a
+    line says so, and False (issue 16: a cockpit stuck in Textual's shutdown after SIGHUP).
+    """
+    stragglers = [pid, *children(pid)] if pid is not None and _alive(pid) else []
+    tmux.kill()
+    deadline = time.monotonic() + EXIT_GRACE
+    while any(map(_alive, stragglers)):
+        if time.monotonic() > deadline:
+            print(f"cockpit (pid {pid}) still alive {EXIT_GRACE:g} s after its terminal closed: killed with SIGKILL", flush=True)
+            for straggler in filter(_alive, stragglers):
+                os.kill(straggler, signal.SIGKILL)
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def cockpit_pid(state: Path, timeout: float = START_TIMEOUT) -> int:
@@ -165,6 +193,7 @@ def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, t
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in command_env.items())
     command = f"cd {shlex.quote(str(REPO))} && exec env {assignments} {cockpit} --runbook {runbook} --state {state}"
     tmux = Tmux(f"cockpit-bench-{os.getpid()}-{width}x{height}")
+    pid = None
     try:
         tmux.start(command, width, height)
         pid = cockpit_pid(state)
@@ -179,7 +208,7 @@ def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, t
         cpu, main_thread, probes = cpu_end - cpu_start, main_end - main_start, probes_end - probes_start
         screen, rss = tmux.capture(), rss_mib(pid)
     finally:
-        tmux.kill()
+        exited = end_session(tmux, pid)
     return {
         "size": f"{width}x{height}",
         "seconds": round(wall, 2),
@@ -192,6 +221,7 @@ def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, t
         "header": " ".join(screen.splitlines()[0].split()),  # alerts such as OVER LIMIT show here
         "health_rows": health_rows(screen),
         "screen_if_rows_unread": None if set(health_rows(screen)) == set(LIVE_ROWS) else screen,
+        "exited_on_sighup": exited,
     }
 
 
