@@ -2,82 +2,103 @@
 
 Target (issue "The screen never lies"): `redis DOWN` on screen within one poll interval plus the
 read timeout of the moment Redis goes, every time. The cockpit runs against a local redis-server
-and PostgreSQL, 120x40; each run kills redis-server with SIGKILL (or SIGSTOP with --freeze: a
-server that accepts but never answers, the timeout's case), then reads the screen every 50 ms
-until its verdict line names `redis DOWN`, then brings Redis back and waits for `all up`-free
-health again. Run by hand: `python -m bench.down_detection --runs 5 [--freeze]`.
+and PostgreSQL, 120x40, in a tmux server of its own; each run kills redis-server with SIGKILL (or
+SIGSTOP with --freeze: a server that accepts but never answers, the timeout's case), then reads
+the screen every 50 ms until its verdict line names `redis DOWN`, then brings Redis back and
+waits until the verdict no longer names it. Run by hand: `python -m bench.down_detection --runs 5
+[--freeze]`; `--smoke` checks that it still works (one SIGKILL run, JSON to a scratch file,
+exit 1 only if a screen it waits for never comes).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REPO, RESULTS, servers, write_json
+from bench.common import REPO, RESULTS, SMOKE_HELP, servers, smoke_json, write_json
+from bench.idle_cpu import Tmux, cockpit_pid, end_session
+from cockpit.stack.redis_server import RedisServer
 
-SESSION = "cockpit-down-bench"
-
-
-def screen() -> str:
-    return subprocess.run(["tmux", "capture-pane", "-p", "-t", SESSION], capture_output=True, text=True, timeout=5).stdout
+WAIT_TIMEOUT = 30.0  # for `redis DOWN` after the signal: four times the target, so a timeout means broken
 
 
-def verdict_line() -> str:
-    lines = screen().splitlines()
+def kill_redis(redis: RedisServer) -> None:
+    """SIGKILL the stack's redis-server and reap it, so that `redis.start()` starts it again on the same port.
+
+    The one place that reaches into cockpit's stack: RedisServer has no public "die now".
+    """
+    proc = redis._proc
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(5)
+    redis._proc = None
+
+
+def verdict_line(screen: str) -> str:
+    lines = screen.splitlines()
     return lines[1] if len(lines) > 1 else ""
 
 
-def wait(predicate, timeout: float, what: str) -> float:
-    """Seconds until `predicate()` held (polled every 50 ms); raise after `timeout`."""
+def wait(tmux: Tmux, predicate, timeout: float, what: str) -> float:
+    """Seconds until `predicate(screen)` held (screen read every 50 ms); raise after `timeout`."""
     start = time.monotonic()
-    while not predicate():
+    while not predicate(screen := tmux.capture()):
         if time.monotonic() - start > timeout:
-            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}; screen:\n{screen()}")
+            raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}; screen:\n{screen}")
         time.sleep(0.05)
     return time.monotonic() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def polled(screen: str) -> bool:
+    return "redis" in screen and not any(f"redis {word}" in verdict_line(screen) for word in ("DOWN", "unknown"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.down_detection", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--freeze", action="store_true", help="SIGSTOP Redis instead of killing it (the timeout path)")
-    args = parser.parse_args()
+    parser.add_argument("--json", type=Path, default=None, help="where the results go (results/down-detection-kill.json or -freeze.json)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.runs = 1
+    name = f"down-detection-{'freeze' if args.freeze else 'kill'}"
+    args.json = args.json or (smoke_json(name) if args.smoke else RESULTS / f"{name}.json")
     results = []
-    with tempfile.TemporaryDirectory() as tmp, servers(Path(tmp)) as (redis, cluster, api):
-        env = {**os.environ, "REDIS_URL": redis.url, "DATABASE_URL": cluster.url, "COCKPIT_API_URL": api.url,
-               "COCKPIT_APP_URL": api.url, "AWS_REGION": "", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
-        cockpit = [sys.executable, "-m", "cockpit", "--state", str(Path(tmp) / "journal.sqlite3")]
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-        subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", "-c", str(REPO),
-                        "-e", f"PYTHONPATH={REPO}", *[f"-e{k}={v}" for k, v in env.items() if k.startswith(("REDIS", "DATABASE", "COCKPIT", "AWS"))],
-                        " ".join(cockpit)], check=True, timeout=10)
+    with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp, servers(Path(tmp)) as (redis, cluster, api):
+        env = {"REDIS_URL": redis.url, "DATABASE_URL": cluster.url, "COCKPIT_API_URL": api.url, "COCKPIT_APP_URL": api.url,
+               "AWS_REGION": "", "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "PYTHONPATH": str(REPO)}
+        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        state = Path(tmp) / "journal.sqlite3"
+        tmux = Tmux(f"cockpit-down-bench-{os.getpid()}")
+        pid = None
         try:
-            wait(lambda: "redis" in screen() and "redis DOWN" not in verdict_line() and "redis unknown" not in verdict_line(), 60, "redis polled")
+            tmux.start(f"cd {shlex.quote(str(REPO))} && exec env {assignments} {shlex.quote(sys.executable)} -m cockpit --state {state}", 120, 40)
+            pid = cockpit_pid(state)
+            wait(tmux, polled, 60, "redis polled")
             for run in range(args.runs):
-                pid = redis._proc.pid
                 killed = time.monotonic()
-                os.kill(pid, signal.SIGSTOP if args.freeze else signal.SIGKILL)
-                wait(lambda: "redis DOWN" in verdict_line(), 30, "redis DOWN")
+                if args.freeze:
+                    redis.freeze()
+                else:
+                    kill_redis(redis)
+                wait(tmux, lambda screen: "redis DOWN" in verdict_line(screen), WAIT_TIMEOUT, "redis DOWN")
                 seconds = time.monotonic() - killed
                 results.append(round(seconds, 2))
-                print(f"run {run + 1}: redis DOWN on screen {seconds:.2f} s after {'SIGSTOP' if args.freeze else 'SIGKILL'}")
+                print(f"run {run + 1}: redis DOWN on screen {seconds:.2f} s after {'SIGSTOP' if args.freeze else 'SIGKILL'}", flush=True)
                 if args.freeze:
-                    os.kill(pid, signal.SIGCONT)
+                    redis.thaw()
                 else:
-                    redis._proc.wait(5)
-                    redis._proc = None
                     redis.start()
-                wait(lambda: "redis DOWN" not in verdict_line(), 60, "redis back")
+                wait(tmux, lambda screen: "redis DOWN" not in verdict_line(screen), 60, "redis back")
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-    write_json(RESULTS / f"down-detection-{'freeze' if args.freeze else 'kill'}.json",
-               {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze})
+            exited = end_session(tmux, pid)
+    write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze, "exited_on_sighup": exited})
     return 0
 
 

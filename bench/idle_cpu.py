@@ -8,7 +8,8 @@ the process's utime+stime from /proc/PID/stat over the measuring window: the per
 of one core the app used, all its threads together, plus its VmRSS. The Health pane is
 captured before and after, so the figure is of a live app with every row `healthy`.
 
-Run from the repository root: `.venv/bin/python -m bench.idle_cpu [--help]`.
+Run from the repository root: `.venv/bin/python -m bench.idle_cpu [--help]`; `--smoke`
+checks in a few seconds that it still works (both sizes, a 1 s window, JSON to a scratch file).
 """
 
 from __future__ import annotations
@@ -17,38 +18,41 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import REPO, RESULTS, run, servers, write_json
-from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED, UNKNOWN
-from cockpit.runbook import bundled_path, load_runbook
+from bench.common import REPO, RESULTS, SMOKE_HELP, cockpit_executable, edited_runbook, run, servers, smoke_json, write_json
+from cockpit.runbook import RunbookError, bundled_path, load_runbook
 
 TARGET_PERCENT = 1.5  # of one core, every poller at 1 s (the issue's target)
 SIZES = ((160, 48), (80, 24))
 START_TIMEOUT = 15.0
+EXIT_GRACE = 5.0  # seconds the app has to exit after its terminal goes (SIGHUP) before the bench kills it
+LIVE_TIMEOUT = 30.0  # seconds after the warm-up for every live row to say healthy
+# The Status column as the Health pane words it: OVER is a row over its latency limit, DOWN is upper case.
+HEALTHY, STATUSES = "healthy", ("healthy", "OVER", "degraded", "DOWN", "unknown", "not configured")
+ANSWERING = {HEALTHY, "OVER", "degraded"}  # polled and answering: live enough for --smoke (on a loaded machine p99 may be OVER)
+EVERY_POLLER_AT_1S = {"probes": {"interval_seconds": 1}, "probes.intervals": {"pages": 1}}
 LIVE_ROWS = ("redis", "database", "api", "api › redis", "api › database")
 ROW = re.compile(  # a Health table row as on screen: component, status, then last, p50 and p99 when they fit
     r"(?:^|[│ ])\s*(?P<row>" + "|".join(sorted(map(re.escape, LIVE_ROWS), key=len, reverse=True)) + r")\s{2,}"
-    r"(?P<status>" + "|".join((HEALTHY, DEGRADED, DOWN, UNKNOWN, NOT_CONFIGURED)) + r")\b(?:\s+(?:—|[\d.]+ ms)\s+(?P<p50>—|[\d.]+ ms)\s+(?P<p99>—|[\d.]+ ms!?))?"
+    r"(?P<status>" + "|".join(STATUSES) + r")\b(?:\s+(?:—|[\d.]+ m?s)\s+(?P<p50>—|[\d.]+ m?s)\s+(?P<p99>—|[\d.]+ m?s))?"
 )
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def runbook_copy(tmp: Path, environ: dict[str, str]) -> Path:
     """The bundled runbook with every poller at 1 s, checked by loading it back."""
-    text = bundled_path().read_text()
-    text, probes = re.subn(r"(?m)^interval_seconds = [\d.]+$", "interval_seconds = 1", text)
-    text, pages = re.subn(r"(?m)^pages = [\d.]+$", "pages = 1", text)
-    if (probes, pages) != (1, 1):
-        raise RuntimeError(f"the bundled runbook changed shape: {probes} interval_seconds, {pages} pages lines")
-    path = tmp / "runbook-1s.toml"
-    path.write_text(text)
-    settings = load_runbook(path, environ).probes
+    path = edited_runbook(bundled_path(), tmp / "runbook-1s.toml", EVERY_POLLER_AT_1S)
+    try:
+        settings = load_runbook(path, environ).probes
+    except RunbookError as exc:
+        raise RuntimeError(f"the bundled runbook with {EVERY_POLLER_AT_1S} no longer loads: {exc}") from exc
     if settings.interval_seconds != 1 or settings.interval("pages") != 1:
-        raise RuntimeError(f"the runbook copy does not poll every 1 s: {settings}")
+        raise RuntimeError(f"the runbook copy does not poll every 1 s ({EVERY_POLLER_AT_1S} no longer sets that?): {settings}")
     return path
 
 
@@ -72,6 +76,32 @@ class Tmux:
 
     def kill(self) -> None:
         subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def end_session(tmux: Tmux, pid: int | None) -> bool:
+    """Kill the tmux server (the app gets SIGHUP, as when an SSH session drops) and make sure the app is gone.
+
+    True if it exited by itself within EXIT_GRACE s; otherwise it and its children are SIGKILLed, a
+    line says so, and False (issue 16: a cockpit stuck in Textual's shutdown after SIGHUP).
+    """
+    stragglers = [pid, *children(pid)] if pid is not None and _alive(pid) else []
+    tmux.kill()
+    deadline = time.monotonic() + EXIT_GRACE
+    while any(map(_alive, stragglers)):
+        if time.monotonic() > deadline:
+            print(f"cockpit (pid {pid}) still alive {EXIT_GRACE:g} s after its terminal closed: killed with SIGKILL", flush=True)
+            for straggler in filter(_alive, stragglers):
+                os.kill(straggler, signal.SIGKILL)
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def cockpit_pid(state: Path, timeout: float = START_TIMEOUT) -> int:
@@ -132,35 +162,53 @@ def health_rows(screen: str) -> dict[str, dict]:
     return rows
 
 
-def all_healthy(rows: dict[str, dict]) -> bool:
-    return set(rows) == set(LIVE_ROWS) and all(row["status"] == HEALTHY for row in rows.values())
+def all_healthy(rows: dict[str, dict], accept: set[str] = frozenset({HEALTHY})) -> bool:
+    return set(rows) == set(LIVE_ROWS) and all(row["status"] in accept for row in rows.values())
+
+
+def wait_for_first_frame(tmux: Tmux, what: str) -> None:
+    """Return once the header (it names the environment) is drawn, so that a key sent next is not lost."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while "STAGING" not in (screen := tmux.capture()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no cockpit header at {what} after {START_TIMEOUT:g} s; screen:\n{screen}")
+        time.sleep(0.1)
+
+
+def wait_until_live(tmux: Tmux, what: str, accept: set[str]) -> str:
+    """The screen once every live row's status is in `accept` (read every 0.25 s); RuntimeError with the screen after LIVE_TIMEOUT."""
+    deadline = time.monotonic() + LIVE_TIMEOUT
+    while not all_healthy(health_rows(screen := tmux.capture()), accept):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the app is not live at {what} after {LIVE_TIMEOUT:g} s (rows read: {health_rows(screen)}); screen:\n{screen}")
+        time.sleep(0.25)
+    return screen
 
 
 def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, tmp: Path, args: argparse.Namespace) -> dict:
     """Warm up, then CPU and RSS of the app over `args.seconds` at `size`, with the Health pane as shown."""
     width, height = size
     state = tmp / f"journal-{width}x{height}.sqlite3"
-    cockpit = REPO / ".venv" / "bin" / "cockpit"
+    cockpit = cockpit_executable()
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in command_env.items())
     command = f"cd {shlex.quote(str(REPO))} && exec env {assignments} {cockpit} --runbook {runbook} --state {state}"
     tmux = Tmux(f"cockpit-bench-{os.getpid()}-{width}x{height}")
+    pid = None
     try:
         tmux.start(command, width, height)
         pid = cockpit_pid(state)
-        time.sleep(2.0)  # first frame
+        wait_for_first_frame(tmux, f"{width}x{height}")
         if width < 120 or height < 32:
             tmux.keys("Tab")  # compact layout: one pane at a time; show Health
         time.sleep(args.warmup)
-        before = tmux.capture()
-        if not all_healthy(health_rows(before)):
-            raise RuntimeError(f"the app is not live at {width}x{height}; screen:\n{before}")
+        wait_until_live(tmux, f"{width}x{height}", ANSWERING if args.smoke else {HEALTHY})
         (cpu_start, main_start, probes_start), wall_start = cpu_split(pid), time.monotonic()
         time.sleep(args.seconds)
         (cpu_end, main_end, probes_end), wall = cpu_split(pid), time.monotonic() - wall_start
         cpu, main_thread, probes = cpu_end - cpu_start, main_end - main_start, probes_end - probes_start
         screen, rss = tmux.capture(), rss_mib(pid)
     finally:
-        tmux.kill()
+        exited = end_session(tmux, pid)
     return {
         "size": f"{width}x{height}",
         "seconds": round(wall, 2),
@@ -172,6 +220,8 @@ def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, t
         "healthy_after": all_healthy(health_rows(screen)),
         "header": " ".join(screen.splitlines()[0].split()),  # alerts such as OVER LIMIT show here
         "health_rows": health_rows(screen),
+        "screen_if_rows_unread": None if set(health_rows(screen)) == set(LIVE_ROWS) else screen,
+        "exited_on_sighup": exited,
     }
 
 
@@ -179,8 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.idle_cpu", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring window per terminal size (30)")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before measuring (10)")
-    parser.add_argument("--json", type=Path, default=RESULTS / "latest-idle-cpu.json", help="where the results go")
+    parser.add_argument("--json", type=Path, default=None, help="where the results go (results/latest-idle-cpu.json)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds, args.warmup = 1.0, 0.0
+    args.json = args.json or (smoke_json("idle_cpu") if args.smoke else RESULTS / "latest-idle-cpu.json")
     results = []
     with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -199,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(f"  {name:<16} {row['status']:<9} p50 {row['p50'] or '?':<8} p99 {row['p99'] or '?'}" for name, row in result["health_rows"].items()))
     write_json(args.json, {"benchmark": "idle_cpu", "settings": {**vars(args), "json": str(args.json)},
                            "target_percent": TARGET_PERCENT, "results": results})
+    if args.smoke:  # broken is a screen it cannot read; a row not healthy at the end is a figure, not a breakage
+        unread = [r["size"] for r in results if set(r["health_rows"]) != set(LIVE_ROWS)]
+        if unread:
+            print(f"smoke: the Health rows could not be read off the screen at the end at {', '.join(unread)}; screen:")
+            print("\n".join(r["screen_if_rows_unread"] for r in results if r["size"] in unread))
+        return 1 if unread else 0
     return 0 if all(r["healthy_after"] for r in results) else 1
 
 

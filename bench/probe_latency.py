@@ -16,7 +16,12 @@ The fake API must send with TCP_NODELAY, as real API servers do (cockpit/stack/h
 does): with Nagle on, its separate header and body writes meet the client's delayed ACK
 and every kept-alive GET takes ~44 ms, which curl's time to first byte does not show.
 
-Run from the repository root: `.venv/bin/python -m bench.probe_latency [--help]`.
+Run from the repository root: `.venv/bin/python -m bench.probe_latency [--help]`; `--smoke`
+checks in a few seconds that every step still runs (a handful of samples, 3 s of TUI each,
+JSON to a scratch file).
+
+Everything it reads from inside the app (not the screen, not a probe) goes through
+`headless_cockpit`: repoint that one function when the UI or the monitor move.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import io
 import itertools
 import tempfile
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,17 +43,12 @@ import psycopg
 import redis.asyncio as aioredis
 from textual import events
 
-from bench.common import RESULTS, run, servers, summary, write_json
-from cockpit.journal import Journal
-from cockpit.journal.session import RunSession
+from bench.common import RESULTS, SMOKE_HELP, run, servers, smoke_json, summary, write_json
 from cockpit.probes.http import HealthProbe, new_client
 from cockpit.probes.pool_params import libpq_url
 from cockpit.probes.postgres import PostgresProbe
 from cockpit.probes.redis import RedisProbe
-from cockpit.runbook import load_runbook
-from cockpit.runbook.model import ProbeSettings
 from cockpit.stack.postgres_cluster import PG_BIN
-from cockpit.ui.app import CockpitApp
 
 WARMUP = 50  # samples thrown away before each loop: connection set-up, first-call caches
 LOOP_TIMEOUT = 120.0  # seconds for one whole loop of samples
@@ -152,14 +154,22 @@ async def probe_loops(redis_url: str, prisma_url: str, health_url: str, counts: 
 
 # -- 4. what the running TUI reports -----------------------------------------------------
 
-async def reported(urls: dict, pace: float, seconds: float, busy: bool, state: Path) -> dict:
-    """The board's p50 per metric after `seconds` of the whole app polling every `pace` s (pages every 1 s).
+@asynccontextmanager
+async def headless_cockpit(urls: dict, pace: float, state: Path) -> AsyncIterator[tuple[object, Callable[[], dict]]]:
+    """The app's internals, all here: a CockpitApp and a reader of what its health board reports.
 
-    Busy: keys arrive at up to KEY_RATE a second (posted as the driver posts
-    them: `pilot.press` waits for the app to look idle, which it never does here) and a full
-    re-layout and repaint is forced 60 times a second. `app_cpu_percent` is this process's
-    CPU time over the wall time of the phase (100 = one core).
+    The app is built from the bundled runbook as tests/conftest.py does, pointed at `urls`
+    (redis_url, database_url, api_url, app_url), every poller at `pace` s (pages every 1 s),
+    journaling into `state`. The reader returns {metric: {n, p50_ms, p99_ms, status}} from
+    `app.screen.live.board.view(key, now)`. Imported here so that the rest of the bench
+    (native tools, bare loops, probes) still runs when these internals move.
     """
+    from cockpit.journal import Journal
+    from cockpit.journal.session import RunSession
+    from cockpit.runbook import load_runbook
+    from cockpit.runbook.model import ProbeSettings
+    from cockpit.ui.app import CockpitApp
+
     bundled = load_runbook(environ={})
     env = replace(bundled.environments["staging"], **urls)
     probes = ProbeSettings(interval_seconds=pace, connect_timeout_seconds=3, read_timeout_seconds=5,
@@ -169,26 +179,41 @@ async def reported(urls: dict, pace: float, seconds: float, busy: bool, state: P
     try:
         session = RunSession(journal, runbook.id, runbook.version, env.name, "bench@localhost", new_run=True)
         app = CockpitApp(runbook, env, session, initial_events=session.events_after(0), environ={})
-        presses, keys = 0, itertools.cycle(UI_KEYS)
-        async with asyncio.timeout(seconds + TUI_GRACE), app.run_test(size=(160, 48)) as pilot:
-            repaint = app.set_interval(1 / 60, lambda: app.screen.refresh(layout=True), pause=not busy)
-            started, cpu_started = time.monotonic(), time.process_time()
-            while time.monotonic() < started + seconds:
-                if busy:
-                    key = next(keys)
-                    app.post_message(events.Key(key, key if len(key) == 1 else None))
-                    presses += 1
-                    await asyncio.sleep(1 / KEY_RATE)
-                else:
-                    await pilot.pause(0.25)
-            cpu = (time.process_time() - cpu_started) / (time.monotonic() - started)
+
+        def board() -> dict:
             board, now = app.screen.live.board, app.monotonic()
             views = {metric: board.view(key, now) for metric, key, _ in METRICS}
-            repaint.stop()
-            await pilot.pause(0.5)  # let queued keys drain: one handled during teardown raises NoMatches
+            return {metric: {"n": v.samples, "p50_ms": v.p50_ms, "p99_ms": v.p99_ms, "status": v.status} for metric, v in views.items()}
+
+        yield app, board
     finally:
         journal.close()
-    result = {metric: {"n": v.samples, "p50_ms": v.p50_ms, "p99_ms": v.p99_ms, "status": v.status} for metric, v in views.items()}
+
+
+async def reported(urls: dict, pace: float, seconds: float, busy: bool, state: Path) -> dict:
+    """The board's p50 per metric after `seconds` of the whole app polling every `pace` s (pages every 1 s).
+
+    Busy: keys arrive at up to KEY_RATE a second (posted as the driver posts
+    them: `pilot.press` waits for the app to look idle, which it never does here) and a full
+    re-layout and repaint is forced 60 times a second. `app_cpu_percent` is this process's
+    CPU time over the wall time of the phase (100 = one core).
+    """
+    presses, keys = 0, itertools.cycle(UI_KEYS)
+    async with headless_cockpit(urls, pace, state) as (app, board), asyncio.timeout(seconds + TUI_GRACE), app.run_test(size=(160, 48)) as pilot:
+        repaint = app.set_interval(1 / 60, lambda: app.screen.refresh(layout=True), pause=not busy)
+        started, cpu_started = time.monotonic(), time.process_time()
+        while time.monotonic() < started + seconds:
+            if busy:
+                key = next(keys)
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+                presses += 1
+                await asyncio.sleep(1 / KEY_RATE)
+            else:
+                await pilot.pause(0.25)
+        cpu = (time.process_time() - cpu_started) / (time.monotonic() - started)
+        result = board()
+        repaint.stop()
+        await pilot.pause(0.5)  # let queued keys drain: one handled during teardown raises NoMatches
     return {**result, "seconds": seconds, "key_presses_per_s": presses / seconds, "app_cpu_percent": 100 * cpu}
 
 
@@ -251,20 +276,35 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict:
             "reported_idle": idle, "reported_busy": busy}
 
 
+def smoke_problems(results: dict) -> list[str]:
+    """What a smoke run found broken: a TUI phase whose board reported no sample of a metric (numbers are not judged)."""
+    return [f"{phase}: the board has no {metric} samples" for phase in ("reported_idle", "reported_busy")
+            for metric, _, _ in METRICS if not results[phase][metric]["n"] or results[phase][metric]["p50_ms"] is None]
+
+
 def main(argv: list[str] | None = None) -> int:
+    global WARMUP  # --smoke throws fewer samples away
     parser = argparse.ArgumentParser(prog="python -m bench.probe_latency", description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", type=int, default=2000, help="Redis and PostgreSQL samples, native/bare/probe (2000)")
     parser.add_argument("--http-samples", type=int, default=500, help="HTTP samples, native/bare/probe (500)")
     parser.add_argument("--pace", type=float, default=0.05, help="seconds between paced calls and between TUI polls (0.05)")
     parser.add_argument("--paced-samples", type=int, default=200, help="samples per paced bare loop (200)")
     parser.add_argument("--tui-seconds", type=float, default=15.0, help="how long the TUI runs, idle and busy each (15)")
-    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where the results go (bench/results/latest.json)")
+    parser.add_argument("--json", type=Path, default=None, help="where the results go (bench/results/latest.json)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args(argv)
+    if args.smoke:
+        WARMUP = 5
+        args.samples, args.http_samples, args.paced_samples, args.tui_seconds = 20, 10, 5, 3.0
+    args.json = args.json or (smoke_json("probe_latency") if args.smoke else RESULTS / "latest.json")
     with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as tmp:
         results = asyncio.run(measure(args, Path(tmp)))
     print(tables(results))
     settings = {**vars(args), "json": str(args.json)}
     write_json(args.json, {"benchmark": "probe_latency", "settings": settings, "target_delta_ms": TARGET_DELTA_MS, **results})
+    if args.smoke and (problems := smoke_problems(results)):
+        print("smoke: " + "; ".join(problems))
+        return 1
     return 0
 
 
