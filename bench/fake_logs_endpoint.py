@@ -7,12 +7,19 @@ once it is up, then serves until killed. boto3 reaches it with `AWS_ENDPOINT_URL
 - `Logs_20140328.FilterLogEvents` (JSON 1.1): the events with `timestamp >= startTime`
   whose message contains `filterPattern` (a plain, case-sensitive substring; empty: all),
   in pages of at most `limit`, 10,000 events or about 1 MB, with a `nextToken` for the rest
-  like AWS. A pass sees the events that existed at its first page (the token pins the end).
+  like AWS. An event becomes visible at its `ingestionTime`, which is its timestamp plus a
+  delay drawn per event from `--delay MIN MAX` (default 0.2-3 s, uniform): a pass sees the
+  events ingested by its first page (the token pins the end seq and that ingestion
+  cut-off), so late events with old timestamps appear between passes, as in CloudWatch.
+  At the end of the data the answer has no `nextToken` at all (see bench/README.md for
+  how that compares with AWS's documented behaviour).
 - `DescribeAlarms` of CloudWatch, in each protocol botocore may speak (JSON 1.0, RPC v2
   CBOR, query): no alarms, so the alarms watcher stays quiet.
 - `GET /stats`: what was generated and served, as JSON (events served per filter pattern
-  counted once each, so they can be checked against the cockpit's received counts, and how
-  many seconds of generated events each pattern's reader has not been served yet).
+  counted once each, so they can be checked against the cockpit's received counts; events
+  served again (re-reads); events a pattern's reader was never served before they were
+  dropped from the ring (`missed`: lost); and how many seconds of generated events each
+  pattern's reader has not been served yet).
 - Anything else: a JSON 400 error.
 
 Events: `--rate` a second in total (generation starts with the first FilterLogEvents
@@ -106,6 +113,7 @@ class Batch:
     timestamps: list[int]
     messages: list[str]
     fragments: list[str]  # each event pre-serialized as a JSON object
+    ingested: list[int]  # ingestionTime of each event (ms): not visible before it
 
     @property
     def end_seq(self) -> int:
@@ -123,15 +131,21 @@ class Stats:
     bytes_served: int = 0
     unique_served: dict[str, int] = field(default_factory=dict)  # per filter pattern, each event once
     served_upto: dict[str, int] = field(default_factory=dict)  # per pattern: 1 + highest seq served
+    missed: dict[str, int] = field(default_factory=dict)  # per pattern: matching events dropped never served
     started_at: float | None = None
 
 
 class EventLog:
     """The generated log group: a ring of batches, filled by a thread at `rate` events a second."""
 
-    def __init__(self, rate: float, streams: int, keep_seconds: float, hostile: float, seed: int = 1) -> None:
+    def __init__(self, rate: float, streams: int, keep_seconds: float, hostile: float, seed: int = 1,
+                 delay: tuple[float, float] = (0.2, 3.0)) -> None:
         rng = random.Random(seed)
         self.rate = rate
+        self.delay_ms = (int(delay[0] * 1000), int(delay[1] * 1000))
+        self._delay_rng = random.Random(seed + 1)
+        self.served: dict[str, bytearray] = {}  # per pattern: 1 at seq when that event was served (each event once)
+        self.first_seq: dict[str, int] = {}  # per pattern: the newest seq when its reader first asked
         self.keep_ms = int(keep_seconds * 1000)
         self.streams = [f"ecs/avnz-api/{_hex(rng, 32)}" for _ in range(streams)]
         self.bodies = message_bodies(rng, POOL, hostile)
@@ -169,7 +183,9 @@ class EventLog:
         first = self._next_seq
         self._next_seq += count
         span = max(1, to_ms - from_ms)
-        timestamps, messages, fragments = [], [], []
+        timestamps, messages, fragments, ingested = [], [], [], []
+        low, high = self.delay_ms
+        delay = self._delay_rng.randint
         iso_second, iso_text = -1, ""
         for i in range(count):
             ts = from_ms + 1 + (i * span) // count
@@ -182,13 +198,15 @@ class EventLog:
             message = f"{iso_text}.{ms:03d}Z {body}"
             stream = self.streams[seq % len(self.streams)]
             event_id = f"{ts:020d}{seq % len(self.streams):04d}{seq:032d}"  # 56 digits, like AWS
+            ingestion = ts + (delay(low, high) if high > low else low)
             timestamps.append(ts)
             messages.append(message)
+            ingested.append(ingestion)
             fragments.append(
                 f'{{"logStreamName":"{stream}","timestamp":{ts},"message":{json.dumps(message)},'
-                f'"ingestionTime":{ts + 150},"eventId":"{event_id}"}}'
+                f'"ingestionTime":{ingestion},"eventId":"{event_id}"}}'
             )
-        return Batch(first, timestamps, messages, fragments)
+        return Batch(first, timestamps, messages, fragments, ingested)
 
     def _trim(self, now_ms: int) -> None:
         horizon = now_ms - self.keep_ms
@@ -196,7 +214,19 @@ class EventLog:
         while drop < len(self.batches) - 1 and self.batches[drop].timestamps[-1] < horizon:
             drop += 1
         if drop:
+            for batch in self.batches[:drop]:
+                self._count_missed(batch)
             del self.batches[:drop]
+
+    def _count_missed(self, batch: Batch) -> None:
+        """Count, per pattern being read, the events of a batch about to be dropped that it was never served."""
+        for pattern, served in self.served.items():
+            if batch.first_seq < self.first_seq[pattern]:
+                continue
+            missed = sum(1 for i, message in enumerate(batch.messages)
+                         if pattern in message and not _served(served, batch.first_seq + i))
+            if missed:
+                self.stats.missed[pattern] = self.stats.missed.get(pattern, 0) + missed
 
     # -- reading --------------------------------------------------------------------------
     def _first_seq_at(self, start_ms: int) -> int:
@@ -211,15 +241,19 @@ class EventLog:
         self.started.set()
         with self.lock:
             if token:
-                seq, end = (int(part) for part in token.split("-"))
+                seq, end, cutoff = (int(part) for part in token.split("-"))
             else:
-                seq, end = self._first_seq_at(start_ms), self._next_seq
+                seq, end, cutoff = self._first_seq_at(start_ms), self._next_seq, int(time.time() * 1000)
             batches = self.batches
             index = max(0, bisect.bisect_right(batches, seq, key=lambda b: b.first_seq) - 1)
-            upto = self.stats.served_upto.get(pattern, 0)
+            if pattern not in self.served:
+                self.served[pattern] = bytearray()
+                self.first_seq[pattern] = self._next_seq
+            served = self.served[pattern]
         # Batches are never changed once appended; the list is only trimmed at the front.
         picked: list[str] = []
         size, fresh, last_seq = 0, 0, -1
+        new_seqs: list[int] = []
         cap = min(limit, MAX_PAGE_EVENTS)
         next_token = None
         for batch in batches[index:]:
@@ -227,16 +261,17 @@ class EventLog:
                 break
             lo = max(0, seq - batch.first_seq)
             hi = min(len(batch.timestamps), end - batch.first_seq)
-            messages, timestamps, fragments = batch.messages, batch.timestamps, batch.fragments
+            messages, timestamps, fragments, ingested = batch.messages, batch.timestamps, batch.fragments, batch.ingested
             for i in range(lo, hi):
-                if pattern in messages[i] and timestamps[i] >= start_ms:
+                if pattern in messages[i] and timestamps[i] >= start_ms and ingested[i] <= cutoff:
                     if len(picked) >= cap or size >= MAX_PAGE_BYTES:
-                        next_token = f"{batch.first_seq + i}-{end}"
+                        next_token = f"{batch.first_seq + i}-{end}-{cutoff}"
                         break
                     picked.append(fragments[i])
                     size += len(fragments[i]) + 1
                     last_seq = batch.first_seq + i
-                    fresh += last_seq >= upto  # served for the first time (passes read in seq order)
+                    if not _served(served, last_seq):
+                        new_seqs.append(last_seq)
             if next_token:
                 break
         body = '{"events":[' + ",".join(picked) + '],"searchedLogStreams":[]'
@@ -246,8 +281,13 @@ class EventLog:
             s.pages += 1
             s.events_served += len(picked)
             s.bytes_served += len(body)
+            for seq in new_seqs:  # a concurrent page of the same pattern may have served some meanwhile
+                if not _served(served, seq):
+                    _mark(served, seq)
+                    fresh += 1
             if fresh:
                 s.unique_served[pattern] = s.unique_served.get(pattern, 0) + fresh
+            if last_seq >= 0:
                 s.served_upto[pattern] = max(s.served_upto.get(pattern, 0), last_seq + 1)
         return body, next_token
 
@@ -257,10 +297,22 @@ class EventLog:
             return {"time": time.time(), "started_at": s.started_at, "rate": self.rate, "generated": s.generated,
                     "requests": dict(s.requests), "pages": s.pages, "events_served": s.events_served,
                     "bytes_served": s.bytes_served, "unique_served": dict(s.unique_served),
+                    "missed": {p: s.missed.get(p, 0) for p in self.served},
+                    "delay_ms": list(self.delay_ms),
                     "kept_events": sum(len(b.timestamps) for b in self.batches),
                     # how far each filter's reader is behind generation: events since the newest it was served, in seconds
                     "seconds_behind": {p: round((self._next_seq - upto) / self.rate, 2) if self.rate else 0.0
                                        for p, upto in s.served_upto.items()}}
+
+
+def _served(bits: bytearray, seq: int) -> bool:
+    return seq >> 3 < len(bits) and bool(bits[seq >> 3] & (1 << (seq & 7)))
+
+
+def _mark(bits: bytearray, seq: int) -> None:
+    if seq >> 3 >= len(bits):
+        bits.extend(bytes(max(1 << 16, (seq >> 3) + 1 - len(bits))))
+    bits[seq >> 3] |= 1 << (seq & 7)
 
 
 # CBOR of {"MetricAlarms": [], "CompositeAlarms": []}: a map of 2, text(12), array(0), text(15), array(0)
@@ -345,8 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--streams", type=int, default=8, help="log streams (8)")
     parser.add_argument("--keep-seconds", type=float, default=60, help="events kept for re-reads (60)")
     parser.add_argument("--hostile", type=float, default=0.03, help="share of hostile messages (0.03)")
+    parser.add_argument("--delay", type=float, nargs=2, default=(0.2, 3.0), metavar=("MIN", "MAX"),
+                        help="ingestion delay of each event, uniform between MIN and MAX seconds (0.2 3)")
     args = parser.parse_args(argv)
-    log = EventLog(args.rate, args.streams, args.keep_seconds, args.hostile)
+    log = EventLog(args.rate, args.streams, args.keep_seconds, args.hostile, delay=tuple(args.delay))
     handler = type("BoundHandler", (Handler,), {"log": log})
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True

@@ -88,14 +88,15 @@ VERSIONS = ("textual", "rich", "boto3", "botocore", "py-spy")
 class Endpoint:
     """bench.fake_logs_endpoint in a child process; `stop()` ends it."""
 
-    def __init__(self, rate: float, log: Path) -> None:
+    def __init__(self, rate: float, log: Path, delay: tuple[float, float] = (0.2, 3.0)) -> None:
         self.rate = rate
+        self.delay = delay
         self.log = log
         self.process: subprocess.Popen | None = None
         self.url = ""
 
     def start(self) -> Endpoint:
-        argv = [sys.executable, "-m", "bench.fake_logs_endpoint", "--rate", str(self.rate)]
+        argv = [sys.executable, "-m", "bench.fake_logs_endpoint", "--rate", str(self.rate), "--delay", *map(str, self.delay)]
         self.process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=self.log.open("w"), text=True)
         line = self.process.stdout.readline()  # "listening on HOST:PORT", or "" when it died
         match = re.match(r"listening on ([\d.]+):(\d+)", line)
@@ -395,7 +396,7 @@ def measure(rate: float, size: tuple[int, int], tmp: Path, args: argparse.Namesp
     width, height = size
     tag = f"{rate:g}-{width}x{height}"
     with ExitStack() as stack:
-        endpoint = Endpoint(rate, tmp / f"endpoint-{tag}.log")
+        endpoint = Endpoint(rate, tmp / f"endpoint-{tag}.log", tuple(args.delay))
         stack.callback(endpoint.stop)
         endpoint.start()
         environ = command_env(endpoint, tmp, args.cockpit_env)
@@ -489,6 +490,12 @@ def summarise(rate, size, tabs_before, tabs_after, stats_before, stats_after, cp
         "events_per_second_served": {"total": round(sum(served.values()), 1), **served},  # distinct, by the endpoint
         "events_per_second_generated": round((stats_after["generated"] - stats_before["generated"]) / endpoint_wall, 1),
         "events_per_second_served_with_rereads": round((stats_after["events_served"] - stats_before["events_served"]) / endpoint_wall, 1),
+        # events fetched (re-reads included) per distinct event served, over the window: the overlap's cost
+        "fetched_per_shown": round((stats_after["events_served"] - stats_before["events_served"])
+                                   / max(1, sum(stats_after["unique_served"].values()) - sum(stats_before["unique_served"].values())), 3),
+        # matching events the endpoint dropped (after --keep-seconds) without ever serving them: lost
+        "missed_by_endpoint": stats_after.get("missed", {}),
+        "ingestion_delay_ms": stats_after.get("delay_ms"),
         "requests_per_second": round((stats_after["requests"].get("Logs_20140328.FilterLogEvents", 0) - requests_before) / endpoint_wall, 2),
         "megabytes_per_second_served": round((stats_after["bytes_served"] - stats_before["bytes_served"]) / endpoint_wall / 1e6, 2),
         "received_behind_served_at_end": {p: t["served"] - t["events"] for p, t in tabs_after.items()},
@@ -543,6 +550,7 @@ def report(result: dict) -> str:
         f"  received {r['events_per_second_received']['total']:,.0f}/s on screen, served {r['events_per_second_served']['total']:,.0f}/s distinct "
         f"({r['events_per_second_served_with_rereads']:,.0f}/s with re-reads, {r['requests_per_second']} requests/s, "
         f"{r['megabytes_per_second_served']} MB/s) — target >= {TARGET_EVENTS_PER_SECOND:,}/s: {met['events_per_second']}",
+        f"  fetched/shown {r['fetched_per_shown']} (ingestion delay {r['ingestion_delay_ms']} ms); never served (lost): {r['missed_by_endpoint']}",
         f"  followers behind generation in the window (s): {r['followers_seconds_behind_in_window']}\n"
         f"  newest line on screen {r['newest_line_age_seconds_at_end']} s old after the window, "
         f"{r['newest_line_age_seconds_after_tab_switch']} s right after a tab switch; screen behind the endpoint at the end by {r['received_behind_served_at_end']} events",
@@ -564,6 +572,20 @@ def report(result: dict) -> str:
     if r["profile"] and "own_percent_of_busy" in r["profile"]:
         lines.append("  py-spy, own % of busy samples: " + ", ".join(f"{n} {p}" for n, p in r["profile"]["own_percent_of_busy"][:8]))
     return "\n".join(lines)
+
+
+def smoke_problems(result: dict) -> list[str]:
+    """What makes a run unmeasured (not slow): no events on screen, counters not matching the endpoint, no CPU figure."""
+    problems = []
+    if not result["memory_at_end"]["screen_received"]:
+        problems.append("no events reached the screen")
+    if any(result["received_behind_served_at_end"].values()):
+        problems.append(f"the screen's counters differ from what the endpoint served: {result['received_behind_served_at_end']}")
+    if result["cpu_percent_app"] <= 0:
+        problems.append("no CPU time read from /proc")
+    if not result["keys"]["next_tab"]["n"]:
+        problems.append("no keypress reached the screen")
+    return problems
 
 
 def versions() -> dict:
@@ -598,8 +620,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key-pause", type=float, default=0.3, help="seconds between keypresses (0.3)")
     parser.add_argument("--poll-ms", type=float, default=5.0, help="capture-pane polling while waiting for a key (5)")
     parser.add_argument("--profile-seconds", type=float, default=10.0, help="py-spy record after the window, 0 for none (10)")
+    parser.add_argument("--delay", type=float, nargs=2, default=(0.2, 3.0), metavar=("MIN", "MAX"),
+                        help="the fake endpoint's ingestion delay per event, uniform, s (0.2 3)")
     parser.add_argument("--json", type=Path, default=RESULTS / "latest-logs.json", help="where the results go")
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few seconds end to end (500 events/s, 80x24, 1 key each, no profile): exits 1 when it cannot measure; "
+                             "no target is judged")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.rate, args.sizes, args.seconds, args.warmup, args.keys, args.profile_seconds = [500.0], ["80x24"], 3.0, 2.0, 1, 0.0
+        args.memory_events, args.key_pause = 200, 0.1
+        if args.json == RESULTS / "latest-logs.json":
+            args.json = RESULTS / "smoke-logs.json"
     sizes = [tuple(int(n) for n in size.split("x")) for size in args.sizes]
     for signum in (signal.SIGTERM, signal.SIGHUP):  # `kill`, a closed terminal: clean up like Ctrl-C does
         signal.signal(signum, _exit_on_signal)
@@ -618,6 +650,12 @@ def main(argv: list[str] | None = None) -> int:
                 result["profile"] and result["profile"].pop("raw", None)
                 results.append(result)
                 print(report(result), flush=True)
+                if args.smoke:
+                    problems = smoke_problems(result)
+                    if problems:
+                        print("smoke: cannot measure: " + "; ".join(problems), file=sys.stderr, flush=True)
+                        return 1
+                    print("smoke: ok (measured; timings not judged)", flush=True)
     write_json(args.json, {
         "benchmark": "logs_throughput", "settings": {**vars(args), "json": str(args.json)}, "versions": versions(),
         "targets": {"events_per_second": TARGET_EVENTS_PER_SECOND, "cpu_percent_of_one_core": TARGET_CPU_PERCENT,

@@ -2,11 +2,15 @@
 
 `filter_log_events` over the whole group (so streams created later are included), every
 page followed until there is no nextToken (an empty page with a token means "still
-scanning", not "done"). The next pass starts `overlap` before the newest event seen, so
-events CloudWatch ingests late are read again rather than missed; events already seen
-are dropped by (stream, eventId), remembering only the ids a later pass can return
-(bounded memory). Messages are cleaned and redacted here, once, before anything can
-show them.
+scanning", not "done"). The next pass starts an overlap before the previous one started
+(or before the newest event seen, if older), so events CloudWatch ingests late are read
+rather than missed; events already seen are dropped by (stream, eventId), remembering
+only the ids a later pass can return (bounded memory). Messages are cleaned and redacted
+here, once, before anything can show them. Answers are parsed by orjson, not botocore's
+model walk (`fastparse`).
+
+The overlap adapts to the ingestion delay actually observed, so a pass re-reads only
+what can still arrive (see `LogFollower` for the argument); `overlap_ms` is its ceiling.
 
 Time comes from AWS where it matters: "now" is the `Date` of AWS's last answer (our
 clock may be off), an event stamped after that does not move the cursor (one host with
@@ -18,6 +22,7 @@ on every pass).
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -26,9 +31,13 @@ from typing import Any
 
 from cockpit.core.logline import clean_message, sanitize_stream_name
 from cockpit.core.ratelimit import RequestBudget
+from cockpit.probes.aws import fastparse
 from cockpit.probes.aws.errors import AwsProblem, classify_aws
 
 MAX_PAGES_PER_PASS = 10_000  # a guard against a service that never stops returning tokens
+MIN_OVERLAP_MS = 250  # the overlap never goes below this
+OVERLAP_MARGIN_MS = 250  # added to the largest delay observed
+DELAY_WINDOW_MS = 60_000  # delays observed this long ago (AWS's clock) no longer count
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +84,42 @@ class SeenIds:
 class LogFollower:
     """One query (`group`, `pattern`) on one client; `next_pass()` is called from a thread.
 
-    `now_ms` is our wall clock in ms, used until AWS has answered once. `keep` bounds a
-    single pass: only its newest `keep` events are returned (the tab could not hold more).
+    `now_ms` is our wall clock in ms; AWS's clock is estimated from it and the `Date` of
+    AWS's answers. `keep` bounds a single pass: only its newest `keep` events are returned
+    (the tab could not hold more).
+
+    **The adaptive overlap.** Pass k starts at AWS time S(k) (estimated low: `Date` is
+    floored to the second and read after it was written) and reads every event with
+    `timestamp >= cursor`. The next cursor is `anchor - overlap`, anchor = min(S(k), the
+    newest event timestamp seen). Take an event e that pass k did not return but pass k+1
+    can: it was not readable when pass k started (pass k's range held its timestamp, see
+    below), so it became readable after S(k), and its delay d(e) (readable time minus
+    timestamp, at least `ingestionTime - timestamp`) is more than S(k) - timestamp(e).
+    Hence `timestamp(e) > S(k) - d(e) >= anchor - d(e)`: **pass k+1 returns every event
+    whose delay is at most the overlap**, and also any with a delay up to the overlap plus
+    the time between two pass starts, depending on when it landed.
+
+    The overlap is therefore `max(delays observed in the last DELAY_WINDOW_MS) +
+    OVERLAP_MARGIN_MS`, kept between `min_overlap_ms` and `overlap_ms` (the runbook's
+    `overlap_seconds`, now the ceiling). Observed per new event: `ingestionTime -
+    timestamp`, and, from the second pass on, its lateness `previous anchor - timestamp`
+    (what the overlap had to cover to catch it: this also measures the time between
+    ingestion and being searchable, which `ingestionTime` does not show). With no
+    observation in the window (a quiet filter, or the first pass) it is the ceiling.
+    **Growth**: an event caught with a delay near or above the current overlap (possible:
+    see "depending on when it landed") raises the overlap at once to that delay plus the
+    margin, and the next cursor moves back accordingly, as far as the remembered ids
+    reach (`horizon`, below), so a delay that creeps up is followed without loss. It
+    **shrinks** only when the larger delays have been out of the window for 60 s, and
+    never below the floor. What it cannot do: catch an event whose delay jumps, from one
+    pass to the next, beyond everything observed by more than the margin plus a poll
+    interval (nothing with that delay is ever seen, so nothing says to grow), or beyond
+    the ceiling (as with the fixed overlap before).
+
+    **Dedupe** stays exact and bounded: ids are remembered for events with a timestamp
+    at or after `horizon`, which is non-decreasing and at most `anchor - min(ceiling, 2
+    x overlap)`, and no cursor is ever set before it; so an event returned again is
+    always recognised, and the ids held are those of about two overlaps plus a pass.
     """
 
     def __init__(
@@ -92,12 +135,26 @@ class LogFollower:
         keep: int = 20_000,
         page_limit: int | None = None,
         lookback_ms: int = 300_000,
+        min_overlap_ms: int = MIN_OVERLAP_MS,
+        overlap_margin_ms: int = OVERLAP_MARGIN_MS,
+        delay_window_ms: int = DELAY_WINDOW_MS,
+        fast_parse: bool = True,
     ) -> None:
         self.client = client
         self.group = group
         self.pattern = pattern
         self.window_ms = window_ms
-        self.overlap_ms = overlap_ms
+        self.overlap_ms = overlap_ms  # the ceiling of the adaptive overlap
+        self.min_overlap_ms = min(min_overlap_ms, overlap_ms)
+        self.overlap_margin_ms = overlap_margin_ms
+        self.delay_window_ms = delay_window_ms
+        self.current_overlap_ms = overlap_ms  # what the next cursor was set with
+        self.delays: deque[tuple[int, int]] = deque()  # (AWS time of a pass, largest delay it observed, ms)
+        self.anchor: int | None = None  # min(start of the last pass, newest event), AWS time
+        self.horizon: int | None = None  # ids of events from here on are remembered; no cursor goes before it
+        self.clock_offset_ms: int | None = None  # AWS's clock minus ours, estimated low
+        if fast_parse:
+            fastparse.install(client)
         self.budget = budget
         self.now_ms = now_ms
         self.keep = keep
@@ -121,9 +178,14 @@ class LogFollower:
         except Exception as exc:  # boto3 raises many types: one typed problem for the tab
             raise classify_aws(exc, f"{self.group}") from exc
 
-    def _fresh(self, page: dict[str, Any], ids: dict[int, int], remember_from: int) -> list[LogEvent]:
+    def _fresh(self, page: dict[str, Any], ids: dict[int, int], remember_from: int, late_from: int | None) -> tuple[list[LogEvent], int]:
+        """The events of `page` not seen before, and the largest delay they show (-1: none).
+
+        Delay: `ingestionTime - timestamp`, or `late_from - timestamp` (the previous anchor)
+        when larger."""
         fresh = []
         seen = self.seen
+        delay = -1
         for raw in page.get("events", ()):
             stream, event_id = str(raw.get("logStreamName", "")), str(raw.get("eventId", ""))
             key = hash((stream, event_id))
@@ -132,8 +194,17 @@ class LogFollower:
             timestamp = int(raw.get("timestamp", 0) or 0)
             if timestamp >= remember_from:  # older ones no later pass can return
                 ids[key] = timestamp
+            ingested = raw.get("ingestionTime")
+            if ingested is not None and (d := int(ingested) - timestamp) > delay:
+                delay = d
+            if late_from is not None and late_from - timestamp > delay:
+                delay = late_from - timestamp
             fresh.append(LogEvent(timestamp, sanitize_stream_name(stream), clean_message(str(raw.get("message", ""))), event_id))
-        return fresh
+        return fresh, delay
+
+    def _aws_now(self) -> int:
+        """AWS's clock now, estimated from ours and its last `Date` (low by up to a second)."""
+        return self.now_ms() + (self.clock_offset_ms or 0)
 
     def next_pass(self, stop: threading.Event, on_page: Callable[[int], None] | None = None) -> Pass | None:
         """Read every page from the cursor on; None when `stop` was set before the pass ended.
@@ -144,16 +215,21 @@ class LogFollower:
         now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
         start = self.cursor if self.cursor is not None else max(0, self.now_ms() - self.window_ms)
         remember_from = min(start, now - self.lookback_ms) - self.overlap_ms
+        late_from = self.anchor if self.cursor is not None else None
+        began = self._aws_now() if self.clock_offset_ms is not None else None
         ids: dict[int, int] = {}
         found: list[LogEvent] = []
         trimmed = pages = 0
+        delay = -1
         token: str | None = None
         while pages < MAX_PAGES_PER_PASS:
             if not self.budget.take(stop):
                 return None
             page = self._request(start, token)
             pages += 1
-            found.extend(self._fresh(page, ids, remember_from))
+            fresh, page_delay = self._fresh(page, ids, remember_from, late_from)
+            found.extend(fresh)
+            delay = max(delay, page_delay)
             if len(found) > 2 * self.keep:  # a huge window: keep only what the tab could show
                 found.sort(key=_order)
                 trimmed += len(found) - self.keep
@@ -161,6 +237,8 @@ class LogFollower:
             if on_page is not None:
                 on_page(pages)
             self._note_server_time(page)
+            if pages == 1 and self.server_now_ms is not None:  # the pass began no later than its first answer
+                began = self.server_now_ms if began is None else min(began, self.server_now_ms)
             next_token = page.get("nextToken")
             if not next_token or next_token == token or stop.is_set():
                 break
@@ -171,8 +249,8 @@ class LogFollower:
         if len(found) > self.keep:
             trimmed += len(found) - self.keep
             del found[: len(found) - self.keep]
-        self._advance(found)
-        self.seen.merge(ids, self.cursor)
+        self._advance(found, began, delay)
+        self.seen.merge(ids, self.horizon)
         return Pass(tuple(found), pages, trimmed)
 
     def _note_server_time(self, page: dict[str, Any]) -> None:
@@ -181,15 +259,35 @@ class LogFollower:
             self.server_now_ms = int(parsedate_to_datetime(date).timestamp() * 1000) if date else None
         except (TypeError, ValueError):
             self.server_now_ms = None
+        if self.server_now_ms is not None:  # Date is floored and was written before we read it: low
+            self.clock_offset_ms = self.server_now_ms - self.now_ms()
 
-    def _advance(self, found: list[LogEvent]) -> None:
-        """Move the cursor to `overlap` before the newest event seen (bounded, never backwards)."""
+    def _overlap(self, now: int, delay: int) -> int:
+        """The overlap for the next pass, with `delay` (ms, -1: none) observed by this one."""
+        if delay >= 0:
+            self.delays.append((now, delay))
+        while self.delays and self.delays[0][0] < now - self.delay_window_ms:
+            self.delays.popleft()
+        if not self.delays:
+            return self.overlap_ms  # nothing observed lately: no evidence for less than the ceiling
+        largest = max(d for _, d in self.delays)
+        return max(self.min_overlap_ms, min(self.overlap_ms, largest + self.overlap_margin_ms))
+
+    def _advance(self, found: list[LogEvent], began: int | None, delay: int) -> None:
+        """Move the cursor to the overlap before the anchor; not before `horizon` nor the lookback."""
         now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
         stamps = [e.timestamp for e in found if e.timestamp <= now]
         if stamps:
             self.newest = max(self.newest or 0, max(stamps))
-        anchor = min(self.newest if self.newest is not None else now, now)
-        self.cursor = max(anchor - self.overlap_ms, now - self.lookback_ms, self.cursor or 0)
+        began = min(began if began is not None else now, now)
+        anchor = min(self.newest if self.newest is not None else began, began)
+        self.anchor = anchor
+        overlap = self.current_overlap_ms = self._overlap(now, delay)
+        floor = now - self.lookback_ms
+        if self.horizon is not None:
+            floor = max(floor, self.horizon)  # ids before it are forgotten: reading there again would repeat events
+        self.cursor = max(anchor - overlap, floor)
+        self.horizon = max(min(self.cursor, anchor - min(self.overlap_ms, 2 * overlap)), floor)
 
 
 _order = attrgetter("timestamp", "stream", "event_id")  # timestamp order across streams, ties stable
