@@ -106,7 +106,6 @@ def make_app(
         journal_path=str(journal.path),
         clock=lambda: FIXED_NOW,
         live=live,
-        environ=environ,
         demo=demo,
         **clocks,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cockpit.rollback.plan import RollbackPlan
+
 
 @dataclass(frozen=True)
 class Record:
@@ -35,4 +37,32 @@ class RefreshServices:
     """Read the ECS services now (after a rollback, say)."""
 
 
-Command = Record | RunCheck | SetFilter | RefreshServices
+@dataclass(frozen=True)
+class AskCandidates:
+    """What the rollback picker shows for `service` (Candidates); answered by Answer(request)."""
+
+    request: int
+    service: str
+
+
+@dataclass(frozen=True)
+class AskTaskDefinition:
+    """A task definition (TaskDefinition, flags read); answered by Answer(request)."""
+
+    request: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class StartRollback:
+    """Roll back `plans` in order, each only if the one before worked (RolloutProgress, RollbackEnded)."""
+
+    plans: tuple[RollbackPlan, ...]
+
+
+@dataclass(frozen=True)
+class StopAfterCurrent:
+    """Do not start the next service of the rollback under way (its current watch goes on to its verdict)."""
+
+
+Command = Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent

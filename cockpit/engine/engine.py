@@ -20,7 +20,7 @@ from cockpit.checks.result import CheckResult, failed
 from cockpit.checks.runner import CheckRunner
 from cockpit.core.ratelimit import RequestBudget
 from cockpit.engine.aws_reads import Reads, alarms_reader, services_reader
-from cockpit.engine.commands import Command, Record, RefreshServices, RunCheck, SetFilter
+from cockpit.engine.commands import AskCandidates, AskTaskDefinition, Command, Record, RefreshServices, RunCheck, SetFilter, StartRollback, StopAfterCurrent
 from cockpit.engine.events import (
     LOADING,
     AlarmsFailed,
@@ -36,6 +36,7 @@ from cockpit.engine.events import (
 from cockpit.engine.health import Health
 from cockpit.engine.journal import JournalWriter
 from cockpit.engine.outbox import FLUSH_SECONDS, Outbox
+from cockpit.engine.rollbacks import Rollbacks
 from cockpit.engine.tails import Tail
 from cockpit.engine.watch import AlarmsWatch, ServicesWatch, verdict
 from cockpit.journal import Event, StepState
@@ -83,6 +84,10 @@ class Engine:
         self.service_history: dict[str, list[str]] = {}
         self.service_written: dict[str, str] = {}
         self.checking: set[str] = set()
+        self.rollbacks = Rollbacks(runbook, env, environ, LazyClient("ecs", aws_target(runbook, env)), read_only=read_only,
+                                   blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
+                                   history=lambda: self.service_history, refresh=self._refresh_services,
+                                   stop=self.stopping)
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0
@@ -225,8 +230,19 @@ class Engine:
             if tail is not None:
                 tail.request_pattern(command.pattern)
         elif isinstance(command, RefreshServices):
-            if self.service_reads is not None:
-                self.service_reads.every.wake()
+            self._refresh_services()
+        elif isinstance(command, AskCandidates):
+            self._spawn(self.rollbacks.candidates(command.request, command.service), f"rollback read {command.service}")
+        elif isinstance(command, AskTaskDefinition):
+            self._spawn(self.rollbacks.task_definition(command.request, command.reference), "rollback read")
+        elif isinstance(command, StartRollback):
+            self._spawn(self.rollbacks.run(command.plans), "rollback")
+        elif isinstance(command, StopAfterCurrent):
+            self.rollbacks.halt()
+
+    def _refresh_services(self) -> None:
+        if self.service_reads is not None:
+            self.service_reads.every.wake()
 
     def _record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> None:
         if self.journal is None:

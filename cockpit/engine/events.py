@@ -7,6 +7,7 @@ UI dispatches on the type (ui/bridge.py); nothing here carries a widget or a cli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cockpit.checks.result import CheckResult
 from cockpit.journal import Event
@@ -135,6 +136,42 @@ class VerdictChanged:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """The answer to a request (AskCandidates, AskTaskDefinition): its value, or why there is none."""
+
+    request: int
+    value: Any = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class RolloutProgress:
+    """A line of a rollback under way (`status`: the one-line state of its rollout, when it changed)."""
+
+    service: str
+    text: str = ""
+    style: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class RollbackEnded:
+    """A service's rollback is over: its verdict; `stopped_rest` when the services after it were not touched."""
+
+    service: str
+    ok: bool
+    verdict: str
+    stopped_rest: bool = False
+
+
+@dataclass(frozen=True)
+class RollbacksActive:
+    """The services whose rollback the engine is running or watching now (one rollback at a time)."""
+
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EngineProblem:
     """The engine itself: gone, restarted, or a source that crashed. `down` while it is not running."""
 
@@ -144,5 +181,6 @@ class EngineProblem:
 
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
-    | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | EngineProblem
+    | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | Answer | RolloutProgress | RollbackEnded
+    | RollbacksActive | EngineProblem
 )

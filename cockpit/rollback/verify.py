@@ -25,20 +25,24 @@ def health_steps(runbook: Runbook, env: Environment) -> list:
 
 
 def health_verdict(runbook: Runbook, env: Environment, environ: Mapping[str, str]) -> tuple[bool, str]:
-    """(all passed, a one-line summary naming what failed). Blocking: call it from a thread."""
+    """(all passed, a one-line summary naming what failed). Blocking, with a loop of its own (the headless verb)."""
+    async def run() -> tuple[bool, str]:
+        use_daemon_executor(asyncio.get_running_loop())
+        return await check_health(runbook, env, environ)
+
+    return asyncio.run(run())
+
+
+async def check_health(runbook: Runbook, env: Environment, environ: Mapping[str, str]) -> tuple[bool, str]:
+    """(all passed, a one-line summary naming what failed), on the running loop (the engine's)."""
     steps = health_steps(runbook, env)
     if not steps:
         return True, "the runbook has no health checks"
-
-    async def run() -> dict:
-        use_daemon_executor(asyncio.get_running_loop())
-        runner = CheckRunner(runbook, env, environ)
-        try:
-            return await runner.run_steps(steps)
-        finally:
-            await runner.aclose()
-
-    results = asyncio.run(run())
+    runner = CheckRunner(runbook, env, environ)
+    try:
+        results = await runner.run_steps(steps)
+    finally:
+        await runner.aclose()
     failed = [f"{step.id}: {one_line(redact_secrets(results[step.id].evidence), 120)}" for step in steps if not results[step.id].passed]
     if failed:
         return False, f"{len(failed)} of {len(steps)} health checks failed: " + "; ".join(failed)

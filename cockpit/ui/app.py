@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -15,10 +15,10 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from cockpit.engine.commands import Command, Record
-from cockpit.engine.events import EngineEvent, JournalWritten
+from cockpit.engine.commands import Command
+from cockpit.engine.events import Answer, EngineEvent
 from cockpit.engine.handle import EngineHandle
-from cockpit.journal import Event, JournalError
+from cockpit.journal import Event
 from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
@@ -28,7 +28,7 @@ from cockpit.ui.screens.trouble import TroubleSource
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
 EXIT_GRACE_SECONDS = 5.0  # after SIGTERM/SIGHUP, gone within this whatever a library does on the way out
-CONFIRM_SECONDS = 10.0  # a write the rollback waits for must be confirmed by the engine within this
+ANSWER_SECONDS = 60.0  # an engine that does not answer a request (it died) within this: the request failed
 
 
 class CockpitApp(App[int]):
@@ -67,7 +67,6 @@ class CockpitApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         demo: TroubleSource | None = None,
         handle_signals: bool = False,
-        environ: Mapping[str, str] = os.environ,
     ) -> None:
         super().__init__()
         self.runbook = runbook
@@ -82,8 +81,8 @@ class CockpitApp(App[int]):
         self.monotonic = monotonic
         self.demo = demo
         self.handle_signals = handle_signals
-        self.environ = environ  # the rollback's health verdict reads the environment's settings
-        self._waiting: dict[tuple[str, str], list[asyncio.Future[JournalWritten]]] = {}
+        self._asked = 0
+        self._answers: dict[int, asyncio.Future[Answer]] = {}
         self.cockpit = CockpitScreen()
         self.title = f"cockpit · {runbook.name} · {env.name}"
 
@@ -117,27 +116,25 @@ class CockpitApp(App[int]):
         """Ask the engine for something (it answers with events)."""
         self.engine.send(command)
 
-    async def record_and_wait(self, step_id: str, kind: str, payload: dict) -> Event:
-        """Journal an event through the engine and wait for the commit (the rollback's intent before
-        its update_service); JournalError when it was refused or not confirmed in time."""
-        future: asyncio.Future[JournalWritten] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault((step_id, kind), []).append(future)
-        self.send(Record(step_id, kind, payload))
+    async def ask(self, make: Callable[[int], Command]) -> Answer:
+        """Send the request `make(request_id)` and wait for the engine's Answer (an error Answer if none comes)."""
+        self._asked += 1
+        request = self._asked
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._answers[request] = future
+        self.send(make(request))
         try:
-            written = await asyncio.wait_for(future, CONFIRM_SECONDS)
+            return await asyncio.wait_for(future, ANSWER_SECONDS)
         except TimeoutError:
-            raise JournalError(f"the engine did not confirm the {kind} write for {step_id} within {CONFIRM_SECONDS:.0f} s") from None
-        if written.event is None:
-            raise JournalError(written.error)
-        return written.event
+            return Answer(request, None, f"the engine did not answer within {ANSWER_SECONDS:.0f} s")
+        finally:
+            self._answers.pop(request, None)
 
-    def written(self, event: JournalWritten) -> None:
-        """A write finished: whoever waits for it hears how it went."""
-        waiting = self._waiting.get((event.step_id, event.kind))
-        if waiting:
-            future = waiting.pop(0)
-            if not future.done():
-                future.set_result(event)
+    def answered(self, answer: Answer) -> None:
+        """The engine answered a request: whoever asked hears it."""
+        future = self._answers.get(answer.request)
+        if future is not None and not future.done():
+            future.set_result(answer)
 
     def demo_gone(self) -> None:
         """The demo's stack process ended under us (from its reader thread): say so, loudly."""

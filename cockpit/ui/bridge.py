@@ -14,6 +14,7 @@ from textual.message import Message
 from cockpit.engine.events import (
     AlarmsFailed,
     AlarmsRead,
+    Answer,
     CheckDone,
     EngineEvent,
     EngineProblem,
@@ -22,6 +23,9 @@ from cockpit.engine.events import (
     JournalUnreadable,
     JournalWritten,
     PatternOutcome,
+    RollbackEnded,
+    RollbacksActive,
+    RolloutProgress,
     ServicesFailed,
     ServicesRead,
     TailEvents,
@@ -51,6 +55,8 @@ class Drawer(Protocol):
     def journal_unreadable(self, event: JournalUnreadable) -> None: ...
     def show_verdict(self, event: VerdictChanged) -> None: ...
     def engine_problem(self, event: EngineProblem) -> None: ...
+    def answered(self, event: Answer) -> None: ...
+    def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None: ...
 
 
 def deliver(screen: Drawer, event: EngineEvent) -> None:
@@ -76,3 +82,7 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.show_verdict(event)
         case EngineProblem():
             screen.engine_problem(event)
+        case Answer():
+            screen.answered(event)
+        case RolloutProgress() | RollbackEnded() | RollbacksActive():
+            screen.rollback_event(event)

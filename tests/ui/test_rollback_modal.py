@@ -129,8 +129,6 @@ async def test_production_needs_the_environment_in_the_confirmation(state_file, 
 
 
 async def test_a_double_enter_rolls_back_once_and_esc_keeps_watching(state_file, runbook, ecs):
-    from cockpit.ui.screens.rollback import ACTIVE
-
     # The watch could only end by its timeout (moto never completes a rollout); a timeout of wall-clock
     # seconds raced a loaded machine, so it is long here and the test ends the watch itself, as q does.
     app = make_app(state_file, runbook=replace(fast(runbook), ecs=replace(runbook.ecs, rollout_timeout_seconds=600, rollout_poll_seconds=0.2)))
@@ -139,16 +137,16 @@ async def test_a_double_enter_rolls_back_once_and_esc_keeps_watching(state_file,
         await pilot.press("enter")
         screen.query_one("#rb-typed", Input).value = "avnz-api"
         await pilot.press("enter", "enter")
-        await wait_for(pilot, lambda: bool(ACTIVE), what="the rollout watch")
+        await wait_for(pilot, lambda: bool(app.cockpit.rollbacks_active), what="the rollout watch")
         await pilot.press("escape")  # close the modal while it is watched
         assert not isinstance(app.screen, RollbackScreen)
-        assert ACTIVE  # still watched
+        assert app.cockpit.rollbacks_active  # still watched
         await pilot.press("R")  # a second rollback while the first is watched: refused
         assert not isinstance(app.screen, RollbackScreen)
-        assert len(screen.runs) == 1  # the double enter started one
-        screen.runs[0].stop.set()
-        await wait_for(pilot, lambda: not ACTIVE, what="the watch to end")
-        await pilot.pause(0.3)
+        app.engine.engine.stopping.set()  # end the watch, as q does
+        await wait_for(pilot, lambda: not app.cockpit.rollbacks_active, what="the watch to end")
+        await wait_for(pilot, lambda: any(e.kind == "rollback" and e.payload["phase"] == "outcome" for e in app.session.events_after(0)),
+                       what="the outcome journaled")
     phases = [e.payload["phase"] for e in app.session.events_after(0) if e.kind == "rollback"]
     assert phases == ["intent", "started", "outcome"]  # one rollback, and its outcome journaled after the modal closed
 

@@ -49,11 +49,12 @@ async def test_a_completed_deployment_is_journaled_as_what_the_service_ran(state
             raw = service("avnz-api", td, [deployment("ecs-svc/1", td, rollout=rollout)])
             app.engine.engine.take_services(ServicesRead((service_state(raw, "avnz-payment-cluster"),), {}))  # as ECS was read
             await settle(pilot)
-        for _ in range(200):  # the journal's read-back reaches the screen
-            if app.cockpit.service_history.get("avnz-api") == [old, new]:
+        engine = app.engine.engine
+        for _ in range(400):  # the journal's read-back reaches the engine's history
+            if engine.service_history.get("avnz-api") == [old, new]:
                 break
             await pilot.pause(0.05)
-        assert app.cockpit.service_history["avnz-api"] == [old, new]
+        assert engine.service_history["avnz-api"] == [old, new]  # what the rollback picker will be told
     recorded = [(e.step_id, e.payload["task_definition"]) for e in app.session.events_after(0) if e.kind == "service"]
     assert recorded == [("service:avnz-api", old), ("service:avnz-api", new)]
 

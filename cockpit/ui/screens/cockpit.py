@@ -17,14 +17,13 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from cockpit.core.text import strip_control
-from cockpit.engine.commands import RefreshServices
 from cockpit.journal import StepState
 from cockpit.journal.progress import NOTE
 from cockpit.runbook import Step
 from cockpit.ui.screens.help import HelpScreen
 from cockpit.ui.screens.live_screen import LiveScreen
 from cockpit.ui.screens.note import NoteScreen
-from cockpit.ui.screens.rollback import ACTIVE, RollbackScreen
+from cockpit.ui.screens.rollback import RollbackScreen
 from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
@@ -265,8 +264,8 @@ class CockpitScreen(LiveScreen):
         if not (env.ecs_cluster and env.ecs_services):
             self.notify(f"{env.name} has no ECS cluster or services in the runbook: nothing to roll back", timeout=5, markup=False)
             return
-        if ACTIVE:
-            self.notify(f"a rollback of {', '.join(sorted(ACTIVE))} is still being watched: wait for its verdict", timeout=6, markup=False)
+        if self.rollbacks_active:
+            active = ", ".join(sorted(self.rollbacks_active))
+            self.notify(f"a rollback of {active} is still being watched: wait for its verdict", timeout=6, markup=False)
             return
-        self.app.push_screen(RollbackScreen(lambda: {k: list(v) for k, v in self.service_history.items()},
-                                            on_done=lambda: self.app.send(RefreshServices())))
+        self.app.push_screen(RollbackScreen(lambda: self.rollbacks_active))

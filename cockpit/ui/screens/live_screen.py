@@ -14,9 +14,13 @@ from cockpit.engine.commands import SetFilter
 from cockpit.engine.events import (
     AlarmsFailed,
     AlarmsRead,
+    Answer,
     EngineProblem,
     HealthRead,
     PatternOutcome,
+    RollbackEnded,
+    RollbacksActive,
+    RolloutProgress,
     ServicesFailed,
     ServicesRead,
     TailEvents,
@@ -47,6 +51,7 @@ class LiveScreen(RunScreen):
         self.health: HealthRead | None = None
         self.verdict: Verdict | None = None
         self.engine_down = ""
+        self.rollbacks_active: set[str] = set()
         self._problems: Text | None = None
 
     def on_engine_batch(self, message: EngineBatch) -> None:
@@ -153,3 +158,22 @@ class LiveScreen(RunScreen):
             self.engine_down = event.text
             self._paint_verdict()
         self.notify(event.text, title="engine", severity="error", timeout=20, markup=False)
+
+    # -- requests and rollbacks ---------------------------------------------------------------
+    def answered(self, event: Answer) -> None:
+        """An answer to a request (the rollback modal's reads)."""
+        self.app.answered(event)
+
+    def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None:
+        """A rollback under way: to the modal when it is open; its end is notified either way."""
+        from cockpit.ui.screens.rollback import RollbackScreen
+
+        if isinstance(event, RollbacksActive):
+            self.rollbacks_active = set(event.services)
+            return
+        modal = next((s for s in self.app.screen_stack if isinstance(s, RollbackScreen)), None)
+        if modal is not None and modal.is_attached:
+            modal.progress(event) if isinstance(event, RolloutProgress) else modal.ended(event)
+        if isinstance(event, RollbackEnded):
+            self.notify(f"{event.service}: {event.verdict}", title="rollback", severity="information" if event.ok else "error",
+                        timeout=20, markup=False)

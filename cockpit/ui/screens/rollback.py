@@ -1,13 +1,13 @@
 """The rollback modal (`R`): service → revision (with the diff) → typed confirmation → rollout watch.
 
-Everything ECS is read and done in daemon threads (quitting never waits for AWS); the
-journal is written through the app's journal thread, the intent before `update_service`.
-Read-only cockpits can look at every step but the confirmation is refused, and say so.
+Everything ECS is read and done by the engine (engine/rollbacks.py): the modal asks
+(AskCandidates, AskTaskDefinition, StartRollback) and draws the answers and the progress
+the cockpit screen hands it. Read-only cockpits can look at every step but the
+confirmation is refused, and say so.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,24 +21,19 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
-from cockpit.monitor.aws import aws_target
-from cockpit.monitor.loop import DaemonThreadExecutor
-from cockpit.probes.aws.clients import make_client
-from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
-from cockpit.probes.aws.errors import classify_aws
-from cockpit.rollback.candidates import Candidates, load_candidates, revision_mark
+from cockpit.engine.commands import AskCandidates, AskTaskDefinition, StartRollback, StopAfterCurrent
+from cockpit.engine.events import RollbackEnded, RolloutProgress
+from cockpit.probes.aws.ecs import TaskDefinition, short_name
+from cockpit.rollback.candidates import Candidates, revision_mark
 from cockpit.rollback.diff import describe, diff
-from cockpit.rollback.execute import Outcome, Progress, RollbackRun, refusal
+from cockpit.rollback.execute import refusal
 from cockpit.rollback.plan import Revision, RollbackPlan, same
-from cockpit.rollback.verify import health_verdict
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
 ALL = "@all"
-ACTIVE: set[str] = set()  # services whose rollback is being watched (one at a time per cockpit)
 DETAILED = 30  # revisions whose images and dates the list shows (one describe call each)
-THREADS = DaemonThreadExecutor()
 
 
 def _when(td: TaskDefinition | None, short: bool = False) -> str:
@@ -53,13 +48,10 @@ class RollbackScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "back", "Back")]
     app: CockpitApp
 
-    def __init__(self, history: Callable[[], dict[str, list[str]]], on_done: Callable[[], None] | None = None) -> None:
+    def __init__(self, active: Callable[[], set[str]]) -> None:
         super().__init__()
-        self.history = history  # service → task definitions the journal saw it run, oldest first
-        self.on_done = on_done or (lambda: None)
+        self.active = active  # the services whose rollback the engine is running now
         self.service = ""
-        self.runs: list[RollbackRun] = []
-        self.client: Any = None
         self.found: dict[str, Candidates] = {}
         self.tds: dict[str, TaskDefinition] = {}
         self.plans: list[RollbackPlan] = []
@@ -93,7 +85,6 @@ class RollbackScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         """Start at the services."""
-        self._app = self.app  # threads use it after the modal may be gone
         self._status("choose a service")
         self.query_one("#rb-services").focus()
 
@@ -110,35 +101,35 @@ class RollbackScreen(ModalScreen[None]):
         focus = {"rb-services": "#rb-services", "rb-pick": "#rb-revisions", "rb-confirm": "#rb-typed", "rb-run": "#rb-run"}[step]
         self.query_one(focus).focus()
 
-    # -- blocking work in daemon threads -----------------------------------------------
-    async def _blocking(self, fn: Callable[[], Any]) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(THREADS, fn)
+    # -- asking the engine -------------------------------------------------------------------
+    async def _load(self, what: str, ask: Callable[[int], Any]) -> Any:
+        """The engine's answer to `ask(request)`; None (and the reason on screen) when there is none."""
+        self._status(f"{what}…")
+        answer = await self.app.ask(ask)
+        if answer.error:
+            self._status(answer.error, "bold red")
+            return None
+        return answer.value
 
-    def _client(self) -> Any:
-        if self.client is None:
-            self.client = make_client("ecs", aws_target(self.app.runbook, self.app.env))
-        return self.client
-
-    def _candidates(self, service: str) -> Candidates:
+    async def _candidates(self, service: str) -> Candidates | None:
         if service not in self.found:
-            seen = self.history().get(service, [])
-            self.found[service] = load_candidates(self._client(), self.app.runbook, self.app.env, service, seen)
+            found = await self._load(f"reading {service}", lambda r: AskCandidates(r, service))
+            if found is None:
+                return None
+            self.found[service] = found
         return self.found[service]
 
-    def _td(self, reference: str) -> TaskDefinition:
+    async def _td(self, reference: str, quiet: bool = False) -> TaskDefinition | None:
         if reference not in self.tds:
-            flags = tuple(f.name for f in self.app.runbook.feature_flags)
-            self.tds[reference] = describe_task_definition(self._client(), reference, flags)
+            if quiet:  # the list's details: a failure shows when the revision is highlighted instead
+                answer = await self.app.ask(lambda r: AskTaskDefinition(r, reference))
+                td = answer.value
+            else:
+                td = await self._load(f"reading {short_name(reference)}", lambda r: AskTaskDefinition(r, reference))
+            if td is None:
+                return None
+            self.tds[reference] = td
         return self.tds[reference]
-
-    async def _load(self, what: str, fn: Callable[[], Any]) -> Any:
-        """`fn()` in a thread; None (and the reason on screen) when AWS said no."""
-        self._status(f"{what}…")
-        try:
-            return await self._blocking(fn)
-        except Exception as exc:  # AwsProblem, or boto3 while building the client
-            self._status(classify_aws(exc, what).reason, "bold red")
-            return None
 
     # -- step 1: the service -------------------------------------------------------------
     @on(OptionList.OptionSelected, "#rb-services")
@@ -147,7 +138,7 @@ class RollbackScreen(ModalScreen[None]):
         self.run_worker(self._open_all() if service == ALL else self._open_service(service), exclusive=True, group="rb-load")
 
     async def _open_service(self, service: str) -> None:
-        found = await self._load(f"reading {service}", lambda: self._candidates(service))
+        found = await self._candidates(service)
         if found is None:
             return
         if found.state.missing:
@@ -177,15 +168,9 @@ class RollbackScreen(ModalScreen[None]):
         """Read the newest revisions one by one (ECS has no batch call) and show their images and dates."""
         revisions = self.query_one("#rb-revisions", OptionList)
         for r in found.revisions[:DETAILED]:
-            if await self._blocking(lambda a=r.arn: self._td_or_none(a)) is None:
+            if await self._td(r.arn, quiet=True) is None:
                 return
             revisions.replace_option_prompt(r.arn, self._prompt(found, r))
-
-    def _td_or_none(self, reference: str) -> TaskDefinition | None:
-        try:
-            return self._td(reference)
-        except Exception:  # noqa: BLE001 - shown when the revision is highlighted instead
-            return None
 
     @on(OptionList.OptionHighlighted, "#rb-revisions")
     def _revision_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -193,10 +178,10 @@ class RollbackScreen(ModalScreen[None]):
 
     async def _show_diff(self, arn: str) -> None:
         found = self.found[self.service]
-        pair = await self._load(f"reading {short_name(arn)}", lambda: (self._td(found.current), self._td(arn)))
-        if pair is None:
+        current = await self._td(found.current)
+        chosen = await self._td(arn) if current is not None else None
+        if current is None or chosen is None:
             return
-        current, chosen = pair
         text = Text()
         text.append(f"{chosen.name}  {chosen.status}  {_when(chosen)}\n", style="bold")
         text.append(f"images: {', '.join(c.image for c in chosen.containers)}\n")
@@ -225,7 +210,7 @@ class RollbackScreen(ModalScreen[None]):
         plans = []
         env = self.app.env
         for service in self._targets():
-            found = await self._load(f"reading {service}", lambda s=service: self._candidates(s))
+            found = await self._candidates(service)
             if found is None:
                 return
             if found.choice is None:
@@ -233,9 +218,13 @@ class RollbackScreen(ModalScreen[None]):
                 return
             plans.append(RollbackPlan(env.name, env.production, env.ecs_cluster, service, found.current, found.choice.arn,
                                       found.inactive(found.choice.arn)))
-        diffs = await self._load("reading task definitions", lambda: [diff(self._td(p.from_arn), self._td(p.to_arn)) for p in plans])
-        if diffs is not None:
-            self._confirm(plans, diffs)
+        diffs = []
+        for p in plans:
+            before, after = await self._td(p.from_arn), await self._td(p.to_arn)
+            if before is None or after is None:
+                return
+            diffs.append(diff(before, after))
+        self._confirm(plans, diffs)
 
     # -- step 3: the confirmation ----------------------------------------------------------
     def confirmation(self) -> str:
@@ -272,7 +261,7 @@ class RollbackScreen(ModalScreen[None]):
 
     @on(Input.Submitted, "#rb-typed")
     def _typed(self, event: Input.Submitted) -> None:
-        if self.running or ACTIVE:  # a second enter, or another rollback still being watched
+        if self.running or self.active():  # a second enter, or another rollback still being watched
             return
         typed = event.value.strip()
         problems = [refusal(p, read_only=self.app.read_only, typed=p.confirmation) for p in self.plans]
@@ -284,11 +273,11 @@ class RollbackScreen(ModalScreen[None]):
             self._scroll_to_end("#rb-confirm")  # at 80x24 the refusal is below the input: bring it in
             return
         self.running = True
-        ACTIVE.update(p.service for p in self.plans)
         typed_input = self.query_one("#rb-typed", Input)
         typed_input.value, typed_input.disabled = "", True
         self._show("rb-run")
-        self.run_worker(self._run_all(), group="rb-run", exclusive=True)
+        self._status("sent to the engine: the intent is journaled before ECS is asked")
+        self.app.send(StartRollback(tuple(self.plans)))
 
     # -- step 4: the rollout ----------------------------------------------------------------
     def _say(self, text: str, style: str = "") -> None:
@@ -300,48 +289,21 @@ class RollbackScreen(ModalScreen[None]):
         scroll = self.query_one(selector, VerticalScroll)
         self.call_after_refresh(scroll.scroll_end, animate=False)
 
-    def _progress(self, p: Progress) -> None:
-        if not self.is_attached:  # the modal was closed: the watch goes on, nothing to draw
-            return
-        for event in p.events:
-            self._app.call_from_thread(self._say, f"  event  {event.message}", "dim")
-        self._app.call_from_thread(self._status, f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}")
+    def progress(self, event: RolloutProgress) -> None:
+        """A line (or the status) of the rollback under way, from the engine."""
+        if event.text:
+            self._say(event.text, event.style)
+        if event.status:
+            self._status(event.status)
 
-    def _record(self, step_id: str, kind: str, payload: dict) -> Any:
-        """Journal through the engine and wait for the commit (called from the rollback thread)."""
-        return self._app.call_from_thread(self._app.record_and_wait, step_id, kind, payload)
-
-    def _job(self, run: RollbackRun) -> Outcome:
-        """One service's rollback, in a daemon thread; its verdict is notified even if the modal is gone."""
-        runbook, env, app = self._app.runbook, self._app.env, self._app
-        try:
-            outcome = run.run(verify=lambda: health_verdict(runbook, env, app.environ))
-        except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
-            sent = "the update was sent, " if run.known_events or run.deployment else ""
-            outcome = Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")
-        finally:
-            ACTIVE.discard(run.plan.service)
-        app.call_from_thread(app.notify, f"{run.plan.service}: {outcome.verdict}", title="rollback",
-                             severity="information" if outcome.ok else "error", timeout=20, markup=False)
-        return outcome
-
-    async def _run_all(self) -> None:
-        runbook = self.app.runbook
-        for plan in self.plans:
-            self._say(f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold")
-            run = RollbackRun(self._client(), plan, self._record, timeout=runbook.ecs.rollout_timeout_seconds,
-                              poll=runbook.ecs.rollout_poll_seconds, progress=self._progress)
-            self.runs.append(run)
-            outcome: Outcome = await self._blocking(lambda r=run: self._job(r))
-            self._say(f"{plan.service}: {outcome.verdict}", "bold green" if outcome.ok else "bold white on red")
-            if not outcome.ok:
-                if plan is not self.plans[-1]:
-                    self._say("stopped: the next service was not touched", "bold red")
-                break
-        self.running = False
-        ACTIVE.difference_update(p.service for p in self.plans)
-        self._status("done · esc closes")
-        self.on_done()
+    def ended(self, event: RollbackEnded) -> None:
+        """A service's rollback is over (the cockpit screen notifies it too, in case this modal is closed)."""
+        self._say(f"{event.service}: {event.verdict}", "bold green" if event.ok else "bold white on red")
+        if event.stopped_rest:
+            self._say("stopped: the next service was not touched", "bold red")
+        if not event.ok or event.service == self.plans[-1].service:
+            self.running = False
+            self._status("done · esc closes")
 
     # -- keys -----------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -352,8 +314,8 @@ class RollbackScreen(ModalScreen[None]):
         elif current in ("rb-pick", "rb-confirm"):
             self._show("rb-services")
         elif current == "rb-run" and self.running:
-            # The watch of the service under way goes on in its thread (its verdict is notified and
-            # journaled); a full rollback does not go on to the next service.
+            # The watch goes on in the engine (its verdict is notified and journaled).
+            self.app.send(StopAfterCurrent())  # as before: closing the modal does not start the next service
             self.notify("closing: the rollout under way is still watched; its verdict will be shown and journaled", timeout=8, markup=False)
             self.dismiss(None)
         else:

@@ -20,7 +20,7 @@ from cockpit.checks.result import INCONCLUSIVE
 from cockpit.engine.commands import Record, RunCheck
 from cockpit.engine.events import CheckDone, JournalRead, JournalUnreadable, JournalWritten
 from cockpit.journal import Event, StepState, fold
-from cockpit.journal.progress import SERVICE, SERVICE_PREFIX, TICK, UNTICK, run_counts
+from cockpit.journal.progress import TICK, UNTICK, run_counts
 from cockpit.runbook import Step
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
@@ -43,7 +43,6 @@ class RunScreen(Screen[None]):
         self.last_event_id = 0
         self.run_id: int | None = None
         self.checking: set[str] = set()
-        self.service_history: dict[str, list[str]] = {}  # what the journal saw each service run (for the rollback picker)
         self._journal_error = ""
 
     def _step_in_view(self) -> Step | None:
@@ -56,9 +55,6 @@ class RunScreen(Screen[None]):
         if not fresh:
             return set()
         self.states = fold(fresh, self.states)
-        for event in fresh:
-            if event.kind == SERVICE and event.step_id.startswith(SERVICE_PREFIX):
-                self.service_history.setdefault(event.step_id[len(SERVICE_PREFIX):], []).append(str(event.payload.get("task_definition", "")))
         self.last_event_id = fresh[-1].id
         self.run_id = fresh[-1].run_id
         return {e.step_id for e in fresh}
@@ -72,7 +68,6 @@ class RunScreen(Screen[None]):
 
     def journal_written(self, event: JournalWritten) -> None:
         """A write finished: show the committed event, or say loudly that nothing was saved."""
-        self.app.written(event)
         if event.kind in (TICK, UNTICK):
             target, count = self.pending.get(event.step_id, (False, 1))
             if count > 1:

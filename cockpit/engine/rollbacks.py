@@ -1,0 +1,141 @@
+"""Rollbacks in the engine: the picker's reads, and one rollback at a time, journaled and watched.
+
+ECS is read and updated with boto3 in executor threads (quitting never waits for AWS). The
+journal gets the intent before `update_service` and the outcome after, through the engine's
+journal writer: the rollback thread waits for each commit. The health re-check after a
+completed rollout runs the runbook's health checks on the engine's loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from cockpit.core.text import one_line
+from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
+from cockpit.engine.journal import JournalWriter
+from cockpit.journal import Event, JournalError
+from cockpit.probes.aws.clients import LazyClient
+from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
+from cockpit.probes.aws.errors import classify_aws
+from cockpit.rollback.candidates import Candidates, load_candidates
+from cockpit.rollback.execute import Outcome, Progress, RollbackRun, refusal
+from cockpit.rollback.plan import RollbackPlan
+from cockpit.rollback.verify import check_health
+from cockpit.runbook import Environment, Runbook
+
+Blocking = Callable[..., Awaitable[Any]]
+COMMIT_SECONDS = 15.0  # a rollback waits this long for its journal write before it gives up (nothing sent yet)
+
+
+class Rollbacks:
+    """The rollback desk of one environment."""
+
+    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], client: LazyClient, *, read_only: bool,
+                 blocking: Blocking, emit: Callable[[EngineEvent], None], emit_threadsafe: Callable[[EngineEvent], None],
+                 journal: JournalWriter | None, history: Callable[[], dict[str, list[str]]], refresh: Callable[[], None],
+                 stop: threading.Event) -> None:
+        self.runbook, self.env, self.environ, self.client = runbook, env, environ, client
+        self.read_only = read_only
+        self.blocking = blocking
+        self.emit, self.emit_threadsafe = emit, emit_threadsafe
+        self.journal = journal
+        self.history = history
+        self.refresh = refresh
+        self.stop = stop  # the engine stopping: a watch under way ends (its outcome says it was not watched to the end)
+        self.active: set[str] = set()
+        self.halted = False  # StopAfterCurrent: the next service of the rollback under way is not started
+        self.tds: dict[str, TaskDefinition] = {}
+
+    # -- the picker's reads ------------------------------------------------------------------
+    def _candidates(self, service: str) -> Candidates:
+        return load_candidates(self.client.get(), self.runbook, self.env, service, self.history().get(service, []))
+
+    def _td(self, reference: str) -> TaskDefinition:
+        if reference not in self.tds:
+            flags = tuple(f.name for f in self.runbook.feature_flags)
+            self.tds[reference] = describe_task_definition(self.client.get(), reference, flags)
+        return self.tds[reference]
+
+    async def answer(self, request: int, what: str, fn: Callable[..., Any], *args: Any) -> None:
+        """Run a blocking read and answer `request` with its value, or with what AWS said."""
+        try:
+            self.emit(Answer(request, await self.blocking(fn, *args)))
+        except Exception as exc:  # AwsProblem, or boto3 while building the client
+            self.emit(Answer(request, None, classify_aws(exc, what).reason))
+
+    async def candidates(self, request: int, service: str) -> None:
+        """Answer with the service's Candidates."""
+        await self.answer(request, f"reading {service}", self._candidates, service)
+
+    async def task_definition(self, request: int, reference: str) -> None:
+        """Answer with a TaskDefinition."""
+        await self.answer(request, f"reading {short_name(reference)}", self._td, reference)
+
+    # -- running ------------------------------------------------------------------------------
+    async def run(self, plans: tuple[RollbackPlan, ...]) -> None:
+        """Roll back `plans` in order; stop at the first that did not work."""
+        if not plans:
+            return
+        busy = sorted(self.active)
+        problem = f"a rollback of {', '.join(busy)} is still being watched: wait for its verdict" if busy else ""
+        problem = problem or next((r for r in (refusal(p, read_only=self.read_only, typed=p.confirmation) for p in plans) if r), "")
+        if problem or self.journal is None:
+            self.emit(RollbackEnded(plans[0].service, False, problem or "refused: this engine has no journal"))
+            return
+        self.halted = False
+        self._set_active(self.active | {p.service for p in plans})
+        loop = asyncio.get_running_loop()
+        try:
+            for plan in plans:
+                self.emit(RolloutProgress(plan.service, f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold"))
+                outcome = await self._one(plan, loop)
+                last = plan is plans[-1]
+                stop = not outcome.ok or self.halted
+                self.emit(RollbackEnded(plan.service, outcome.ok, outcome.verdict, stopped_rest=stop and not last))
+                self._set_active(self.active - {plan.service})
+                if stop:
+                    break
+        finally:
+            self._set_active(self.active - {p.service for p in plans})
+            self.refresh()
+
+    async def _one(self, plan: RollbackPlan, loop: asyncio.AbstractEventLoop) -> Outcome:
+        ecs = self.runbook.ecs
+
+        def record(step_id: str, kind: str, payload: dict[str, Any]) -> Event:  # in the rollback's thread
+            assert self.journal is not None
+            event = asyncio.run_coroutine_threadsafe(self.journal.record(step_id, kind, payload), loop).result(COMMIT_SECONDS)
+            if event is None:
+                raise JournalError(f"the journal did not take the {payload.get('phase', kind)} of {plan.service}")
+            return event
+
+        def progress(p: Progress) -> None:  # in the rollback's thread
+            for event in p.events:
+                self.emit_threadsafe(RolloutProgress(plan.service, f"  event  {event.message}", "dim"))
+            self.emit_threadsafe(RolloutProgress(plan.service, status=f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}"))
+
+        def verify() -> tuple[bool, str]:  # in the rollback's thread: the checks run on the engine's loop
+            return asyncio.run_coroutine_threadsafe(check_health(self.runbook, self.env, self.environ), loop).result()
+
+        def job() -> Outcome:
+            run = RollbackRun(self.client.get(), plan, record, timeout=ecs.rollout_timeout_seconds, poll=ecs.rollout_poll_seconds,
+                              progress=progress, stop=self.stop)
+            try:
+                return run.run(verify=verify)
+            except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
+                sent = "the update was sent, " if run.known_events or run.deployment else ""
+                return Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")
+
+        return await self.blocking(job)
+
+    def halt(self) -> None:
+        """Start no further service of the rollback under way."""
+        self.halted = True
+
+    def _set_active(self, services: set[str]) -> None:
+        if services != self.active or not services:
+            self.active = set(services)
+            self.emit(RollbacksActive(tuple(sorted(self.active))))
