@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import signal
 import socket
 import struct
 import subprocess
@@ -70,6 +71,7 @@ async def read_frame(reader: asyncio.StreamReader) -> Any:
 # -- the child ------------------------------------------------------------------------------
 def serve(fd: int) -> None:
     """The child's entry point: read the spec, run the engine until the parent goes, exit."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})  # the UI blocks them; exec kept its mask
     try:
         asyncio.run(_serve(fd))
     except BaseException as exc:  # noqa: BLE001 - reported through stderr, then exit
@@ -105,13 +107,15 @@ async def _serve(fd: int) -> None:
 
     engine = Engine(spec.runbook, spec.env, session, send, read_only=spec.read_only, live=spec.live,
                     environ=spec.environ, journal_poll_seconds=spec.journal_poll_seconds)
-    running = asyncio.get_running_loop().create_task(engine.run(), name="engine")
+    loop = asyncio.get_running_loop()
+    running = loop.create_task(engine.run(), name="engine")
+    listening = loop.create_task(_commands(reader, engine), name="commands")
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # stopped from outside: as when the UI goes
+        loop.add_signal_handler(signum, listening.cancel)
     try:
-        while True:
-            command: Command = await read_frame(reader)
-            engine.handle(command)
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass  # the UI is gone
+        await listening
+    except asyncio.CancelledError:
+        pass
     finally:
         _hard_exit_after(EXIT_GRACE_SECONDS)
         running.cancel()
@@ -120,6 +124,16 @@ async def _serve(fd: int) -> None:
         except asyncio.CancelledError:
             pass
         journal.close()
+
+
+async def _commands(reader: asyncio.StreamReader, engine: Any) -> None:
+    """Hand every command to the engine until the UI closes its end."""
+    try:
+        while True:
+            command: Command = await read_frame(reader)
+            engine.handle(command)
+    except (asyncio.IncompleteReadError, ConnectionError):
+        pass  # the UI is gone
 
 
 # -- the parent -----------------------------------------------------------------------------

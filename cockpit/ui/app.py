@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -22,12 +19,12 @@ from cockpit.journal import Event
 from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
+from cockpit.ui.exit_watch import watch_exit_signals
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
-EXIT_GRACE_SECONDS = 5.0  # after SIGTERM/SIGHUP, gone within this whatever a library does on the way out
 ANSWER_SECONDS = 60.0  # an engine that does not answer a request (it died) within this: the request failed
 
 
@@ -89,24 +86,14 @@ class CockpitApp(App[int]):
     def on_mount(self) -> None:
         """Open the cockpit screen and start the engine behind it."""
         if self.handle_signals:
-            # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the
-            # terminal restored, the engine and the demo's stack stopped behind it.
+            # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the terminal
+            # restored, the engine and the demo's stack stopped behind it; and for certain (ui/exit_watch.py).
             loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGHUP):  # exit code 128+n, as a shell reports a killed program
-                loop.add_signal_handler(signum, partial(self.end_on_signal, signum))
+            watch_exit_signals(lambda code: loop.call_soon_threadsafe(partial(self.exit, return_code=code)))
         if self.demo is not None:
             self.demo.on_gone = self.demo_gone
         self.push_screen(self.cockpit)
         self.engine.start(self.receive)
-
-    def end_on_signal(self, signum: int) -> None:
-        """Quit as `q` does, and make it certain: Textual's shutdown can block for ever writing to a terminal that is
-        gone (LinuxDriver.close → WriterThread.stop → Queue.put, seen after SIGHUP), so a timer ends the process after
-        a grace. The journal is the engine's: it sees our end of the socket close and finishes its write first."""
-        timer = threading.Timer(EXIT_GRACE_SECONDS, os._exit, args=(128 + signum,))
-        timer.daemon = True
-        timer.start()
-        self.exit(return_code=128 + signum)
 
     def receive(self, batch: list[EngineEvent]) -> None:
         """A batch of engine events (in this loop): to the cockpit screen, in order."""
