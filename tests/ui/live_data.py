@@ -104,7 +104,7 @@ async def feed_cloudwatch(pilot) -> None:
         AlarmState("avnz-redis-connection", "OK", since.replace(hour=19), "Threshold Crossed: no datapoints were greater than the threshold (1.0)."),
         AlarmState("avnz-db-pool-exhausted", NOT_FOUND),
     ))
-    board = health_board(app.runbook) if screen.health is not None else None  # the health fed before, if it was
+    board = health_board(app.runbook) if screen.health is not None and screen.health.views else None  # the health fed before, if it was
     events = world(app, NOW, board, alarms=[alarms], tabs={"redis": FOLLOWING, "momentum": THROTTLED_STATE})
     await replay(pilot, events)
     screen.render_live()

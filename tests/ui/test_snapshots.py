@@ -126,7 +126,7 @@ def test_rollback_picker_and_diff_120x40(snap_compare, state_file, aws):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
-    assert snap_compare(make_app(state_file, fake=True), terminal_size=(120, 40), run_before=picker)
+    assert snap_compare(make_app(state_file), terminal_size=(120, 40), run_before=picker)
 
 
 def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
@@ -143,7 +143,7 @@ def test_rollback_confirmation_production_80x24(snap_compare, state_file, aws):
         await pilot.press("enter")
         await pilot.pause()
 
-    assert snap_compare(make_app(state_file, env="production", fake=True), terminal_size=(80, 24), run_before=confirm)
+    assert snap_compare(make_app(state_file, env="production"), terminal_size=(80, 24), run_before=confirm)
 
 
 # One snapshot per failure kind the verdict names (tests/ui/test_verdict_screens.py asserts the same

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cockpit.core.text import strip_control
 from cockpit.journal import StepState
@@ -29,6 +29,7 @@ from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
@@ -96,7 +97,7 @@ class CockpitScreen(LiveScreen):
                     yield ServicesPane("Services", runbook, env, live=app.live, id="services-pane")
                     yield FlagsPane("Feature flags", runbook, env, live=app.live, id="flags-pane")
         yield Static("", id="too-small")
-        yield Footer()
+        yield KeysBar()
 
     def on_mount(self) -> None:
         """Show the run as the journal has it, cursor on the first open step."""
