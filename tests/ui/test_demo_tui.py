@@ -84,7 +84,10 @@ async def test_the_trouble_menu_stops_redis_and_the_cockpit_sees_it(demo, demo_r
             await wait_for(pilot, lambda: any("ECONNREFUSED" in x for x in lines(app, "redis")), what="refused connections logged")
         finally:
             await pilot.press("exclamation_mark", "1")  # start it again for the other tests
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", what="redis healthy again")
+        # The poller backs off while Redis is down (jittered, up to [probes] max_backoff_seconds): healthy again
+        # at its next try, which may be that long after the restart.
+        backoff = demo_runbook.probes.max_backoff_seconds
+        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", timeout=backoff + 20, what="redis healthy again")
 
 
 async def test_help_lists_the_trouble_keys_and_ctrl_c_quits_the_demo(demo, state_file):

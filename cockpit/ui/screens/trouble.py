@@ -1,13 +1,13 @@
 """Modal (`cockpit demo` only): the trouble keys, with what each does now; a digit does it.
 
-The action runs in a daemon thread (stopping PostgreSQL takes a second; a deployment a
-few AWS calls), the menu closes at once so the panes can be watched, and the stack's
-one-line answer arrives as a notification.
+The action runs in a Textual thread worker (the demo's pipe blocks: stopping PostgreSQL
+takes a second, a deployment a few AWS calls), the menu closes at once so the panes can be
+watched, and the stack's one-line answer arrives as a notification. This is the demo's own
+control, not a source of the run: it stays out of the engine.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -72,7 +72,7 @@ class TroubleScreen(ModalScreen[None]):
             except RuntimeError:
                 pass  # the cockpit quit meanwhile
 
-        threading.Thread(target=refresh, name="demo-refresh", daemon=True).start()
+        self.app.run_worker(refresh, name="demo-refresh", thread=True, exit_on_error=False)
 
     def _show(self, actions: list[TroubleAction]) -> None:
         if self.is_attached:
@@ -96,7 +96,7 @@ class TroubleScreen(ModalScreen[None]):
             except RuntimeError:
                 pass  # the cockpit quit meanwhile
 
-        threading.Thread(target=press, name="demo-trouble", daemon=True).start()
+        app.run_worker(press, name="demo-trouble", thread=True, exit_on_error=False)
         self.dismiss(None)
 
     def action_close(self) -> None:
