@@ -21,7 +21,7 @@ from cockpit.ui.widgets.health_table import HealthTable
 from cockpit.ui.widgets.services_pane import ServicesPane
 from tests.conftest import FAST_PROBES, make_app
 from tests.ui.test_cloudwatch_live import fast, lines
-from tests.ui.test_live import cell, wait_for
+from tests.ui.test_live import cell, row, wait_for
 
 
 @pytest.fixture
@@ -87,7 +87,9 @@ async def test_the_trouble_menu_stops_redis_and_the_cockpit_sees_it(demo, demo_r
         # The poller backs off while Redis is down (jittered, up to [probes] max_backoff_seconds): healthy again
         # at its next try, which may be that long after the restart.
         backoff = demo_runbook.probes.max_backoff_seconds
-        await wait_for(pilot, lambda: cell(app, "redis", "status") == "healthy", timeout=backoff + 20, what="redis healthy again")
+        # The row's status, not the cell: in-process (LocalEngine) on a loaded machine the first PINGs after the
+        # restart may be slow enough for the status cell to say OVER, a latency judgement, not a failure.
+        await wait_for(pilot, lambda: row(app, "redis").status == "healthy", timeout=backoff + 20, what="redis healthy again")
 
 
 async def test_help_lists_the_trouble_keys_and_ctrl_c_quits_the_demo(demo, state_file):
