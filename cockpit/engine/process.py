@@ -148,6 +148,7 @@ class EngineProcess:
         self._stderr: IO[bytes] | None = None
         self._reading: asyncio.Task[None] | None = None
         self._stopping = False
+        self._waiting: list[Command] = []  # sent while the engine was down: delivered when it is back
         self.deaths = 0  # in a row: a restart that delivers a batch resets it
 
     def start(self, receive: Receive) -> None:
@@ -173,6 +174,9 @@ class EngineProcess:
             theirs.close()
         reader, self.writer = await asyncio.open_connection(sock=ours)
         self.writer.write(frame(self.spec))
+        for command in self._waiting:  # pressed while it was down: nothing the operator did is lost
+            self.writer.write(frame(command))
+        self._waiting.clear()
         try:
             while True:
                 batch = await read_frame(reader)
@@ -220,9 +224,11 @@ class EngineProcess:
         return self.process.pid if self.process is not None and self.process.poll() is None else None
 
     def send(self, command: Command) -> None:
-        """Relay `command` (dropped while the engine is down: the UI has said so)."""
+        """Relay `command`; while the engine is down it waits, and goes to the next one started."""
         if self.writer is not None and not self.writer.is_closing():
             self.writer.write(frame(command))
+        else:
+            self._waiting.append(command)
 
     async def stop(self) -> None:
         """Close our end (the child finishes its journal write and exits), and make sure it has."""

@@ -181,6 +181,25 @@ async def test_a_killed_engine_is_shown_and_restarted(state_file, runbook, redis
         await wait_for(pilot, lambda: samples(app, "redis") > 0 and row(app, "redis").status == "healthy", what="redis polled again")
 
 
+async def test_a_tick_pressed_while_the_engine_is_down_is_committed_by_the_next_one(state_file, runbook):
+    import os
+    import signal
+
+    from tests.ui.test_checklist import journal_events, prompt
+
+    rb, _ = live_setup(runbook, redis_url="", api_url="", app_url="")
+    app = process_app(state_file, rb)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.engine.pid is not None and app.cockpit.verdict is not None, what="the engine up")
+        first = app.engine.pid
+        os.kill(first, signal.SIGKILL)
+        await wait_for(pilot, lambda: "ENGINE DOWN" in verdict_line(app), what="the death shown")
+        await pilot.press("space")  # tick while there is no engine
+        await wait_for(pilot, lambda: [e.kind for e in journal_events(state_file)] == ["tick"], what="the tick committed")
+        await wait_for(pilot, lambda: prompt(app, "pre-typescript").startswith("[x]"), what="the tick shown")
+        assert app.engine.pid not in (None, first)
+
+
 async def test_the_probe_process_ignores_modules_in_the_current_directory(state_file, runbook, redis_server, tmp_path, monkeypatch):
     trap = tmp_path / "cwd"
     trap.mkdir()

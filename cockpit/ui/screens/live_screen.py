@@ -157,6 +157,13 @@ class LiveScreen(RunScreen):
         if event.down:
             self.engine_down = event.text
             self._paint_verdict()
+            if self.pending:  # sent, never confirmed: the journal (read again by the next engine) says what was saved
+                steps = set(self.pending)
+                self.pending.clear()
+                self.redraw(steps)
+                self.notify(f"the engine died with writes unconfirmed for {', '.join(sorted(steps))}: the checklist shows "
+                            "what the journal has once it is back; tick again if a step is not ticked", title="journal",
+                            severity="warning", timeout=30, markup=False)
         self.notify(event.text, title="engine", severity="error", timeout=20, markup=False)
 
     # -- requests and rollbacks ---------------------------------------------------------------
