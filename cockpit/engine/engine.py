@@ -60,7 +60,7 @@ class Engine:
     def __init__(self, runbook: Runbook, env: Environment, session: RunSession | None, send: Callable[[list[EngineEvent]], None], *,
                  read_only: bool = False, live: bool = True, environ: Mapping[str, str] = os.environ,
                  monotonic: Callable[[], float] = time.monotonic, journal_poll_seconds: float = 1.0,
-                 flush_seconds: float = FLUSH_SECONDS) -> None:
+                 flush_seconds: float = FLUSH_SECONDS, ready: Callable[[], bool] = lambda: True) -> None:
         self.runbook = runbook
         self.env = env
         self.send = send
@@ -69,6 +69,7 @@ class Engine:
         self.environ = environ
         self.monotonic = monotonic
         self.flush_seconds = flush_seconds
+        self.ready = ready  # False while the UI has not taken the last batches: events wait (and merge) in the outbox
         self.outbox = Outbox(runbook.cloudwatch.buffer_lines)
         self.threads = DaemonThreadExecutor()  # boto3: quitting never waits for an AWS call in flight
         self.stopping = threading.Event()  # ends a log pass at its next page
@@ -117,7 +118,7 @@ class Engine:
             await asyncio.sleep(self.flush_seconds)
             if self.monotonic() - self._judged >= VERDICT_EVERY:
                 self._judge()
-            if len(self.outbox):
+            if len(self.outbox) and self.ready():
                 self.send(self.outbox.take())
 
     # -- the sources -------------------------------------------------------------------

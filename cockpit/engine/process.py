@@ -39,6 +39,7 @@ from cockpit.runbook import Environment, Runbook
 HEADER = struct.Struct("!I")
 RESTART_SECONDS = 1.0  # the first restart; doubled per death in a row, up to MAX_RESTART_SECONDS
 MAX_RESTART_SECONDS = 30.0
+BACKLOG_BYTES = 1 << 20  # batches the UI has not read yet beyond this: the engine holds the next ones (they merge)
 EXIT_GRACE_SECONDS = 3.0  # the child's budget to finish its last journal write and close its clients
 
 
@@ -105,8 +106,11 @@ async def _serve(fd: int) -> None:
         if not writer.is_closing():
             writer.write(frame(batch))
 
+    def ready() -> bool:  # backpressure: a UI busy drawing reads slower than a flood arrives; memory stays bounded
+        return writer.transport.get_write_buffer_size() < BACKLOG_BYTES
+
     engine = Engine(spec.runbook, spec.env, session, send, read_only=spec.read_only, live=spec.live,
-                    environ=spec.environ, journal_poll_seconds=spec.journal_poll_seconds)
+                    environ=spec.environ, journal_poll_seconds=spec.journal_poll_seconds, ready=ready)
     loop = asyncio.get_running_loop()
     running = loop.create_task(engine.run(), name="engine")
     listening = loop.create_task(_commands(reader, engine), name="commands")
