@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from cockpit import __version__
 from cockpit.commands.context import UsageError, load, open_journal, state_path
@@ -18,7 +19,7 @@ from cockpit.journal import JournalError, default_who
 class _Parser(argparse.ArgumentParser):
     """argparse that reports bad usage in one line and exits 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

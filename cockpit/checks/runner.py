@@ -35,7 +35,7 @@ from cockpit.probes.http import HealthProbe, PageProbe, new_client
 from cockpit.probes.pool_params import pool_params, url_problem
 from cockpit.probes.postgres import PostgresProbe
 from cockpit.probes.redis import RedisProbe
-from cockpit.runbook.model import CheckSpec, Environment, Runbook, Step
+from cockpit.runbook.model import CheckSpec, Environment, Runbook, Step, Threshold
 
 MIN_SAMPLES = 5  # fewer than this when the time is up: no verdict on a p99
 ATTEMPTS = 3  # bursts a threshold check takes at most while cockpit's own stalls leave them inconclusive
@@ -96,11 +96,11 @@ class CheckRunner:
         The other checks first, concurrently; then the latency thresholds, one at a time,
         with nothing else of this run competing for the event loop.
         """
-        answers = [s for s in steps if s.check.type != "threshold"]
-        results = dict(zip((s.id for s in answers), await asyncio.gather(*(self.run(s.check) for s in answers))))
+        answers = [s for s in steps if check_of(s).type != "threshold"]
+        results = dict(zip((s.id for s in answers), await asyncio.gather(*(self.run(check_of(s)) for s in answers))))
         for step in steps:
-            if step.check.type == "threshold":
-                results[step.id] = await self.run(step.check)
+            if check_of(step).type == "threshold":
+                results[step.id] = await self.run(check_of(step))
         return {step.id: results[step.id] for step in steps}
 
     async def _bounded(self, spec: CheckSpec) -> CheckResult:
@@ -133,12 +133,17 @@ class CheckRunner:
 
     def _default_note(self, spec: CheckSpec) -> str:
         """Say so when a failing check went to a host the runbook only guessed."""
-        metric = self.runbook.threshold(spec.threshold).metric if spec.type == "threshold" else ""
+        metric = self._named_threshold(spec).metric if spec.type == "threshold" else ""
         if spec.type == "health" or metric == "api_p99":
             return self.env.default_note("api_url")
         if spec.type == "page" or metric == "dashboard_ttfb":
             return self.env.default_note("app_url")
         return ""
+
+    def _named_threshold(self, spec: CheckSpec) -> Threshold:
+        threshold = self.runbook.threshold(spec.threshold)
+        assert threshold is not None  # the loader refuses a check naming an undefined threshold
+        return threshold
 
     def _require(self, field: str) -> str:
         value = getattr(self.env, field)
@@ -154,6 +159,7 @@ class CheckRunner:
         finally:
             await probe.close()
         info = sample.info
+        assert info is not None  # asked for with_info
         return passed(f"PONG in {sample.latency_ms:.2f} ms · redis {info.version} {info.role}", sample.latency_ms)
 
     async def _db_pool_params(self, spec: CheckSpec) -> CheckResult:
@@ -199,7 +205,7 @@ class CheckRunner:
         """ECS service → the names its task definition must define (`services` of `[[required_env]]`; none: every service)."""
         declared = {var.name: var.services for var in self.runbook.required_env}
         return {
-            svc: [n for n in names if declared.get(n) is None or svc in declared[n]]  # type: ignore[operator]
+            svc: [n for n in names if (services := declared.get(n)) is None or svc in services]
             for svc in self.env.ecs_services
         }
 
@@ -246,7 +252,7 @@ class CheckRunner:
     async def _threshold(self, spec: CheckSpec) -> CheckResult:
         """A burst on a warm connection, judged by `judge`; measured again (up to ATTEMPTS times,
         within the bound) while cockpit's own stalls leave it inconclusive."""
-        threshold = self.runbook.threshold(spec.threshold)
+        threshold = self._named_threshold(spec)
         burst = self._burst(threshold.metric)
         samples: list[Timed] = []
         lag = self.lag_monitor()
@@ -337,6 +343,12 @@ def _service_verdict(needs: Sequence[str], gone: Sequence[str], names: Sequence[
     if gone:
         return f"missing {', '.join(gone)}"
     return "all defined" if list(needs) == list(names) else f"{', '.join(needs)} defined (all it needs)"
+
+
+def check_of(step: Step) -> CheckSpec:
+    """The check of a step that has one (every step `checked_steps` returns)."""
+    assert step.check is not None, f"step {step.id} has no check"
+    return step.check
 
 
 def checked_steps(runbook: Runbook, env_name: str, only: Sequence[str] = ()) -> list[Step]:

@@ -104,6 +104,7 @@ def rollback_command(args: argparse.Namespace, ctx: Context, session: RunSession
     if refused:
         print(refused, file=out)
         return 1
+    assert session is not None  # refusal() refuses without a writable journal
 
     def progress(p: Progress) -> None:
         for event in p.events:

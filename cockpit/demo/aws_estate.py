@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from cockpit.stack.aws_seed import seed_alarm
-from cockpit.stack.ecs_seed import API, CLUSTER, DASHBOARD, seed_ecs
+from cockpit.stack.ecs_seed import API, CLUSTER, DASHBOARD, EcsSeed, seed_ecs
 from cockpit.stack.moto_server import REGION, MotoServer
 
 API_REVISIONS = 24
@@ -28,7 +29,7 @@ OK_REASON = "Threshold Crossed: 1 out of the last 1 datapoints [0.0 ({stamp})] w
 ALARM_REASON = "Threshold Crossed: 1 out of the last 1 datapoints [37.0 ({stamp})] was greater than the threshold (5.0) (minimum 1 datapoint for OK -> ALARM transition)."
 
 
-def moto_client(moto: MotoServer, service: str):
+def moto_client(moto: MotoServer, service: Literal["ecs", "logs", "cloudwatch"]):
     """A boto3 client talking to `moto` only (never the machine's AWS config), with timeouts."""
     import boto3
     from botocore.config import Config
@@ -47,7 +48,7 @@ class AwsEstate:
         self.ecs = moto_client(moto, "ecs")
         self.logs = moto_client(moto, "logs")
         self.cloudwatch = moto_client(moto, "cloudwatch")
-        self.seeded = None
+        self.seeded: EcsSeed | None = None
 
     def seed(self, progress: Callable[[str], None]) -> None:
         """Task definitions, services (avnz-api on :23 for now), the three alarms in OK."""
@@ -67,6 +68,7 @@ class AwsEstate:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{API}:{API_REVISIONS - 1} did not reach a steady state in moto within {timeout:.0f} s")
             time.sleep(0.2)
+        assert self.seeded is not None, "seed() comes first"
         self.ecs.update_service(cluster=CLUSTER, service=API, taskDefinition=self.seeded.arn(API, API_REVISIONS))
         progress(f"{API}: deploying {API}:{API_REVISIONS} (it was on :{API_REVISIONS - 1})")
 

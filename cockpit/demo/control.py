@@ -40,7 +40,7 @@ class DemoControl:
 
     def __init__(self, argv: list[str] | None = None) -> None:
         self.argv = argv or [sys.executable, "-m", "cockpit.demo.supervisor"]
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[str] | None = None
         self.actions: list[TroubleAction] = []
         self.stopped: dict | None = None
         self.dirs: list[str] = []  # the stack's directories, from its ready message (for a sweep)
@@ -105,6 +105,7 @@ class DemoControl:
         proc, self._closing = self.proc, True
         if proc is None:
             return None
+        assert proc.stdin is not None  # start() opened the pipe
         try:
             proc.stdin.close()
         except OSError:
@@ -126,11 +127,13 @@ class DemoControl:
         return self.stopped
 
     def _send(self, message: dict) -> None:
+        assert self.proc is not None and self.proc.stdin is not None  # start() opened the pipe
         with self._write_lock:
             self.proc.stdin.write(json.dumps(message) + "\n")
             self.proc.stdin.flush()
 
     def _read(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None  # start() opened the pipe
         for raw in self.proc.stdout:
             try:
                 message = json.loads(raw)

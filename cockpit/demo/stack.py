@@ -199,12 +199,14 @@ class DemoStack:
 
     def _alarm(self) -> str:
         firing = not self.alarm_firing
+        assert self.aws is not None  # the key is offered once AWS is up (actions())
         self.aws.set_5xx_alarm(firing)
         self.alarm_firing = firing  # only once moto has it: a failed call leaves the key's state true
         state = "ALARM" if firing else "OK"
         return f"avnz-api-5xx-errors set to {state}: the alarms pane shows it at its next read (every 15 s)"
 
     def _flood(self) -> str:
+        assert self.logs is not None  # the key is offered once the log writer runs (actions())
         if self.logs.flood:
             self.logs.stop_flood()
             return "log flood stopped"
@@ -212,6 +214,7 @@ class DemoStack:
         return f"logs flooding at {FLOOD_PER_SECOND:,} lines a second for {FLOOD_SECONDS:.0f} s (or until ! 6 again)"
 
     def _deploy_broken(self) -> str:
+        assert self.aws is not None  # the key is offered once AWS is up (actions())
         return self.aws.deploy_broken()
 
 

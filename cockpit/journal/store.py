@@ -83,6 +83,12 @@ class Event:
     payload: dict[str, Any]
 
 
+def _inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The row id the cursor's INSERT made (sqlite3 types it Optional: None before any INSERT)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
 def default_state_path() -> Path:
     """Where the journal lives when neither --state nor COCKPIT_STATE says."""
     return Path(platformdirs.user_state_dir("cockpit")) / "journal.sqlite3"
@@ -210,7 +216,8 @@ class Journal:
             self._connect()  # a read-only view waits for the file to appear
             if self._conn is None:
                 return []
-        return self._guard(lambda: self._conn.execute(sql, args).fetchall())
+        conn = self._conn
+        return self._guard(lambda: conn.execute(sql, args).fetchall())
 
     def runs(self) -> list[Run]:
         """Every run, oldest first."""
@@ -232,7 +239,9 @@ class Journal:
     def events(self, run_id: int, after_id: int = 0) -> list[Event]:
         """The events of a run with id greater than `after_id`, in commit order."""
         rows = self._rows("SELECT * FROM events WHERE run_id = ? AND id > ? ORDER BY id", (run_id, after_id))
-        return [Event(*row[:-1], payload=json.loads(row[-1])) for row in rows]
+        # A row is the events table's columns in Event's field order, payload (JSON) last; mypy cannot
+        # know *row[:-1] stops short of payload.
+        return [Event(*row[:-1], payload=json.loads(row[-1])) for row in rows]  # type: ignore[misc]
 
     # -- writing ---------------------------------------------------------------
     def _writable(self) -> sqlite3.Connection:
@@ -267,7 +276,7 @@ class Journal:
             "INSERT INTO runs (runbook_id, runbook_version, environment, started_at, started_by) VALUES (?, ?, ?, ?, ?)",
             (runbook_id, version, env, started, who),
         )
-        return Run(cursor.lastrowid, runbook_id, version, env, started, who)
+        return Run(_inserted_id(cursor), runbook_id, version, env, started, who)
 
     def append(
         self,
@@ -300,6 +309,6 @@ class Journal:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (target.id, at, who, runbook_id, version, env, step_id, kind, body),
             )
-            return Event(cursor.lastrowid, target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
+            return Event(_inserted_id(cursor), target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
 
         return self._transaction(work)

@@ -45,7 +45,7 @@ class ProbeError(Exception):
         self.reason = reason
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def _chain(exc: BaseException | None) -> list[BaseException]:
     seen: list[BaseException] = []
     while exc is not None and exc not in seen and len(seen) < 10:
         seen.append(exc)
@@ -147,11 +147,12 @@ def check_url(url: str, what: str, schemes: tuple[str, ...]):
         raise ProbeError(CONFIG, f"{what} is not a valid URL (percent-encode @ : / # in the password)") from None
     if parts.scheme not in schemes:
         raise ProbeError(CONFIG, f"{what} must start with {' or '.join(s + '://' for s in schemes)}")
+    port_ok = True
     try:
         _ = parts.port  # raises ValueError on a bad port
     except ValueError:
-        parts = None
-    if parts is None or not parts.hostname:
+        port_ok = False
+    if not port_ok or not parts.hostname:
         raise ProbeError(CONFIG, f"{what} is not a valid URL (percent-encode @ : / # in the password)")
     return parts
 

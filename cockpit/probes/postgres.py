@@ -105,7 +105,9 @@ class PostgresProbe:
         if not with_stats:
             return PostgresSample(latency_ms)
         cursor = await conn.execute(_STATS)
-        version, connections, max_connections, user = await cursor.fetchone()
+        row = await cursor.fetchone()
+        assert row is not None  # a SELECT without FROM returns one row
+        version, connections, max_connections, user = row
         return PostgresSample(latency_ms, PostgresStats(str(version), int(connections), int(max_connections), str(user)))
 
     async def server_time_ms(self) -> float:
@@ -114,7 +116,9 @@ class PostgresProbe:
             conn = await self._connection()
             async with asyncio.timeout(self.read_timeout):
                 cursor = await conn.execute(_SERVER_TIME)
-                (plan,) = await cursor.fetchone()
+                row = await cursor.fetchone()
+                assert row is not None  # EXPLAIN returns one row
+                (plan,) = row
             document = (json.loads(plan) if isinstance(plan, str) else plan)[0]
             return float(document["Planning Time"]) + float(document["Execution Time"])
         except Exception as exc:

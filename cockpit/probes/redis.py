@@ -63,6 +63,7 @@ class RedisProbe:
     async def _ensure_connected(self) -> aioredis.Redis:
         client = self._connect_client()
         await client.initialize()
+        assert client.connection is not None  # initialize() opens the single connection
         await client.connection.connect()  # a no-op when up: PING then times only itself
         return client
 

@@ -201,7 +201,8 @@ class RollbackRun:
             ours = _ours(state, self.deployment, self.plan.to_arn)
             primary = state.primary
             self.seen_ours = self.seen_ours or (ours is not None and (not self.deployment or ours.id == self.deployment))
-            self.progress(Progress(self.clock() - began, (ours or primary).running if (ours or primary) else state.running,
+            shown = ours or primary
+            self.progress(Progress(self.clock() - began, shown.running if shown else state.running,
                                    state.desired, ours.rollout if ours else "", fresh))
             verdict = self._judge(ours, primary)
             if verdict is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from cockpit.checks.runner import CheckRunner, checked_steps
+from cockpit.checks.runner import CheckRunner, check_of, checked_steps
 from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 from cockpit.monitor.loop import use_daemon_executor
@@ -18,7 +18,7 @@ def health_steps(runbook: Runbook, env: Environment) -> list:
     """The steps whose checks say whether the service is healthy (one per distinct check)."""
     seen, steps = set(), []
     for step in checked_steps(runbook, env.name):
-        if step.check.type in HEALTH_TYPES and step.check not in seen:
+        if check_of(step).type in HEALTH_TYPES and step.check not in seen:
             seen.add(step.check)
             steps.append(step)
     return steps

@@ -59,7 +59,8 @@ def _probes(raw: dict[str, Any]) -> m.ProbeSettings:
 
 
 def _cloudwatch(raw: dict[str, Any]) -> m.CloudWatchSettings:
-    return m.CloudWatchSettings(**{k: int(v) if k == "buffer_lines" else float(v) for k, v in raw.items()})
+    fields: dict[str, Any] = {k: int(v) if k == "buffer_lines" else float(v) for k, v in raw.items()}  # the key decides the type
+    return m.CloudWatchSettings(**fields)
 
 
 def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:

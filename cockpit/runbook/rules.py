@@ -20,7 +20,7 @@ _CHECK_NEEDS = {"page": "path", "env_vars": "names", "threshold": "threshold"}
 
 def _duplicates(items: list[tuple[Path, str]], what: str) -> list[Problem]:
     seen: dict[str, Path] = {}
-    problems = []
+    problems: list[Problem] = []
     for path, ident in items:
         if ident in seen:
             problems.append((path, f"duplicate {what} {ident!r} (first at {format_path(seen[ident])})"))
@@ -31,7 +31,7 @@ def _duplicates(items: list[tuple[Path, str]], what: str) -> list[Problem]:
 
 def _environment_refs(data: dict[str, Any]) -> list[Problem]:
     envs = set(data["environments"])
-    problems = []
+    problems: list[Problem] = []
     default = data["runbook"].get("default_env")
     if default is not None and default not in envs:
         problems.append((("runbook", "default_env"), f"runbook.default_env: undefined environment {default!r}"))
@@ -45,7 +45,7 @@ def _environment_refs(data: dict[str, Any]) -> list[Problem]:
 
 def _step_checks(data: dict[str, Any]) -> list[Problem]:
     thresholds = {t["id"] for t in data.get("thresholds", [])}
-    problems = []
+    problems: list[Problem] = []
     for i, phase in enumerate(data["phases"]):
         for j, step in enumerate(phase["steps"]):
             path = ("phases", i, "steps", j)
@@ -66,7 +66,7 @@ def _step_checks(data: dict[str, Any]) -> list[Problem]:
 
 def _rollback_refs(data: dict[str, Any]) -> list[Problem]:
     services = {s for env in data["environments"].values() for s in env.get("ecs_services", [])}
-    problems = []
+    problems: list[Problem] = []
     for i, target in enumerate(data.get("rollback", {}).get("targets", [])):
         if target["service"] not in services:
             path = ("rollback", "targets", i, "service")
@@ -78,7 +78,7 @@ def _env_var_services(data: dict[str, Any]) -> list[Problem]:
     """`[[required_env]] services` may only name ECS services of some environment."""
     services = {s for env in data["environments"].values() for s in env.get("ecs_services", [])}
     known = ", ".join(sorted(services)) or "none"
-    problems = []
+    problems: list[Problem] = []
     for i, var in enumerate(data.get("required_env", [])):
         for j, name in enumerate(var.get("services", [])):
             if name not in services:
@@ -88,7 +88,7 @@ def _env_var_services(data: dict[str, Any]) -> list[Problem]:
 
 
 def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for name, env in data["environments"].items():
         for key, value in env.items():
             for k, text in enumerate(value if isinstance(value, list) else [value]):
@@ -105,7 +105,7 @@ def _interpolation(data: dict[str, Any], environ: Mapping[str, str]) -> list[Pro
 def _probe_settings(data: dict[str, Any]) -> list[Problem]:
     """Intervals, timeouts, budgets and sizes of [probes], [cloudwatch] and [ecs] must be positive."""
     probes = data.get("probes", {})
-    numbers = [(("probes", key), value) for key, value in probes.items() if key != "intervals"]
+    numbers: list[tuple[Path, Any]] = [(("probes", key), value) for key, value in probes.items() if key != "intervals"]
     numbers += [(("probes", "intervals", key), value) for key, value in probes.get("intervals", {}).items()]
     numbers += [(("cloudwatch", key), value) for key, value in data.get("cloudwatch", {}).items()]
     numbers += [(("ecs", key), value) for key, value in data.get("ecs", {}).items()]
@@ -117,7 +117,7 @@ _PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 def _log_query_ids(data: dict[str, Any]) -> list[Problem]:
     """Log query ids name the logs pane's tabs and widgets: plain names only."""
-    problems = []
+    problems: list[Problem] = []
     for i, query in enumerate(data.get("log_queries", [])):
         if not _PLAIN_ID.fullmatch(query["id"]):
             path = ("log_queries", i, "id")
@@ -128,7 +128,7 @@ def _log_query_ids(data: dict[str, Any]) -> list[Problem]:
 def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
     """Every cross-reference problem of shape-valid runbook data."""
     phases = data["phases"]
-    steps = [(("phases", i, "steps", j, "id"), s["id"]) for i, p in enumerate(phases) for j, s in enumerate(p["steps"])]
+    steps: list[tuple[Path, str]] = [(("phases", i, "steps", j, "id"), s["id"]) for i, p in enumerate(phases) for j, s in enumerate(p["steps"])]
     problems = _duplicates(steps, "step id")
     problems += _duplicates([(("phases", i, "id"), p["id"]) for i, p in enumerate(phases)], "phase id")
     for table, what in (("thresholds", "threshold id"), ("log_queries", "log query id")):

@@ -255,8 +255,8 @@ def seed_ecs(
 
     chosen = {API: None, DASHBOARD: None} if services is None else dict(services)
     running: dict[str, str] = {}
-    for service, revision in chosen.items():
-        revision = all_revisions[service][-1] if revision is None else revision
+    for service, wanted in chosen.items():
+        revision = all_revisions[service][-1] if wanted is None else wanted
         arn = arns[f"{service}:{revision}"]
         client.create_service(
             cluster=cluster,

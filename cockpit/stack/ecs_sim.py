@@ -97,8 +97,9 @@ class EcsSimulator:
             with simulator.lock:
                 return simulator._update_service(original_update, backend, dict(service_properties))
 
-        EC2ContainerServiceBackend.create_service = create_service
-        EC2ContainerServiceBackend.update_service = update_service
+        # Patching moto's class is the point here; the wrappers take and return what moto's methods do.
+        EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign, assignment]
+        EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
 
     def start(self) -> None:
         """Start the daemon ticker thread (it ends with the moto host process)."""

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import BinaryIO
 
 from cockpit.stack import free_port, log_tail, wait_until_closed
 
@@ -61,6 +62,7 @@ class MotoServer:
         self.port = 0
         self.log_path = self.tmp_dir / "moto.log"
         self._proc: subprocess.Popen | None = None
+        self._log: BinaryIO | None = None
         atexit.register(self.stop)
 
     @property
@@ -188,15 +190,16 @@ class MotoServer:
                 pass
 
     def _log_file_close(self) -> None:
-        log = getattr(self, "_log", None)
-        self._log = None
+        log, self._log = self._log, None
         if log is not None:
             log.close()
 
     def _wait_ready(self) -> bool:
+        proc = self._proc
+        assert proc is not None, "_spawn() started it"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            if proc.poll() is not None:
                 return False
             try:
                 status, _ = self._request("GET", "/moto-api/", timeout=1.0)

@@ -163,6 +163,7 @@ class PostgresCluster:
         self.thaw()
         result = self._run([PG_BIN / "pg_ctl", "-D", self.data_dir, "-m", "fast", "-w", "-t", "30", "stop"], check=False)
         if result.returncode != 0 and self.running:
+            assert self._pid is not None  # running says so
             os.killpg(self._pid, signal.SIGKILL)  # a test must never leave a server behind
         self._pid = None
         wait_until_closed(self.port)
@@ -175,12 +176,14 @@ class PostgresCluster:
     def freeze(self) -> None:
         """SIGSTOP the postmaster's process group: TCP connects succeed, nothing ever answers."""
         if self.running and not self._frozen:
+            assert self._pid is not None  # running says so
             os.killpg(self._pid, signal.SIGSTOP)
             self._frozen = True
 
     def thaw(self) -> None:
         """SIGCONT after `freeze()`."""
         if self._frozen and self.running:
+            assert self._pid is not None  # running says so
             os.killpg(self._pid, signal.SIGCONT)
         self._frozen = False
 
@@ -297,7 +300,12 @@ def _template_cluster() -> PostgresCluster | None:
             cluster.stop()
         except BaseException:
             _template = None
-            shutil.rmtree(cluster.base, ignore_errors=True)
+            _remove_base(cluster)
             raise
-        atexit.register(lambda: shutil.rmtree(cluster.base, ignore_errors=True))
+        atexit.register(_remove_base, cluster)
     return _template
+
+
+def _remove_base(cluster: PostgresCluster) -> None:
+    if cluster.base is not None:
+        shutil.rmtree(cluster.base, ignore_errors=True)

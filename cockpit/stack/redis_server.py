@@ -127,12 +127,14 @@ class RedisServer:
     def freeze(self) -> None:
         """SIGSTOP: the kernel still accepts connections, but no command gets an answer."""
         if self.running and not self._frozen:
+            assert self._proc is not None  # running says so
             self._proc.send_signal(signal.SIGSTOP)
             self._frozen = True
 
     def thaw(self) -> None:
         """SIGCONT after `freeze()`."""
         if self.running and self._frozen:
+            assert self._proc is not None  # running says so
             self._proc.send_signal(signal.SIGCONT)
             self._frozen = False
 
@@ -178,9 +180,11 @@ class RedisServer:
 
     def _wait_ready(self) -> bool:
         """True once PING gets any reply (`+PONG`, or `-NOAUTH` when auth is on)."""
+        proc = self._proc
+        assert proc is not None, "_spawn() started it"
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            if proc.poll() is not None:
                 return False
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:

@@ -4,7 +4,9 @@ explicit timeouts, and no hidden retries (the caller backs off and says so on sc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+AwsService = Literal["logs", "cloudwatch", "ecs"]  # the services the cockpit calls
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class AwsTarget:
     read_timeout: float = 10.0
 
 
-def make_client(service: str, target: AwsTarget) -> Any:
+def make_client(service: AwsService, target: AwsTarget) -> Any:
     """A boto3 client for `service` (slow: ~100 ms; build once, in a thread).
 
     Raises botocore's NoRegionError / ProfileNotFound (see errors.classify_aws).
@@ -35,7 +37,7 @@ def make_client(service: str, target: AwsTarget) -> Any:
         read_timeout=target.read_timeout,
         retries={"total_max_attempts": 1},  # one request per call: throttling must be seen, not hidden
         tcp_keepalive=True,
-        user_agent_appid="cockpit",
+        user_agent_appid="cockpit",  # type: ignore[call-arg]  # botocore has it since 1.31, botocore-stubs lacks it
     )
     return session.client(service, config=config)
 
@@ -47,7 +49,7 @@ class LazyClient:
     the next call tries again (credentials or config may have been fixed meanwhile).
     """
 
-    def __init__(self, service: str, target: AwsTarget) -> None:
+    def __init__(self, service: AwsService, target: AwsTarget) -> None:
         import threading
 
         self.service = service
