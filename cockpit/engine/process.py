@@ -72,7 +72,6 @@ async def read_frame(reader: asyncio.StreamReader) -> Any:
 # -- the child ------------------------------------------------------------------------------
 def serve(fd: int) -> None:
     """The child's entry point: read the spec, run the engine until the parent goes, exit."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP})  # the UI blocks them; exec kept its mask
     try:
         asyncio.run(_serve(fd))
     except BaseException as exc:  # noqa: BLE001 - reported through stderr, then exit

@@ -19,7 +19,7 @@ from cockpit.journal import Event
 from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
-from cockpit.ui.exit_watch import watch_exit_signals
+from cockpit.ui.exit_watch import handle_exit_signals
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
@@ -89,7 +89,7 @@ class CockpitApp(App[int]):
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the terminal
             # restored, the engine and the demo's stack stopped behind it; and for certain (ui/exit_watch.py).
             loop = asyncio.get_running_loop()
-            watch_exit_signals(lambda code: loop.call_soon_threadsafe(partial(self.exit, return_code=code)))
+            handle_exit_signals(lambda code: loop.call_soon_threadsafe(partial(self.exit, return_code=code)))
         if self.demo is not None:
             self.demo.on_gone = self.demo_gone
         self.push_screen(self.cockpit)

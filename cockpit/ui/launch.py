@@ -23,9 +23,6 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     journal.close()  # from here on the journal is the engine's
     from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.ui.app import CockpitApp
-    from cockpit.ui.exit_watch import block_exit_signals
-
-    block_exit_signals()  # before Textual starts a thread: one thread of ours waits for them (CockpitApp.on_mount)
 
     spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ))
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
