@@ -75,7 +75,7 @@ EVENTS = re.compile(r"· ([\d,]+) events")
 FILTER = re.compile(r"· filter '([^']*)'")
 SEARCH_TITLE = "Search: log lines"
 LINE_TIME = re.compile(r"│ (\d\d):(\d\d):(\d\d)\.(\d{3}) [0-9a-f]{12} ")  # a log line: time, short stream
-PROFILE_IDLE = ("Condition.wait", "Event.wait", "select (selectors.py", "_recv (multiprocessing", "Repeater.sleep",
+PROFILE_IDLE = ("Condition.wait", "Event.wait", "select (selectors.py", "_recv (multiprocessing",
                 "_worker (concurrent/futures/thread.py", "SocketIO.readinto", "time.sleep", "sleep (")
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",

@@ -1,9 +1,7 @@
-"""An event loop in a thread of its own, for the checks `enter` runs.
+"""Executor threads that never hold a process up: DNS lookups and AWS calls that hang are abandoned.
 
-The pollers do not use it: they run in the probe process (process.py), because a thread
-shares the GIL with the UI and a busy screen would inflate what it measures. A check
-is a one-off, so a thread is enough to keep its network waits off the UI's loop.
-`DaemonThreadExecutor` is shared by both: DNS lookups that hang are abandoned.
+The engine (and the rollback picker) run blocking boto3 calls in a `DaemonThreadExecutor`;
+`cockpit check` and the rollback's verification `use_daemon_executor` for their DNS lookups.
 """
 
 from __future__ import annotations
@@ -11,10 +9,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Coroutine
-from typing import Any, TypeVar
-
-T = TypeVar("T")
 
 
 class DaemonThreadExecutor(concurrent.futures.ThreadPoolExecutor):
@@ -45,38 +39,3 @@ class DaemonThreadExecutor(concurrent.futures.ThreadPoolExecutor):
 def use_daemon_executor(loop: asyncio.AbstractEventLoop) -> None:
     """Make `loop` run blocking calls (DNS lookups) in abandonable daemon threads."""
     loop.set_default_executor(DaemonThreadExecutor(max_workers=1))
-
-
-class ProbeLoop:
-    """An asyncio loop running in a daemon thread; coroutines are submitted to it."""
-
-    def __init__(self, name: str = "probes") -> None:
-        self.loop = asyncio.new_event_loop()
-        use_daemon_executor(self.loop)
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def start(self) -> ProbeLoop:
-        """Start the thread (once)."""
-        if not self._thread.is_alive():
-            self._thread.start()
-        return self
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        """Run `coro` on the probe loop; the future is safe to wait on from any thread."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Await `coro` from another event loop (the UI's) while it runs on the probe loop."""
-        return await asyncio.wrap_future(self.submit(coro))
-
-    def stop(self, timeout: float = 2.0) -> None:
-        """Stop the loop and wait for the thread (a daemon: it cannot keep the process alive)."""
-        if self._thread.is_alive():
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout)
-        if not self._thread.is_alive() and not self.loop.is_closed():
-            self.loop.close()

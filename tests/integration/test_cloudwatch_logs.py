@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import boto3
@@ -11,7 +14,8 @@ import pytest
 from botocore.stub import Stubber
 
 from cockpit.core.ratelimit import RequestBudget
-from cockpit.monitor.log_tail import FAILING, FOLLOWING, THROTTLED_STATE, LogTail, PatternOutcome, TailEvents, TailStatus
+from cockpit.engine.events import FAILING, FOLLOWING, LOADING, THROTTLED_STATE, PatternOutcome, TailEvents, TailStatus
+from cockpit.engine.tails import Tail
 from cockpit.probes.aws.clients import AwsTarget, LazyClient, make_client
 from cockpit.probes.aws.errors import AwsProblem
 from cockpit.probes.aws.logs import LogFollower
@@ -133,57 +137,6 @@ def test_hostile_messages_arrive_inert(logs):
     assert len(messages[3]) < 16_500 and "cut" in messages[3]
 
 
-# -- the follower thread ----------------------------------------------------------------
-class Reports:
-    """Collects a LogTail's reports and waits for one that matches."""
-
-    def __init__(self) -> None:
-        self.items: list[object] = []
-        self.cond = threading.Condition()
-
-    def __call__(self, report: object) -> None:
-        with self.cond:
-            self.items.append(report)
-            self.cond.notify_all()
-
-    def wait_for(self, match, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                found = next((r for r in self.items if match(r)), None)
-                if found is not None:
-                    return found
-                left = deadline - time.monotonic()
-                assert left > 0, f"no matching report in {timeout} s; got {self.items[-5:]}"
-                self.cond.wait(left)
-
-    def messages(self, generation: int | None = None) -> list[str]:
-        with self.cond:
-            return [e.message for r in self.items if isinstance(r, TailEvents)
-                    and (generation is None or r.generation == generation) for e in r.events]
-
-
-def start_tail(settings=FAST, query=QUERY, target=AwsTarget()) -> tuple[LogTail, Reports]:  # noqa: B008
-    reports = Reports()
-    tail = LogTail(query, LazyClient("logs", target), RequestBudget(settings.requests_per_second), settings, reports)
-    tail.start()
-    return tail, reports
-
-
-def test_an_event_written_while_following_comes_with_the_next_pass(logs, aws_faults):
-    tail, reports = start_tail()
-    try:
-        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FOLLOWING)
-        put(logs, "bbbb2222", (now_ms(), "Redis fresh"))
-        requests_then = aws_faults.requests("FilterLogEvents")
-        reports.wait_for(lambda r: isinstance(r, TailEvents) and any(e.message == "Redis fresh" for e in r.events))
-        # At most the pass under way when it was written, then the next one: two poll intervals.
-        assert aws_faults.requests("FilterLogEvents") - requests_then <= 2
-        assert reports.messages().count("Redis fresh") == 1
-    finally:
-        tail.stop()
-
-
 def test_a_pass_that_fails_part_way_loses_nothing(logs, aws_faults):
     put(logs, "aaaa1111", *[(now_ms() - 20_000 + i, f"Redis {i}") for i in range(25)])
     f = follower(page_limit=10)
@@ -227,71 +180,225 @@ def test_a_quiet_filter_rescans_at_most_the_lookback(logs):
     assert now_ms() - f.cursor <= 300_000 + 1000
 
 
-def test_throttling_is_shown_and_survived(logs, aws_faults):
+# -- the engine's Tail: one round per once(), its passes in executor threads -------------------
+class Reports:
+    """Collects a Tail's reports (from the loop or an executor thread) and waits for one that matches.
+
+    `hook(report)`, when set, runs in the reporting thread before the report is kept.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[object] = []
+        self.lock = threading.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.changed = asyncio.Event()
+        self.hook: Callable[[object], None] | None = None
+
+    def __call__(self, report: object) -> None:
+        if self.hook is not None:
+            self.hook(report)
+        with self.lock:
+            self.items.append(report)
+        self.loop.call_soon_threadsafe(self.changed.set)
+
+    def since(self, start: int = 0) -> list[object]:
+        with self.lock:
+            return self.items[start:]
+
+    async def wait_for(self, match, timeout: float = 10.0):
+        """The first report that matches, once there is one (the timeout only guards against a hang)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.changed.clear()
+                    found = next((r for r in self.since() if match(r)), None)
+                    if found is not None:
+                        return found
+                    await self.changed.wait()
+        except TimeoutError:
+            raise AssertionError(f"no matching report in {timeout} s; got {self.since()[-5:]}") from None
+
+    def statuses(self, start: int = 0, state: str | None = None) -> list[TailStatus]:
+        return [r for r in self.since(start) if isinstance(r, TailStatus) and (state is None or r.state == state)]
+
+    def messages(self, generation: int | None = None, start: int = 0) -> list[str]:
+        return [e.message for r in self.since(start) if isinstance(r, TailEvents)
+                and (generation is None or r.generation == generation) for e in r.events]
+
+
+def in_a_thread(fn, *args):
+    """The Tail's `blocking`: `fn(*args)` in the loop's default executor (as the engine does in its own)."""
+    return asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def make_tail(settings=FAST, query=QUERY, target=AwsTarget(), **kw) -> tuple[Tail, Reports]:  # noqa: B008
+    reports = Reports()
+    tail = Tail(query, LazyClient("logs", target), RequestBudget(settings.requests_per_second), settings, reports, in_a_thread,
+                threading.Event(), **kw)
+    tail.every.rand = lambda: 1.0  # the top of each jitter range: the backoff is known in advance
+    return tail, reports
+
+
+@contextlib.asynccontextmanager
+async def running(tail: Tail):
+    """`tail.run()` as a task for the block's body; stopped and cancelled after it."""
+    task = asyncio.create_task(tail.run())
+    try:
+        yield task
+    finally:
+        tail.stop.set()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def is_status(state: str):
+    return lambda r: isinstance(r, TailStatus) and r.state == state
+
+
+async def test_the_first_round_loads_the_window_then_follows(logs):
+    t = now_ms()
+    put(logs, "aaaa1111", (t - 2 * 3_600_000, "Redis too old"), (t - 2000, "Redis a1"), (t - 500, "nothing to see"))
+    put(logs, "bbbb2222", (t - 1000, "Redis b1"))
+    tail, reports = make_tail()
+    assert await tail.once() == FAST.logs_interval_seconds
+    loading, events, following = reports.since()
+    assert loading == TailStatus("redis", LOADING, "loading the last 60 min")
+    assert isinstance(events, TailEvents) and events.generation == 0 and [e.message for e in events.events] == ["Redis a1", "Redis b1"]
+    assert following == TailStatus("redis", FOLLOWING)
+    assert await tail.once() == FAST.logs_interval_seconds
+    assert reports.since(3) == [TailStatus("redis", FOLLOWING)]  # nothing new: no TailEvents at all
+
+
+async def test_a_long_first_window_shows_its_pages_and_arrives_whole(logs, aws_faults):
+    put(logs, "aaaa1111", *[(now_ms() - 20_000 + i, f"Redis {i}") for i in range(25)])
+    tail, reports = make_tail(page_limit=10)
+    await tail.once()
+    assert [s.text for s in reports.statuses(state=LOADING)] == [
+        "loading the last 60 min", "loading the last 60 min: page 2", "loading the last 60 min: page 3"]  # from the pass's thread
+    assert reports.messages() == [f"Redis {i}" for i in range(25)]
+    assert aws_faults.requests("FilterLogEvents") == 3
+    assert reports.since()[-1] == TailStatus("redis", FOLLOWING)
+
+
+async def test_a_first_window_that_fails_part_way_is_read_again_whole(logs, aws_faults):
+    put(logs, "aaaa1111", *[(now_ms() - 20_000 + i, f"Redis {i}") for i in range(25)])
+    tail, reports = make_tail(page_limit=10)
+
+    def throttle_the_next_page(report: object) -> None:
+        if report == TailStatus("redis", LOADING, "loading the last 60 min: page 2"):
+            aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=1)
+
+    reports.hook = throttle_the_next_page
+    await tail.once()
+    assert reports.messages() == [] and reports.since()[-1].state == THROTTLED_STATE
+    reports.hook = None
+    await tail.once()
+    assert reports.messages() == [f"Redis {i}" for i in range(25)]
+    assert reports.since()[-1] == TailStatus("redis", FOLLOWING)
+
+
+async def test_an_event_written_while_following_comes_with_the_next_pass(logs, aws_faults):
+    tail, reports = make_tail()
+    async with running(tail):
+        await reports.wait_for(is_status(FOLLOWING))
+        put(logs, "bbbb2222", (now_ms(), "Redis fresh"))
+        requests_then = aws_faults.requests("FilterLogEvents")
+        await reports.wait_for(lambda r: isinstance(r, TailEvents) and any(e.message == "Redis fresh" for e in r.events))
+        # At most the pass under way when it was written, then the next one: two poll intervals.
+        assert aws_faults.requests("FilterLogEvents") - requests_then <= 2
+        assert reports.messages().count("Redis fresh") == 1
+
+
+async def test_throttling_is_shown_backs_off_and_is_survived(logs, aws_faults):
     put(logs, "aaaa1111", (now_ms(), "Redis after the storm"))
     aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=3)
-    tail, reports = start_tail()
-    try:
-        throttled = reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == THROTTLED_STATE)
-        assert "ThrottlingException" in throttled.text and throttled.retry_in > 0
-        reports.wait_for(lambda r: isinstance(r, TailEvents) and r.events)
-        assert reports.messages() == ["Redis after the storm"]
-        assert tail.thread.alive
-    finally:
-        tail.stop()
+    tail, reports = make_tail()
+    delays = [await tail.once() for _ in range(3)]
+    throttled = reports.statuses(state=THROTTLED_STATE)
+    # interval 0.2 s doubling, at the top of its jitter, capped at max_backoff 0.6 s
+    assert delays == pytest.approx([0.4, 0.6, 0.6]) and [s.retry_in for s in throttled] == delays
+    assert all("ThrottlingException" in s.text for s in throttled) and reports.messages() == []
+    assert await tail.once() == FAST.logs_interval_seconds  # one success: the interval again
+    assert reports.messages() == ["Redis after the storm"] and reports.since()[-1] == TailStatus("redis", FOLLOWING)
+    assert aws_faults.requests("FilterLogEvents") == 4  # one request a round: no retries hidden in boto3
 
 
-def test_a_pattern_aws_rejects_is_shown_and_the_old_stream_goes_on(logs, aws_faults):
+async def test_the_run_loop_follows_on_through_throttling(logs, aws_faults):
+    put(logs, "aaaa1111", (now_ms(), "Redis after the storm"))
+    aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=2)
+    tail, reports = make_tail()
+    async with running(tail) as task:
+        await reports.wait_for(lambda r: isinstance(r, TailEvents) and r.events)
+        assert len(reports.statuses(state=THROTTLED_STATE)) == 2 and reports.messages() == ["Redis after the storm"]
+        await reports.wait_for(is_status(FOLLOWING))
+        assert not task.done()
+
+
+async def test_a_pattern_aws_rejects_is_shown_and_the_old_stream_goes_on(logs, aws_faults):
     put(logs, "aaaa1111", (now_ms() - 10, "Redis one"))
-    tail, reports = start_tail(replace(FAST, logs_interval_seconds=30))  # passes only when woken
-    try:
-        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FOLLOWING)
-        aws_faults.fail("FilterLogEvents", "InvalidParameterException", "Invalid filter pattern: { $.x = ", times=1)
-        tail.request_pattern("{ $.x = ")
-        rejected = reports.wait_for(lambda r: isinstance(r, PatternOutcome))
-        assert rejected.error and "Invalid filter pattern" in rejected.error and rejected.generation == 0
-        assert tail.pattern == "Redis"
-        put(logs, "aaaa1111", (now_ms(), "Redis two"))
-        tail.request_pattern("two")  # accepted: a new generation with only its matches
-        accepted = reports.wait_for(lambda r: isinstance(r, PatternOutcome) and not r.error)
-        assert accepted.generation == 1
-        reports.wait_for(lambda r: isinstance(r, TailEvents) and r.generation == 1)
-        assert reports.messages(1) == ["Redis two"] and reports.messages(0) == ["Redis one"]
-    finally:
-        tail.stop()
+    tail, reports = make_tail()
+    await tail.once()
+    aws_faults.fail("FilterLogEvents", "InvalidParameterException", "Invalid filter pattern: { $.x = ", times=1)
+    tail.request_pattern("{ $.x = ")
+    start = len(reports.since())
+    assert await tail.once() == FAST.logs_interval_seconds  # the old pattern goes on at its pace
+    applying, rejected, following = reports.since(start)
+    assert applying == TailStatus("redis", LOADING, "applying filter '{ $.x = '")
+    assert isinstance(rejected, PatternOutcome) and "Invalid filter pattern" in rejected.error and rejected.generation == 0
+    assert following == TailStatus("redis", FOLLOWING) and tail.pattern == "Redis"
+    put(logs, "aaaa1111", (now_ms(), "Redis two"))
+    tail.request_pattern("two")  # accepted: a new generation with only its matches
+    await tail.once()
+    accepted = next(r for r in reports.since(start) if isinstance(r, PatternOutcome) and not r.error)
+    assert (accepted.pattern, accepted.generation, tail.pattern, tail.generation) == ("two", 1, "two", 1)
+    assert reports.messages(1) == ["Redis two"] and reports.messages(0) == ["Redis one"]
+
+
+async def test_a_pattern_asked_for_is_tried_at_once_not_after_the_interval(logs):
+    put(logs, "aaaa1111", (now_ms() - 10, "Redis one"), (now_ms() - 5, "Redis two"))
+    tail, reports = make_tail(replace(FAST, logs_interval_seconds=3600))  # rounds only when woken
+    async with running(tail):
+        await reports.wait_for(is_status(FOLLOWING))
+        tail.request_pattern("two")
+        accepted = await reports.wait_for(lambda r: isinstance(r, PatternOutcome))
+        assert (accepted.error, accepted.generation) == ("", 1)
+        await reports.wait_for(lambda r: isinstance(r, TailEvents) and r.generation == 1)
+        assert reports.messages(1) == ["Redis two"]
 
 
 BACKOFF = CloudWatchSettings(logs_interval_seconds=0.3, requests_per_second=50, overlap_seconds=10, max_backoff_seconds=30)
 
 
-def test_a_pattern_asked_for_while_throttled_waits_for_the_backoff(logs, aws_faults):
-    tail, reports = start_tail(BACKOFF)
-    try:
-        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FOLLOWING)
-        aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=None)
-        tail.request_pattern("ERROR")
-        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == THROTTLED_STATE)
-        before = aws_faults.requests("FilterLogEvents")
-        time.sleep(1.5)  # the backoff is at least 0.6 s and doubles: at most two more tries
-        assert aws_faults.requests("FilterLogEvents") - before <= 2
-    finally:
-        tail.stop()
+async def test_a_pattern_asked_for_while_throttled_waits_for_the_backoff(logs, aws_faults):
+    tail, reports = make_tail(BACKOFF)
+    await tail.once()
+    aws_faults.fail("FilterLogEvents", "ThrottlingException", "Rate exceeded", times=None)
+    tail.request_pattern("ERROR")
+    before = aws_faults.requests("FilterLogEvents")
+    delays = [await tail.once() for _ in range(3)]
+    assert delays == pytest.approx([0.6, 1.2, 2.4])  # the backoff holds, growing, pending pattern or not (never 0)
+    assert aws_faults.requests("FilterLogEvents") - before == 3 and tail.requested == "ERROR"  # kept for after it
+    assert [s.retry_in for s in reports.statuses(state=THROTTLED_STATE)] == delays
+    aws_faults.clear()
+    assert await tail.once() == BACKOFF.logs_interval_seconds
+    assert [(r.pattern, r.generation, r.error) for r in reports.since() if isinstance(r, PatternOutcome)] == [("ERROR", 1, "")]
 
 
-def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch, tmp_path):
+def no_region(monkeypatch, tmp_path) -> None:
     for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    tail, reports = start_tail(BACKOFF)
-    try:
-        reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FAILING)
-        tail.request_pattern("ERROR")
-        time.sleep(0.3)
-        seen = len(reports.items)
-        time.sleep(1.5)  # max_backoff is 30 s: nothing more is tried or reported
-        assert len(reports.items) - seen <= 1
-    finally:
-        tail.stop()
+
+
+async def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch, tmp_path):
+    no_region(monkeypatch, tmp_path)
+    tail, reports = make_tail(BACKOFF)
+    assert await tail.once() == BACKOFF.max_backoff_seconds
+    tail.request_pattern("ERROR")
+    start = len(reports.since())
+    assert await tail.once() == BACKOFF.max_backoff_seconds  # no retry before max_backoff, request or not
+    [failing] = reports.since(start)  # one report for the round, nothing else
+    assert failing.state == FAILING and failing.retry_in == BACKOFF.max_backoff_seconds
 
 
 @pytest.mark.parametrize(
@@ -301,33 +408,26 @@ def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch, tmp_
         ("ExpiredTokenException", "The security token included in the request is expired", 400, "aws sso login"),
     ],
 )
-def test_credential_problems_are_explained_in_the_tab(logs, aws_faults, code, message, status, expect):
+async def test_credential_problems_are_explained_in_the_tab(logs, aws_faults, code, message, status, expect):
     aws_faults.fail("FilterLogEvents", code, message, status=status, times=None)
-    tail, reports = start_tail()
-    try:
-        failing = reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FAILING)
-        assert code in failing.text and expect in failing.text and "\n" not in failing.text
-        assert failing.retry_in == FAST.max_backoff_seconds  # nothing to gain by hammering
-    finally:
-        tail.stop()
+    tail, reports = make_tail()
+    delays = [await tail.once() for _ in range(2)]
+    failing = reports.statuses(state=FAILING)
+    assert len(failing) == 2 and all(code in f.text and expect in f.text and "\n" not in f.text for f in failing)
+    assert delays == [FAST.max_backoff_seconds] * 2  # nothing to gain by hammering: max_backoff at once
+    assert [f.retry_in for f in failing] == delays
 
 
-def test_a_missing_log_group_is_explained(aws):
-    tail, reports = start_tail()
-    try:
-        failing = reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FAILING)
-        assert "ResourceNotFoundException" in failing.text and GROUP in failing.text
-    finally:
-        tail.stop()
+async def test_a_missing_log_group_is_explained(aws):
+    tail, reports = make_tail()
+    await tail.once()
+    failing = reports.since()[-1]
+    assert failing.state == FAILING and "ResourceNotFoundException" in failing.text and GROUP in failing.text
 
 
-def test_no_region_is_explained(aws, monkeypatch, tmp_path):
-    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    tail, reports = start_tail()
-    try:
-        failing = reports.wait_for(lambda r: isinstance(r, TailStatus) and r.state == FAILING)
-        assert "no AWS region: set AWS_REGION" in failing.text
-    finally:
-        tail.stop()
+async def test_no_region_is_explained(aws, monkeypatch, tmp_path):
+    no_region(monkeypatch, tmp_path)
+    tail, reports = make_tail()
+    await tail.once()
+    failing = reports.since()[-1]
+    assert failing.state == FAILING and "no AWS region: set AWS_REGION" in failing.text

@@ -63,7 +63,7 @@ class Terminal:
         return True
 
     def children(self) -> list[int]:
-        """Direct children of the cockpit: the demo's stack process and the probe process."""
+        """Direct children of the cockpit: the demo's stack process and the engine process."""
         found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -104,7 +104,7 @@ def test_the_demo_opens_the_cockpit_and_leaves_nothing_behind(tmp_path, ending):
         assert term.wait_for("DEMO", timeout=30), term.text[-2000:]  # the TUI is up, badge and all
         assert term.wait_for("avnz-payment-cluster", timeout=30)  # the services pane read ECS (moto)
         children = term.children()
-        assert len(children) >= 2  # the stack process and the probe process
+        assert len(children) >= 2  # the stack process and the engine process
         ENDINGS[ending](term)
         code = term.proc.wait(timeout=60)
         assert code == EXIT_CODES[ending], term.text[-1500:]

@@ -96,15 +96,15 @@ def world(app, now: float, board: HealthBoard | None = None, alarms: Sequence[Al
     if board is not None:
         series = tuple((key, tuple(board.series(key, now))) for key in board.keys())
         events.append(HealthRead(tuple(views), series, now))
-    alarm_watch, service_watch = AlarmsWatch(), ServicesWatch()
+    alarms_seen, services_seen = AlarmsWatch(), ServicesWatch()
     for report in alarms:
-        alarm_watch.apply(report, now)
+        alarms_seen.apply(report, now)
         events.append(report)
     for report in services:
-        service_watch.apply(report, now)
+        services_seen.apply(report, now)
         events.append(report)
     states = app.cockpit.states
-    found = verdict(now, app.runbook, app.env, live=live, views=views, alarms=alarm_watch, services=service_watch,
+    found = verdict(now, app.runbook, app.env, live=live, views=views, alarms=alarms_seen, services=services_seen,
                     tabs=tabs or {}, states=states)
     events.append(VerdictChanged(found))
     return events
