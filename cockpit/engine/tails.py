@@ -74,15 +74,15 @@ class Tail:
 
     async def _switch(self, pattern: str) -> LogFollower | None:
         """Try `pattern` with a first pass; the new follower, or None when AWS rejected it."""
-        candidate = await self.blocking(self._follower, pattern)
         self._status(LOADING, f"applying filter {pattern!r}")
         try:
+            candidate = await self.blocking(self._follower, pattern)
             first = await self._pass(candidate)
-        except AwsProblem as problem:
-            if problem.kind != INVALID:  # not the pattern's fault: try it again after the backoff
+        except Exception as exc:
+            if not isinstance(exc, AwsProblem) or exc.kind != INVALID:  # not the pattern's fault: try it again after the backoff
                 self.requested = self.requested if self.requested is not None else pattern
                 raise
-            self.emit(PatternOutcome(self.query.id, pattern, self.generation, problem.reason))
+            self.emit(PatternOutcome(self.query.id, pattern, self.generation, exc.reason))
             return None
         if first is None:
             return None

@@ -399,6 +399,7 @@ async def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch
     assert await tail.once() == BACKOFF.max_backoff_seconds  # no retry before max_backoff, request or not
     [failing] = reports.since(start)  # one report for the round, nothing else
     assert failing.state == FAILING and failing.retry_in == BACKOFF.max_backoff_seconds
+    assert tail.requested == "ERROR" and tail.pattern != "ERROR"  # not dropped: tried again once AWS can be reached
 
 
 @pytest.mark.parametrize(
