@@ -397,7 +397,8 @@ async def test_a_pattern_asked_for_with_no_region_does_not_spin(aws, monkeypatch
     tail.request_pattern("ERROR")
     start = len(reports.since())
     assert await tail.once() == BACKOFF.max_backoff_seconds  # no retry before max_backoff, request or not
-    [failing] = reports.since(start)  # one report for the round, nothing else
+    applying, failing = reports.since(start)  # the round says what it tries, then that it failed: nothing else
+    assert applying.state == LOADING and "applying filter 'ERROR'" in applying.text
     assert failing.state == FAILING and failing.retry_in == BACKOFF.max_backoff_seconds
     assert tail.requested == "ERROR" and tail.pattern != "ERROR"  # not dropped: tried again once AWS can be reached
 
