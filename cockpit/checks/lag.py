@@ -63,6 +63,7 @@ class LoopLag:
         self.max_ms = 0.0  # the latest wake-up seen, stall or not
         self.ticks = 0
         self._task: asyncio.Task[None] | None = None
+        self._due: float | None = None  # when the pending wake-up is due
 
     def record(self, due: float, woke: float) -> None:
         """Book one wake-up that was due at `due` and happened at `woke`."""
@@ -76,8 +77,9 @@ class LoopLag:
         """Sleep and book wake-ups until cancelled (or `count` times)."""
         done = 0
         while count is None or done < count:
-            due = self.clock() + self.period
+            due = self._due = self.clock() + self.period
             await self._sleep(self.period)
+            self._due = None
             self.record(due, self.clock())
             done += 1
 
@@ -87,6 +89,9 @@ class LoopLag:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        due, now = self._due, self.clock()
+        if due is not None and now > due:  # a wake-up that is overdue but has not run yet: the measurement waited too
+            self.record(due, now)
         task, self._task = self._task, None
         if task is not None:
             task.cancel()  # not awaited: a cancellation of our own caller must not be swallowed here

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
+from cockpit.checks.lag import LoopLag
 from cockpit.engine.events import HealthRead
 from cockpit.engine.schedule import Every
 from cockpit.monitor.backends import Backend, Unconfigured, all_down, build_backends
@@ -17,6 +19,14 @@ from cockpit.monitor.readings import Poll
 from cockpit.runbook.model import Environment, Runbook
 
 CLOSE_SECONDS = 0.5  # closing the clients may not hold up a stop longer than this
+# A poll during which the engine's own loop stalled longer than this in all (a log pass holding the
+# GIL, a check, the machine's load) measured cockpit, not the backend: its latencies are not kept.
+DISTURBED_MS = 2.0
+
+
+def disturbed(poll: Poll) -> Poll:
+    """`poll` with its latencies marked as measured while cockpit itself was busy."""
+    return replace(poll, readings=tuple(replace(r, disturbed=True) if r.latency_ms is not None else r for r in poll.readings))
 
 
 async def poll_once(backend: Backend, guard_seconds: float) -> Poll:
@@ -50,7 +60,10 @@ class Health:
         guard = 2 * self.settings.slowest_seconds + 1.0
 
         async def once() -> float:
-            poll = await poll_once(backend, guard)
+            async with LoopLag() as lag:  # only during the poll: a ticker all the time would cost idle CPU
+                poll = await poll_once(backend, guard)
+            if sum(stall.ms for stall in lag.stalls) > DISTURBED_MS:
+                poll = disturbed(poll)
             delay = every.next_delay(bool(poll.failure))
             now = self.monotonic()
             status_changed = any(self.board.status(r.key) != r.status for r in poll.readings)

@@ -117,7 +117,7 @@ class HealthBoard:
             if row is None:
                 row = self._rows[reading.key] = _Row(reading, poll.backend, self.window_seconds)
             row.reading = reading
-            if reading.latency_ms is not None:
+            if reading.latency_ms is not None and not reading.disturbed:
                 row.window.add(now, reading.latency_ms)
                 row.measured_at = now
 
@@ -159,7 +159,7 @@ class HealthBoard:
             key=key,
             label=r.label,
             status=r.status,
-            last_ms=(r.latency_ms if r.latency_ms is not None else (values[-1] if values else None)) if live else None,
+            last_ms=(r.latency_ms if r.latency_ms is not None and not r.disturbed else (values[-1] if values else None)) if live else None,
             p50_ms=row.window.p50(),
             p99_ms=row.window.p99(),
             samples=len(values),

@@ -17,6 +17,8 @@ class Reading:
 
     `latency_ms` is None when nothing was measured; `reason` says why a row is not
     healthy; `detail` carries facts worth seeing when it is (version, connections).
+    `disturbed`: cockpit's own event loop stalled while this was measured, so the latency
+    says more about cockpit than about the backend: it is not shown, kept or judged.
     """
 
     key: str
@@ -25,6 +27,7 @@ class Reading:
     latency_ms: float | None = None
     reason: str = ""
     detail: str = ""
+    disturbed: bool = False
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,17 @@ def test_over_clears_within_the_judging_window_after_recovery(runbook):
             assert not view.breach, t
     board.apply(redis(None, DOWN, "connection refused"), now=80.0)
     assert not board.view("redis", 80.0).breach  # a down row is DOWN, not OVER
+
+
+def test_a_latency_measured_while_cockpit_stalled_is_neither_shown_nor_kept():
+    from cockpit.monitor.board import HealthBoard
+    from cockpit.monitor.readings import HEALTHY, Poll, Reading
+    from cockpit.runbook import load_runbook
+
+    board = HealthBoard(load_runbook())
+    board.add_rows("redis", (Reading("redis", "redis", "unknown"),), 2.0)
+    board.apply(Poll("redis", (Reading("redis", "redis", HEALTHY, 0.4),)), 10.0)
+    board.apply(Poll("redis", (Reading("redis", "redis", HEALTHY, 40.0, disturbed=True),)), 12.0)
+    board.apply(Poll("redis", (Reading("redis", "redis", HEALTHY, 45.0, disturbed=True),)), 14.0)
+    view = board.view("redis", 14.0)
+    assert view.samples == 1 and view.last_ms == 0.4 and view.p99_ms == 0.4 and not view.breach
