@@ -15,18 +15,24 @@ from cockpit.engine.events import HealthRead
 from cockpit.engine.schedule import Every
 from cockpit.monitor.backends import Backend, Unconfigured, all_down, build_backends
 from cockpit.monitor.board import HealthBoard, RowView
-from cockpit.monitor.readings import Poll
+from cockpit.monitor.readings import Poll, Reading
 from cockpit.runbook.model import Environment, Runbook
 
 CLOSE_SECONDS = 0.5  # closing the clients may not hold up a stop longer than this
-# A poll during which the engine's own loop stalled longer than this in all (a log pass holding the
-# GIL, a check, the machine's load) measured cockpit, not the backend: its latencies are not kept.
+# A latency during whose poll the engine's own loop stalled longer than this in all (a log pass holding
+# the GIL, a check, the machine's load), and for a good part of it, measured cockpit, not the backend:
+# it is not kept. A slow page that took 1.5 s while the loop lost 20 ms is still a slow page.
 DISTURBED_MS = 2.0
+DISTURBED_SHARE = 0.2
 
 
-def disturbed(poll: Poll) -> Poll:
-    """`poll` with its latencies marked as measured while cockpit itself was busy."""
-    return replace(poll, readings=tuple(replace(r, disturbed=True) if r.latency_ms is not None else r for r in poll.readings))
+def disturbed(poll: Poll, stalled_ms: float) -> Poll:
+    """`poll` with the latencies that `stalled_ms` of cockpit's own stalls could account for marked as disturbed."""
+    def taint(r: Reading) -> Reading:
+        bad = r.latency_ms is not None and stalled_ms > DISTURBED_MS and stalled_ms > DISTURBED_SHARE * r.latency_ms
+        return replace(r, disturbed=True) if bad else r
+
+    return replace(poll, readings=tuple(taint(r) for r in poll.readings))
 
 
 async def poll_once(backend: Backend, guard_seconds: float) -> Poll:
@@ -62,8 +68,7 @@ class Health:
         async def once() -> float:
             async with LoopLag() as lag:  # only during the poll: a ticker all the time would cost idle CPU
                 poll = await poll_once(backend, guard)
-            if sum(stall.ms for stall in lag.stalls) > DISTURBED_MS:
-                poll = disturbed(poll)
+            poll = disturbed(poll, sum(stall.ms for stall in lag.stalls))
             delay = every.next_delay(bool(poll.failure))
             now = self.monotonic()
             status_changed = any(self.board.status(r.key) != r.status for r in poll.readings)

@@ -58,3 +58,12 @@ async def test_an_undisturbed_poll_keeps_its_latency():
         if view.samples:
             break
     assert views[-1].samples == 1 and views[-1].last_ms is not None
+
+
+def test_a_long_poll_that_lost_a_little_to_cockpit_keeps_its_latency():
+    from cockpit.engine.health import disturbed
+
+    poll = Poll("pages", (Reading("page:/a", "/a", HEALTHY, 1500.0), Reading("page:/b", "/b", HEALTHY, 3.0)))
+    marked = disturbed(poll, 20.0)  # 20 ms of stalls: nothing against 1.5 s, everything against 3 ms
+    assert [r.disturbed for r in marked.readings] == [False, True]
+    assert not any(r.disturbed for r in disturbed(poll, 1.5).readings)  # under the floor: nothing
