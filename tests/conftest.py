@@ -77,7 +77,8 @@ def make_app(
     """A CockpitApp on the bundled runbook with a fixed clock and identity.
 
     `live=False` (the default) watches nothing, so screens that are not about live data
-    are deterministic; `live=True` polls the environment's real backends. `fake=True` puts
+    are deterministic (its engine runs in this loop); `live=True` polls the environment's real backends
+    from an engine in a process of its own, as `cockpit` does. `fake=True` puts
     a FakeEngine (tests/ui/fake_engine.py) behind the screen instead of a real one: the test
     replays the events it wants drawn, and reads the commands the screen sent.
     """
@@ -93,6 +94,11 @@ def make_app(
         from tests.ui.fake_engine import FakeEngine
 
         engine = FakeEngine()
+    elif live:  # as `cockpit` runs it: the engine in a process of its own, whose loop only the engine's work can stall
+        from cockpit.engine.process import EngineProcess, EngineSpec
+
+        engine = EngineProcess(EngineSpec(runbook, runbook.environments[env], str(state_file), WHO, read_only=read_only,
+                                          environ=environ, journal_poll_seconds=poll))
     else:
         engine = LocalEngine(runbook, runbook.environments[env], session, read_only=read_only, live=live, environ=environ,
                              journal_poll_seconds=poll, **clocks)

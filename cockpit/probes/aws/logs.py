@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from cockpit.core.logline import clean_message, sanitize_stream_name
 from cockpit.core.ratelimit import RequestBudget
@@ -40,9 +40,13 @@ OVERLAP_MARGIN_MS = 250  # added to the largest delay observed
 DELAY_WINDOW_MS = 60_000  # delays observed this long ago (AWS's clock) no longer count
 
 
-@dataclass(frozen=True, slots=True)
-class LogEvent:
-    """One log event, safe to display: `message` and `stream` are already cleaned."""
+class LogEvent(NamedTuple):
+    """One log event, safe to display: `message` and `stream` are already cleaned.
+
+    A named tuple, not a dataclass: a flood crosses from the engine to the UI process, and
+    unpickling a frozen dataclass (`_dataclass_setstate`, a `fields()` walk per event) was half
+    of the UI's CPU at 10,000 events/s (bench/README.md); a tuple loads 2.3x faster.
+    """
 
     timestamp: int  # ms since the epoch, as written by the producer
     stream: str
