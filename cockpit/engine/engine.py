@@ -135,13 +135,13 @@ class Engine:
                 tail = self.tails[query.id] = Tail(query, logs, budget, cw, self.emit_threadsafe, self._blocking, self.stopping)
                 spawn(tail.run(), f"logs {query.id}")
         if runbook.alarms:
-            read = alarms_reader(tuple(a.name for a in runbook.alarms), LazyClient("cloudwatch", target))
-            spawn(Reads("alarms", cw.alarms_interval_seconds, cw.max_backoff_seconds, read, AlarmsFailed, self.take_alarms, self._blocking).run(),
+            read_alarms = alarms_reader(tuple(a.name for a in runbook.alarms), LazyClient("cloudwatch", target))
+            spawn(Reads("alarms", cw.alarms_interval_seconds, cw.max_backoff_seconds, read_alarms, AlarmsFailed, self.take_alarms, self._blocking).run(),
                   "alarms")
         if env.ecs_cluster and env.ecs_services:
             flags = tuple(f.name for f in runbook.feature_flags)
-            read = services_reader(env.ecs_cluster, tuple(env.ecs_services), flags, LazyClient("ecs", target))
-            self.service_reads = Reads("ecs", runbook.ecs.interval_seconds, cw.max_backoff_seconds, read, ServicesFailed, self.take_services,
+            read_services = services_reader(env.ecs_cluster, tuple(env.ecs_services), flags, LazyClient("ecs", target))
+            self.service_reads = Reads("ecs", runbook.ecs.interval_seconds, cw.max_backoff_seconds, read_services, ServicesFailed, self.take_services,
                                        self._blocking)
             spawn(self.service_reads.run(), "ecs")
 

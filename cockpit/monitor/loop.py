@@ -19,7 +19,7 @@ class DaemonThreadExecutor(concurrent.futures.ThreadPoolExecutor):
     a DNS server that does not answer would keep `q` or `cockpit check` waiting.
     """
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+    def submit(self, fn, /, *args, **kwargs):
         future: concurrent.futures.Future = concurrent.futures.Future()
 
         def run() -> None:

@@ -9,6 +9,7 @@ this one pure function, so they agree on what runs and whether it is healthy.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from cockpit.probes.aws.ecs import Deployment, ServiceState, short_name
 
@@ -71,6 +72,17 @@ class ServiceHealth:
         return ""
 
 
+class _Common(TypedDict):
+    """The fields every verdict on one service shares (see `ServiceHealth`)."""
+
+    name: str
+    serving: str
+    serving_running: int
+    target: str
+    target_running: int
+    desired: int
+
+
 def _serving(deployments: tuple[Deployment, ...]) -> Deployment | None:
     """The deployment with the most running tasks (the PRIMARY on a tie); None when nothing runs."""
     ranked = sorted(deployments, key=lambda d: (d.running, d.status == "PRIMARY"), reverse=True)
@@ -94,7 +106,7 @@ def service_health(state: ServiceState) -> ServiceHealth:
     live = tuple(d for d in state.deployments if d.status != "INACTIVE")
     primary = next((d for d in live if d.status == "PRIMARY"), None)
     serving = _serving(live)
-    base = dict(
+    base = _Common(
         name=state.name,
         serving=serving.task_definition if serving else (state.task_definition if not live and state.running else ""),
         serving_running=serving.running if serving else (state.running if not live else 0),
@@ -105,13 +117,12 @@ def service_health(state: ServiceState) -> ServiceHealth:
     if primary is not None and primary.rollout == "FAILED":
         return ServiceHealth(state=FAILED, failed=primary.task_definition, reason=primary.reason, **base)
     failed = next((d for d in live if d.rollout == "FAILED" and d is not primary), None)
-    if failed is not None and _rolled_back_from(failed, primary) and primary.rollout != "COMPLETED":
+    if failed is not None and primary is not None and _rolled_back_from(failed, primary) and primary.rollout != "COMPLETED":
         return ServiceHealth(state=ROLLING_BACK, failed=failed.task_definition, reason=failed.reason, **base)
     # Under way: IN_PROGRESS, or (ECS without rollout states) a PRIMARY beside other live deployments.
-    moving = primary is not None and (primary.rollout == "IN_PROGRESS" or (not primary.rollout and len(live) > 1))
-    if moving and primary.failed > 0:
-        return ServiceHealth(state=FAILING, failed_tasks=primary.failed, **base)
-    if moving:
+    if primary is not None and (primary.rollout == "IN_PROGRESS" or (not primary.rollout and len(live) > 1)):
+        if primary.failed > 0:
+            return ServiceHealth(state=FAILING, failed_tasks=primary.failed, **base)
         return ServiceHealth(state=DEPLOYING, **base)
     if base["desired"] == 0:
         return ServiceHealth(state=SCALED_TO_ZERO, **base)

@@ -90,7 +90,7 @@ def health_problems(views: Sequence[RowView]) -> list[Problem]:
         else:
             if v.status == DEGRADED:
                 out.append(Problem(WARNING, f"{v.label} degraded", "health"))
-            if v.breach:
+            if v.breach and v.limit is not None:  # a breach has a limit (RowView.breach)
                 out.append(Problem(ERROR, f"{v.label} OVER {v.limit.limit_ms:g} ms", "health"))
             if v.stale:
                 out.append(Problem(NOT_KNOWN, f"{v.label} stale", "health"))

@@ -89,7 +89,11 @@ class CockpitApp(App[int]):
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the terminal
             # restored, the engine and the demo's stack stopped behind it; and for certain (ui/exit_watch.py).
             loop = asyncio.get_running_loop()
-            handle_exit_signals(lambda code: loop.call_soon_threadsafe(partial(self.exit, return_code=code)))
+
+            def quit_app(code: int) -> None:
+                loop.call_soon_threadsafe(partial(self.exit, return_code=code))
+
+            handle_exit_signals(quit_app)
         if self.demo is not None:
             self.demo.on_gone = self.demo_gone
         self.push_screen(self.cockpit)

@@ -253,8 +253,8 @@ class LogFollower:
         if len(found) > self.keep:
             trimmed += len(found) - self.keep
             del found[: len(found) - self.keep]
-        self._advance(found, began, delay)
-        self.seen.merge(ids, self.horizon)
+        horizon = self._advance(found, began, delay)
+        self.seen.merge(ids, horizon)
         return Pass(tuple(found), pages, trimmed)
 
     def _note_server_time(self, page: dict[str, Any]) -> None:
@@ -277,8 +277,9 @@ class LogFollower:
         largest = max(d for _, d in self.delays)
         return max(self.min_overlap_ms, min(self.overlap_ms, largest + self.overlap_margin_ms))
 
-    def _advance(self, found: list[LogEvent], began: int | None, delay: int) -> None:
-        """Move the cursor to the overlap before the anchor; not before `horizon` nor the lookback."""
+    def _advance(self, found: list[LogEvent], began: int | None, delay: int) -> int:
+        """Move the cursor to the overlap before the anchor; not before `horizon` nor the lookback.
+        Returns the new `horizon`."""
         now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
         stamps = [e.timestamp for e in found if e.timestamp <= now]
         if stamps:
@@ -292,6 +293,7 @@ class LogFollower:
             floor = max(floor, self.horizon)  # ids before it are forgotten: reading there again would repeat events
         self.cursor = max(anchor - overlap, floor)
         self.horizon = max(min(self.cursor, anchor - min(self.overlap_ms, 2 * overlap)), floor)
+        return self.horizon
 
 
 _order = attrgetter("timestamp", "stream", "event_id")  # timestamp order across streams, ties stable

@@ -152,7 +152,7 @@ class CockpitScreen(LiveScreen):
             tab = self.query_one(LogsPane).current()
             if tab is not None:
                 return tab.view
-        targets = {"checklist-pane": Checklist, "health-pane": HealthTable, "latency-pane": "#spark-list"}
+        targets: dict[str, type[Widget] | str] = {"checklist-pane": Checklist, "health-pane": HealthTable, "latency-pane": "#spark-list"}
         return self.query_one(targets.get(pane_id, f"#{pane_id}"))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

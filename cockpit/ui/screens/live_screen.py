@@ -8,6 +8,8 @@ and countdowns are redrawn on the screen's clock (`render_live`).
 from __future__ import annotations
 
 from rich.text import Text
+from textual.notifications import SeverityLevel
+from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.engine.commands import SetFilter
@@ -92,8 +94,9 @@ class LiveScreen(RunScreen):
         """'+N more ↓' under the health pane when its rows run out, with the worst among the hidden ones."""
         hidden = table.hidden()
         text = more_below(sorted(views, key=rank, reverse=True)[len(views) - hidden:] if hidden else [])
-        if table.parent is not None and table.parent.border_subtitle != text:  # each assignment repaints
-            table.parent.border_subtitle = text
+        pane = table.parent
+        if isinstance(pane, Widget) and pane.border_subtitle != text:  # each assignment repaints
+            pane.border_subtitle = text
 
     # -- CloudWatch and ECS ---------------------------------------------------------------
     def show_log(self, event: TailEvents | TailStatus | PatternOutcome) -> None:
@@ -110,7 +113,7 @@ class LiveScreen(RunScreen):
         now = self.app.monotonic()
         for alarm, before in pane.apply(event, now):
             if before is not None or alarm.firing:
-                severity = "error" if alarm.firing else "information"
+                severity: SeverityLevel = "error" if alarm.firing else "information"
                 was = f" (was {before.state})" if before is not None else ""
                 self.notify(f"{alarm.name}: {alarm.state}{was}", title="alarm", severity=severity, timeout=10, markup=False)
         pane.show(now, self.app.clock())

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import on
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import OptionList
 
@@ -157,6 +158,7 @@ class RunScreen(Screen[None]):
         self.checking.discard(event.step_id)
         self.redraw({event.step_id})
         result = event.result
+        severity: SeverityLevel
         if result.passed:
             severity, word, timeout = "information", "passed", 6
         elif result.status == INCONCLUSIVE:

@@ -42,7 +42,7 @@ def phase_line(phase: Phase, states: dict[str, StepState], env: Environment, now
     start, end = parse_ts(first), parse_ts(last) if complete else now
     if start and end:
         spent = (end - start).total_seconds()
-        over = bool(phase.duration_minutes) and spent > phase.duration_minutes * 60
+        over = bool(phase.duration_minutes and spent > phase.duration_minutes * 60)
         planned = f"/{phase.duration_minutes}m" if phase.duration_minutes else ""
         line.append(f" · {minutes(spent)}{planned}", style="bold red" if over else "")
     elif phase.duration_minutes:

@@ -39,10 +39,10 @@ def rows_for(pane: Widget) -> int:
     fixed size; else all that its max-height allows of its parent (a `height: auto` pane is only as
     tall as what it last showed, so its current height would keep a new line out for good)."""
     region = pane.scrollable_content_region.height
-    cap = pane.styles.max_height
-    if pane.screen.has_class("-compact") or cap is None or pane.parent is None or not pane.parent.size.height:
+    cap, parent = pane.styles.max_height, pane.parent
+    if pane.screen.has_class("-compact") or cap is None or not isinstance(parent, Widget) or not parent.size.height:
         return region
-    limit = pane.parent.size.height * cap.value / 100 if cap.unit == Unit.PERCENT else cap.value
+    limit = parent.size.height * cap.value / 100 if cap.unit == Unit.PERCENT else cap.value
     border = pane.outer_size.height - region if pane.outer_size.height else 2
     return max(region, int(limit) - border)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from cockpit.core.text import one_line
 from cockpit.monitor.board import RowView
@@ -140,10 +142,11 @@ class HealthTable(DataTable):
         if not self.columns:
             self._add_columns(views)
         why_width = self._why_width()
-        if self.columns["why"].width != why_width:  # resized: the reasons are refitted
-            self.columns["why"].width = why_width
-            self.columns["why"].auto_width = False
-            self.columns["why"].label = Text(fit("Reason / detail", why_width) if why_width >= MIN_WHY else "")
+        why = self.columns[ColumnKey("why")]
+        if why.width != why_width:  # resized: the reasons are refitted
+            why.width = why_width
+            why.auto_width = False
+            why.label = Text(fit("Reason / detail", why_width) if why_width >= MIN_WHY else "")
             self._shown.clear()
             self._require_update_dimensions = True
         changed = 0
@@ -171,7 +174,7 @@ class HealthTable(DataTable):
     def hidden(self) -> int:
         """Rows the pane has no room for: what its height leaves under the problems and the column labels."""
         pane = self.parent
-        if pane is None or not pane.scrollable_content_region.height:
+        if not isinstance(pane, Widget) or not pane.scrollable_content_region.height:
             return 0
         others = sum(w.outer_size.height for w in pane.children if w is not self and w.display)
         return max(0, self.row_count - max(0, pane.scrollable_content_region.height - others - 1))

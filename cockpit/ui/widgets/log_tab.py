@@ -34,6 +34,9 @@ class LogTab(Vertical):
     LogTab > LogView { height: 1fr; }
     """
 
+    # The tab's LogQuery shadows DOMNode.query (a method): the panes, the palette and tests read `tab.query`.
+    query: LogQuery  # type: ignore[assignment]  # an attribute over DOMNode's method
+
     def __init__(self, query: LogQuery, cap: int, fmt: LineFormat, *, live: bool) -> None:
         super().__init__(id=f"log-tab-{query.id}")
         self.query = query

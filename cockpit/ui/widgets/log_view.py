@@ -87,6 +87,8 @@ class LogView(Log, can_focus=True):
         def control(self) -> LogView:
             return self.view
 
+    highlighter: LineHighlighter  # set in __init__ over Log's own
+
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(highlight=True, max_lines=max_lines, auto_scroll=True, id=id)
         self.highlighter = LineHighlighter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -27,9 +28,14 @@ from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.log_tab import LogTab
 from cockpit.ui.widgets.log_view import LogView
 
+if TYPE_CHECKING:
+    from cockpit.ui.app import CockpitApp
+
 
 class LogsPane(Vertical):
     """Tabs of streaming CloudWatch Logs queries."""
+
+    app: CockpitApp
 
     BINDINGS = [
         Binding("slash", "edit_filter", "Filter"),
