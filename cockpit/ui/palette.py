@@ -76,7 +76,7 @@ class CockpitCommands(Provider):
             return
         logs = self._logs()
         tabs = logs.tabs if logs is not None else {}
-        tab_entries = tuple(Entry(f"Logs: tab {one_line(qid, 40)}", "", f"show the log tab of {one_line(tab.query.title, 80)}",
+        tab_entries = tuple(Entry(f"Logs: tab {one_line(qid, 40)}", "", f"show the log tab of {one_line(tab.log_query.title, 80)}",
                                   f"show_tab({qid!r})", "logs") for qid, tab in tabs.items())
         read_only = screen.check_action("refuse_read_only", ()) is True
         for entry in SCREEN_ENTRIES + (LOG_ENTRIES + tab_entries if tabs else ()):

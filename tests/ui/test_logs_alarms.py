@@ -75,7 +75,8 @@ async def test_events_stream_in_and_follow_off_holds_them(state_file):
         await report(pilot, TailEvents("momentum", 0, events("momentum save flow failed")))
         assert len(view.lines) == 3  # the other tab's event went to the other tab
         await pilot.press("right_square_bracket")
-        assert pane.current().query.id == "momentum" and list(pane.current().view.lines)[0].endswith("momentum save flow failed")
+        assert pane.current().log_query.id == "momentum" and list(pane.current().view.lines)[0].endswith("momentum save flow failed")
+        assert pane.current().view in pane.current().query("*")  # DOM queries (select-all uses them) still work on a tab
 
 
 async def test_markup_and_escapes_in_messages_stay_literal(state_file):

@@ -117,7 +117,7 @@ async def test_palette_moves_between_panes_and_drives_the_logs(state_file):
         commands = await open_palette(pilot, "tab momentum")
         await choose(pilot, commands, "Logs: tab momentum")
         await pilot.pause()
-        assert logs.current().query.id == "momentum" and app.focused is logs.current().view
+        assert logs.current().log_query.id == "momentum" and app.focused is logs.current().view
 
 
 class FakeDemo:

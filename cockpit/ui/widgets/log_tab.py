@@ -34,12 +34,10 @@ class LogTab(Vertical):
     LogTab > LogView { height: 1fr; }
     """
 
-    # The tab's LogQuery shadows DOMNode.query (a method): the panes, the palette and tests read `tab.query`.
-    query: LogQuery  # type: ignore[assignment]  # an attribute over DOMNode's method
 
     def __init__(self, query: LogQuery, cap: int, fmt: LineFormat, *, live: bool) -> None:
         super().__init__(id=f"log-tab-{query.id}")
-        self.query = query
+        self.log_query = query  # not `query`: that is DOMNode's method, which select-all calls
         self.fmt = fmt
         self.buffer = LogBuffer(cap)
         self.generation = 0
@@ -173,7 +171,7 @@ class LogTab(Vertical):
         out.append(f" · {self.buffer.received:,} events", style="dim")
         if self.buffer.dropped:
             out.append(f" · {self.buffer.dropped:,} dropped (buffer {self.buffer.cap:,})", style="yellow")
-        out.append(f"\n{self.query.log_group} · filter {self.pattern!r}", style="dim")
+        out.append(f"\n{self.log_query.log_group} · filter {self.pattern!r}", style="dim")
         if self.pending:
             out.append(f" → applying {self.pending!r}…", style="bold")
         if s.state == FAILING or (s.state == THROTTLED_STATE and s.text):

@@ -72,7 +72,7 @@ class LogsPane(Vertical):
             return
         with TabbedContent(id="log-tabs"):
             for tab in self.tabs.values():
-                with TabPane(Content(one_line(tab.query.id, 20)), id=f"log-pane-{tab.query.id}"):
+                with TabPane(Content(one_line(tab.log_query.id, 20)), id=f"log-pane-{tab.log_query.id}"):
                     yield tab
 
     # -- data ------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ class LogsPane(Vertical):
         if not self.tabs:
             return None
         active = self.query_one(TabbedContent).active
-        return next((t for t in self.tabs.values() if f"log-pane-{t.query.id}" == active), None)
+        return next((t for t in self.tabs.values() if f"log-pane-{t.log_query.id}" == active), None)
 
     def focus_view(self) -> None:
         """Put the keyboard on the lines of the tab on show."""
@@ -142,10 +142,10 @@ class LogsPane(Vertical):
             if pattern is not None and (pattern != tab.pattern or tab.pending):  # back to the current one cancels a pending one
                 tab.pending = pattern
                 tab.pattern_error = ""
-                self.post_message(self.PatternRequested(tab.query.id, pattern))
+                self.post_message(self.PatternRequested(tab.log_query.id, pattern))
 
         explain = "CloudWatch filter pattern syntax (AWS checks it). Empty: every event. The current stream goes on until AWS accepts the new pattern."
-        screen = NoteScreen(tab.query.title, heading="Filter", explain=explain, value=tab.pattern,
+        screen = NoteScreen(tab.log_query.title, heading="Filter", explain=explain, value=tab.pattern,
                             placeholder="e.g. Redis, ?ERROR ?WARN, { $.level = \"error\" }", hint="enter applies · esc cancels",
                             allow_empty=True)
         self.app.push_screen(screen, apply)
@@ -220,18 +220,18 @@ class LogsPane(Vertical):
         if tab is None:
             return
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        default = f"cockpit-{tab.query.id}-{stamp}.log"
+        default = f"cockpit-{tab.log_query.id}-{stamp}.log"
 
         def apply(path: str | None) -> None:
             if path:
                 self.run_worker(self._save(tab, path), group="log-save")
 
-        self.app.push_screen(NoteScreen(tab.query.title, heading="Save to file", value=default,
+        self.app.push_screen(NoteScreen(tab.log_query.title, heading="Save to file", value=default,
                                         hint="enter saves (never overwrites) · esc cancels"), apply)
 
     async def _save(self, tab: LogTab, name: str) -> None:
         header = [
-            f"# {tab.query.log_group} filter {tab.pattern!r}, saved {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
+            f"# {tab.log_query.log_group} filter {tab.pattern!r}, saved {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC",
             f"# {len(tab.buffer.events):,} events (received {tab.buffer.received:,}, dropped {tab.buffer.dropped:,}); times in UTC",
         ]
         lines = header + tab.save_lines()
