@@ -51,6 +51,7 @@ class TailStatus:
     state: str
     text: str = ""
     retry_in: float | None = None
+    at: float | None = None  # when the engine said it (monotonic, one clock for both processes): ages count from here
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class Tail:
         )
 
     def _status(self, state: str, text: str = "", retry_in: float | None = None) -> None:
-        self.emit(TailStatus(self.query.id, state, text, retry_in))
+        self.emit(TailStatus(self.query.id, state, text, retry_in, time.monotonic()))
 
     async def _pass(self, follower: LogFollower) -> Pass | None:
         def on_page(pages: int) -> None:  # in the executor thread

@@ -73,7 +73,8 @@ async def replay(pilot, events: Iterable[EngineEvent]) -> None:
     """Replay `events` into the app under `pilot` and let the screen draw them."""
     pilot.app.engine.replay(events)
     await pilot.pause()
-    pilot.app.cockpit.render_live()  # once laid out with the new rows (the chart's room depends on them)
+    pilot.app.cockpit.render_health()  # once laid out with the new rows (the chart's room depends on them)
+    pilot.app.cockpit.render_live()
     await pilot.pause()
 
 

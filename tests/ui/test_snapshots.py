@@ -53,6 +53,7 @@ def test_compact_health_pane_80x24(snap_compare, state_file):
     async def health(pilot):
         await feed(pilot)
         await pilot.press("tab")
+        pilot.app.cockpit.render_health()
         pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=health)
@@ -61,7 +62,8 @@ def test_compact_health_pane_80x24(snap_compare, state_file):
 def test_compact_latency_pane_80x24(snap_compare, state_file):
     async def latency(pilot):
         await feed(pilot)
-        await pilot.press("tab", "tab", "down", "down", "down")  # chart the breaching page
+        await pilot.press("tab", "tab", "down", "down", "down")  # chart the highlighted row (/vendors/companies), not redis
+        pilot.app.cockpit.render_health()
         pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=latency)
@@ -71,6 +73,7 @@ def test_compact_logs_pane_80x24(snap_compare, state_file):
     async def logs(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab")
+        pilot.app.cockpit.render_health()
         pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=logs)
@@ -80,6 +83,7 @@ def test_compact_throttled_tab_wrapped_80x24(snap_compare, state_file):
     async def momentum(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab", "w", "right_square_bracket")
+        pilot.app.cockpit.render_health()
         pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=momentum)
@@ -89,6 +93,7 @@ def test_compact_alarms_pane_80x24(snap_compare, state_file):
     async def alarms(pilot):
         await feed_cloudwatch(pilot)
         await pilot.press("tab", "tab", "tab", "tab")
+        pilot.app.cockpit.render_health()
         pilot.app.cockpit.render_live()
 
     assert snap_compare(live_app(state_file), terminal_size=(80, 24), run_before=alarms)

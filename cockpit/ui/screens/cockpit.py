@@ -145,6 +145,7 @@ class CockpitScreen(LiveScreen):
         """Move to the next (or previous) pane; in compact mode it fills the screen."""
         self.active_pane = (self.active_pane + step) % len(PANES)
         self._apply_layout()
+        self.call_after_refresh(self.render_health)  # a pane that comes into view shows the last snapshot, once laid out
         self._focus_target(PANES[self.active_pane]).focus()
 
     def _focus_target(self, pane_id: str) -> Widget:

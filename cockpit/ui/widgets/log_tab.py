@@ -64,9 +64,10 @@ class LogTab(Vertical):
             if report.generation == self.generation:  # else: from a pattern since replaced
                 self.add_events(report)
         elif isinstance(report, TailStatus):
-            self.status, self.status_at = report, now
+            at = now if report.at is None else min(now, report.at)  # the engine's time, not when the batch arrived
+            self.status, self.status_at = report, at
             if report.state == FOLLOWING:
-                self.followed_at = now
+                self.followed_at = at
         elif isinstance(report, PatternOutcome):
             if report.pattern == self.pending:  # else a newer request is still on its way
                 self.pending = ""
