@@ -97,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                     redis.start()
                 wait(tmux, lambda screen: "redis DOWN" not in verdict_line(screen), 60, "redis back")
         finally:
-            left_behind = end_session(tmux, pid)
+            ended = end_session(tmux, pid)
     write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze,
-                           "exited_on_sighup": not left_behind, "left_behind_after_sighup": left_behind})
+                           "exited_on_sighup": not ended["left_behind"], "after_sighup": ended})
     return 0
 
 

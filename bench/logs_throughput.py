@@ -40,8 +40,8 @@ for the UI and the engine apart too; a run where no engine process is found is a
    inclusive samples per function, idle waits left out.
 
 At the end the tmux server is killed (the app gets SIGHUP, as when an SSH session drops) and
-every process of the app must be gone within EXIT_GRACE s; the ones that are not are named in
-the results (`left_behind`) and killed. Everything started (endpoint, tmux server, UI and
+every process of the app must be gone within idle_cpu.EXIT_GRACE s; how long each took and the
+ones that did not go (then killed) are in the results (`after_sighup`). Everything started (endpoint, tmux server, UI and
 engine process) is stopped on the way out, also on errors.
 
 Run from the repository root: `.venv/bin/python -m bench.logs_throughput [--help]`.
@@ -67,7 +67,7 @@ from importlib import metadata
 from pathlib import Path
 
 from bench.common import REPO, RESULTS, run, smoke_json, write_json
-from bench.idle_cpu import Tmux, cockpit_pid, cpu_seconds, descendants, rss_kib
+from bench.idle_cpu import Tmux, cockpit_pid, cpu_seconds, descendants, end_session, rss_kib
 from cockpit.core.latency import percentile
 from cockpit.runbook import bundled_path, load_runbook
 
@@ -79,9 +79,9 @@ TARGET_FETCHED_PER_SHOWN = 1.2
 TARGET_AGE_INTERVALS = 2.0  # the newest line on screen, in poll intervals, while following
 TARGET_RSS_MB = 150.0  # the whole app, with 100,000 events received
 TARGET_RSS_GROWTH = 0.10  # after --events (1,000,000) and the keypresses, over the 100,000 figure
-EXIT_GRACE = 6.0  # s for every process of the app to be gone after SIGHUP (the UI's own grace is 5 s)
 MEMORY_EVENTS = 100_000
 RSS_EVERY = 5.0  # s between RSS readings in the window
+KEY_KINDS = ("next_tab", "search_open", "search_close_escape", "tab_then_search_open")
 AGE_EVERY = 1.0  # s between readings of the newest line's age in the window
 KEEP_UP = 0.97  # generated / target: a run offering less says nothing about the target (see verdicts)
 MAX_BEHIND = 10.0  # s: followers further behind generation than this are not keeping up
@@ -285,14 +285,6 @@ def thread_names(pid: int) -> dict[int, str]:
     return {int(tid, 0): name for tid, name in re.findall(r'^Thread (\S+) \([^)]*\): "([^"]*)"', out, re.M)}
 
 
-def alive(pid: int) -> bool:
-    """`pid` runs cockpit and is not a zombie (a reused PID is not ours)."""
-    try:
-        return b"cockpit" in Path(f"/proc/{pid}/cmdline").read_bytes() and Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def end_processes(pids: list[int]) -> None:
     """SIGTERM, then SIGKILL, each of `pids` that still runs cockpit (a reused PID is left alone)."""
     for pid in reversed(pids):  # the engine process first
@@ -323,6 +315,21 @@ def key_latency(tmux: Tmux, key: str | tuple[str, ...], done, poll: float) -> fl
     return (time.perf_counter() - start) * 1000
 
 
+def close_search(tmux: Tmux, poll: float) -> None:
+    """Make sure the search modal is closed (a late `s` may open it after its key was counted lost): `escape`
+    until it is gone, up to 3 times SCREEN_TIMEOUT; RuntimeError after that."""
+    for _ in range(3):
+        if SEARCH_TITLE not in tmux.capture():
+            return
+        tmux.keys("Escape")
+        try:
+            wait_screen(tmux, lambda s: SEARCH_TITLE not in s, SCREEN_TIMEOUT, poll)
+            return
+        except RuntimeError:
+            continue
+    raise RuntimeError(f"the search modal does not close:\n{tmux.capture()}")
+
+
 def keypresses(tmux: Tmux, count: int, poll: float, pause: float) -> dict:
     """`]` (the other tab's status shows) and `s` / `escape` (the search modal opens / closes), `count` times
     each, `pause` s apart (a person's pace: each key lands on a settled screen); and `]` `s` typed
@@ -335,6 +342,7 @@ def keypresses(tmux: Tmux, count: int, poll: float, pause: float) -> dict:
     after_tab: list[float | None] = []
     for _ in range(count):
         time.sleep(pause)
+        close_search(tmux, poll)  # a round starts on the logs pane, whatever the last one left (not timed)
         shown = tab_status(tmux.capture())
         tab.append(key_latency(tmux, "]", lambda s, was=shown: (t := tab_status(s)) is not None and t[0] != was[0], poll))
         time.sleep(pause)
@@ -351,6 +359,7 @@ def keypresses(tmux: Tmux, count: int, poll: float, pause: float) -> dict:
         if SEARCH_TITLE in tmux.capture():
             key_latency(tmux, "Escape", lambda s: SEARCH_TITLE not in s, poll)
             sent += 1
+    close_search(tmux, poll)
     return {"next_tab": ms_summary(tab), "search_open": ms_summary(search), "search_close_escape": ms_summary(close),
             "tab_then_search_open": ms_summary(after_tab), "sent": sent}
 
@@ -461,19 +470,6 @@ def app_pids(pid: int) -> dict[str, int]:
     return {"ui": pid, "engine": below[0]}
 
 
-def end_app(tmux: Tmux, pids: list[int]) -> list[int]:
-    """Kill the tmux server (the UI gets SIGHUP, as when an SSH session drops); the PIDs of the app's
-    processes (`pids`, and whatever is below them now) still alive EXIT_GRACE s later, which are then killed."""
-    watched = list(dict.fromkeys([*pids, *(d for p in pids for d in descendants(p))]))
-    tmux.kill()
-    deadline = time.monotonic() + EXIT_GRACE
-    while any(map(alive, watched)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = [p for p in watched if alive(p)]
-    end_processes(left)
-    return left
-
-
 def measure(rate: float, size: tuple[int, int], tmp: Path, args: argparse.Namespace) -> dict:
     """One cockpit at `size` against a fresh endpoint at `rate`: memory, throughput and CPU, keys, profile."""
     width, height = size
@@ -533,30 +529,47 @@ def measure(rate: float, size: tuple[int, int], tmp: Path, args: argparse.Namesp
         m["tabs_after"] = both_tabs(tmux, endpoint, poll, wait=2 * args.interval + 3)
         names = m["names"] = {role: thread_names(p) for role, p in pids.items()}
 
-        # 3. keys, 4. profile, memory at the end
-        m["keys"] = keypresses(tmux, args.keys, poll, args.key_pause)
+        # 3. keys, 4. profile, memory at the end; a phase that fails is recorded (m["errors"]) and the rest still runs,
+        # so that a long run's figures so far are written
+        m["errors"], m["keys"], m["profile"], m["at_end"] = [], None, None, None
+
+        def phase(name: str, measure_it) -> None:
+            try:
+                m[name] = measure_it()
+            except RuntimeError as exc:
+                m["errors"].append(f"{name}: {str(exc)[:2000]}")
+                print(f"  {name} failed: {str(exc)[:2000]}", flush=True)
+
+        phase("keys", lambda: keypresses(tmux, args.keys, poll, args.key_pause))
         m["loadavg"]["after_keys"] = os.getloadavg()
-        m["profile"] = profile(pids, args.profile_seconds, (args.profile_dir or tmp) / f"py-spy-{tag}", names) if args.profile_seconds > 0 else None
-        m["at_end"] = end_reading(tmux, endpoint, pid, started, poll)
+        if args.profile_seconds > 0:
+            phase("profile", lambda: profile(pids, args.profile_seconds, (args.profile_dir or tmp) / f"py-spy-{tag}", names))
+        phase("at_end", lambda: end_reading(tmux, endpoint, pid, started, poll))
         if args.events:  # the long run: RSS once the endpoint has served that many, with the keys above behind it
             series: list[list[float]] = []
-            wait_for_served(endpoint, args.events, args.events / max(rate, 1) * 3 + 120,
-                            lambda: series.append([round(time.monotonic() - started, 1), memory(pid)["app_rss_mb"]]))
-            time.sleep(args.interval + 1)
-            m["at_events"] = {**end_reading(tmux, endpoint, pid, started, poll), "app_rss_mb_while_waiting": series}
+
+            def long_run() -> dict:
+                wait_for_served(endpoint, args.events, args.events / max(rate, 1) * 3 + 120,
+                                lambda: series.append([round(time.monotonic() - started, 1), memory(pid)["app_rss_mb"]]))
+                time.sleep(args.interval + 1)
+                return {**end_reading(tmux, endpoint, pid, started, poll), "app_rss_mb_while_waiting": series}
+
+            phase("at_events", long_run)
         m["final_screen"] = tmux.capture()
         m["engine_pid_at_end"] = descendants(pid)
         m["loadavg"]["at_end"] = os.getloadavg()
-        m["left_behind_after_sighup"] = end_app(tmux, [pids["ui"], pids["engine"]])
+        m["after_sighup"] = end_session(tmux, pid)
     return summarise(m)
 
 
 def end_reading(tmux: Tmux, endpoint: Endpoint, pid: int, started: float, poll: float) -> dict:
     """Memory now, with what the screen and the endpoint count (two `]`)."""
+    mem = memory(pid)  # first: a screen that cannot be read does not lose it
+    close_search(tmux, poll)
     end_tabs, end_stats = both_tabs(tmux, endpoint, poll), endpoint.stats()
     received_total = sum(t["events"] for t in end_tabs.values())
     generating = end_stats["time"] - (end_stats["started_at"] or end_stats["time"])
-    return {**memory(pid), "screen_received": received_total, "endpoint_served": sum(end_stats["unique_served"].values()),
+    return {**mem, "screen_received": received_total, "endpoint_served": sum(end_stats["unique_served"].values()),
             "events_per_second_received_whole_run": round(received_total / generating, 1) if generating else 0.0,
             "events_per_second_generated_whole_run": round(end_stats["generated"] / generating, 1) if generating else 0.0,
             "generated": end_stats["generated"], "generating_seconds": round(generating, 1),
@@ -637,8 +650,9 @@ def summarise(m: dict) -> dict:
         "memory_after_window": m["after_window"],  # before the keypresses
         "memory_at_end": m["at_end"],  # after the keypresses and the profile
         "memory_at_events": m.get("at_events"),  # --events: once the endpoint had served that many
-        "left_behind_after_sighup": m["left_behind_after_sighup"],  # PIDs still alive EXIT_GRACE s after the terminal went
+        "after_sighup": m["after_sighup"],  # s each process took to go after the terminal went; the ones killed
         "profile": m["profile"],
+        "errors": m["errors"],  # phases after the window that failed (their figures are missing)
         "final_header": " ".join(m["final_screen"].splitlines()[0].split()) if m["final_screen"] else "",
     }
 
@@ -651,7 +665,7 @@ def verdicts(result: dict, interval: float) -> dict[str, bool | None]:
     behind generation in the window (the counters themselves move a pass at a time, so a rate
     read off them over 30 s is only good to a few %).
     """
-    keys = [result["keys"]["next_tab"], result["keys"]["search_open"]]
+    keys = [result["keys"]["next_tab"], result["keys"]["search_open"]] if result["keys"] else []
     generated = result["events_per_second_generated"]
     loaded = generated >= TARGET_EVENTS_PER_SECOND * KEEP_UP
     kept_up = (not any(result["received_behind_served_at_end"].values())
@@ -662,18 +676,19 @@ def verdicts(result: dict, interval: float) -> dict[str, bool | None]:
         "events_per_second": kept_up if loaded else None,
         "cpu": result["cpu_percent_app"] <= TARGET_CPU_PERCENT if loaded else None,
         "fetched_per_shown": result["fetched_per_shown"] <= TARGET_FETCHED_PER_SHOWN if loaded else None,
-        "keypress": all(k["n"] and not k["lost"] and k["p50_ms"] <= TARGET_KEY_P50_MS and k["p99_ms"] <= TARGET_KEY_MS for k in keys),
+        "keypress": None if not keys else all(k["n"] and not k["lost"] and k["p50_ms"] <= TARGET_KEY_P50_MS and k["p99_ms"] <= TARGET_KEY_MS
+                                              for k in keys),
         "newest_line_age": None if not ages["n"] else (not ages["unread"] and ages["max"] <= TARGET_AGE_INTERVALS * interval),
         "memory": None if result["memory_at_100k"]["endpoint_served"] < MEMORY_EVENTS else
         result["memory_at_100k"]["app_rss_mb"] <= TARGET_RSS_MB,
         "memory_long_run": None if at_events is None else
         at_events["app_rss_mb"] <= result["memory_at_100k"]["app_rss_mb"] * (1 + TARGET_RSS_GROWTH),
-        "exit_on_sighup": not result["left_behind_after_sighup"],
+        "exit_on_sighup": not result["after_sighup"]["left_behind"],
     }
 
 
 def report(result: dict, interval: float) -> str:
-    r, k = result, result["keys"]
+    r, k = result, result["keys"] or {"sent": 0, **{name: ms_summary([]) for name in KEY_KINDS}}
     met = {name: "n/a" if ok is None else "met" if ok else "NOT met" for name, ok in verdicts(result, interval).items()}
     ages, m100 = r["newest_line_age_seconds_in_window"], r["memory_at_100k"]
     lines = [
@@ -696,22 +711,25 @@ def report(result: dict, interval: float) -> str:
         f"  keys ({k['sent']} sent): " + "; ".join(
             f"{label} p50 {k[name]['p50_ms']} p99 {k[name]['p99_ms']} max {k[name]['max_ms']} ms (n {k[name]['n']})"
             + (f" ({k[name]['lost']} lost)" if k[name]["lost"] else "")
-            for label, name in (("]", "next_tab"), ("s", "search_open"), ("escape", "search_close_escape"), ("] s", "tab_then_search_open")))
+            for label, name in zip(("]", "s", "escape", "] s"), KEY_KINDS, strict=True))
         + f" — target p50 <= {TARGET_KEY_P50_MS:g}, p99 <= {TARGET_KEY_MS:g} ms: {met['keypress']}",
         f"  RSS at {m100['screen_received']:,} events: UI {m100['ui_rss_mb']} + engine {m100['engine_rss_mb']} = {m100['app_rss_mb']} MB "
         f"— target <= {TARGET_RSS_MB:g} MB: {met['memory']}; at start {r['memory_at_start']['app_rss_mb']} MB; "
-        f"after the window {r['memory_after_window']['app_rss_mb']} MB; after the keys ({r['memory_at_end']['screen_received']:,} events) "
-        f"{r['memory_at_end']['app_rss_mb']} MB",
-        f"  whole run: the tabs show {r['memory_at_end']['screen_received']:,} events, the endpoint served them "
-        f"{r['memory_at_end']['endpoint_served']:,} (the rest: a pass in flight) of {r['memory_at_end']['generated']:,} generated "
-        f"(both filters match ~1.1x: some lines name Redis and /momentum)",
+        f"after the window {r['memory_after_window']['app_rss_mb']} MB",
     ]
+    if r["memory_at_end"]:
+        lines += [f"  after the keys ({r['memory_at_end']['screen_received']:,} events) {r['memory_at_end']['app_rss_mb']} MB",
+                  f"  whole run: the tabs show {r['memory_at_end']['screen_received']:,} events, the endpoint served them "
+                  f"{r['memory_at_end']['endpoint_served']:,} (the rest: a pass in flight) of {r['memory_at_end']['generated']:,} generated "
+                  f"(both filters match ~1.1x: some lines name Redis and /momentum)"]
     if r["memory_at_events"]:
         e = r["memory_at_events"]
         lines.append(f"  long run: RSS at {e['endpoint_served']:,} events served ({e['screen_received']:,} on screen) and {k['sent']} keys: "
                      f"UI {e['ui_rss_mb']} + engine {e['engine_rss_mb']} = {e['app_rss_mb']} MB — target <= "
                      f"{m100['app_rss_mb'] * (1 + TARGET_RSS_GROWTH):.1f} MB (+{TARGET_RSS_GROWTH:.0%}): {met['memory_long_run']}")
-    lines.append(f"  processes left behind after SIGHUP: {r['left_behind_after_sighup'] or 'none'} — {met['exit_on_sighup']}")
+    lines.append(f"  after SIGHUP: gone after {r['after_sighup']['gone_after_s']} s; left behind (killed): "
+                 f"{r['after_sighup']['left_behind'] or 'none'} — {met['exit_on_sighup']}")
+    lines += [f"  FAILED: {error[:300]}" for error in r["errors"]]
     for role, prof in (r["profile"] or {}).items():
         if "own_percent_of_busy" in prof:
             lines.append(f"  py-spy {role} ({prof['busy_percent_of_one_core']}% of a core busy), own % of busy samples: "
@@ -721,14 +739,14 @@ def report(result: dict, interval: float) -> str:
 
 def smoke_problems(result: dict) -> list[str]:
     """What makes a run unmeasured (not slow): no events on screen, counters not matching the endpoint, no CPU figure."""
-    problems = []
-    if not result["memory_at_end"]["screen_received"]:
+    problems = list(result["errors"])
+    if not (result["memory_at_end"] or {}).get("screen_received"):
         problems.append("no events reached the screen")
     if any(result["received_behind_served_at_end"].values()):
         problems.append(f"the screen's counters differ from what the endpoint served: {result['received_behind_served_at_end']}")
     if result["cpu_percent_app"] <= 0:
         problems.append("no CPU time read from /proc")
-    if not result["keys"]["next_tab"]["n"]:
+    if not result["keys"] or not result["keys"]["next_tab"]["n"]:
         problems.append("no keypress reached the screen")
     return problems
 
