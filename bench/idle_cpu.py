@@ -232,7 +232,9 @@ def measure(size: tuple[int, int], command_env: dict[str, str], runbook: Path, t
         if width < 120 or height < 32:
             tmux.keys("Tab")  # compact layout: one pane at a time; show Health
         time.sleep(args.warmup)
-        wait_until_live(tmux, f"{width}x{height}", ANSWERING if args.smoke else {HEALTHY})
+        # answering is live enough to measure idle CPU: on a loaded machine a p99 over its limit (OVER) is a
+        # figure, not a broken bench; whether every row was healthy is in the JSON (healthy_after) and the exit code
+        wait_until_live(tmux, f"{width}x{height}", ANSWERING)
         engines = descendants(pid)
         if not engines:
             raise RuntimeError(f"no engine process below the cockpit (pid {pid}): the figure would be the UI's alone")

@@ -265,6 +265,11 @@ def _delta(metric: str, value: float | None, base: float | None) -> str:
     return f"{value - base:+.3f}{verdict}"
 
 
+def _ratio(value: float | None, base: float | None) -> str:
+    """value/base, or "-" when either is missing or base is 0 (redis-benchmark's csv rounds a fast p50 to 0.000)."""
+    return "-" if value is None or not base else f"{value / base:.2f}x"
+
+
 def tables(results: dict) -> str:
     """p50s side by side, then ratios and reported minus bare against the 0.3 ms target."""
     lines = ["p50 in ms", _row(["metric", *COLUMNS])]
@@ -273,7 +278,7 @@ def tables(results: dict) -> str:
         p = {column: results[column][metric]["p50_ms"] for column in COLUMNS}
         lines.append(_row([label, *("-" if v is None else f"{v:.3f}" for v in p.values())]))
         derived.append(_row([
-            label, f"{p['probe'] / p['native']:.2f}x", f"{p['probe'] / p['bare']:.2f}x",
+            label, _ratio(p["probe"], p["native"]), _ratio(p["probe"], p["bare"]),
             *(_delta(metric, p[rep], p[base]) for base in ("bare", "bare_paced") for rep in ("reported_idle", "reported_busy")),
         ]))
     notes = [
