@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                     redis.start()
                 wait(tmux, lambda screen: "redis DOWN" not in verdict_line(screen), 60, "redis back")
         finally:
-            exited = end_session(tmux, pid)
-    write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze, "exited_on_sighup": exited})
+            ended = end_session(tmux, pid)
+    write_json(args.json, {"runs_s": results, "interval_s": 2, "read_timeout_s": 5, "freeze": args.freeze,
+                           "exited_on_sighup": not ended["left_behind"], "after_sighup": ended})
     return 0
 
 

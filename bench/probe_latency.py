@@ -9,8 +9,13 @@ the other on those servers:
    back to back, and again paced like the TUI's pollers (one call every `--pace` s: a
    loopback round trip after an idle gap costs more than one in a hot loop);
 3. cockpit's probes called in a loop (RedisProbe, PostgresProbe, HealthProbe);
-4. the p50 the running TUI reports (its health board), headless at 160x48 with every poller
-   at `--pace` s: once idle, once while a pilot presses keys and forces repaints non-stop.
+4. the p50 the running TUI reports (the engine's latest `HealthRead`, as the health pane
+   draws it), headless at 160x48 with every poller at `--pace` s: once idle, once while a
+   pilot presses keys and forces repaints non-stop. The app is built as `cockpit` builds it
+   (cockpit/ui/launch.py): the UI in this process, the engine in a process of its own
+   (`EngineProcess`), so the pollers time their round trips away from the UI's work, as
+   they do for users. (A `LocalEngine` would run them in this process's loop, beside the
+   forced repaints: not what users run.)
 
 The fake API must send with TCP_NODELAY, as real API servers do (cockpit/stack/http_app.py
 does): with Nagle on, its separate header and body writes meet the client's delayed ACK
@@ -31,6 +36,7 @@ import asyncio
 import csv
 import io
 import itertools
+import os
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
@@ -50,6 +56,7 @@ from cockpit.probes.postgres import PostgresProbe
 from cockpit.probes.redis import RedisProbe
 from cockpit.stack.postgres_cluster import PG_BIN
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 WARMUP = 50  # samples thrown away before each loop: connection set-up, first-call caches
 LOOP_TIMEOUT = 120.0  # seconds for one whole loop of samples
 TUI_GRACE = 60.0  # seconds a TUI phase may overrun (start-up, teardown) before it is abandoned
@@ -155,15 +162,18 @@ async def probe_loops(redis_url: str, prisma_url: str, health_url: str, counts: 
 # -- 4. what the running TUI reports -----------------------------------------------------
 
 @asynccontextmanager
-async def headless_cockpit(urls: dict, pace: float, state: Path) -> AsyncIterator[tuple[object, Callable[[], dict]]]:
-    """The app's internals, all here: a CockpitApp and a reader of what its health board reports.
+async def headless_cockpit(urls: dict, pace: float, state: Path) -> AsyncIterator[tuple[object, Callable[[], dict], Callable[[], float]]]:
+    """The app's internals, all here: a CockpitApp, a reader of the health rows it was sent, and the engine's CPU.
 
-    The app is built from the bundled runbook as tests/conftest.py does, pointed at `urls`
+    The app is built from the bundled runbook as `cockpit` builds it (cockpit/ui/launch.py: the
+    run opened in the journal, then an `EngineProcess` behind the app), pointed at `urls`
     (redis_url, database_url, api_url, app_url), every poller at `pace` s (pages every 1 s),
-    journaling into `state`. The reader returns {metric: {n, p50_ms, p99_ms, status}} from
-    `app.screen.live.board.view(key, now)`. Imported here so that the rest of the bench
-    (native tools, bare loops, probes) still runs when these internals move.
+    journaling into `state`. The reader returns {metric: {n, p50_ms, p99_ms, status}} from the
+    latest `HealthRead` the engine sent (`app.cockpit.health.views`, what the health pane draws);
+    the third callable, the engine process's CPU seconds so far. Imported here so that the rest
+    of the bench (native tools, bare loops, probes) still runs when these internals move.
     """
+    from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.journal import Journal
     from cockpit.journal.session import RunSession
     from cockpit.runbook import load_runbook
@@ -178,30 +188,50 @@ async def headless_cockpit(urls: dict, pace: float, state: Path) -> AsyncIterato
     journal = Journal(state)
     try:
         session = RunSession(journal, runbook.id, runbook.version, env.name, "bench@localhost", new_run=True)
-        app = CockpitApp(runbook, env, session, initial_events=session.events_after(0), environ={})
-
-        def board() -> dict:
-            board, now = app.screen.live.board, app.monotonic()
-            views = {metric: board.view(key, now) for metric, key, _ in METRICS}
-            return {metric: {"n": v.samples, "p50_ms": v.p50_ms, "p99_ms": v.p99_ms, "status": v.status} for metric, v in views.items()}
-
-        yield app, board
+        initial, run_id = session.events_after(0), session.run.id if session.run else None
     finally:
-        journal.close()
+        journal.close()  # from here on the journal is the engine's
+    engine = EngineProcess(EngineSpec(runbook, env, str(state), "bench@localhost", environ={}))
+    app = CockpitApp(runbook, env, engine, initial_events=initial, run_id=run_id, journal_path=str(state), environ={})
+    engine_cpu = {"seconds": 0.0}  # the last reading: the engine is gone by the time its figure is asked for at the end
+
+    def board() -> dict:
+        health = app.cockpit.health
+        views = {view.key: view for view in health.views} if health is not None else {}
+        found = {}
+        for metric, key, _ in METRICS:
+            v = views.get(key)
+            found[metric] = ({"n": 0, "p50_ms": None, "p99_ms": None, "status": "no HealthRead yet"} if v is None else
+                             {"n": v.samples, "p50_ms": v.p50_ms, "p99_ms": v.p99_ms, "status": v.status})
+        return found
+
+    def cpu() -> float:
+        if engine.pid is not None:
+            try:
+                fields = Path(f"/proc/{engine.pid}/stat").read_text().rsplit(")", 1)[1].split()
+                engine_cpu["seconds"] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            except OSError:
+                pass  # ended meanwhile
+        return engine_cpu["seconds"]
+
+    yield app, board, cpu
 
 
 async def reported(urls: dict, pace: float, seconds: float, busy: bool, state: Path) -> dict:
-    """The board's p50 per metric after `seconds` of the whole app polling every `pace` s (pages every 1 s).
+    """The health rows' p50 per metric after `seconds` of the whole app polling every `pace` s (pages every 1 s).
 
     Busy: keys arrive at up to KEY_RATE a second (posted as the driver posts
     them: `pilot.press` waits for the app to look idle, which it never does here) and a full
-    re-layout and repaint is forced 60 times a second. `app_cpu_percent` is this process's
-    CPU time over the wall time of the phase (100 = one core).
+    re-layout and repaint is forced 60 times a second. `app_cpu_percent` is the CPU time of
+    this process (the UI) and of the engine process over the wall time of the phase (100 =
+    one core); `ui_cpu_percent` and `engine_cpu_percent` each.
     """
     presses, keys = 0, itertools.cycle(UI_KEYS)
-    async with headless_cockpit(urls, pace, state) as (app, board), asyncio.timeout(seconds + TUI_GRACE), app.run_test(size=(160, 48)) as pilot:
+    async with (headless_cockpit(urls, pace, state) as (app, board, engine_cpu), asyncio.timeout(seconds + TUI_GRACE),
+                app.run_test(size=(160, 48)) as pilot):
         repaint = app.set_interval(1 / 60, lambda: app.screen.refresh(layout=True), pause=not busy)
-        started, cpu_started = time.monotonic(), time.process_time()
+        await pilot.pause(0.5)  # the engine process is started by now
+        started, cpu_started, engine_started = time.monotonic(), time.process_time(), engine_cpu()
         while time.monotonic() < started + seconds:
             if busy:
                 key = next(keys)
@@ -210,11 +240,13 @@ async def reported(urls: dict, pace: float, seconds: float, busy: bool, state: P
                 await asyncio.sleep(1 / KEY_RATE)
             else:
                 await pilot.pause(0.25)
-        cpu = (time.process_time() - cpu_started) / (time.monotonic() - started)
+        wall = time.monotonic() - started
+        ui_cpu, engine = (time.process_time() - cpu_started) / wall, (engine_cpu() - engine_started) / wall
         result = board()
         repaint.stop()
         await pilot.pause(0.5)  # let queued keys drain: one handled during teardown raises NoMatches
-    return {**result, "seconds": seconds, "key_presses_per_s": presses / seconds, "app_cpu_percent": 100 * cpu}
+    return {**result, "seconds": seconds, "key_presses_per_s": presses / seconds, "app_cpu_percent": 100 * (ui_cpu + engine),
+            "ui_cpu_percent": 100 * ui_cpu, "engine_cpu_percent": 100 * engine}
 
 
 # -- the tables --------------------------------------------------------------------------
@@ -233,6 +265,11 @@ def _delta(metric: str, value: float | None, base: float | None) -> str:
     return f"{value - base:+.3f}{verdict}"
 
 
+def _ratio(value: float | None, base: float | None) -> str:
+    """value/base, or "-" when either is missing or base is 0 (redis-benchmark's csv rounds a fast p50 to 0.000)."""
+    return "-" if value is None or not base else f"{value / base:.2f}x"
+
+
 def tables(results: dict) -> str:
     """p50s side by side, then ratios and reported minus bare against the 0.3 ms target."""
     lines = ["p50 in ms", _row(["metric", *COLUMNS])]
@@ -241,13 +278,14 @@ def tables(results: dict) -> str:
         p = {column: results[column][metric]["p50_ms"] for column in COLUMNS}
         lines.append(_row([label, *("-" if v is None else f"{v:.3f}" for v in p.values())]))
         derived.append(_row([
-            label, f"{p['probe'] / p['native']:.2f}x", f"{p['probe'] / p['bare']:.2f}x",
+            label, _ratio(p["probe"], p["native"]), _ratio(p["probe"], p["bare"]),
             *(_delta(metric, p[rep], p[base]) for base in ("bare", "bare_paced") for rep in ("reported_idle", "reported_busy")),
         ]))
     notes = [
         "native: redis-benchmark PING_MBULK (the form redis-py sends), pgbench -M extended, curl time_starttransfer (TTFB only)",
         f"bare_paced and reported: one call every {results['pace_s']:g} s; target: reported - bare <= {TARGET_DELTA_MS} ms (Redis, PostgreSQL)",
-        *(f"{phase}: app CPU {results[phase]['app_cpu_percent']:.0f}% of a core, {results[phase]['key_presses_per_s']:.1f} key presses/s"
+        *(f"{phase}: app CPU {results[phase]['app_cpu_percent']:.0f}% of a core (UI {results[phase]['ui_cpu_percent']:.0f}%, "
+          f"engine {results[phase]['engine_cpu_percent']:.0f}%), {results[phase]['key_presses_per_s']:.1f} key presses/s"
           for phase in ("reported_idle", "reported_busy")),
     ]
     return "\n".join(lines + [""] + derived + [""] + notes)
