@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.common import RESULTS, write_json
-from bench.idle_cpu import cpu_seconds
-from bench.logs_throughput import AWS_ENV, Endpoint, rss_mb
+from bench.idle_cpu import cpu_seconds, rss_kib
+from bench.logs_throughput import AWS_ENV, Endpoint
 
 VERSION = "0.15.0"
 ISO = re.compile(rb"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z")
@@ -80,7 +80,7 @@ def measure(exe: Path, rate: float, seconds: float, tmp: Path, delay: tuple[floa
             time.sleep(1.0)
             stats = endpoint.stats()
             try:
-                cpu, rss = cpu_seconds(Path(f"/proc/{proc.pid}/stat")), rss_mb(proc.pid)
+                cpu, rss = cpu_seconds(Path(f"/proc/{proc.pid}/stat")), rss_kib(proc.pid) * 1024 / 1e6
             except (OSError, StopIteration):
                 break
             samples.append({"t": round(time.monotonic() - start, 2), "lines": count_lines(out), "generated": stats["generated"],

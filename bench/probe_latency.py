@@ -192,7 +192,7 @@ async def headless_cockpit(urls: dict, pace: float, state: Path) -> AsyncIterato
     finally:
         journal.close()  # from here on the journal is the engine's
     engine = EngineProcess(EngineSpec(runbook, env, str(state), "bench@localhost", environ={}))
-    app = CockpitApp(runbook, env, engine, initial_events=initial, run_id=run_id, journal_path=str(state), environ={})
+    app = CockpitApp(runbook, env, engine, initial_events=initial, run_id=run_id, journal_path=str(state))
     engine_cpu = {"seconds": 0.0}  # the last reading: the engine is gone by the time its figure is asked for at the end
 
     def board() -> dict:
