@@ -6,7 +6,7 @@ UI dispatches on the type (ui/bridge.py); nothing here carries a widget or a cli
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.checks.result import CheckResult
@@ -51,7 +51,8 @@ class TailStatus:
     state: str
     text: str = ""
     retry_in: float | None = None
-    at: float | None = None  # when the engine said it (monotonic, one clock for both processes): ages count from here
+    at: float | None = field(default=None, compare=False)  # when the engine said it (monotonic, one clock for both
+    # processes): the tab's ages count from here, not from when the batch arrived
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ async def _serve(fd: int) -> None:
 
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
     spec: EngineSpec = await read_frame(reader)
-    journal = Journal(Path(spec.state_path), read_only=spec.read_only)
+    # Not create_dirs: `cockpit` made the journal; an engine that starts after its UI died (the demo's directory
+    # already removed) must not bring the directory back.
+    journal = Journal(Path(spec.state_path), read_only=spec.read_only, create_dirs=False)
     session = RunSession(journal, spec.runbook.id, spec.runbook.version, spec.env.name, spec.who)
 
     def send(batch: list) -> None:

@@ -124,10 +124,12 @@ def _explain(path: Path, exc: sqlite3.Error) -> JournalError:
 class Journal:
     """A journal file. Not thread-safe: use it from one thread at a time."""
 
-    def __init__(self, path: Path, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now,
+                 create_dirs: bool = True) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.clock = clock
+        self.create_dirs = create_dirs  # False: the directory must exist (the engine opens what `cockpit` made)
         self._conn: sqlite3.Connection | None = None
         self._connect()
 
@@ -153,6 +155,8 @@ class Journal:
                 self._conn = self._guard(lambda: sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False))
                 self._guard(lambda: self._check_identity(create=False))
             return
+        if not self.create_dirs and not self.path.parent.is_dir():
+            raise JournalError(f"the state directory {self.path.parent} is gone")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

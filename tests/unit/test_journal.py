@@ -205,3 +205,13 @@ def test_read_only_reader_without_write_access_to_the_directory(state_file, tmp_
     finally:
         done = subprocess.run(cleanup, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
+
+
+def test_a_journal_that_may_not_create_its_directory_says_it_is_gone(tmp_path):
+    import pytest
+
+    from cockpit.journal import Journal, JournalError
+
+    with pytest.raises(JournalError, match="is gone"):
+        Journal(tmp_path / "removed" / "journal.sqlite3", create_dirs=False)
+    assert not (tmp_path / "removed").exists()  # the engine of a demo whose directory was removed brings nothing back
