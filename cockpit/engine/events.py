@@ -13,8 +13,12 @@ from cockpit.checks.result import CheckResult
 from cockpit.journal import Event
 from cockpit.monitor.board import RowView
 from cockpit.monitor.verdict import Verdict
+
+# The data the events carry, re-exported for the UI to draw (it imports no probe module itself).
+from cockpit.probes.aws.alarms import NOT_FOUND as NOT_FOUND
 from cockpit.probes.aws.alarms import AlarmState
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition
+from cockpit.probes.aws.ecs import short_name as short_name
 from cockpit.probes.aws.logs import LogEvent
 
 LOADING, FOLLOWING, THROTTLED_STATE, FAILING = "loading", "following", "throttled", "failing"

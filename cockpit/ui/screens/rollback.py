@@ -22,8 +22,7 @@ from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
 from cockpit.engine.commands import AskCandidates, AskTaskDefinition, StartRollback, StopAfterCurrent
-from cockpit.engine.events import RollbackEnded, RolloutProgress
-from cockpit.probes.aws.ecs import TaskDefinition, short_name
+from cockpit.engine.events import RollbackEnded, RolloutProgress, TaskDefinition, short_name
 from cockpit.rollback.candidates import Candidates, revision_mark
 from cockpit.rollback.diff import describe, diff
 from cockpit.rollback.execute import refusal

@@ -15,9 +15,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.engine.events import AlarmsFailed, AlarmsRead
+from cockpit.engine.events import NOT_FOUND, AlarmsFailed, AlarmsRead, AlarmState
 from cockpit.monitor.verdict import AlarmsSeen, Answered
-from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.runbook import Runbook
 from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 

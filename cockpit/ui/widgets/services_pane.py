@@ -13,10 +13,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.engine.events import ServicesFailed, ServicesRead
+from cockpit.engine.events import ServicesFailed, ServicesRead, ServiceState, TaskDefinition, short_name
 from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth, service_health
 from cockpit.monitor.verdict import Answered, ServicesSeen
-from cockpit.probes.aws.ecs import ServiceState, TaskDefinition, short_name
 from cockpit.rollback.plan import same
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
