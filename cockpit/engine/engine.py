@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cockpit.checks.result import CheckResult, failed
@@ -43,6 +43,7 @@ from cockpit.journal import Event, StepState
 from cockpit.journal.progress import ALARM, ALARM_PREFIX, CHECK, SERVICE, SERVICE_PREFIX, TICK
 from cockpit.journal.session import RunSession
 from cockpit.monitor.aws import aws_target
+from cockpit.monitor.board import RowView
 from cockpit.monitor.loop import DaemonThreadExecutor
 from cockpit.monitor.verdict import Verdict
 from cockpit.probes.aws.clients import LazyClient
@@ -160,8 +161,9 @@ class Engine:
             self._send_health()
 
     def _send_health(self) -> None:
-        self.emit(self.health.read())
-        self._judge()
+        read = self.health.read()
+        self.emit(read)
+        self._judge(read.views)  # the rows just read: not every row's window sorted a second time
 
     async def _health_clock(self) -> None:
         while True:
@@ -208,10 +210,10 @@ class Engine:
                 self.service_history.setdefault(event.step_id[len(SERVICE_PREFIX):], []).append(str(event.payload.get("task_definition", "")))
         self._judge()
 
-    def _judge(self) -> None:
-        """Derive the verdict; send it when it changed."""
+    def _judge(self, views: Sequence[RowView] | None = None) -> None:
+        """Derive the verdict (from `views`, when the health rows were just read); send it when it changed."""
         self._judged = self.monotonic()
-        views = self.health.views()
+        views = self.health.views() if views is None else views
         states = self.journal.states if self.journal else {}
         found = verdict(self.monotonic(), self.runbook, self.env, live=self.live, views=views, alarms=self.alarms,
                         services=self.services, tabs=self.tabs, states=states)
