@@ -7,6 +7,7 @@ UI dispatches on the type (ui/bridge.py); nothing here carries a widget or a cli
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cockpit.checks.result import CheckResult
@@ -45,6 +46,20 @@ class TailEvents:
     generation: int
     events: tuple[LogEvent, ...]
     trimmed: int = 0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The events cross the process boundary as plain tuples: pickling a named tuple runs Python
+        # code per event on both sides (`__getnewargs__` out, the generated `__new__` in), 2.4x the
+        # CPU of plain tuples at 10,000 events/s; they become LogEvents again without a Python frame.
+        return (_tail_events, (self.query_id, self.generation, list(map(tuple, self.events)), self.trimmed))
+
+
+_as_log_event = partial(tuple.__new__, LogEvent)
+
+
+def _tail_events(query_id: str, generation: int, rows: list[tuple[Any, ...]], trimmed: int) -> TailEvents:
+    """A TailEvents from its pickled form (see `TailEvents.__reduce__`)."""
+    return TailEvents(query_id, generation, tuple(map(_as_log_event, rows)), trimmed)
 
 
 @dataclass(frozen=True)
