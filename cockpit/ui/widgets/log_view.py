@@ -99,19 +99,22 @@ class LogView(Log, can_focus=True):
     # Textual's Log measures every written line in a thread worker (`@work(thread=True)` per
     # write, each line through a regex and `cell_len`): at 10,000 lines/s a quarter of the UI
     # process's busy time (bench/README.md). Our lines arrive cleaned (printable: no control
-    # character, no tab), so the regex has nothing to do, and an ASCII batch is measured by `len`.
+    # character, no tab), so the regex has nothing to do, and an ASCII line is measured by `len`.
     @classmethod
     def _process_line(cls, line: str) -> str:
         return line if line.isprintable() else super()._process_line(line)
 
-    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]  # not a worker: a few µs
+    def _update_size(self, updates: int, lines: list[str]) -> None:  # type: ignore[override]  # not a worker: µs a batch
         if not lines:
             return
         joined = "".join(lines)
-        if joined.isascii() and joined.isprintable():
+        if joined.isascii() and joined.isprintable():  # one cell a character
             widest = max(map(len, lines))
+        elif joined.isprintable():  # cleaned lines, some wider than ASCII (`isascii` is O(1))
+            widest = max(len(line) if line.isascii() else cell_len(line) for line in lines)
         else:
-            widest = max(cell_len(self._process_line(line)) for line in lines)
+            process = self._process_line
+            widest = max(cell_len(process(line)) for line in lines)
         self._update_maximum_width(updates, widest)
 
     def search(self, term: str) -> None:
