@@ -462,6 +462,19 @@ def wait_for_served(endpoint: Endpoint, events: int, timeout: float, while_waiti
         time.sleep(0.2)
 
 
+def stuck(tmux: Tmux, pid: int, error: RuntimeError) -> RuntimeError:
+    """`error` (a screen that did not change) with what the processes were doing then and the screen 10 s later."""
+    dumps = []
+    for each in [pid, *descendants(pid)]:
+        try:
+            out = subprocess.run([REPO / ".venv" / "bin" / "py-spy", "dump", "--pid", str(each)], capture_output=True, text=True, timeout=30)
+            dumps.append(f"py-spy dump {each}:\n{out.stdout or out.stderr}")
+        except (OSError, subprocess.SubprocessError) as exc:
+            dumps.append(f"py-spy dump {each}: {exc}")
+    time.sleep(10)
+    return RuntimeError("\n".join([str(error), *dumps, f"the screen 10 s later:\n{tmux.capture()}"]))
+
+
 def app_pids(pid: int) -> dict[str, int]:
     """{"ui": pid, "engine": the process below it} (RuntimeError when there is no engine process, or several)."""
     below = descendants(pid)
@@ -495,7 +508,10 @@ def measure(rate: float, size: tuple[int, int], tmp: Path, args: argparse.Namesp
         time.sleep(1.0)
         tmux.keys("Tab", "Tab", "Tab")  # checklist → health → latency → logs (80x24: only it on screen)
         wait_screen(tmux, lambda s: tab_status(s) is not None, SCREEN_TIMEOUT, poll)
-        both_tabs(tmux, endpoint, poll)  # `]` works: the keys reach the logs pane
+        try:
+            both_tabs(tmux, endpoint, poll)  # `]` works: the keys reach the logs pane
+        except RuntimeError as exc:
+            raise stuck(tmux, pid, exc) from None
         pids = m["pids"] = app_pids(pid)  # the engine process is up by now
         started_pids.append(pids["engine"])
         m["at_start"] = {**memory(pid), "endpoint_served": sum(endpoint.stats()["unique_served"].values()),

@@ -38,6 +38,7 @@ MAX_PAGES_PER_PASS = 10_000  # a guard against a service that never stops return
 MIN_OVERLAP_MS = 250  # the overlap never goes below this
 OVERLAP_MARGIN_MS = 250  # added to the largest delay observed
 DELAY_WINDOW_MS = 60_000  # delays observed this long ago (AWS's clock) no longer count
+OFFSET_WINDOW_MS = 30_000  # clock offsets (AWS minus ours) measured this long ago no longer count
 
 
 class LogEvent(NamedTuple):
@@ -156,7 +157,8 @@ class LogFollower:
         self.delays: deque[tuple[int, int]] = deque()  # (AWS time of a pass, largest delay it observed, ms)
         self.anchor: int | None = None  # min(start of the last pass, newest event), AWS time
         self.horizon: int | None = None  # ids of events from here on are remembered; no cursor goes before it
-        self.clock_offset_ms: int | None = None  # AWS's clock minus ours, estimated low
+        self.clock_offset_ms: int | None = None  # AWS's clock minus ours, estimated low (the largest lately seen)
+        self.offsets: deque[tuple[int, int]] = deque()  # (our time, Date minus our time on receipt), the last OFFSET_WINDOW_MS
         if fast_parse:
             fastparse.install(client)
         self.budget = budget
@@ -207,7 +209,7 @@ class LogFollower:
         return fresh, delay
 
     def _aws_now(self) -> int:
-        """AWS's clock now, estimated from ours and its last `Date` (low by up to a second)."""
+        """AWS's clock now, estimated low from ours and the `Date`s of its answers (ours before the first)."""
         return self.now_ms() + (self.clock_offset_ms or 0)
 
     def next_pass(self, stop: threading.Event, on_page: Callable[[int], None] | None = None) -> Pass | None:
@@ -216,7 +218,7 @@ class LogFollower:
         Raises AwsProblem. A pass that fails changes nothing: the next one reads the same
         range again, and shows what this one had read.
         """
-        now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
+        now = self._aws_now()
         start = self.cursor if self.cursor is not None else max(0, self.now_ms() - self.window_ms)
         remember_from = min(start, now - self.lookback_ms) - self.overlap_ms
         late_from = self.anchor if self.cursor is not None else None
@@ -241,8 +243,8 @@ class LogFollower:
             if on_page is not None:
                 on_page(pages)
             self._note_server_time(page)
-            if pages == 1 and self.server_now_ms is not None:  # the pass began no later than its first answer
-                began = self.server_now_ms if began is None else min(began, self.server_now_ms)
+            if pages == 1 and began is None and self.server_now_ms is not None:  # no clock yet: no later than its first answer
+                began = self.server_now_ms
             next_token = page.get("nextToken")
             if not next_token or next_token == token or stop.is_set():
                 break
@@ -263,8 +265,15 @@ class LogFollower:
             self.server_now_ms = int(parsedate_to_datetime(date).timestamp() * 1000) if date else None
         except (TypeError, ValueError):
             self.server_now_ms = None
-        if self.server_now_ms is not None:  # Date is floored and was written before we read it: low
-            self.clock_offset_ms = self.server_now_ms - self.now_ms()
+        if self.server_now_ms is not None:
+            # Date is floored and was written before we read it, so each sample is low (by up to a second and the
+            # trip); the largest of the last minute's is still low, and within ~100 ms at a few answers a second.
+            # A window, not all time: our clock may be stepped (NTP) and then an old sample would be too high.
+            ours = self.now_ms()
+            self.offsets.append((ours, self.server_now_ms - ours))
+            while self.offsets[0][0] < ours - OFFSET_WINDOW_MS or len(self.offsets) > 512:
+                self.offsets.popleft()
+            self.clock_offset_ms = max(offset for _, offset in self.offsets)
 
     def _overlap(self, now: int, delay: int) -> int:
         """The overlap for the next pass, with `delay` (ms, -1: none) observed by this one."""
@@ -280,7 +289,7 @@ class LogFollower:
     def _advance(self, found: list[LogEvent], began: int | None, delay: int) -> int:
         """Move the cursor to the overlap before the anchor; not before `horizon` nor the lookback.
         Returns the new `horizon`."""
-        now = self.server_now_ms if self.server_now_ms is not None else self.now_ms()
+        now = self._aws_now()
         stamps = [e.timestamp for e in found if e.timestamp <= now]
         if stamps:
             self.newest = max(self.newest or 0, max(stamps))
