@@ -61,7 +61,8 @@ class Engine:
     def __init__(self, runbook: Runbook, env: Environment, session: RunSession | None, send: Callable[[list[EngineEvent]], None], *,
                  read_only: bool = False, live: bool = True, environ: Mapping[str, str] = os.environ,
                  monotonic: Callable[[], float] = time.monotonic, journal_poll_seconds: float = 1.0,
-                 flush_seconds: float = FLUSH_SECONDS, ready: Callable[[], bool] = lambda: True) -> None:
+                 flush_seconds: float = FLUSH_SECONDS, ready: Callable[[], bool] = lambda: True,
+                 ecs: Callable[[], Any] | None = None) -> None:
         self.runbook = runbook
         self.env = env
         self.send = send
@@ -86,7 +87,8 @@ class Engine:
         self.service_history: dict[str, list[str]] = {}
         self.service_written: dict[str, str] = {}
         self.checking: set[str] = set()
-        self.rollbacks = Rollbacks(runbook, env, environ, LazyClient("ecs", aws_target(runbook, env)), read_only=read_only,
+        ecs = ecs or LazyClient("ecs", aws_target(runbook, env)).get  # `ecs`: a client made already (a headless verb's)
+        self.rollbacks = Rollbacks(runbook, env, environ, ecs, read_only=read_only,
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
