@@ -164,7 +164,12 @@ def _rollback_verb(args: argparse.Namespace) -> int:
         raise UsageError("--timeout and --poll must be greater than 0")
     journal = open_journal(ctx.state_path, read_only=args.read_only)
     try:
-        session = None if args.read_only else RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+        try:
+            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+        except JournalError:
+            if not args.read_only:
+                raise
+            session = None  # read-only: no history from a run made with another runbook version; the other sources decide
         return rollback_command(args, ctx, session)
     except JournalError as exc:
         raise UsageError(str(exc)) from exc

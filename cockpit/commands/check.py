@@ -1,10 +1,12 @@
 """`cockpit check`: every automated check once, as a table or JSON, each result journaled.
 
-The checks that ask whether something answers run concurrently; the latency thresholds
-run after them, one at a time (see cockpit.checks.runner). Every result goes into the
-run's journal as the TUI writes it (a CHECK event with status, evidence and latency):
-never a tick, which stays the operator's. A journal that cannot be written is one line
-on stderr; the results are still printed and the exit code is the same.
+The engine runs the checks in-process (`Engine.check_steps`, the TUI's code path, with no
+poller started): the checks that ask whether something answers run concurrently; the
+latency thresholds run after them, one at a time (see cockpit.checks.runner). Every result
+goes into the run's journal through the engine's journal writer, as the TUI writes it (a
+CHECK event with status, evidence and latency): never a tick, which stays the operator's.
+A journal that cannot be opened or written is one line on stderr; the results are still
+printed and the exit code is the same.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cockpit.checks.result import FAIL, INCONCLUSIVE, PASS, CheckResult
-from cockpit.checks.runner import CheckRunner, checked_steps
+from cockpit.checks.runner import checked_steps
 from cockpit.commands.context import UsageError
 from cockpit.core.text import one_line
+from cockpit.engine.events import EngineEvent, JournalWritten
+from cockpit.engine.local import LocalEngine
 from cockpit.journal import Journal, JournalError, default_who
-from cockpit.journal.progress import CHECK
 from cockpit.journal.session import RunSession
 from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
@@ -39,16 +42,6 @@ def select_steps(runbook: Runbook, env: Environment, only: Sequence[str]) -> lis
     if not steps:
         raise UsageError(f"no automated checks in the {env.name} run of {runbook.id}")
     return steps
-
-
-async def run_checks(runbook: Runbook, env: Environment, steps: list, environ: Mapping[str, str]) -> dict[str, CheckResult]:
-    """Step id → result, all at once."""
-    use_daemon_executor(asyncio.get_running_loop())  # a hung DNS lookup must not delay the exit
-    runner = CheckRunner(runbook, env, environ)
-    try:
-        return await runner.run_steps(steps)
-    finally:
-        await runner.aclose()
 
 
 def report(steps: list, results: dict[str, CheckResult]) -> list[dict[str, Any]]:
@@ -90,15 +83,39 @@ def format_table(rows: list[dict[str, Any]], env: Environment) -> str:
     return "\n".join(lines)
 
 
-def journal_results(runbook: Runbook, env: Environment, state_path: Path, steps: list, results: dict[str, CheckResult]) -> None:
-    """Append a CHECK event per result to the run's journal (the payload the TUI writes); raises JournalError."""
-    journal = Journal(state_path)
+def open_run(runbook: Runbook, env: Environment, state_path: Path) -> tuple[Journal | None, RunSession | None, str]:
+    """The journal and run to record results in, or (None, None, why they cannot be)."""
     try:
-        session = RunSession(journal, runbook.id, runbook.version, env.name, default_who())
-        for step in steps:
-            session.record(step.id, CHECK, results[step.id].to_payload())
-    finally:
+        journal = Journal(state_path)
+    except (JournalError, OSError) as exc:
+        return None, None, str(exc)
+    try:
+        return journal, RunSession(journal, runbook.id, runbook.version, env.name, default_who()), ""
+    except (JournalError, OSError) as exc:  # e.g. the run was made with another runbook version
         journal.close()
+        return None, None, str(exc)
+
+
+async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path: Path | None) -> tuple[dict[str, CheckResult], str]:
+    """Step id → result, by the engine (in-process, nothing live), and why results were not journaled ('' when they were
+    or `state_path` is None)."""
+    use_daemon_executor(asyncio.get_running_loop())  # a hung DNS lookup must not delay the exit
+    journal, session, problem = open_run(runbook, env, state_path) if state_path is not None else (None, None, "")
+    problems = [problem] if problem else []
+
+    def receive(batch: list[EngineEvent]) -> None:
+        problems.extend(e.error for e in batch if isinstance(e, JournalWritten) and e.error)
+
+    local = LocalEngine(runbook, env, session, read_only=session is None, live=False, environ=os.environ)
+    local.start(receive)
+    try:
+        assert local.engine is not None
+        results = await local.engine.check_steps([step.id for step in steps], tick=False)
+    finally:
+        await local.stop()  # the last events, then the journal writer's last write
+        if journal is not None:
+            journal.close()
+    return results, problems[0] if problems else ""
 
 
 def check_command(
@@ -109,13 +126,8 @@ def check_command(
     With `state_path` every result is journaled in the run there before anything is printed.
     """
     steps = select_steps(runbook, env, only)
-    results = asyncio.run(run_checks(runbook, env, steps, os.environ))
-    warning = ""
-    if state_path is not None:
-        try:
-            journal_results(runbook, env, state_path, steps, results)
-        except (JournalError, OSError) as exc:
-            warning = f"cockpit: results not journaled: {one_line(str(exc), 300)}"
+    results, problem = asyncio.run(run_checks(runbook, env, steps, state_path))
+    warning = f"cockpit: results not journaled: {one_line(problem, 300)}" if problem else ""
     rows = report(steps, results)
     code = 0 if all(r["status"] == PASS for r in rows) else 1
     if as_json:

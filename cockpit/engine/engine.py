@@ -61,7 +61,8 @@ class Engine:
     def __init__(self, runbook: Runbook, env: Environment, session: RunSession | None, send: Callable[[list[EngineEvent]], None], *,
                  read_only: bool = False, live: bool = True, environ: Mapping[str, str] = os.environ,
                  monotonic: Callable[[], float] = time.monotonic, journal_poll_seconds: float = 1.0,
-                 flush_seconds: float = FLUSH_SECONDS, ready: Callable[[], bool] = lambda: True) -> None:
+                 flush_seconds: float = FLUSH_SECONDS, ready: Callable[[], bool] = lambda: True,
+                 ecs: Callable[[], Any] | None = None) -> None:
         self.runbook = runbook
         self.env = env
         self.send = send
@@ -86,7 +87,8 @@ class Engine:
         self.service_history: dict[str, list[str]] = {}
         self.service_written: dict[str, str] = {}
         self.checking: set[str] = set()
-        self.rollbacks = Rollbacks(runbook, env, environ, LazyClient("ecs", aws_target(runbook, env)), read_only=read_only,
+        ecs = ecs or LazyClient("ecs", aws_target(runbook, env)).get  # `ecs`: a client made already (a headless verb's)
+        self.rollbacks = Rollbacks(runbook, env, environ, ecs, read_only=read_only,
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
@@ -253,27 +255,38 @@ class Engine:
         self._spawn(self.journal.record(step_id, kind, payload), f"journal {kind} {step_id}")
 
     async def _check(self, step_id: str) -> None:
-        step = self.runbook.step(step_id)
-        if step is None or step.check is None or step_id in self.checking:
-            return
-        self.checking.add(step_id)
+        if step_id not in self.checking:
+            await self.check_steps((step_id,))
+
+    async def check_steps(self, step_ids: Sequence[str], *, tick: bool = True) -> dict[str, CheckResult]:
+        """Run the checks of `step_ids` once (unknown ids and steps without a check are skipped): those that ask
+        whether something answers concurrently, then the latency thresholds one at a time (`CheckRunner.run_steps`).
+        Each result then goes through `check_finished`, in the order of `step_ids`. Step id → result.
+
+        `tick=False` (`cockpit check`): results are journaled, a pass ticks nothing (a tick stays the operator's).
+        """
+        steps = [step for step in map(self.runbook.step, step_ids) if step is not None and step.check is not None]
+        self.checking.update(step.id for step in steps)
         runner = CheckRunner(self.runbook, self.env, self.environ)
         try:
-            result: CheckResult = await runner.run(step.check)
+            results = await runner.run_steps(steps)
         except Exception as exc:  # a bug in a check must not read as a pass, nor vanish
-            result = failed(f"check crashed: {type(exc).__name__}: {exc}")
+            results = {step.id: failed(f"check crashed: {type(exc).__name__}: {exc}") for step in steps}
         finally:
-            self.checking.discard(step_id)
+            self.checking.difference_update(step.id for step in steps)
             await runner.aclose()
-        await self.check_finished(step_id, result)
+        for step in steps:
+            await self.check_finished(step.id, results[step.id], tick=tick)
+        return results
 
-    async def check_finished(self, step_id: str, result: CheckResult) -> None:
-        """A check's result: sent on and journaled; a pass ticks its step (with the evidence) unless it is done."""
+    async def check_finished(self, step_id: str, result: CheckResult, *, tick: bool = True) -> None:
+        """A check's result: sent on and journaled; with `tick`, a pass ticks its step (with the evidence) unless it
+        is done. A write that fails is said by the JournalWritten event the journal writer sends."""
         self.emit(CheckDone(step_id, result))
         if self.journal is None or self.read_only:
             return
         await self.journal.record(step_id, CHECK, result.to_payload())
-        if result.passed and not self.journal.states.get(step_id, StepState()).done:
+        if tick and result.passed and not self.journal.states.get(step_id, StepState()).done:
             await self.journal.record(step_id, TICK, {"evidence": result.evidence})
         self._judge()
 

@@ -21,6 +21,7 @@ from cockpit.probes.aws.alarms import AlarmState
 from cockpit.probes.aws.ecs import ServiceState, TaskDefinition
 from cockpit.probes.aws.ecs import short_name as short_name
 from cockpit.probes.aws.logs import LogEvent
+from cockpit.rollback.execute import Progress
 
 LOADING, FOLLOWING, THROTTLED_STATE, FAILING = "loading", "following", "throttled", "failing"
 
@@ -173,6 +174,7 @@ class RolloutProgress:
     text: str = ""
     style: str = ""
     status: str = ""
+    progress: Progress | None = None  # with `status`: the watch's figures and new ECS events (`cockpit rollback` prints them)
 
 
 @dataclass(frozen=True)

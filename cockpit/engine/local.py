@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from cockpit.engine.commands import Command
 from cockpit.engine.engine import Engine
@@ -23,6 +23,7 @@ class EngineOptions(TypedDict, total=False):
     journal_poll_seconds: float
     flush_seconds: float
     ready: Callable[[], bool]
+    ecs: Callable[[], Any]
 
 
 class LocalEngine:
@@ -36,6 +37,7 @@ class LocalEngine:
     def start(self, receive: Receive) -> None:
         """Start the engine as a task of the running loop."""
         self.engine = Engine(self._runbook, self._env, self._session, receive, **self._options)
+        self.engine.loop = asyncio.get_running_loop()  # events from executor threads are taken before the task first runs
         self._task = asyncio.get_running_loop().create_task(self.engine.run(), name="engine")
 
     def send(self, command: Command) -> None:

@@ -3,7 +3,8 @@
 ECS is read and updated with boto3 in executor threads (quitting never waits for AWS). The
 journal gets the intent before `update_service` and the outcome after, through the engine's
 journal writer: the rollback thread waits for each commit. The health re-check after a
-completed rollout runs the runbook's health checks on the engine's loop.
+completed rollout runs the runbook's health checks on the engine's loop. The TUI asks through
+commands (answered by events); `cockpit rollback` awaits the same reads and run in-process.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from cockpit.core.text import one_line
 from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, JournalError
-from cockpit.probes.aws.clients import LazyClient
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.rollback.candidates import Candidates, load_candidates
@@ -33,11 +33,12 @@ COMMIT_SECONDS = 15.0  # a rollback waits this long for its journal write before
 class Rollbacks:
     """The rollback desk of one environment."""
 
-    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], client: LazyClient, *, read_only: bool,
+    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], ecs: Callable[[], Any], *, read_only: bool,
                  blocking: Blocking, emit: Callable[[EngineEvent], None], emit_threadsafe: Callable[[EngineEvent], None],
                  journal: JournalWriter | None, history: Callable[[], dict[str, list[str]]], refresh: Callable[[], None],
                  stop: threading.Event) -> None:
-        self.runbook, self.env, self.environ, self.client = runbook, env, environ, client
+        self.runbook, self.env, self.environ = runbook, env, environ
+        self.ecs = ecs  # the ECS client (built on first use; blocking)
         self.read_only = read_only
         self.blocking = blocking
         self.emit, self.emit_threadsafe = emit, emit_threadsafe
@@ -51,32 +52,46 @@ class Rollbacks:
 
     # -- the picker's reads ------------------------------------------------------------------
     def _candidates(self, service: str) -> Candidates:
-        return load_candidates(self.client.get(), self.runbook, self.env, service, self.history().get(service, []))
+        return load_candidates(self.ecs(), self.runbook, self.env, service, self.history().get(service, []))
 
     def _td(self, reference: str) -> TaskDefinition:
         if reference not in self.tds:
             flags = tuple(f.name for f in self.runbook.feature_flags)
-            self.tds[reference] = describe_task_definition(self.client.get(), reference, flags)
+            self.tds[reference] = describe_task_definition(self.ecs(), reference, flags)
         return self.tds[reference]
 
-    async def answer(self, request: int, what: str, fn: Callable[..., Any], *args: Any) -> None:
-        """Run a blocking read and answer `request` with its value, or with what AWS said."""
+    async def read_candidates(self, service: str) -> Candidates:
+        """The service's Candidates (its history from the journal as read so far). Raises AwsProblem, or what
+        building the client raised."""
+        return await self.blocking(self._candidates, service)
+
+    async def read_task_definition(self, reference: str) -> TaskDefinition:
+        """A TaskDefinition (flags read), read once per engine. Raises as `read_candidates`."""
+        return await self.blocking(self._td, reference)
+
+    async def answer(self, request: int, what: str, read: Awaitable[Any]) -> None:
+        """Answer `request` with what `read` returns, or with what AWS said."""
         try:
-            self.emit(Answer(request, await self.blocking(fn, *args)))
+            self.emit(Answer(request, await read))
         except Exception as exc:  # AwsProblem, or boto3 while building the client
             self.emit(Answer(request, None, classify_aws(exc, what).reason))
 
     async def candidates(self, request: int, service: str) -> None:
         """Answer with the service's Candidates."""
-        await self.answer(request, f"reading {service}", self._candidates, service)
+        await self.answer(request, f"reading {service}", self.read_candidates(service))
 
     async def task_definition(self, request: int, reference: str) -> None:
         """Answer with a TaskDefinition."""
-        await self.answer(request, f"reading {short_name(reference)}", self._td, reference)
+        await self.answer(request, f"reading {short_name(reference)}", self.read_task_definition(reference))
 
     # -- running ------------------------------------------------------------------------------
-    async def run(self, plans: tuple[RollbackPlan, ...]) -> None:
-        """Roll back `plans` in order; stop at the first that did not work."""
+    async def run(self, plans: tuple[RollbackPlan, ...], *, wait: bool = True, timeout: float | None = None,
+                  poll: float | None = None) -> None:
+        """Roll back `plans` in order; stop at the first that did not work. Each ends in a RollbackEnded.
+
+        Not `wait`: each rollout is started and not watched (nor its health checked). `timeout` and `poll`
+        (seconds) default to the runbook's [ecs] rollout_timeout_seconds and rollout_poll_seconds.
+        """
         if not plans:
             return
         busy = sorted(self.active)
@@ -91,7 +106,7 @@ class Rollbacks:
         try:
             for plan in plans:
                 self.emit(RolloutProgress(plan.service, f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold"))
-                outcome = await self._one(plan, loop)
+                outcome = await self._one(plan, loop, wait, timeout, poll)
                 last = plan is plans[-1]
                 stop = not outcome.ok or self.halted
                 self.emit(RollbackEnded(plan.service, outcome.ok, outcome.verdict, stopped_rest=stop and not last))
@@ -102,7 +117,8 @@ class Rollbacks:
             self._set_active(self.active - {p.service for p in plans})
             self.refresh()
 
-    async def _one(self, plan: RollbackPlan, loop: asyncio.AbstractEventLoop) -> Outcome:
+    async def _one(self, plan: RollbackPlan, loop: asyncio.AbstractEventLoop, wait: bool, timeout: float | None,
+                   poll: float | None) -> Outcome:
         ecs = self.runbook.ecs
 
         def record(step_id: str, kind: str, payload: dict[str, Any]) -> Event:  # in the rollback's thread
@@ -115,16 +131,17 @@ class Rollbacks:
         def progress(p: Progress) -> None:  # in the rollback's thread
             for event in p.events:
                 self.emit_threadsafe(RolloutProgress(plan.service, f"  event  {event.message}", "dim"))
-            self.emit_threadsafe(RolloutProgress(plan.service, status=f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}"))
+            self.emit_threadsafe(RolloutProgress(plan.service, status=f"{p.elapsed:.0f} s · {p.running}/{p.desired} running · rollout {p.rollout or '?'}",
+                                                 progress=p))
 
         def verify() -> tuple[bool, str]:  # in the rollback's thread: the checks run on the engine's loop
             return asyncio.run_coroutine_threadsafe(check_health(self.runbook, self.env, self.environ), loop).result()
 
         def job() -> Outcome:
-            run = RollbackRun(self.client.get(), plan, record, timeout=ecs.rollout_timeout_seconds, poll=ecs.rollout_poll_seconds,
-                              progress=progress, stop=self.stop)
+            run = RollbackRun(self.ecs(), plan, record, timeout=ecs.rollout_timeout_seconds if timeout is None else timeout,
+                              poll=ecs.rollout_poll_seconds if poll is None else poll, progress=progress, stop=self.stop)
             try:
-                return run.run(verify=verify)
+                return run.run(wait=wait, verify=verify)
             except Exception as exc:  # the journal refused a write, or the watch broke: see the journal and ECS
                 sent = "the update was sent, " if run.known_events or run.deployment else ""
                 return Outcome("error", f"{sent}stopped by an error: {one_line(str(exc), 200)}; check ECS and the journal")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cockpit.journal import Event
-from cockpit.journal.progress import SERVICE, SERVICE_PREFIX
 from cockpit.monitor.rollout import DEPLOYING, FAILING, OK, ROLLING_BACK, ServiceHealth, service_health
 from cockpit.probes.aws.ecs import ServiceState, describe_services, list_revisions, short_name
 from cockpit.rollback.plan import Choice, Revision, current_arn, last_stable, same
@@ -63,15 +61,10 @@ def family_of(runbook: Runbook, service: str, current: str) -> str:
     return target.family if target is not None else short_name(current).rsplit(":", 1)[0]
 
 
-def history(events: Iterable[Event], service: str) -> list[str]:
-    """Task definitions the journal saw `service` fully rolled out on, oldest first."""
-    return [str(e.payload.get("task_definition", "")) for e in events if e.kind == SERVICE and e.step_id == SERVICE_PREFIX + service]
-
-
 def load_candidates(client: Any, runbook: Runbook, env: Environment, service: str, seen: Sequence[str] = ()) -> Candidates:
     """Read ECS (describe_services, every page of list_task_definitions). Raises AwsProblem; blocking.
 
-    `seen` is what the journal saw `service` run, oldest first (see `history`).
+    `seen` is what the journal saw `service` run, oldest first (the engine's `service_history`).
     """
     state = describe_services(client, env.ecs_cluster, [service])[0]
     current = current_arn(state)

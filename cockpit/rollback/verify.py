@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 
 from cockpit.checks.runner import CheckRunner, check_of, checked_steps
 from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
-from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
 
 HEALTH_TYPES = ("health", "redis_ping", "page")
@@ -24,17 +22,9 @@ def health_steps(runbook: Runbook, env: Environment) -> list:
     return steps
 
 
-def health_verdict(runbook: Runbook, env: Environment, environ: Mapping[str, str]) -> tuple[bool, str]:
-    """(all passed, a one-line summary naming what failed). Blocking, with a loop of its own (the headless verb)."""
-    async def run() -> tuple[bool, str]:
-        use_daemon_executor(asyncio.get_running_loop())
-        return await check_health(runbook, env, environ)
-
-    return asyncio.run(run())
-
-
 async def check_health(runbook: Runbook, env: Environment, environ: Mapping[str, str]) -> tuple[bool, str]:
-    """(all passed, a one-line summary naming what failed), on the running loop (the engine's)."""
+    """(all passed, a one-line summary naming what failed), on the running loop (the engine's, in-process for
+    `cockpit rollback`)."""
     steps = health_steps(runbook, env)
     if not steps:
         return True, "the runbook has no health checks"

@@ -8,9 +8,8 @@ from dataclasses import replace
 import pytest
 
 from cockpit.journal.progress import SERVICE, SERVICE_PREFIX, TICK
-from cockpit.journal.store import Event
 from cockpit.probes.aws.ecs import Container, Deployment, ServiceState, TaskDefinition, task_definition
-from cockpit.rollback.candidates import Candidates, family_of, history
+from cockpit.rollback.candidates import Candidates, family_of
 from cockpit.rollback.diff import Change, describe, diff
 from cockpit.rollback.execute import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, REFUSED, STARTED, TIMEOUT, Outcome, refusal
 from cockpit.rollback.plan import Choice, Revision, RollbackPlan, current_arn, last_stable, same
@@ -279,17 +278,26 @@ def test_current_arn_prefers_the_service_then_the_primary():
     assert current_arn(ServiceState(FAMILY, "c")) == ""
 
 
-def test_history_keeps_only_this_services_records_oldest_first():
-    def ev(i: int, step: str, kind: str, payload: dict) -> Event:
-        return Event(i, 1, "2026-11-27T21:00:00.000Z", "op", "rb", "1.0", "staging", step, kind, payload)
+async def test_the_engines_service_history_keeps_only_each_services_records_oldest_first(state_file):
+    """What the rollback picker (and `cockpit rollback`) take as what ran before: the engine's reading of the journal."""
+    from cockpit.engine.engine import Engine
+    from cockpit.journal import Journal
+    from cockpit.journal.session import RunSession
 
-    events = [
-        ev(1, SERVICE_PREFIX + FAMILY, SERVICE, {"task_definition": arn(148)}),
-        ev(2, SERVICE_PREFIX + "avnz-admin-dashboard", SERVICE, {"task_definition": arn(12, "avnz-admin-dashboard")}),
-        ev(3, SERVICE_PREFIX + FAMILY, TICK, {"task_definition": arn(1)}),
-        ev(4, SERVICE_PREFIX + FAMILY, SERVICE, {"task_definition": arn(155)}),
-    ]
-    assert history(events, FAMILY) == [arn(148), arn(155)]
+    runbook = load_runbook()
+    journal = Journal(state_file)
+    try:
+        session = RunSession(journal, runbook.id, runbook.version, "staging", "op")
+        session.record(SERVICE_PREFIX + FAMILY, SERVICE, {"task_definition": arn(148)})
+        session.record(SERVICE_PREFIX + "avnz-admin-dashboard", SERVICE, {"task_definition": arn(12, "avnz-admin-dashboard")})
+        session.record(SERVICE_PREFIX + FAMILY, TICK, {"task_definition": arn(1)})
+        session.record(SERVICE_PREFIX + FAMILY, SERVICE, {"task_definition": arn(155)})
+        engine = Engine(runbook, runbook.environments["staging"], session, lambda batch: None, live=False)
+        assert engine.journal is not None and await engine.journal.read()
+        engine.journal.close()
+    finally:
+        journal.close()
+    assert engine.service_history == {FAMILY: [arn(148), arn(155)], "avnz-admin-dashboard": [arn(12, "avnz-admin-dashboard")]}
 
 
 def test_family_from_the_runbook_else_the_running_revision():
