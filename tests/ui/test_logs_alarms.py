@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.events import Key
 
 from cockpit.engine.commands import SetFilter
 from cockpit.engine.events import FOLLOWING, AlarmsFailed, AlarmsRead, PatternOutcome, TailEvents, TailStatus
@@ -14,6 +15,7 @@ from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.probes.aws.logs import LogEvent
 from cockpit.runbook import load_runbook
 from cockpit.ui.screens.note import NoteScreen
+from cockpit.ui.screens.cockpit import PANES
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
@@ -450,3 +452,24 @@ async def test_without_wrap_a_long_line_scrolls_sideways_to_its_end(state_file):
             await pilot.press("ctrl+pagedown")
             await pilot.pause()
         assert on_screen(view)[0].rstrip().endswith("x THE-END")
+
+
+async def test_tab_moves_the_keyboard_at_once_so_keys_typed_ahead_follow_it(state_file):
+    # A fast typist (or tmux send-keys) queues `tab tab tab ]` before the first is handled. The screen handles
+    # `tab` (a priority binding, run by the app's task) and the `]` after it (forwarded to the screen's task);
+    # with Widget.focus(), which moves the focus only when the app gets to a callback queued behind the keys,
+    # the `]` could be handled while the latency pane still had the keyboard, and was lost (1 start in 3-5 of
+    # bench.logs_throughput). The focus must have moved when the `tab` has been handled.
+    app = make_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for _ in range(3):
+            screen.action_cycle_pane(1)  # what `tab` runs
+        pane = screen.query_one(LogsPane)
+        assert app.focused is pane.current().view  # now, not after the next message
+        for key, character in [("tab", "\t")] * len(PANES) + [("right_square_bracket", "]")]:
+            app.post_message(Key(key, character))  # once round every pane, as the driver posts keys: no wait between
+        await settle(pilot)
+        assert pane.current().log_query.id == "momentum"
+        assert app.focused is pane.current().view

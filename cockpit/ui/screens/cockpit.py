@@ -146,7 +146,9 @@ class CockpitScreen(LiveScreen):
         self.active_pane = (self.active_pane + step) % len(PANES)
         self._apply_layout()
         self.call_after_refresh(self.render_health)  # a pane that comes into view shows the last snapshot, once laid out
-        self._focus_target(PANES[self.active_pane]).focus()
+        # At once, not Widget.focus() (a callback behind the keys already queued): a key typed right after `tab`
+        # goes to the pane `tab` moved to.
+        self.set_focus(self._focus_target(PANES[self.active_pane]))
 
     def _focus_target(self, pane_id: str) -> Widget:
         if pane_id == "logs-pane":

@@ -124,7 +124,9 @@ class LogsPane(Vertical):
         if ids:
             tabbed = self.query_one(TabbedContent)
             tabbed.active = ids[(ids.index(tabbed.active) + step) % len(ids)]
-            self.call_after_refresh(self.focus_view)
+            tab = self.current()
+            if tab is not None:
+                self.screen.set_focus(tab.view)  # at once: a key typed right after `]` goes to the tab it showed
 
     def action_show_tab(self, query_id: str) -> None:
         """Show the tab of log query `query_id` (the palette's "Logs: tab ...")."""
