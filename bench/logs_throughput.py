@@ -467,12 +467,16 @@ def stuck(tmux: Tmux, pid: int, error: RuntimeError) -> RuntimeError:
     dumps = []
     for each in [pid, *descendants(pid)]:
         try:
-            out = subprocess.run([REPO / ".venv" / "bin" / "py-spy", "dump", "--pid", str(each)], capture_output=True, text=True, timeout=30)
+            out = subprocess.run([REPO / ".venv" / "bin" / "py-spy", "dump", "--native", "--locals", "--pid", str(each)], capture_output=True,
+                                 text=True, timeout=30)
             dumps.append(f"py-spy dump {each}:\n{out.stdout or out.stderr}")
+            wchan = {t.name: (t / "wchan").read_text() for t in Path(f"/proc/{each}/task").iterdir()}
+            dumps.append(f"wchan per thread of {each}: {wchan}")
         except (OSError, subprocess.SubprocessError) as exc:
             dumps.append(f"py-spy dump {each}: {exc}")
     time.sleep(10)
-    return RuntimeError("\n".join([str(error), *dumps, f"the screen 10 s later:\n{tmux.capture()}"]))
+    history = run([*tmux.base, "capture-pane", "-p", "-S", "-200", "-t", tmux.session], timeout=10)
+    return RuntimeError("\n".join([str(error), *dumps, f"the screen 10 s later:\n{tmux.capture()}", f"the pane's history:\n{history}"]))
 
 
 def app_pids(pid: int) -> dict[str, int]:
