@@ -14,8 +14,8 @@ from cockpit.engine.events import FOLLOWING, AlarmsFailed, AlarmsRead, PatternOu
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
 from cockpit.probes.aws.logs import LogEvent
 from cockpit.runbook import load_runbook
-from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.screens.cockpit import PANES
+from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.logs_pane import LogsPane
