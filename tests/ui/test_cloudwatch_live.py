@@ -63,3 +63,32 @@ async def test_throttling_is_shown_in_the_tab_and_streaming_resumes(state_file, 
         await wait_for(pilot, lambda: any("before the storm" in x for x in lines(app, "redis")), what="events after the storm")
         await wait_for(pilot, lambda: "● live" in status())
         assert app.is_running
+
+
+async def test_the_aws_endpoint_down_and_back_without_restarting(state_file, runbook, aws_faults):
+    logs, cw = boto3.client("logs"), boto3.client("cloudwatch")
+    seed_logs(logs, GROUP, {"ecs/avnz-api/task1": [(now_ms(), "Redis before the outage")]})
+    seed_alarm(cw, "avnz-api-5xx-errors", "OK")
+    app = make_app(state_file, runbook=fast(runbook), live=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane, alarms = app.screen.query_one(LogsPane), app.screen.query_one(AlarmsPane)
+
+        def status() -> str:
+            pane.show_status(app.monotonic())
+            return str(pane.tabs["redis"].query_one(".log-status").render())
+
+        def alarms_text() -> str:
+            return str(alarms.body(app.monotonic(), app.clock()))
+
+        await wait_for(pilot, lambda: any("before the outage" in x for x in lines(app, "redis")), what="the redis tab")
+        await wait_for(pilot, lambda: "OK" in alarms_text() and "avnz-api-5xx-errors" in alarms_text(), what="the alarms read")
+        aws_faults.stop()  # CloudWatch unreachable: refused
+        await wait_for(pilot, lambda: "failing, retrying in" in status(), what="the tab failing")
+        await wait_for(pilot, lambda: "cannot read" in alarms_text().lower() or "unread" in alarms_text().lower(), what="alarms unreadable")
+        aws_faults.start()  # back on the same port
+        seed_logs(logs, GROUP, {"ecs/avnz-api/task2": [(now_ms(), "Redis after the outage")]})
+        await wait_for(pilot, lambda: any("after the outage" in x for x in lines(app, "redis")), what="events after the outage")
+        await wait_for(pilot, lambda: "● live" in status(), what="the tab live again")
+        await wait_for(pilot, lambda: "cannot read" not in alarms_text().lower() and "unread" not in alarms_text().lower(),
+                       what="alarms read again")
+        assert sum("before the outage" in x for x in lines(app, "redis")) == 1  # nothing shown twice across the outage

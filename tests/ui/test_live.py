@@ -133,6 +133,19 @@ async def test_postgres_down_and_back_without_restarting(state_file, runbook, po
         await wait_for(pilot, lambda: cell(app, "database", "status") == "healthy", what="database healthy again")
 
 
+async def test_api_down_and_back_without_restarting(state_file, runbook, fake_api):
+    rb, _ = live_setup(runbook, api_url=fake_api.url, app_url="")
+    app = make_app(state_file, runbook=rb, live=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: cell(app, "api", "status") == "healthy")
+        fake_api.stop()
+        await wait_for(pilot, lambda: cell(app, "api", "status") == "DOWN", what="api DOWN")
+        assert "api DOWN" in verdict_line(app)
+        fake_api.start()  # the same port
+        await wait_for(pilot, lambda: cell(app, "api", "status") == "healthy", what="api healthy again")
+        await wait_for(pilot, lambda: "api DOWN" not in verdict_line(app), what="the verdict without api DOWN")
+
+
 async def test_a_slow_page_breaches_its_threshold_everywhere(state_file, runbook, fake_api):
     fake_api.pages["/momentum/churn"] = "slow"
     fake_api.slow_seconds = 1.1  # TTFB over the plan's 1 s
