@@ -12,7 +12,7 @@ import pytest
 
 from cockpit.journal import Journal
 from cockpit.journal.session import RunSession
-from cockpit.runbook import load_runbook
+from cockpit.runbook import bundled_path, load_runbook
 from cockpit.runbook.model import ProbeSettings
 
 os.environ["TZ"] = "UTC"  # screens show local time next to UTC: make it deterministic
@@ -264,6 +264,16 @@ def demo():
         yield control, ready, progress
     finally:
         control.stop()
+
+
+@pytest.fixture
+def fast_runbook(tmp_path):
+    """The bundled runbook with 1 s connect and read timeouts."""
+    text = bundled_path().read_text()
+    text = text.replace("connect_timeout_seconds = 3", "connect_timeout_seconds = 1").replace("read_timeout_seconds = 5", "read_timeout_seconds = 1")
+    path = tmp_path / "fast.toml"
+    path.write_text(text)
+    return path
 
 
 def verdict_line(app) -> str:

@@ -30,16 +30,6 @@ def state(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def fast_runbook(tmp_path):
-    """The bundled runbook with 1 s connect and read timeouts."""
-    text = bundled_path().read_text()
-    text = text.replace("connect_timeout_seconds = 3", "connect_timeout_seconds = 1").replace("read_timeout_seconds = 5", "read_timeout_seconds = 1")
-    path = tmp_path / "fast.toml"
-    path.write_text(text)
-    return path
-
-
-@pytest.fixture
 def healthy_env(monkeypatch, redis_server, postgres, fake_api, aws):
     seed_ecs(boto3.client("ecs"))  # the API's task definition defines the release's names; the dashboard's does not need them
     monkeypatch.setenv("REDIS_URL", redis_server.url)

@@ -26,9 +26,10 @@ from cockpit.journal import Journal, JournalError
 from cockpit.journal.progress import CHECK, ROLLBACK, ROLLBACK_PREFIX, TICK
 from cockpit.journal.session import RunSession
 from cockpit.rollback.plan import same
-from cockpit.runbook import bundled_path, load_runbook
+from cockpit.runbook import load_runbook
 from cockpit.stack.ecs_seed import API, seed_ecs
 from tests.conftest import live_setup
+from tests.integration.test_rollback_command import events as journal_events
 
 RUNBOOK = load_runbook()
 REFUSED_DB = "postgresql://nobody:wrong@127.0.0.1:1/avnz?connection_limit=10&pool_timeout=10"  # fails at once, no server
@@ -40,16 +41,6 @@ def wait_until(predicate, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
-
-
-def journal_events(state, env: str = "staging") -> list[Any]:
-    if not state.exists():
-        return []
-    journal = Journal(state, read_only=True)
-    try:
-        return RunSession(journal, RUNBOOK.id, RUNBOOK.version, env, "reader").events_after(0)
-    finally:
-        journal.close()
 
 
 # -- checks -----------------------------------------------------------------------------------
@@ -75,16 +66,6 @@ async def test_check_steps_journals_each_result_and_ticks_a_pass_only_when_asked
     events = [e for batch in batches for e in batch]
     assert [e.step_id for e in events if isinstance(e, CheckDone)] == ["a-redis-ping", "a-redis-ping"]
     assert all(not e.error for e in events if isinstance(e, JournalWritten))
-
-
-@pytest.fixture
-def fast_runbook(tmp_path):
-    """The bundled runbook with 1 s connect and read timeouts."""
-    text = bundled_path().read_text()
-    text = text.replace("connect_timeout_seconds = 3", "connect_timeout_seconds = 1").replace("read_timeout_seconds = 5", "read_timeout_seconds = 1")
-    path = tmp_path / "fast.toml"
-    path.write_text(text)
-    return path
 
 
 def test_a_journal_locked_while_the_checks_run_is_one_line_on_stderr(capsys, monkeypatch, tmp_path, fake_api, fast_runbook):
