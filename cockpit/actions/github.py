@@ -272,7 +272,8 @@ class GitHubWorkflows:
                    "Authorization": f"Bearer {self._token.reveal()}"}
         if etag:
             headers["If-None-Match"] = etag
-        resp = await self._client.request(method, url, json=json, headers=headers, timeout=self._timeout)
+        # never follow a redirect, whatever a shared client is set to: a followed 307 re-sends the dispatch
+        resp = await self._client.request(method, url, json=json, headers=headers, timeout=self._timeout, follow_redirects=False)
         self._note_rate(resp)
         return resp
 
@@ -291,7 +292,7 @@ class GitHubWorkflows:
             try:
                 return max(0.0, float(retry_after))
             except ValueError:
-                return DEFAULT_WAIT
+                return DEFAULT_WAIT  # an HTTP-date: GitHub sends seconds, so this is not GitHub; wait the documented minute
         if resp.headers.get("x-ratelimit-remaining") == "0":
             reset = resp.headers.get("x-ratelimit-reset", "")
             return max(1.0, int(reset) - self._now().timestamp() + 1) if reset.isdigit() else DEFAULT_WAIT

@@ -74,6 +74,11 @@ class GitHubToken:
         raise TypeError("a GitHubToken is never pickled (it would reach the journal or the UI process)")
 
 
+def _shown(value: str) -> str:
+    """A value for an error message: masked, cut, quoted, control characters escaped (visible, and inert on a terminal)."""
+    return repr(redact_secrets(value[:80]))
+
+
 def gh_host(api_url: str) -> str:
     """The host `gh` knows the API by: github.com for api.github.com, else the Enterprise host."""
     host = urlsplit(api_url).hostname or "github.com"
@@ -130,18 +135,18 @@ class WorkflowConfig:
     def __post_init__(self) -> None:
         owner, slash, name = self.repository.partition("/")
         if not (slash and _NAME.fullmatch(owner) and _NAME.fullmatch(name)):
-            raise GitHubConfigError(f"repository must be owner/name, not {one_line(self.repository, 80)!r}")
+            raise GitHubConfigError(f"repository must be owner/name, not {_shown(self.repository)}")
         if not _NAME.fullmatch(self.workflow):
-            raise GitHubConfigError(f"workflow must be a file name like deploy-api.yml or an id, not {one_line(self.workflow, 80)!r}")
+            raise GitHubConfigError(f"workflow must be a file name like deploy-api.yml or an id, not {_shown(self.workflow)}")
         if not self.ref or any(ch.isspace() or not ch.isprintable() for ch in self.ref):
-            raise GitHubConfigError(f"ref must be a branch or tag name, not {one_line(self.ref, 80)!r}")
+            raise GitHubConfigError(f"ref must be a branch or tag name, not {_shown(self.ref)}")
         if not isinstance(self.inputs, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in self.inputs.items()):
             raise GitHubConfigError("workflow inputs must map names to strings")
         if len(self.inputs) > MAX_INPUTS:
             raise GitHubConfigError(f"a workflow takes at most {MAX_INPUTS} inputs, not {len(self.inputs)}")
         parts = urlsplit(self.api_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc or parts.query or parts.fragment:
-            raise GitHubConfigError(f"GITHUB_API_URL must be an http(s) URL like {API_URL}, not {one_line(redact_secrets(self.api_url), 80)!r}")
+            raise GitHubConfigError(f"GITHUB_API_URL must be an http(s) URL like {API_URL}, not {_shown(self.api_url)}")
         object.__setattr__(self, "api_url", self.api_url.rstrip("/"))
         object.__setattr__(self, "inputs", dict(self.inputs))
 

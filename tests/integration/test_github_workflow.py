@@ -5,30 +5,16 @@ The dispatch is the dangerous half: a second POST is a second deploy. Each test 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from cockpit.actions.github import CLOCK_SKEW, GitHubError, GitHubRateLimited, GitHubToken, GitHubWorkflows, WorkflowConfig
+from cockpit.actions.github import CLOCK_SKEW, GitHubError, GitHubRateLimited, GitHubWorkflows
 from cockpit.stack import free_port
+from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
 from tests.servers.fake_github import FakeGitHub
-
-TOKEN = "ghp_SECRETtoken0123456789abcdefABCDEF"
-NOW = datetime(2026, 12, 7, 9, 30, 0, tzinfo=UTC)
-
-
-class Sleeps:
-    """An injected sleep: records each wait and returns at once (after letting other tasks run)."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -48,11 +34,6 @@ def sleeps() -> Sleeps:
 async def client(github: FakeGitHub, sleeps: Sleeps) -> AsyncIterator[GitHubWorkflows]:
     async with workflows(github.url, sleeps) as gh:
         yield gh
-
-
-def workflows(api_url: str, sleeps: Sleeps, token: str = TOKEN, **kwargs: object) -> GitHubWorkflows:
-    config = WorkflowConfig("avnz/payments", "deploy-api.yml", "main", {"environment": "staging"}, api_url)
-    return GitHubWorkflows(config, GitHubToken(token, "GH_TOKEN"), sleep=sleeps, now=lambda: NOW, **kwargs)  # type: ignore[arg-type]
 
 
 def only_run(github: FakeGitHub) -> int:

@@ -6,10 +6,11 @@ Scenarios are plain attributes, set any time:
     gh.dispatch_mode = "details"      # 200 + workflow_run_id | "no_details" (204) | "reject_field" (422 naming
                                       # return_run_details, 204 without it) | "hang" (creates the run, answers after hang_seconds)
     gh.stages = ["queued", "in_progress", "completed:success"]   # what a new run goes through
-    gh.advance_per_poll = True        # each GET of a run moves it one stage on after answering; else gh.advance(run_id)
+    gh.advance_per_poll = True        # each poll (the GET of a run's jobs) moves it one stage on after answering; else gh.advance(run_id)
     gh.hidden_listings = 2            # the first 2 run listings do not show dispatched runs yet (GitHub's lag)
     gh.fault(429, headers={"Retry-After": "7"}, times=1)   # the next matching request gets this instead
     gh.posts()                        # the dispatch POSTs, recorded (Authorization is never recorded)
+    gh.answers                        # (path, status) of every answer: a 304 shows here
 
 Every answer carries x-ratelimit-remaining (5000, minus one per answer that is not a 304) and
 x-ratelimit-reset; GETs of runs and jobs carry an ETag, and If-None-Match with it gets a 304.
@@ -95,6 +96,7 @@ class FakeGitHub:
         self.clock = lambda: datetime.now(UTC)
         self.runs: dict[int, FakeRun] = {}
         self.recorded: list[Recorded] = []
+        self.answers: list[tuple[str, int]] = []  # (path, status) of every answer, oldest first
         self._faults: list[_Fault] = []
         self._next_id = 9000
         self._remaining = RATE_LIMIT
@@ -299,9 +301,9 @@ def _handler_for(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             if method == "GET" and len(seg) >= 6 and seg[0] == "repos" and seg[3:5] == ["actions", "runs"] and seg[5].isdigit():
                 run = gh.runs.get(int(seg[5]))
                 if run is not None and len(seg) == 6:
-                    return self._conditional(gh._run_json(run), run)
-                if run is not None and seg[6:] == ["jobs"]:
-                    return self._conditional(gh._jobs_json(run), None)
+                    return self._conditional(gh._run_json(run), None)
+                if run is not None and seg[6:] == ["jobs"]:  # a poll reads the run, then its jobs: then it moves on
+                    return self._conditional(gh._jobs_json(run), run)
             return self._json(404, {"message": "Not Found"})
 
         def _dispatch(self, workflow: str, body: Any) -> None:
@@ -321,11 +323,11 @@ def _handler_for(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 return self._json(200, {"workflow_run_id": run.run_id, "run_url": gh._run_json(run)["url"], "html_url": gh._run_json(run)["html_url"]})
             return self._send(204, b"", {})
 
-        def _conditional(self, doc: dict[str, Any], run: FakeRun | None) -> None:
+        def _conditional(self, doc: dict[str, Any], advancing: FakeRun | None) -> None:
             payload = json.dumps(doc, sort_keys=True).encode()
             etag = '"' + hashlib.sha1(payload).hexdigest() + '"'
-            if run is not None and gh.advance_per_poll:
-                gh.advance(run.run_id)
+            if advancing is not None and gh.advance_per_poll:
+                gh.advance(advancing.run_id)
             if self.headers.get("If-None-Match") == etag:
                 return self._send(304, b"", {"ETag": etag, **gh._rate_headers(counted=False)})
             return self._send(200, payload, {"ETag": etag, "Content-Type": "application/json", **gh._rate_headers(counted=True)})
@@ -335,6 +337,8 @@ def _handler_for(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self._send(status, json.dumps(doc).encode(), extra)
 
         def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+            with gh._lock:
+                gh.answers.append((urlsplit(self.path).path, status))
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
