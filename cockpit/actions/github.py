@@ -14,15 +14,22 @@ a refused connection (nothing sent) raises. Polls are conditional (If-None-Match
 the last state and costs no rate limit), honour Retry-After and an exhausted primary limit
 (wait until x-ratelimit-reset), and report the limit left in every snapshot.
 
-Library: plain httpx (already a dependency), not githubkit. Measured on this machine (2 cores,
-load ~2), a fresh `python -c` each, median of 5, import plus building one client, RSS from
-/proc/self/status: bare interpreter 11.0 MB; httpx 0.28.1 227 ms, 32.5 MB; githubkit 0.16.1
-429 ms, 51.0 MB (54.0 MB once the actions models load). githubkit would add ~200 ms and ~19 MB
-to the engine process for five endpoints, and fits badly where it matters: its typed dispatch
-body has no `return_run_details` (a raw request anyway); its default auto-retry re-sends a POST
-up to 3 times on a 5xx (a duplicate deploy) and sleeps on rate limits on its own clock; its
-hishel HTTP cache answers 304s itself; and a fresh `pip install githubkit` resolved hishel 2.0.0,
-which its pin allows and with which `import githubkit` fails (`cannot import name 'CachePolicy'`).
+Library: plain httpx (already a dependency), not githubkit. Measured on this machine (2 cores), a
+fresh `python -c` each (import plus building one client; RSS from /proc/self/status), medians:
+
+                                   load ~2 (5 runs)     load ~4 (7 runs)
+    bare interpreter               0 ms, 10.7 MiB       0 ms, 10.7 MiB
+    httpx 0.28.1                 227 ms, 31.7 MiB     305 ms, 31.8 MiB
+    githubkit 0.16.1             429 ms, 49.8 MiB     666 ms, 49.9 MiB
+    githubkit + actions models   427 ms, 52.7 MiB     884 ms, 52.6 MiB
+
+githubkit would add 200-580 ms of start-up and ~18-21 MiB to the engine process for five
+endpoints, and fits badly where it matters: its typed dispatch body has no `return_run_details`
+(a raw request anyway; the 200 model `WorkflowDispatchResponse` exists); its default auto-retry
+re-sends a POST up to 3 times on a 5xx (a duplicate deploy) and sleeps on rate limits on its own
+clock; its hishel HTTP cache answers 304s itself; and a fresh `pip install githubkit` resolved
+hishel 2.0.0, which its pin (<=2.0.0) allows and with which `import githubkit` fails (`cannot
+import name 'CachePolicy'`). ETags and raw headers it does expose (`Response.headers`).
 """
 
 from __future__ import annotations
