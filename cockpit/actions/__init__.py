@@ -1,0 +1,1 @@
+"""Actions the release performs: deploy workflows, the plan's commands, notifications."""
