@@ -33,6 +33,7 @@ checks run in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -170,6 +171,8 @@ async def run_command(
         timed_out, stopped = await run.until_end(timeout, stop, grace)
     except BaseException:
         _signal_group(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(BaseException):  # reap bash (a moment after SIGKILL), even while being cancelled
+            await asyncio.shield(asyncio.wait_for(proc.wait(), _KILL_WAIT))
         raise
     finally:
         run.close_pipe()
@@ -229,6 +232,9 @@ class _Run:
                 await asyncio.wait({exited, stopping, *reading}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
                 if self._reader.done():
                     self._reader.result()
+        except BaseException:
+            exited.cancel()
+            raise
         finally:
             stopping.cancel()
         stopped = not timed_out and not exited.done()

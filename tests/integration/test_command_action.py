@@ -228,3 +228,19 @@ def test_splitter_holds_partial_lines_across_chunks() -> None:
 def test_bad_numbers_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="timeout must be a positive number"):
         asyncio.run(_run("true", tmp_path, timeout=0))
+
+
+async def test_an_exception_in_on_line_ends_the_run_and_the_group(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def on_line(line: str) -> None:
+        seen.append(line)
+        if line.startswith("child "):
+            raise RuntimeError("the consumer broke")
+
+    with pytest.raises(RuntimeError, match="the consumer broke"):
+        await run_command('sleep 300 & echo "child $!"; wait', cwd=tmp_path, env=_env(), timeout=WAIT, on_line=on_line, stop=asyncio.Event())
+    child = int(seen[0].split()[1])
+    async with asyncio.timeout(WAIT):
+        while _running(child):
+            await asyncio.sleep(0.01)
