@@ -16,6 +16,7 @@ CHECK_TYPES = (
     "threshold",
 )
 BACKENDS = ("redis", "database", "api", "pages")
+ACTION_KINDS = ("github_workflow", "command", "slack")
 # What a threshold can limit: the p99 over the live window (or a burst, for a check).
 METRICS = ("api_p99", "dashboard_ttfb", "redis_latency", "database_latency")
 
@@ -93,6 +94,49 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class Action:
+    """One thing a step makes cockpit do (issue 17); a step's actions run in order, stopping at the first failure.
+
+    `github_workflow`: dispatch `workflow` (a file name) of `repository` at `ref` with `inputs`, then watch the
+    run ('' repository / ref: the runbook's `[github]` ones). `command`: `run`, the plan's shell lines as written,
+    in `[actions] workdir`, with `env` added to cockpit's environment (values may name the environment's
+    `{api_url}`, `{app_url}` or `{environment}`), for at most `timeout_seconds` (None: `[actions]`'s).
+    `slack`: `text` to `channel` through its incoming webhook (`SLACK_WEBHOOK_<CHANNEL>`), shown for review
+    first. Strings keep their `${VAR}` references: they are resolved when the action runs.
+    """
+
+    kind: str
+    workflow: str = ""
+    repository: str = ""
+    ref: str = ""
+    inputs: tuple[tuple[str, str], ...] = ()
+    run: str = ""
+    env: tuple[tuple[str, str], ...] = ()
+    timeout_seconds: float | None = None
+    channel: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class GithubSettings:
+    """Where the `github_workflow` actions go (`[github]`); `${VAR}` references resolved when an action runs."""
+
+    repository: str = "${GITHUB_REPOSITORY}"
+    api_url: str = "${GITHUB_API_URL:-https://api.github.com}"
+    ref: str = "${COCKPIT_DEPLOY_REF:-main}"
+    poll_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """How `command` actions run (`[actions]`)."""
+
+    workdir: str = "${COCKPIT_WORKDIR:-.}"
+    command_timeout_seconds: float = 1800.0
+    stop_grace_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
 class Step:
     """One line of the checklist."""
 
@@ -103,6 +147,7 @@ class Step:
     command: str = ""
     expected: str = ""
     check: CheckSpec | None = None
+    actions: tuple[Action, ...] = ()
 
     @property
     def tickable(self) -> bool:
@@ -283,6 +328,8 @@ class Runbook:
     probes: ProbeSettings = field(default_factory=ProbeSettings)
     cloudwatch: CloudWatchSettings = field(default_factory=CloudWatchSettings)
     ecs: EcsSettings = field(default_factory=EcsSettings)
+    github: GithubSettings = field(default_factory=GithubSettings)
+    actions: ActionSettings = field(default_factory=ActionSettings)
     thresholds: tuple[Threshold, ...] = ()
     dashboards: tuple[str, ...] = ()
     alarms: tuple[Alarm, ...] = ()
