@@ -30,12 +30,24 @@ def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> 
     return m.Environment(name=name, sources=sources, defaulted=tuple(defaulted), **values)
 
 
+def _action(raw: dict[str, Any]) -> m.Action:
+    """An action as written: its `${VAR}` references are resolved when it runs, not here."""
+    fields = dict(raw)
+    for key in ("inputs", "env"):
+        if key in fields:
+            fields[key] = tuple(fields[key].items())
+    if "timeout_seconds" in fields:
+        fields["timeout_seconds"] = float(fields["timeout_seconds"])
+    return m.Action(**fields)
+
+
 def _step(raw: dict[str, Any]) -> m.Step:
     fields = dict(raw)
     check = fields.pop("check", None)
     if check is not None:
         check = m.CheckSpec(**{**check, "names": tuple(check.get("names", ()))})
-    return m.Step(check=check, **fields)
+    actions = tuple(_action(a) for a in fields.pop("actions", ()))
+    return m.Step(check=check, actions=actions, **fields)
 
 
 def _phase(raw: dict[str, Any]) -> m.Phase:
@@ -63,6 +75,11 @@ def _cloudwatch(raw: dict[str, Any]) -> m.CloudWatchSettings:
     return m.CloudWatchSettings(**fields)
 
 
+def _floats(raw: dict[str, Any], *names: str) -> dict[str, Any]:
+    """`raw` with the numbers under `names` as floats (TOML writes `5` as an integer)."""
+    return {k: float(v) if k in names else v for k, v in raw.items()}
+
+
 def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:
     """The model for shape- and rule-valid `data`."""
     meta = data["runbook"]
@@ -80,6 +97,8 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         probes=_probes(data.get("probes", {})),
         cloudwatch=_cloudwatch(data.get("cloudwatch", {})),
         ecs=m.EcsSettings(**{k: float(v) for k, v in data.get("ecs", {}).items()}),
+        github=m.GithubSettings(**_floats(data.get("github", {}), "poll_seconds")),
+        actions=m.ActionSettings(**_floats(data.get("actions", {}), "command_timeout_seconds", "stop_grace_seconds")),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
         dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
         alarms=_each(m.Alarm, data.get("alarms", [])),

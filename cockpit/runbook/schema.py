@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cockpit.runbook.model import BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
+from cockpit.runbook.model import ACTION_KINDS, BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
 
 Path = tuple[str | int, ...]
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
@@ -55,6 +55,23 @@ def _s(required: bool = False, choices: tuple[str, ...] = ()) -> Scalar:
 
 
 _STRINGS = Array(_s())
+_STRING_TABLE = MapOf(_s())
+
+# Every field any kind takes; which belong to which kind is a rule (rules_actions.py).
+ACTION = Table(
+    {
+        "kind": _s(True, ACTION_KINDS),
+        "workflow": _s(),
+        "repository": _s(),
+        "ref": _s(),
+        "inputs": _STRING_TABLE,
+        "run": _s(),
+        "env": _STRING_TABLE,
+        "timeout_seconds": Scalar(float),
+        "channel": _s(),
+        "text": _s(),
+    }
+)
 
 STEP = Table(
     {
@@ -73,6 +90,7 @@ STEP = Table(
                 "services": Scalar(bool),
             }
         ),
+        "actions": Array(ACTION),
     }
 )
 
@@ -142,6 +160,8 @@ RUNBOOK = Table(
                 "rollout_poll_seconds": Scalar(float),
             }
         ),
+        "github": Table({"repository": _s(), "api_url": _s(), "ref": _s(), "poll_seconds": Scalar(float)}),
+        "actions": Table({"workdir": _s(), "command_timeout_seconds": Scalar(float), "stop_grace_seconds": Scalar(float)}),
         "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),
         "phases": Array(
             Table(
@@ -207,6 +227,13 @@ def _describe(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+def _choice_name(path: Path) -> str:
+    """What a value from a fixed set is called in a message: a step kind, an action kind, a value."""
+    if path[-1:] != ("kind",):
+        return "value"
+    return "action kind" if path[-3:-2] == ("actions",) else "step kind"
+
+
 def _scalar_ok(spec: Scalar, value: Any) -> bool:
     if spec.type is bool or isinstance(value, bool):
         return spec.type is bool and isinstance(value, bool)
@@ -222,7 +249,7 @@ def check_shape(spec: Spec, value: Any, path: Path = ()) -> list[tuple[Path, str
         if not _scalar_ok(spec, value):
             return [(path, f"{where}: expected {_TYPE_NAMES[spec.type]}, got {_describe(value)}")]
         if spec.choices and value not in spec.choices:
-            what = "step kind" if path[-1:] == ("kind",) else "value"
+            what = _choice_name(path)
             return [(path, f"{where}: unknown {what} {value!r} (one of: {', '.join(spec.choices)})")]
         return []
     if isinstance(spec, Array):
