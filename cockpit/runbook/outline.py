@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from cockpit.core.redact import mask_url
 from cockpit.core.text import strip_control
-from cockpit.runbook.model import Runbook
+from cockpit.runbook.model import Action, Runbook
 
 KIND_MARKS = {"manual": "[ ]", "check": "[?]", "command": "[$]", "info": " i "}
-LEGEND = "[ ] manual  [?] check (run by hand until automated checks land)  [$] command  i info"
+LEGEND = "[ ] manual  [?] check (run by hand until automated checks land)  [$] command  i info  -> action (not run by cockpit yet)"
 
 
 def _environments(runbook: Runbook) -> list[str]:
@@ -22,6 +22,21 @@ def _environments(runbook: Runbook) -> list[str]:
     return lines
 
 
+def action_line(action: Action, runbook: Runbook) -> str:
+    """One line for an action: its kind, then what it does (references shown as written)."""
+    if action.kind == "github_workflow":
+        repository = f"{action.repository}: " if action.repository else ""
+        inputs = ", ".join(f"{k}={v}" for k, v in action.inputs)
+        what = f"{repository}{action.workflow}@{action.ref or runbook.github.ref}" + (f" ({inputs})" if inputs else "")
+    elif action.kind == "command":
+        lines = action.run.strip().splitlines()
+        more = len(lines) - 1
+        what = (lines or [""])[0] + (f"  (+{more} more line{'s' if more > 1 else ''})" if more else "")
+    else:
+        what = action.channel
+    return f"{action.kind:<15} {what}"
+
+
 def _phases(runbook: Runbook) -> list[str]:
     lines = [f"Phases:  {LEGEND}"]
     for phase in runbook.phases:
@@ -34,6 +49,7 @@ def _phases(runbook: Runbook) -> list[str]:
         lines.append(f"  {phase.title}" + (f"  ({extra})" if extra else ""))
         for step in phase.steps:
             lines.append(f"    {KIND_MARKS[step.kind]} {step.id:<28} {step.title}")
+            lines += [f"        -> {action_line(action, runbook)}" for action in step.actions]
     return lines
 
 
