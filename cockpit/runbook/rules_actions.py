@@ -75,6 +75,17 @@ def _kind_fields(path: Path, action: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _channel(where: Path, channel: str) -> list[Problem]:
+    """`#name`: the name also picks the webhook's variable (`#deploy-alerts`: SLACK_WEBHOOK_DEPLOY_ALERTS)."""
+    if not channel.strip():
+        return []  # a missing channel is reported as such
+    if not channel.startswith("#"):
+        return [(where, f"{format_path(where)}: {channel!r} must start with '#' (like #deployments)")]
+    if not any(ch.isascii() and ch.isalnum() for ch in channel):
+        return [(where, f"{format_path(where)}: {channel!r} names no channel (like #deployments)")]
+    return []
+
+
 def _action_values(path: Path, action: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     if action["kind"] == "command":
@@ -82,9 +93,7 @@ def _action_values(path: Path, action: dict[str, Any]) -> list[Problem]:
             problems += _unknown(path + ("env", name), value, COMMAND_ENV_PLACEHOLDERS, "a command's env")
     if action["kind"] == "slack":
         problems += _unknown(path + ("text",), action.get("text", ""), SLACK_TEXT_PLACEHOLDERS, "a slack text")
-        channel = action.get("channel", "")
-        if channel.strip() and not channel.startswith("#"):
-            problems.append((path + ("channel",), f"{format_path(path + ('channel',))}: {channel!r} must start with '#' (like #deployments)"))
+        problems += _channel(path + ("channel",), action.get("channel", ""))
     timeout = action.get("timeout_seconds")
     if timeout is not None and timeout <= 0:
         problems.append((path + ("timeout_seconds",), f"{format_path(path + ('timeout_seconds',))}: must be greater than 0, got {timeout}"))

@@ -152,6 +152,7 @@ def test_the_base_runbook_is_valid(tmp_path):
         # channel
         ('channel = "#deployments"', 'channel = "deployments"', 36,
          "phases[0].steps[1].actions[0].channel: 'deployments' must start with '#' (like #deployments)"),
+        ('channel = "#deployments"', 'channel = "#--"', 36, "phases[0].steps[1].actions[0].channel: '#--' names no channel (like #deployments)"),
         # timeouts
         ("timeout_seconds = 600", "timeout_seconds = 0", 27, "phases[0].steps[0].actions[1].timeout_seconds: must be greater than 0, got 0"),
         ("timeout_seconds = 600", "timeout_seconds = -5.5", 27, "phases[0].steps[0].actions[1].timeout_seconds: must be greater than 0, got -5.5"),
