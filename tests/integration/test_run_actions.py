@@ -271,3 +271,23 @@ async def until(predicate, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
             await asyncio.sleep(0.01)
+
+
+async def test_resume_reports_an_unknown_dispatch_and_finds_its_run_without_dispatching(setup, github):
+    rb = setup.use(b_deploy_staging=(DEPLOY,))
+    journal = Journal(setup.state)
+    session = RunSession(journal, rb.id, rb.version, "staging", "died@bastion")
+    session.record("b-deploy-staging", ACTION, {"phase": "intent", "index": 0, "kind": "github_workflow", "what": {"workflow": "deploy-api.yml"}})
+    made = github.add_run("deploy-api.yml", "main")  # the dispatch went through before the cockpit died
+    batches: list[list[EngineEvent]] = []
+    local = LocalEngine(rb, rb.environments["staging"], session, live=False, flush_seconds=0.02, journal_poll_seconds=0.05)
+    local.start(batches.append)
+    try:
+        await until(lambda: any(isinstance(e, ActionEnded) and e.unknown for b in batches for e in b))
+        assert local.engine is not None
+        found = await local.engine.actions.find_run("b-deploy-staging")
+        assert found is not None and found.run_id == made.run_id
+    finally:
+        await local.stop()
+        journal.close()
+    assert github.posts() == []
