@@ -79,6 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
     rollback.add_argument("--timeout", type=float, default=None, metavar="S", help="give up watching after S seconds (default: the runbook's, 600)")
     rollback.add_argument("--poll", type=float, default=None, help=argparse.SUPPRESS)  # tests: faster than the runbook's
 
+    run = verbs.add_parser(
+        "run", help="run a step's actions (deploy workflow, command, Slack message): guarded, journaled",
+        description="Run the actions of STEP in order, stopping at the first failure. Prints the plan first (URLs without "
+        "secrets, workflow, ref, inputs, the Slack text, the shell lines and working directory) and sends nothing without "
+        "--yes or --confirm (production: --confirm production; --yes alone is refused there) or with --dry-run. Each "
+        "action's intent and outcome are journaled; all passed ticks the step. Refused with --read-only. Exit 0 passed, "
+        "1 failed, refused or not confirmed, 2 bad input.",
+    )
+    _common(run, suppress=True)
+    run.add_argument("step", metavar="STEP-ID", help="a step with actions (cockpit runbook show)")
+    confirm = run.add_mutually_exclusive_group()
+    confirm.add_argument("--yes", action="store_true", help="send it (not enough in production)")
+    confirm.add_argument("--confirm", metavar="TEXT", help="the environment's name, as the TUI asks (required in production)")
+    run.add_argument("--dry-run", action="store_true", help="print exactly what would be sent; send nothing")
+    run.add_argument("--json", action="store_true", help="print one JSON document at the end (no progress lines)")
+    run.add_argument("--timeout", type=float, default=None, metavar="S",
+                     help="a command's timeout and the longest a workflow run is watched (default: the runbook's)")
+    run.add_argument("--force", action="store_true",
+                     help="run although an earlier run's outcome is unknown (after looking it up); journaled")
+
     demo = verbs.add_parser(
         "demo", help="the whole cockpit against a local stack it starts and stops (needs cockpit[demo])",
         description="Start redis-server, PostgreSQL, moto (CloudWatch Logs, CloudWatch, ECS) and a stand-in API on "
@@ -177,6 +197,27 @@ def _rollback_verb(args: argparse.Namespace) -> int:
         journal.close()
 
 
+def _run_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.run import check_args, run_command
+    from cockpit.journal.session import RunSession
+
+    ctx = load(args)
+    check_args(args, ctx)  # bad input first: exit 2 before the journal is opened
+    journal = open_journal(ctx.state_path, read_only=args.read_only)
+    try:
+        try:
+            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+        except JournalError:
+            if not args.read_only:
+                raise
+            session = None
+        return run_command(args, ctx, session)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        journal.close()
+
+
 def _tui(args: argparse.Namespace) -> int:
     from cockpit.ui.launch import open_tui
 
@@ -192,7 +233,7 @@ def _demo_verb(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "demo": _demo_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

@@ -65,4 +65,25 @@ class StopAfterCurrent:
     """Do not start the next service of the rollback under way (its current watch goes on to its verdict)."""
 
 
-Command = Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent
+@dataclass(frozen=True)
+class RunActions:
+    """Run the actions of `step_id` in order, stopping at the first failure (ActionProgress, ActionEnded).
+
+    `confirmation`: the environment's name, required in production. `force`: run although an earlier run of these
+    actions has an unknown outcome (the operator looked it up); the acknowledgement is journaled.
+    """
+
+    step_id: str
+    confirmation: str = ""
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class StopAction:
+    """Stop the action of `step_id` under way: a command gets SIGTERM (SIGKILL after the grace); a workflow is no
+    longer watched (the run goes on at GitHub); the actions after it are not started."""
+
+    step_id: str
+
+
+Command = Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent | RunActions | StopAction

@@ -19,8 +19,21 @@ from typing import Any
 from cockpit.checks.result import CheckResult, failed
 from cockpit.checks.runner import CheckRunner
 from cockpit.core.ratelimit import RequestBudget
+from cockpit.engine.actions import Actions
 from cockpit.engine.aws_reads import Reads, alarms_reader, services_reader
-from cockpit.engine.commands import AskCandidates, AskTaskDefinition, Command, Record, RefreshServices, RunCheck, SetFilter, StartRollback, StopAfterCurrent
+from cockpit.engine.commands import (
+    AskCandidates,
+    AskTaskDefinition,
+    Command,
+    Record,
+    RefreshServices,
+    RunActions,
+    RunCheck,
+    SetFilter,
+    StartRollback,
+    StopAction,
+    StopAfterCurrent,
+)
 from cockpit.engine.events import (
     LOADING,
     AlarmsFailed,
@@ -92,6 +105,7 @@ class Engine:
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
+        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit)
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0
@@ -204,7 +218,9 @@ class Engine:
                 self._record(SERVICE_PREFIX + state.name, SERVICE, {"task_definition": primary.task_definition})
 
     def _journaled(self, events: list[Event]) -> None:
-        """Remember what the journal says each alarm and service was (committed events only)."""
+        """Remember what the journal says each alarm and service was, and which actions' outcomes are missing (committed
+        events only)."""
+        self.actions.seen(events)
         for event in events:
             if event.kind == ALARM and event.step_id.startswith(ALARM_PREFIX):
                 self.journaled_alarms[event.step_id[len(ALARM_PREFIX):]] = str(event.payload.get("state", ""))
@@ -244,6 +260,10 @@ class Engine:
             self._spawn(self.rollbacks.run(command.plans), "rollback")
         elif isinstance(command, StopAfterCurrent):
             self.rollbacks.halt()
+        elif isinstance(command, RunActions):
+            self.actions.start(command.step_id, command.confirmation, command.force)
+        elif isinstance(command, StopAction):
+            self.actions.stop(command.step_id)
 
     def _refresh_services(self) -> None:
         if self.service_reads is not None:
@@ -308,6 +328,7 @@ class Engine:
 
     async def _shutdown(self, flusher: asyncio.Task[Any]) -> None:
         self.stopping.set()
+        await self.actions.shutdown()  # a running action is stopped and its outcome journaled, within its grace
         for task in self.tasks:
             if not task.get_name().startswith("journal "):  # a write under way finishes
                 task.cancel()

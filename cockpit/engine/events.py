@@ -195,6 +195,28 @@ class RollbacksActive:
 
 
 @dataclass(frozen=True)
+class ActionProgress:
+    """Action `index` of step `step_id` under way: new output lines of a command (several per event, newline-separated)
+    or a workflow watch's snapshot (status, conclusion, elapsed, jobs, rate limit left). Never a secret."""
+
+    step_id: str
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionEnded:
+    """A step's actions are over (or were refused): `ok` when all ran and passed; `evidence` what they showed or why
+    not. `unknown`: an action went out and its outcome is not known (a lost answer, a watch stopped, or an intent
+    journaled by a cockpit that died before its outcome): look it up, never repeat it blindly."""
+
+    step_id: str
+    ok: bool
+    evidence: str
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
 class EngineProblem:
     """The engine itself: gone, restarted, or a source that crashed. `down` while it is not running."""
 
@@ -205,5 +227,5 @@ class EngineProblem:
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
     | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | Answer | RolloutProgress | RollbackEnded
-    | RollbacksActive | EngineProblem
+    | RollbacksActive | ActionProgress | ActionEnded | EngineProblem
 )

@@ -17,6 +17,8 @@ SERVICE = "service"  # on SERVICE_PREFIX + service: a task definition seen fully
 SERVICE_PREFIX = "service:"
 ROLLBACK = "rollback"  # on ROLLBACK_PREFIX + service; payload: phase (intent/started/outcome), the plan, status
 ROLLBACK_PREFIX = "rollback:"
+ACTION = "action"  # on the step's id; payload: phase intent (index, kind, what, environment, who), outcome (intent: the
+# intent's event id, ok, evidence, unknown, fields) or acknowledged (intent: an intent whose outcome stays unknown)
 # A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
 
 

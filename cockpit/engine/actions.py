@@ -1,0 +1,276 @@
+"""The action desk: a step's actions (GitHub workflow, command, Slack) run in the engine, guarded and journaled.
+
+`run_step` decides before anything is sent: a step already running here is refused (who and
+what), a read-only engine refuses every action, production needs the environment's name as
+confirmation, an earlier intent without an outcome (a cockpit that died in between) is
+"outcome unknown" and blocks the step until the operator forces it (journaled as
+acknowledged), and missing config (repository, token, webhook) is a one-line refusal naming
+what to set. Then each action in order: its intent is committed to the journal before its
+first request (nothing is sent unless it was), it runs on the engine's loop (one long-lived
+httpx client for GitHub and Slack), its outcome is journaled after; the first failure stops
+the rest. All passed: the step is ticked with the evidence. No payload or event holds a
+secret: the token and webhook URLs stay in `Prepared` (engine/action_plan.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from cockpit.actions.github import RunRef
+from cockpit.core.text import one_line
+from cockpit.engine.action_exec import Done, find_run, run_one
+from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
+from cockpit.engine.events import ActionEnded, ActionProgress, EngineEvent
+from cockpit.engine.journal import JournalWriter
+from cockpit.journal import Event, StepState, default_who
+from cockpit.journal.progress import ACTION, TICK
+from cockpit.runbook import Environment, Runbook
+
+LINES_EVERY = 0.1  # seconds: a command's output lines go out in one ActionProgress at most this often
+MAX_LINES = 200  # per ActionProgress (the rest is counted)
+SHUTDOWN_EXTRA = 2.0  # seconds beyond the stop grace an action gets to journal its outcome when the engine stops
+
+
+@dataclass
+class Running:
+    """A step whose actions run here: who asked, what runs now, and its stop switch."""
+
+    who: str
+    what: str
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """How `run_step` ended: the actions' outcomes (journal-safe), or why nothing ran (`refused`)."""
+
+    step_id: str
+    ok: bool
+    evidence: str
+    refused: bool = False
+    unknown: bool = False
+    actions: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step_id, "ok": self.ok, "refused": self.refused, "unknown": self.unknown,
+                "evidence": self.evidence, "actions": list(self.actions)}
+
+
+class Actions:
+    """The action desk of one environment (see the module docstring)."""
+
+    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], *, read_only: bool,
+                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None]) -> None:
+        self.runbook, self.env, self.environ = runbook, env, environ
+        self.read_only = read_only
+        self.journal = journal
+        self.emit = emit
+        self.running: dict[str, Running] = {}
+        self.open_intents: dict[int, Event] = {}  # intent event id → the intent, while no outcome is journaled
+        self.reported: set[int] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def who(self) -> str:
+        return self.journal.session.who if self.journal is not None else default_who()
+
+    def client(self) -> httpx.AsyncClient:
+        """The long-lived client for GitHub and Slack (made in the loop on first use)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False)
+        return self._client
+
+    # -- the journal's view ------------------------------------------------------------------
+    def seen(self, events: list[Event]) -> None:
+        """Pair committed intents with their outcomes; report each intent left without one (once)."""
+        for event in events:
+            if event.kind != ACTION:
+                continue
+            phase = event.payload.get("phase")
+            if phase == "intent":
+                self.open_intents[event.id] = event
+            elif phase in ("outcome", "acknowledged"):
+                self.open_intents.pop(int(event.payload.get("intent", 0) or 0), None)
+        for intent in list(self.open_intents.values()):
+            if intent.id not in self.reported and intent.step_id not in self.running:
+                self.reported.add(intent.id)
+                self.emit(ActionEnded(intent.step_id, False, unknown_text(intent), unknown=True))
+
+    def unknown(self, step_id: str) -> list[Event]:
+        """The intents of `step_id` whose outcome was never journaled."""
+        return [e for e in self.open_intents.values() if e.step_id == step_id]
+
+    # -- planning ---------------------------------------------------------------------------
+    async def prepare(self, step_id: str, timeout: float | None = None) -> list[Prepared]:
+        step = self.runbook.step(step_id)
+        return [] if step is None else await prepare(self.runbook, self.env, step, self.environ, self.who, timeout=timeout)
+
+    async def plan(self, step_id: str, timeout: float | None = None) -> ActionPlan | None:
+        """What the step's actions would send now (None for an unknown step). Sends nothing."""
+        step = self.runbook.step(step_id)
+        return None if step is None else plan_of(step, self.env, await self.prepare(step_id, timeout))
+
+    async def find_run(self, step_id: str) -> RunRef | None:
+        """For a workflow dispatch of `step_id` whose outcome is unknown: the run GitHub lists since its intent, if any."""
+        for intent in self.unknown(step_id):
+            if intent.payload.get("kind") != "github_workflow":
+                continue
+            prepared = await self.prepare(step_id)
+            index = int(intent.payload.get("index", 0))
+            if index < len(prepared) and prepared[index].workflow is not None:
+                since = datetime.fromisoformat(intent.at.replace("Z", "+00:00"))
+                return await find_run(prepared[index], self.client(), since, self.runbook.github.poll_seconds)
+        return None
+
+    # -- running ----------------------------------------------------------------------------
+    def start(self, step_id: str, confirmation: str = "", force: bool = False) -> None:
+        """`run_step` as a task of the desk (RunActions)."""
+        task = asyncio.get_running_loop().create_task(self.run_step(step_id, confirmation, force), name=f"action {step_id}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def stop(self, step_id: str) -> bool:
+        """StopAction: False when nothing of `step_id` runs here."""
+        running = self.running.get(step_id)
+        if running is not None:
+            running.stop.set()
+            self.emit(ActionProgress(step_id, -1, f"stop asked ({running.what}): a command is ended (SIGTERM, then SIGKILL); "
+                                                   "a workflow is no longer watched, its run goes on at GitHub"))
+        return running is not None
+
+    def refuse(self, step_id: str, reason: str, *, unknown: bool = False) -> StepResult:
+        self.emit(ActionEnded(step_id, False, reason, unknown=unknown))
+        return StepResult(step_id, False, reason, refused=True, unknown=unknown)
+
+    async def run_step(self, step_id: str, confirmation: str = "", force: bool = False, *, timeout: float | None = None) -> StepResult:
+        """Guard, then run the actions of `step_id` in order (see the module docstring). `timeout` overrides the commands'
+        timeout and bounds a workflow watch."""
+        step = self.runbook.step(step_id)
+        if step is None or not step.actions:
+            return self.refuse(step_id, f"refused: {step_id} {'has no actions' if step else 'is not a step of this runbook'}")
+        busy = self.running.get(step_id)
+        if busy is not None:
+            return self.refuse(step_id, f"refused: {busy.who} is running {step_id} here ({busy.what}); wait for it or stop it")
+        if self.read_only or self.journal is None:
+            why = "read-only" if self.read_only else "no journal to record it in"
+            return self.refuse(step_id, f"refused: {why}: no action is run, nothing is sent")
+        if self.env.production and confirmation != self.env.name:
+            return self.refuse(step_id, f"refused: {self.env.name} is production: type its name ({self.env.name}) to confirm")
+        running = self.running[step_id] = Running(self.who, "preparing")
+        try:
+            return await self._guarded(step_id, force, timeout, running)
+        finally:
+            self.running.pop(step_id, None)
+
+    async def _guarded(self, step_id: str, force: bool, timeout: float | None, running: Running) -> StepResult:
+        assert self.journal is not None
+        await self.journal.read()  # an intent a cockpit that died left behind, another cockpit's run
+        unknown = self.unknown(step_id)
+        if unknown and not force:
+            return self.refuse(step_id, unknown_text(unknown[0]) + "; look it up, then run again with force", unknown=True)
+        prepared = await self.prepare(step_id, timeout)
+        problems = [f"action {p.item.index + 1} ({p.item.kind}): {p.item.problem}" for p in prepared if p.item.problem]
+        if problems:
+            return self.refuse(step_id, "refused: " + "; ".join(problems))
+        for intent in unknown:
+            if await self.journal.record(step_id, ACTION, {"phase": "acknowledged", "intent": intent.id, "who": self.who}) is None:
+                return self.refuse(step_id, "refused: the journal did not take the acknowledgement: nothing sent")
+        return await self._run_all(step_id, prepared, timeout, running)
+
+    async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running) -> StepResult:
+        assert self.journal is not None
+        outcomes: list[dict[str, Any]] = []
+        done = Done(True, "")
+        for p in prepared:
+            if running.stop.is_set():
+                done = Done(False, f"stopped before action {p.item.index + 1}")
+                break
+            running.what = f"action {p.item.index + 1}/{len(prepared)} ({p.item.kind})"
+            intent = await self.journal.record(step_id, ACTION, {"phase": "intent", "index": p.item.index, "kind": p.item.kind,
+                                                                 "what": p.item.what, "environment": self.env.name, "who": self.who})
+            if intent is None:
+                done = Done(False, f"action {p.item.index + 1}: the journal did not take its intent: nothing sent")
+                break
+            done = await self._one(step_id, p, timeout, running)
+            outcome = {"phase": "outcome", "intent": intent.id, "index": p.item.index, "kind": p.item.kind, "ok": done.ok,
+                       "evidence": done.evidence, "unknown": done.unknown, **done.fields}
+            outcomes.append({"index": p.item.index, "kind": p.item.kind, "what": p.item.what, "ok": done.ok,
+                             "evidence": done.evidence, "unknown": done.unknown, **done.fields})
+            if await self.journal.record(step_id, ACTION, outcome) is None:
+                done = Done(False, f"{done.evidence}; its outcome could not be journaled", unknown=True)
+            if not done.ok:
+                break
+        ok = done.ok and len(outcomes) == len(prepared)
+        evidence = "; ".join(o["evidence"] for o in outcomes) if ok else done.evidence
+        if ok and not self.journal.states.get(step_id, StepState()).done:
+            await self.journal.record(step_id, TICK, {"evidence": one_line(evidence, 1000)})
+        self.emit(ActionEnded(step_id, ok, evidence, unknown=done.unknown))
+        return StepResult(step_id, ok, evidence, unknown=done.unknown, actions=tuple(outcomes))
+
+    async def _one(self, step_id: str, p: Prepared, timeout: float | None, running: Running) -> Done:
+        lines = Lines(step_id, p.item.index, self.emit)
+        say = lambda text: self.emit(ActionProgress(step_id, p.item.index, text))  # noqa: E731
+        settings = self.runbook.actions
+        try:
+            return await run_one(p, self.client(), running.stop, lines.add, say, poll=self.runbook.github.poll_seconds,
+                                 watch_timeout=timeout, grace=settings.stop_grace_seconds)
+        except Exception as exc:  # a bug must not read as a pass, nor vanish; what was sent is unknown
+            return Done(False, f"action {p.item.index + 1} crashed: {type(exc).__name__}: {one_line(str(exc), 200)}", unknown=True)
+        finally:
+            lines.flush()
+
+    async def shutdown(self) -> None:
+        """Stop what runs (its outcome is journaled within the stop grace), then close the client."""
+        for running in self.running.values():
+            running.stop.set()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=self.runbook.actions.stop_grace_seconds + SHUTDOWN_EXTRA)
+        for task in self.tasks:
+            task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+
+class Lines:
+    """A command's output lines, sent as one ActionProgress every LINES_EVERY seconds at most."""
+
+    def __init__(self, step_id: str, index: int, emit: Callable[[EngineEvent], None]) -> None:
+        self.step_id, self.index, self.emit = step_id, index, emit
+        self.pending: list[str] = []
+        self.dropped = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, line: str) -> None:
+        if len(self.pending) < MAX_LINES:
+            self.pending.append(line)
+        else:
+            self.dropped += 1
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().call_later(LINES_EVERY, self.flush)
+
+    def flush(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if self.dropped:
+            self.pending.append(f"… {self.dropped} more lines (the journal keeps the tail)")
+        if self.pending:
+            self.emit(ActionProgress(self.step_id, self.index, "\n".join(self.pending)))
+        self.pending, self.dropped = [], 0
+
+
+def unknown_text(intent: Event) -> str:
+    """`outcome unknown: action 1 (command) of STEP, started by WHO at AT, has no outcome in the journal`."""
+    p = intent.payload
+    what = p["what"] if isinstance(p.get("what"), dict) else {}
+    target = what.get("workflow") or what.get("channel") or one_line(str(what.get("run", "")), 60)
+    return (f"outcome unknown: action {int(p.get('index', 0)) + 1} ({p.get('kind', '?')} {target}) of {intent.step_id}, "
+            f"started by {intent.who} at {intent.at}, has no outcome in the journal")
