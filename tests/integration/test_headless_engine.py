@@ -134,7 +134,7 @@ def test_a_watched_rollback_prints_the_engines_progress_as_before(capsys, seeded
 def test_ctrl_c_during_the_watch_journals_the_outcome_and_exits_130(seeded, tmp_path):
     state = tmp_path / "journal.sqlite3"
     verb = subprocess.Popen(
-        [sys.executable, "-m", "cockpit", "rollback", "--service", API, "--state", str(state), "--to", "3", "--confirm", API,
+        [sys.executable, "-X", "faulthandler", "-m", "cockpit", "rollback", "--service", API, "--state", str(state), "--to", "3", "--confirm", API,
          "--timeout", "120", "--poll", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )
@@ -147,7 +147,14 @@ def test_ctrl_c_during_the_watch_journals_the_outcome_and_exits_130(seeded, tmp_
     try:
         wait_until(lambda: phases() == ["intent", "started"], 30, "the rollout to start")
         verb.send_signal(signal.SIGINT)
-        out, err = verb.communicate(timeout=20)
+        try:
+            # It exits in about a second; the bound is for a CI machine loaded far beyond its cores (once, there, 20 s
+            # were not enough, and that run said nothing of where it waited: this one will).
+            out, err = verb.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+            verb.send_signal(signal.SIGABRT)
+            out, err = verb.communicate(timeout=20)
+            raise AssertionError(f"the verb did not exit within 60 s of SIGINT; phases {phases()}; stdout:\n{out}\nstderr:\n{err}") from None
     finally:
         if verb.poll() is None:
             verb.kill()
