@@ -134,9 +134,12 @@ def test_a_watched_rollback_prints_the_engines_progress_as_before(capsys, seeded
 def test_ctrl_c_during_the_watch_journals_the_outcome_and_exits_130(seeded, tmp_path):
     state = tmp_path / "journal.sqlite3"
     verb = subprocess.Popen(
-        [sys.executable, "-m", "cockpit", "rollback", "--service", API, "--state", str(state), "--to", "3", "--confirm", API,
+        [sys.executable, "-X", "faulthandler", "-m", "cockpit", "rollback", "--service", API, "--state", str(state), "--to", "3", "--confirm", API,
          "--timeout", "120", "--poll", "0.05"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+        # Ctrl+C as at a terminal. A process started in the background by a non-interactive shell (as CI may start
+        # the suite) inherits SIGINT ignored, and Python then installs no KeyboardInterrupt: the verb never heard it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     def phases() -> list[str]:
         try:
@@ -147,7 +150,12 @@ def test_ctrl_c_during_the_watch_journals_the_outcome_and_exits_130(seeded, tmp_
     try:
         wait_until(lambda: phases() == ["intent", "started"], 30, "the rollout to start")
         verb.send_signal(signal.SIGINT)
-        out, err = verb.communicate(timeout=20)
+        try:
+            out, err = verb.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack on SIGABRT
+            verb.send_signal(signal.SIGABRT)
+            out, err = verb.communicate(timeout=20)
+            raise AssertionError(f"the verb did not exit within 30 s of SIGINT; phases {phases()}; stdout:\n{out}\nstderr:\n{err}") from None
     finally:
         if verb.poll() is None:
             verb.kill()

@@ -267,7 +267,7 @@ class LogFollower:
             self.server_now_ms = None
         if self.server_now_ms is not None:
             # Date is floored and was written before we read it, so each sample is low (by up to a second and the
-            # trip); the largest of the last minute's is still low, and within ~100 ms at a few answers a second.
+            # trip); the largest of the last OFFSET_WINDOW_MS is still low, and within ~100 ms at a few answers a second.
             # A window, not all time: our clock may be stepped (NTP) and then an old sample would be too high.
             ours = self.now_ms()
             self.offsets.append((ours, self.server_now_ms - ours))

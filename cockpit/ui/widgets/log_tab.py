@@ -34,7 +34,6 @@ class LogTab(Vertical):
     LogTab > LogView { height: 1fr; }
     """
 
-
     def __init__(self, query: LogQuery, cap: int, fmt: LineFormat, *, live: bool) -> None:
         super().__init__(id=f"log-tab-{query.id}")
         self.log_query = query  # not `query`: that is DOMNode's method, which select-all calls

@@ -106,9 +106,10 @@ class LogsPane(Vertical):
         return next((t for t in self.tabs.values() if f"log-pane-{t.log_query.id}" == active), None)
 
     def focus_view(self) -> None:
-        """Put the keyboard on the lines of the tab on show."""
+        """Put the keyboard on the lines of the tab on show, at once: a key typed right after goes there (Widget.focus()
+        would move it only after the keys already queued)."""
         tab = self.current()
-        (tab.view if tab is not None else self).focus()
+        self.screen.set_focus(tab.view if tab is not None else self)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
@@ -124,15 +125,13 @@ class LogsPane(Vertical):
         if ids:
             tabbed = self.query_one(TabbedContent)
             tabbed.active = ids[(ids.index(tabbed.active) + step) % len(ids)]
-            tab = self.current()
-            if tab is not None:
-                self.screen.set_focus(tab.view)  # at once: a key typed right after `]` goes to the tab it showed
+            self.focus_view()
 
     def action_show_tab(self, query_id: str) -> None:
         """Show the tab of log query `query_id` (the palette's "Logs: tab ...")."""
         if query_id in self.tabs:
             self.query_one(TabbedContent).active = f"log-pane-{query_id}"
-            self.call_after_refresh(self.focus_view)
+            self.focus_view()
 
     def action_edit_filter(self) -> None:
         """Ask for a new CloudWatch filter pattern for the tab on show."""
