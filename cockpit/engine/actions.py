@@ -26,7 +26,7 @@ from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
-from cockpit.engine.events import ActionEnded, ActionProgress, EngineEvent
+from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, StepState, default_who
 from cockpit.journal.progress import ACTION, TICK
@@ -130,9 +130,49 @@ class Actions:
         return None
 
     # -- running ----------------------------------------------------------------------------
-    def start(self, step_id: str, confirmation: str = "", force: bool = False) -> None:
+    async def gate(self, step_id: str) -> tuple[str, ...]:
+        """The failing checks of `step_id`'s gate, one line each (empty: green, or no gate). Gates are being built."""
+        return ()
+
+    async def preview(self, step_id: str) -> ActionPreview:
+        """What RunActions would do now, its gate and any unknown outcome (AskActionPlan). Sends nothing."""
+        step = self.runbook.step(step_id)
+        if step is None or not step.actions:
+            why = f"{step_id} {'has no actions' if step else 'is not a step of this runbook'}"
+            return ActionPreview(step_id, step.title if step else "", self.env.name, self.env.production, "", problems=(why,))
+        await self.read_journal()
+        plan = plan_of(step, self.env, await self.prepare(step_id))
+        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(), problems=plan.problems,
+                             gate=await self.gate(step_id), unknown=tuple(unknown_text(e) for e in self.unknown(step_id)))
+
+    async def answer_plan(self, request: int, step_id: str) -> None:
+        try:
+            self.emit(Answer(request, await self.preview(step_id)))
+        except Exception as exc:  # the picker waits on this answer: it must come
+            self.emit(Answer(request, error=f"{type(exc).__name__}: {one_line(str(exc), 200)}"))
+
+    async def answer_lookup(self, request: int, step_id: str) -> None:
+        """AskRunLookup: one line saying what GitHub lists for the unknown dispatch of `step_id`."""
+        try:
+            await self.read_journal()
+            if not any(e.payload.get("kind") == "github_workflow" for e in self.unknown(step_id)):
+                self.emit(Answer(request, f"{step_id}: no workflow dispatch with an unknown outcome to look up"))
+                return
+            run = await self.find_run(step_id)
+            text = (f"GitHub lists run {run.run_id} since the intent: {run.html_url}" if run is not None
+                    else "GitHub lists no run of that workflow since the intent: the dispatch most likely did not start one")
+            self.emit(Answer(request, text))
+        except Exception as exc:
+            self.emit(Answer(request, error=f"the lookup failed: {type(exc).__name__}: {one_line(str(exc), 200)}"))
+
+    async def read_journal(self) -> None:
+        if self.journal is not None:
+            await self.journal.read()
+
+    def start(self, step_id: str, confirmation: str = "", force: bool = False, override: str = "") -> None:
         """`run_step` as a task of the desk (RunActions)."""
-        task = asyncio.get_running_loop().create_task(self.run_step(step_id, confirmation, force), name=f"action {step_id}")
+        task = asyncio.get_running_loop().create_task(self.run_step(step_id, confirmation, force, override=override),
+                                                      name=f"action {step_id}")
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
@@ -149,7 +189,8 @@ class Actions:
         self.emit(ActionEnded(step_id, False, reason, unknown=unknown))
         return StepResult(step_id, False, reason, refused=True, unknown=unknown)
 
-    async def run_step(self, step_id: str, confirmation: str = "", force: bool = False, *, timeout: float | None = None) -> StepResult:
+    async def run_step(self, step_id: str, confirmation: str = "", force: bool = False, *, timeout: float | None = None,
+                       override: str = "") -> StepResult:
         """Guard, then run the actions of `step_id` in order (see the module docstring). `timeout` overrides the commands'
         timeout and bounds a workflow watch."""
         step = self.runbook.step(step_id)

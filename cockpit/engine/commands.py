@@ -70,12 +70,33 @@ class RunActions:
     """Run the actions of `step_id` in order, stopping at the first failure (ActionProgress, ActionEnded).
 
     `confirmation`: the environment's name, required in production. `force`: run although an earlier run of these
-    actions has an unknown outcome (the operator looked it up); the acknowledgement is journaled.
+    actions has an unknown outcome (the operator looked it up); the acknowledgement is journaled. `override`: the
+    operator's typed reason to run although the step's gate is not green; journaled as an override (empty: the gate
+    must be green).
     """
 
     step_id: str
     confirmation: str = ""
     force: bool = False
+    override: str = ""
+
+
+@dataclass(frozen=True)
+class AskActionPlan:
+    """What `step_id`'s actions would send now, its gate and any outcome left unknown: answered with an
+    `ActionPreview` (Answer). Sends nothing."""
+
+    request: int
+    step_id: str
+
+
+@dataclass(frozen=True)
+class AskRunLookup:
+    """For a step whose workflow dispatch has an unknown outcome: what GitHub lists since its intent (Answer with a
+    one-line text; sends no dispatch)."""
+
+    request: int
+    step_id: str
 
 
 @dataclass(frozen=True)
@@ -86,4 +107,7 @@ class StopAction:
     step_id: str
 
 
-Command = Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent | RunActions | StopAction
+Command = (
+    Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent | RunActions | StopAction
+    | AskActionPlan | AskRunLookup
+)

@@ -22,7 +22,9 @@ from cockpit.core.ratelimit import RequestBudget
 from cockpit.engine.actions import Actions
 from cockpit.engine.aws_reads import Reads, alarms_reader, services_reader
 from cockpit.engine.commands import (
+    AskActionPlan,
     AskCandidates,
+    AskRunLookup,
     AskTaskDefinition,
     Command,
     Record,
@@ -261,7 +263,11 @@ class Engine:
         elif isinstance(command, StopAfterCurrent):
             self.rollbacks.halt()
         elif isinstance(command, RunActions):
-            self.actions.start(command.step_id, command.confirmation, command.force)
+            self.actions.start(command.step_id, command.confirmation, command.force, command.override)
+        elif isinstance(command, AskActionPlan):
+            self._spawn(self.actions.answer_plan(command.request, command.step_id), f"plan {command.step_id}")
+        elif isinstance(command, AskRunLookup):
+            self._spawn(self.actions.answer_lookup(command.request, command.step_id), f"lookup {command.step_id}")
         elif isinstance(command, StopAction):
             self.actions.stop(command.step_id)
 

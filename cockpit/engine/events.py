@@ -217,6 +217,45 @@ class ActionEnded:
 
 
 @dataclass(frozen=True)
+class ActionPreview:
+    """The value of the Answer to AskActionPlan (not an event of its own): the plan as a person reads it (`text`: each action and exactly what it sends,
+    Slack texts included, no secret), why it cannot run (`problems`), the failing checks of its gate (`gate`, empty
+    when green or ungated), and outcomes left unknown (`unknown`)."""
+
+    step_id: str
+    title: str
+    environment: str
+    production: bool
+    text: str
+    problems: tuple[str, ...] = ()
+    gate: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdentityRead:
+    """Who cockpit acts as: the AWS account and ARN (STS GetCallerIdentity) and the GitHub repository; `problems`
+    names a failed identity check or a mismatch with the environment's pins (rollbacks and deploys are refused)."""
+
+    aws_account: str = ""
+    aws_arn: str = ""
+    github_repository: str = ""
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeployRollout:
+    """The ECS deployment a workflow run of `step_id` caused on `service`, followed to its rolloutState
+    (`state`: IN_PROGRESS, COMPLETED, FAILED, or UNKNOWN while none is found); `text` one line with the events."""
+
+    step_id: str
+    service: str
+    deployment_id: str
+    state: str
+    text: str
+
+
+@dataclass(frozen=True)
 class EngineProblem:
     """The engine itself: gone, restarted, or a source that crashed. `down` while it is not running."""
 
@@ -227,5 +266,5 @@ class EngineProblem:
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
     | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | Answer | RolloutProgress | RollbackEnded
-    | RollbacksActive | ActionProgress | ActionEnded | EngineProblem
+    | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | EngineProblem
 )

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from cockpit.cli import main
-from cockpit.engine.commands import RunActions, StopAction
-from cockpit.engine.events import ActionEnded, ActionProgress, EngineEvent
+from cockpit.engine.commands import AskActionPlan, AskRunLookup, RunActions, StopAction
+from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.local import LocalEngine
 from cockpit.journal import Journal, default_who
 from cockpit.journal.progress import ACTION, TICK
@@ -291,3 +291,31 @@ async def test_resume_reports_an_unknown_dispatch_and_finds_its_run_without_disp
         await local.stop()
         journal.close()
     assert github.posts() == []
+
+
+async def test_the_engine_answers_a_plan_and_a_lookup_without_sending(setup, github, slack):
+    rb = setup.use(b_deploy_staging=(DEPLOY, NOTIFY))
+    journal = Journal(setup.state)
+    session = RunSession(journal, rb.id, rb.version, "staging", "died@bastion")
+    session.record("b-deploy-staging", ACTION, {"phase": "intent", "index": 0, "kind": "github_workflow", "what": {"workflow": "deploy-api.yml"}})
+    made = github.add_run("deploy-api.yml", "main")
+    batches: list[list[EngineEvent]] = []
+    local = LocalEngine(rb, rb.environments["staging"], session, live=False, flush_seconds=0.02)
+    local.start(batches.append)
+    answers = lambda: {e.request: e for b in batches for e in b if isinstance(e, Answer)}  # noqa: E731
+    try:
+        local.send(AskActionPlan(1, "b-deploy-staging"))
+        local.send(AskRunLookup(2, "b-deploy-staging"))
+        local.send(AskActionPlan(3, "no-such-step"))
+        await until(lambda: len(answers()) == 3)
+    finally:
+        await local.stop()
+        journal.close()
+    preview = answers()[1].value
+    assert isinstance(preview, ActionPreview) and preview.problems == () and preview.environment == "staging"
+    assert "deploy-api.yml" in preview.text and "#engineering" in preview.text and "> Deploy to Staging in staging by died@bastion: done" in preview.text
+    assert len(preview.unknown) == 1 and "started by died@bastion" in preview.unknown[0]
+    assert answers()[2].value == f"GitHub lists run {made.run_id} since the intent: https://github.example/o/r/actions/runs/{made.run_id}"
+    assert answers()[3].value.problems == ("no-such-step is not a step of this runbook",)
+    assert github.posts() == [] and slack.received == []
+    assert TOKEN not in repr(answers()) and slack.webhook_url() not in repr(answers())
