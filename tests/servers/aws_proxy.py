@@ -112,6 +112,11 @@ class AwsFaultProxy:
         with self._lock:
             return self._counts[operation] if operation is not None else sum(self._counts.values())
 
+    def operations(self) -> dict[str, int]:
+        """Every operation that arrived, with its count (a recording proxy's log)."""
+        with self._lock:
+            return dict(self._counts)
+
     def request_bodies(self, operation: str) -> list[dict]:
         """The JSON bodies of the requests for `operation`, oldest first ({} for a non-JSON body)."""
         with self._lock:
