@@ -17,6 +17,7 @@ after RESTART_SECONDS (longer if it keeps dying); the journal is durable, nothin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import pickle
 import signal
@@ -55,6 +56,7 @@ class EngineSpec:
     live: bool = True
     environ: Mapping[str, str] = field(default_factory=dict)
     journal_poll_seconds: float = 1.0
+    cwd: str = ""  # the operator's directory: relative paths (a command's workdir, `.` by default) mean what they say
 
 
 def frame(value: Any) -> bytes:
@@ -98,6 +100,9 @@ async def _serve(fd: int) -> None:
 
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
     spec: EngineSpec = await read_frame(reader)
+    if spec.cwd:  # started in "/" (see the module docstring); -P keeps this directory's modules out of sys.path
+        with contextlib.suppress(OSError):  # gone since the UI started: "/" stays, and a plan shows its workdir in full
+            os.chdir(spec.cwd)
     # Not create_dirs: `cockpit` made the journal; an engine that starts after its UI died (the demo's directory
     # already removed) must not bring the directory back.
     journal = Journal(Path(spec.state_path), read_only=spec.read_only, create_dirs=False)

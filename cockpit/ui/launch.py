@@ -24,7 +24,8 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.ui.app import CockpitApp
 
-    spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ))
+    spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ),
+                      cwd=os.getcwd())
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
                      journal_path=str(ctx.state_path), demo=demo, handle_signals=True)
     app.run()
