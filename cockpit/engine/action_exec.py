@@ -96,7 +96,8 @@ async def _github(p: Prepared, client: httpx.AsyncClient, stop: asyncio.Event, s
         return Done(False, f"dispatch {dispatched.detail}", fields, unknown=True)
     run = dispatched.run
     fields.update(run_id=run.run_id, html_url=run.html_url, run_url=run.run_url)
-    say(f"dispatched: run {run.run_id} {run.html_url}")
+    how = "" if dispatched.detail == f"started run {run.run_id}" else f" ({dispatched.detail}, {dispatched.posts} POST{'s' * (dispatched.posts > 1)})"
+    say(f"dispatched: run {run.run_id} {run.html_url}{how}")
     return await _watch(gh, run, fields, stop, say, poll, watch_timeout)
 
 
