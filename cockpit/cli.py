@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "secrets, workflow, ref, inputs, the Slack text, the shell lines and working directory) and sends nothing without "
         "--yes or --confirm (production: --confirm production; --yes alone is refused there) or with --dry-run. Each "
         "action's intent and outcome are journaled; all passed ticks the step. Refused with --read-only. Exit 0 passed, "
-        "1 failed, refused or not confirmed, 2 bad input.",
+        "1 failed, refused or not confirmed, 2 bad input. A deploy or command whose gate is not green is refused with the "
+        "failing checks named, unless --override REASON.",
     )
     _common(run, suppress=True)
     run.add_argument("step", metavar="STEP-ID", help="a step with actions (cockpit runbook show)")
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a command's timeout and the longest a workflow run is watched (default: the runbook's)")
     run.add_argument("--force", action="store_true",
                      help="run although an earlier run's outcome is unknown (after looking it up); journaled")
+    run.add_argument("--override", metavar="REASON", default=None,
+                     help="run although the step's gate (go / no-go) is not green; the reason is journaled as an override")
 
     demo = verbs.add_parser(
         "demo", help="the whole cockpit against a local stack it starts and stops (needs cockpit[demo])",

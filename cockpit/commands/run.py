@@ -5,7 +5,10 @@ live started): `Actions.plan` says what would be sent (printed first, always), a
 `Actions.run_step` guards, journals and runs. Nothing is sent without `--yes` or `--confirm`
 (production: `--confirm production`; `--yes` alone is refused there), nor with `--dry-run`.
 Progress lines (a command's output, a workflow watch) are printed as they come; `--json`
-prints one document at the end instead.
+prints one document at the end instead. A deploy or command whose gate (go / no-go) is not
+green is refused with the failing checks named, unless `--override REASON` is given (the
+override is journaled before anything is sent); a dry run, or a run not confirmed, prints the
+gate's state with the plan.
 
 Exit codes: 0 passed (or a dry run of a runnable plan), 1 failed, refused or not confirmed, 2 bad input.
 """
@@ -24,6 +27,7 @@ from cockpit.engine.action_plan import ActionPlan
 from cockpit.engine.actions import StepResult
 from cockpit.engine.engine import Engine
 from cockpit.engine.events import ActionEnded, ActionProgress, EngineEvent, JournalWritten
+from cockpit.engine.gates import GateReport
 from cockpit.engine.local import LocalEngine
 from cockpit.journal.session import RunSession
 from cockpit.monitor.loop import use_daemon_executor
@@ -83,7 +87,8 @@ class Printer:
 
 async def run_in_engine(engine: Engine, args: argparse.Namespace, confirm: str) -> StepResult:
     """The desk's run of the step. Interrupted (Ctrl+C): the action is stopped and its outcome journaled first."""
-    running = asyncio.ensure_future(engine.actions.run_step(args.step, confirm, args.force, timeout=args.timeout))
+    running = asyncio.ensure_future(engine.actions.run_step(args.step, confirm, args.force, timeout=args.timeout,
+                                                            override=args.override or ""))
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
@@ -92,12 +97,24 @@ async def run_in_engine(engine: Engine, args: argparse.Namespace, confirm: str) 
         raise
 
 
-def document(ctx: Context, plan: ActionPlan, result: StepResult | None, note: str, printer: Printer) -> dict[str, Any]:
-    """The --json document."""
+def document(ctx: Context, plan: ActionPlan, gate: GateReport | None, result: StepResult | None, note: str,
+             printer: Printer) -> dict[str, Any]:
+    """The --json document. `gate`: as evaluated for the run (or for the review, when nothing was run)."""
+    gate = result.gate if result is not None and result.gate is not None else gate
     return {"step": plan.step_id, "environment": ctx.env.name, "production": ctx.env.production,
             "plan": [{"index": i.index, "kind": i.kind, "what": i.what, "problem": i.problem} for i in plan.items],
+            "gate": gate.to_dict() if gate is not None else None,
             "sent": result is not None and not result.refused, "note": note,
             "result": result.to_dict() if result is not None else None, "progress": printer.progress}
+
+
+def gate_text(gate: GateReport) -> str:
+    """The gate's state under the plan: green or not, then each check's line."""
+    if gate.green:
+        head = f"Gate: green ({len(gate.lines)} check{'s' if len(gate.lines) != 1 else ''} passed)"
+    else:
+        head = f"Gate: NOT green ({len(gate.failing)} of {len(gate.lines)} checks): refused unless --override REASON is given"
+    return "\n".join([head] + [f"  {'ok ' if line.ok else 'NO '} {line.text}" for line in gate.lines])
 
 
 async def run_step(args: argparse.Namespace, ctx: Context, session: RunSession | None, read_only: bool, out: TextIO) -> int:
@@ -109,15 +126,22 @@ async def run_step(args: argparse.Namespace, ctx: Context, session: RunSession |
     engine = local.engine
     assert engine is not None
     result: StepResult | None = None
+    gate: GateReport | None = None
     try:
         plan = await engine.actions.plan(args.step, args.timeout)
         assert plan is not None
         if not args.json:
             print(plan.text(), file=out, flush=True)
         confirm, note = confirmation(args, ctx)
+        if args.dry_run or note:  # nothing is sent: the gate is shown for the review (the run evaluates it again, now)
+            gate = await engine.actions.gate_report(args.step)
+            if gate.lines and not args.json:
+                print(gate_text(gate), file=out, flush=True)
         if args.dry_run:
-            note = "Dry run: nothing sent." + (" It would be refused: " + "; ".join(plan.problems) if plan.problems else "")
-            code = 1 if plan.problems else 0
+            refusals = list(plan.problems) + ([] if gate is None or gate.green or (args.override or "").strip()
+                                              else [f"the gate of {args.step} is not green"])
+            note = "Dry run: nothing sent." + (" It would be refused: " + "; ".join(refusals) if refusals else "")
+            code = 1 if refusals else 0
         elif note:
             code = 1
         else:
@@ -128,7 +152,7 @@ async def run_step(args: argparse.Namespace, ctx: Context, session: RunSession |
     finally:
         await local.stop()
     if args.json:
-        print(json.dumps(document(ctx, plan, result, note, printer), indent=2), file=out)
+        print(json.dumps(document(ctx, plan, gate, result, note, printer), indent=2), file=out)
     else:
         print(note, file=out)
     return code

@@ -5,7 +5,9 @@ what), a read-only engine refuses every action, production needs the environment
 confirmation, an earlier intent without an outcome (a cockpit that died in between) is
 "outcome unknown" and blocks the step until the operator forces it (journaled as
 acknowledged), and missing config (repository, token, webhook) is a one-line refusal naming
-what to set. Then each action in order: its intent is committed to the journal before its
+what to set. A gated step (a deploy or a command) whose gate is not green is refused with
+the failing checks named (engine/gates.py), unless the operator gives a reason: that override
+is journaled before anything is sent. Then each action in order: its intent is committed to the journal before its
 first request (nothing is sent unless it was), it runs on the engine's loop (one long-lived
 httpx client for GitHub and Slack), its outcome is journaled after; the first failure stops
 the rest. All passed: the step is ticked with the evidence. No payload or event holds a
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +29,10 @@ from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
+from cockpit.engine.gates import CheckSteps, GateReport, evaluate
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, StepState, default_who
-from cockpit.journal.progress import ACTION, TICK
+from cockpit.journal.progress import ACTION, OVERRIDE, TICK
 from cockpit.runbook import Environment, Runbook
 
 LINES_EVERY = 0.1  # seconds: a command's output lines go out in one ActionProgress at most this often
@@ -56,18 +59,22 @@ class StepResult:
     refused: bool = False
     unknown: bool = False
     actions: tuple[dict[str, Any], ...] = ()
+    gate: GateReport | None = None  # as evaluated for this run (None: not reached)
+    override: str = ""  # the reason the gate was overridden with ('' when it was green or refused)
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.step_id, "ok": self.ok, "refused": self.refused, "unknown": self.unknown,
-                "evidence": self.evidence, "actions": list(self.actions)}
+                "evidence": self.evidence, "actions": list(self.actions),
+                "gate": self.gate.to_dict() if self.gate is not None else None, "override": self.override or None}
 
 
 class Actions:
     """The action desk of one environment (see the module docstring)."""
 
     def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], *, read_only: bool,
-                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None]) -> None:
+                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None], run_checks: CheckSteps | None = None) -> None:
         self.runbook, self.env, self.environ = runbook, env, environ
+        self.run_checks = run_checks  # the engine's check_steps(ids, tick=False): a gate's live checks
         self.read_only = read_only
         self.journal = journal
         self.emit = emit
@@ -130,9 +137,14 @@ class Actions:
         return None
 
     # -- running ----------------------------------------------------------------------------
+    async def gate_report(self, step_id: str) -> GateReport:
+        """`step_id`'s gate evaluated now: this environment's checks run live, other environments' read from the journal."""
+        read_run = self.journal.read_latest if self.journal is not None else None
+        return await evaluate(self.runbook, self.env, step_id, self.run_checks, read_run)
+
     async def gate(self, step_id: str) -> tuple[str, ...]:
-        """The failing checks of `step_id`'s gate, one line each (empty: green, or no gate). Gates are being built."""
-        return ()
+        """The failing checks of `step_id`'s gate, one line each (empty: green, or no gate)."""
+        return (await self.gate_report(step_id)).failing
 
     async def preview(self, step_id: str) -> ActionPreview:
         """What RunActions would do now, its gate and any unknown outcome (AskActionPlan). Sends nothing."""
@@ -185,9 +197,9 @@ class Actions:
                                                    "a workflow is no longer watched, its run goes on at GitHub"))
         return running is not None
 
-    def refuse(self, step_id: str, reason: str, *, unknown: bool = False) -> StepResult:
+    def refuse(self, step_id: str, reason: str, *, unknown: bool = False, gate: GateReport | None = None) -> StepResult:
         self.emit(ActionEnded(step_id, False, reason, unknown=unknown))
-        return StepResult(step_id, False, reason, refused=True, unknown=unknown)
+        return StepResult(step_id, False, reason, refused=True, unknown=unknown, gate=gate)
 
     async def run_step(self, step_id: str, confirmation: str = "", force: bool = False, *, timeout: float | None = None,
                        override: str = "") -> StepResult:
@@ -206,11 +218,11 @@ class Actions:
             return self.refuse(step_id, f"refused: {self.env.name} is production: type its name ({self.env.name}) to confirm")
         running = self.running[step_id] = Running(self.who, "preparing")
         try:
-            return await self._guarded(step_id, force, timeout, running)
+            return await self._guarded(step_id, force, timeout, running, override)
         finally:
             self.running.pop(step_id, None)
 
-    async def _guarded(self, step_id: str, force: bool, timeout: float | None, running: Running) -> StepResult:
+    async def _guarded(self, step_id: str, force: bool, timeout: float | None, running: Running, override: str) -> StepResult:
         assert self.journal is not None
         await self.journal.read()  # an intent a cockpit that died left behind, another cockpit's run
         unknown = self.unknown(step_id)
@@ -220,10 +232,33 @@ class Actions:
         problems = [f"action {p.item.index + 1} ({p.item.kind}): {p.item.problem}" for p in prepared if p.item.problem]
         if problems:
             return self.refuse(step_id, "refused: " + "; ".join(problems))
+        running.what = "checking its gate"
+        gate = await self.gate_report(step_id)
+        refusal, reason = await self._pass_gate(step_id, gate, override)
+        if refusal:
+            return self.refuse(step_id, refusal, gate=gate)
         for intent in unknown:
             if await self.journal.record(step_id, ACTION, {"phase": "acknowledged", "intent": intent.id, "who": self.who}) is None:
-                return self.refuse(step_id, "refused: the journal did not take the acknowledgement: nothing sent")
-        return await self._run_all(step_id, prepared, timeout, running)
+                return self.refuse(step_id, "refused: the journal did not take the acknowledgement: nothing sent", gate=gate)
+        result = await self._run_all(step_id, prepared, timeout, running)
+        return replace(result, gate=gate, override=reason)
+
+    async def _pass_gate(self, step_id: str, report: GateReport, override: str) -> tuple[str, str]:
+        """('', '') when the gate is green; ('', reason) when it is not and the operator's reason overrides it (the
+        override journaled first); (why it is refused, '') otherwise."""
+        assert self.journal is not None
+        if report.green:
+            if report.lines:
+                self.emit(ActionProgress(step_id, -1, "gate green:\n" + "\n".join("  " + line.text for line in report.lines)))
+            return "", ""
+        failing = "; ".join(report.failing)
+        reason = one_line(override, 1000)
+        if not reason:  # a blank reason is no reason
+            return f"refused: the gate of {step_id} is not green: {failing}; to run anyway, give a reason (--override REASON)", ""
+        if await self.journal.record(step_id, OVERRIDE, {"gate": list(report.failing), "reason": reason, "who": self.who}) is None:
+            return "refused: the journal did not take the override: nothing sent", ""
+        self.emit(ActionProgress(step_id, -1, f"gate not green, overridden by {self.who}: {reason} (not green: {failing})"))
+        return "", reason
 
     async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running) -> StepResult:
         assert self.journal is not None

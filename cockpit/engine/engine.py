@@ -107,7 +107,8 @@ class Engine:
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
-        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit)
+        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit,
+                               run_checks=lambda ids: self.check_steps(ids, tick=False))  # a gate's live checks
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0

@@ -18,6 +18,7 @@ from cockpit.core.text import strip_control
 from cockpit.engine.events import EngineEvent, JournalRead, JournalUnreadable, JournalWritten
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.session import RunSession
+from cockpit.journal.store import Run
 
 RETRY_SECONDS = 5.0  # after a failed read
 
@@ -60,6 +61,16 @@ class JournalWriter:
         self._error = ""
         self._absorb(found)
         return True
+
+    async def read_latest(self, environment: str) -> tuple[Run | None, list[Event]]:
+        """The latest run of this runbook in `environment` and all its events (another environment's evidence, for a gate),
+        read in the writer's thread like every other call. Raises what the journal raises."""
+        def read() -> tuple[Run | None, list[Event]]:
+            journal, runbook_id = self.session.journal, self.session.key[0]
+            run = journal.latest_run(runbook_id, environment)
+            return run, ([] if run is None else journal.events(run.id))
+
+        return await self._call(read)
 
     async def run(self) -> None:
         """Read every `poll_seconds` until cancelled (slower while the journal cannot be read)."""

@@ -19,6 +19,8 @@ ROLLBACK = "rollback"  # on ROLLBACK_PREFIX + service; payload: phase (intent/st
 ROLLBACK_PREFIX = "rollback:"
 ACTION = "action"  # on the step's id; payload: phase intent (index, kind, what, environment, who), outcome (intent: the
 # intent's event id, ok, evidence, unknown, fields) or acknowledged (intent: an intent whose outcome stays unknown)
+OVERRIDE = "override"  # on the step's id: its gate was not green and the operator ran it anyway; payload: gate (the failing
+# lines), reason (typed), who. Journaled before the step's first intent.
 # A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
 
 

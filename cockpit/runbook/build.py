@@ -47,13 +47,13 @@ def _step(raw: dict[str, Any]) -> m.Step:
     if check is not None:
         check = m.CheckSpec(**{**check, "names": tuple(check.get("names", ()))})
     actions = tuple(_action(a) for a in fields.pop("actions", ()))
-    return m.Step(check=check, actions=actions, **fields)
+    return m.Step(check=check, actions=actions, gate=tuple(fields.pop("gate", ())), **fields)
 
 
 def _phase(raw: dict[str, Any]) -> m.Phase:
     fields = dict(raw)
     steps = tuple(_step(s) for s in fields.pop("steps"))
-    return m.Phase(steps=steps, environments=tuple(fields.pop("environments", ())), **fields)
+    return m.Phase(steps=steps, environments=tuple(fields.pop("environments", ())), gate=tuple(fields.pop("gate", ())), **fields)
 
 
 def _env_var(raw: dict[str, Any]) -> m.EnvVar:

@@ -17,6 +17,7 @@ CHECK_TYPES = (
 )
 BACKENDS = ("redis", "database", "api", "pages")
 ACTION_KINDS = ("github_workflow", "command", "slack")
+GATED_KINDS = ("github_workflow", "command")  # the actions a gate holds back (issue 17)
 # What a threshold can limit: the p99 over the live window (or a burst, for a check).
 METRICS = ("api_p99", "dashboard_ttfb", "redis_latency", "database_latency")
 
@@ -148,6 +149,12 @@ class Step:
     expected: str = ""
     check: CheckSpec | None = None
     actions: tuple[Action, ...] = ()
+    gate: tuple[str, ...] = ()  # check steps that must pass before a deploy or command of this step runs
+
+    @property
+    def gated(self) -> bool:
+        """A deploy or a command changes a running system, so a gate holds it; a Slack message only tells people."""
+        return any(a.kind in GATED_KINDS for a in self.actions)
 
     @property
     def tickable(self) -> bool:
@@ -167,6 +174,7 @@ class Phase:
     summary: str = ""
     environments: tuple[str, ...] = ()
     contingency: bool = False
+    gate: tuple[str, ...] = ()  # check steps that must pass before any gated step of the phase runs (go / no-go)
 
     def applies_to(self, env: str) -> bool:
         """True when the phase is part of a run in environment `env`."""
@@ -352,3 +360,12 @@ class Runbook:
     def step(self, step_id: str) -> Step | None:
         """The step with id `step_id`, or None."""
         return next((s for _, s in self.steps() if s.id == step_id), None)
+
+    def phase_of(self, step_id: str) -> Phase | None:
+        """The phase holding the step `step_id`, or None."""
+        return next((p for p, s in self.steps() if s.id == step_id), None)
+
+    def gate_of(self, step_id: str) -> tuple[str, ...]:
+        """The effective gate of `step_id`: its phase's gate, then its own, each id once, in order."""
+        found = next(((p, s) for p, s in self.steps() if s.id == step_id), None)
+        return () if found is None else tuple(dict.fromkeys(found[0].gate + found[1].gate))

@@ -47,9 +47,13 @@ def _phases(runbook: Runbook) -> list[str]:
             facts.append("contingency")
         extra = " · ".join(f for f in facts if f)
         lines.append(f"  {phase.title}" + (f"  ({extra})" if extra else ""))
+        if phase.gate:
+            lines.append(f"    gate (its deploys and commands wait for these checks): {', '.join(phase.gate)}")
         for step in phase.steps:
             lines.append(f"    {KIND_MARKS[step.kind]} {step.id:<28} {step.title}")
             lines += [f"        -> {action_line(action, runbook)}" for action in step.actions]
+            if step.gate:
+                lines.append(f"        gate: {', '.join(step.gate)}")
     return lines
 
 

@@ -91,6 +91,7 @@ STEP = Table(
             }
         ),
         "actions": Array(ACTION),
+        "gate": _STRINGS,
     }
 )
 
@@ -173,6 +174,7 @@ RUNBOOK = Table(
                     "summary": _s(),
                     "environments": _STRINGS,
                     "contingency": Scalar(bool),
+                    "gate": _STRINGS,
                     "steps": Array(STEP, required=True),
                 }
             ),
