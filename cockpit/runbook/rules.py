@@ -11,6 +11,7 @@ from typing import Any
 
 from cockpit.runbook.interpolate import InterpolationError, interpolate
 from cockpit.runbook.rules_actions import check_actions
+from cockpit.runbook.rules_pins import check_pins
 from cockpit.runbook.schema import Path, format_path
 
 Problem = tuple[Path, str]
@@ -135,4 +136,4 @@ def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Proble
     for table, what in (("thresholds", "threshold id"), ("log_queries", "log query id")):
         problems += _duplicates([((table, i, "id"), t["id"]) for i, t in enumerate(data.get(table, []))], what)
     problems += _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _env_var_services(data)
-    return problems + _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data) + check_actions(data, environ)
+    return problems + _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data) + check_actions(data, environ) + check_pins(data, environ)
