@@ -91,3 +91,29 @@ async def test_a_live_engine_reads_moto_s_account_into_the_header(state_file, aw
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: shown(app) == "AWS 123456789012 · GitHub avnz/payments", what="the identity in the header")
         assert not identity(app).has_class("-problem")
+
+
+async def test_the_tui_rollback_is_refused_by_a_pin_and_the_guard_s_read_reaches_the_header(state_file, runbook, aws):
+    from dataclasses import replace
+
+    import boto3
+    from textual.widgets import Input
+
+    from cockpit.stack.ecs_seed import seed_ecs
+    from tests.ui.test_rollback_modal import open_service, running
+
+    seed_ecs(boto3.client("ecs"))
+    before = running()
+    staging = replace(runbook.environments["staging"], aws_account_id="222222222222")
+    app = make_app(state_file, runbook=replace(runbook, environments={**runbook.environments, "staging": staging}))
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_service(pilot)
+        await pilot.press("enter")
+        screen.query_one("#rb-typed", Input).value = "avnz-api"
+        await pilot.press("enter")
+        refusal = "refused: AWS account 123456789012 is not staging's pinned 222222222222: no rollback started"
+        await wait_for(pilot, lambda: any(refusal in str(n.message) for n in app._notifications), what="the refusal")
+        await wait_for(pilot, lambda: shown(app).startswith("✗ AWS 123456789012"), what="the identity the guard read")
+        assert identity(app).has_class("-problem")
+    assert running() == before
+    assert [e for e in app.session.events_after(0) if e.kind == "rollback"] == []
