@@ -92,6 +92,11 @@ async def run_in_engine(engine: Engine, args: argparse.Namespace, confirm: str) 
         raise
 
 
+async def identity_problems(engine: Engine, args: argparse.Namespace) -> tuple[str, ...]:
+    """Why the identity guard would refuse the step's workflow dispatches (engine/identity.py), for a dry run to say."""
+    return await engine.actions.identity_problems(await engine.actions.prepare(args.step, args.timeout))
+
+
 def document(ctx: Context, plan: ActionPlan, result: StepResult | None, note: str, printer: Printer) -> dict[str, Any]:
     """The --json document."""
     return {"step": plan.step_id, "environment": ctx.env.name, "production": ctx.env.production,
@@ -116,8 +121,9 @@ async def run_step(args: argparse.Namespace, ctx: Context, session: RunSession |
             print(plan.text(), file=out, flush=True)
         confirm, note = confirmation(args, ctx)
         if args.dry_run:
-            note = "Dry run: nothing sent." + (" It would be refused: " + "; ".join(plan.problems) if plan.problems else "")
-            code = 1 if plan.problems else 0
+            problems = plan.problems + await identity_problems(engine, args)
+            note = "Dry run: nothing sent." + (" It would be refused: " + "; ".join(problems) if problems else "")
+            code = 1 if problems else 0
         elif note:
             code = 1
         else:

@@ -145,9 +145,8 @@ class Actions:
         await self.read_journal()
         prepared = await self.prepare(step_id)
         plan = plan_of(step, self.env, prepared)
-        refused = await self.identity_refusal(prepared)  # the identity guard RunActions would meet, said up front
-        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(),
-                             problems=plan.problems + ((refused,) if refused else ()),
+        identity = await self.identity_problems(prepared)  # the identity guard RunActions would meet, said up front
+        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(), problems=plan.problems + identity,
                              gate=await self.gate(step_id), unknown=tuple(unknown_text(e) for e in self.unknown(step_id)))
 
     async def answer_plan(self, request: int, step_id: str) -> None:
@@ -237,6 +236,11 @@ class Actions:
         """Why the step's workflow dispatches may not go out as whom they would (engine/identity.py), '' when they may."""
         repositories = [p.workflow.repository for p in prepared if p.workflow is not None]
         return await self.identity.refuse_deploy(repositories) if repositories else ""
+
+    async def identity_problems(self, prepared: list[Prepared]) -> tuple[str, ...]:
+        """`identity_refusal`'s reasons, one line each (a preview or a dry run lists them with the plan's problems)."""
+        repositories = [p.workflow.repository for p in prepared if p.workflow is not None]
+        return await self.identity.deploy_problems(repositories) if repositories else ()
 
     async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running) -> StepResult:
         assert self.journal is not None

@@ -138,11 +138,15 @@ class Identity:
         checked = await self.fresh()
         return f"refused: {'; '.join(checked.aws_problems)}: no rollback started" if checked.aws_problems else ""
 
+    async def deploy_problems(self, repositories: Sequence[str]) -> tuple[str, ...]:
+        """Why workflows of `repositories` may not be dispatched, one line each (none when they may; see the module
+        docstring)."""
+        problems = tuple(dict.fromkeys(p for p in map(self.repository_problem, repositories) if p))
+        return problems + ((await self.fresh()).aws_problems if self.pinned_account else ())
+
     async def refuse_deploy(self, repositories: Sequence[str]) -> str:
-        """Why workflows of `repositories` may not be dispatched ('' when they may; see the module docstring)."""
-        problems = list(dict.fromkeys(p for p in map(self.repository_problem, repositories) if p))
-        if self.pinned_account:
-            problems += (await self.fresh()).aws_problems
+        """`deploy_problems` as one refusal line ('' when they may be dispatched)."""
+        problems = await self.deploy_problems(repositories)
         return f"refused: {'; '.join(problems)}: nothing sent" if problems else ""
 
     async def run(self) -> None:

@@ -282,6 +282,16 @@ async def test_the_action_preview_names_the_identity_refusal(aws):
         await local.stop()
     (answer,) = [e for e in seen() if isinstance(e, Answer)]
     assert isinstance(answer.value, ActionPreview)
-    assert answer.value.problems == (f"refused: AWS account {MOTO_ACCOUNT} is not staging's pinned {OTHER}: nothing sent",)
+    assert answer.value.problems == (f"AWS account {MOTO_ACCOUNT} is not staging's pinned {OTHER}",)
 
 
+
+
+def test_a_dry_run_says_the_deploy_would_be_refused_by_the_pin(capsys, aws_faults, setup, github):  # noqa: F811
+    setup.use(b_deploy_staging=(DEPLOY,))
+    pin_setup(setup, aws_account_id=OTHER)
+    code, out, err = run(capsys, setup, "b-deploy-staging", "--dry-run")
+    assert code == 1
+    assert out.rstrip().splitlines()[-1] == (f"Dry run: nothing sent. It would be refused: AWS account {MOTO_ACCOUNT} is not "
+                                             f"staging's pinned {OTHER}")
+    assert github.recorded == [] and actions_of(setup, "b-deploy-staging") == []
