@@ -90,3 +90,11 @@ def test_a_pin_of_the_wrong_type_is_a_shape_error(tmp_path):
     path.write_text(BASE.format(account="x", repository="a/b").replace('aws_account_id = "x"', "aws_account_id = 123456789012"))
     (problem,) = validate_file(path, environ={})
     assert problem.endswith(":11: environments.production.aws_account_id: expected a string, got an integer")
+
+
+def test_runbook_show_lists_the_pins_of_the_environments_that_have_them(tmp_path):
+    from cockpit.runbook.outline import outline
+
+    text = outline(load_runbook(write(tmp_path), environ={}))
+    assert "    pinned        aws_account_id 123456789012, github_repository avnz/payments" in text
+    assert text.count("pinned ") == 1  # staging pins nothing
