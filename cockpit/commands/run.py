@@ -97,6 +97,11 @@ async def run_in_engine(engine: Engine, args: argparse.Namespace, confirm: str) 
         raise
 
 
+async def identity_problems(engine: Engine, args: argparse.Namespace) -> tuple[str, ...]:
+    """Why the identity guard would refuse the step's workflow dispatches (engine/identity.py), for a dry run to say."""
+    return await engine.actions.identity_problems(await engine.actions.prepare(args.step, args.timeout))
+
+
 def document(ctx: Context, plan: ActionPlan, gate: GateReport | None, result: StepResult | None, note: str,
              printer: Printer) -> dict[str, Any]:
     """The --json document. `gate`: as evaluated for the run (or for the review, when nothing was run)."""
@@ -138,8 +143,8 @@ async def run_step(args: argparse.Namespace, ctx: Context, session: RunSession |
             if gate.lines and not args.json:
                 print(gate_text(gate), file=out, flush=True)
         if args.dry_run:
-            refusals = list(plan.problems) + ([] if gate is None or gate.green or (args.override or "").strip()
-                                              else [f"the gate of {args.step} is not green"])
+            refusals = list(plan.problems) + list(await identity_problems(engine, args))
+            refusals += [] if gate is None or gate.green or (args.override or "").strip() else [f"the gate of {args.step} is not green"]
             note = "Dry run: nothing sent." + (" It would be refused: " + "; ".join(refusals) if refusals else "")
             code = 1 if refusals else 0
         elif note:

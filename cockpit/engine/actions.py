@@ -30,6 +30,7 @@ from cockpit.engine.action_exec import Done, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate
+from cockpit.engine.identity import Identity
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, StepState, default_who
 from cockpit.journal.progress import ACTION, OVERRIDE, TICK
@@ -72,8 +73,10 @@ class Actions:
     """The action desk of one environment (see the module docstring)."""
 
     def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], *, read_only: bool,
-                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None], run_checks: CheckSteps | None = None) -> None:
+                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None], identity: Identity,
+                 run_checks: CheckSteps | None = None) -> None:
         self.runbook, self.env, self.environ = runbook, env, environ
+        self.identity = identity  # who a workflow dispatch acts as: a pin it does not match refuses it
         self.run_checks = run_checks  # the engine's check_steps(ids, tick=False): a gate's live checks
         self.read_only = read_only
         self.journal = journal
@@ -153,8 +156,10 @@ class Actions:
             why = f"{step_id} {'has no actions' if step else 'is not a step of this runbook'}"
             return ActionPreview(step_id, step.title if step else "", self.env.name, self.env.production, "", problems=(why,))
         await self.read_journal()
-        plan = plan_of(step, self.env, await self.prepare(step_id))
-        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(), problems=plan.problems,
+        prepared = await self.prepare(step_id)
+        plan = plan_of(step, self.env, prepared)
+        identity = await self.identity_problems(prepared)  # the identity guard RunActions would meet, said up front
+        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(), problems=plan.problems + identity,
                              gate=await self.gate(step_id), unknown=tuple(unknown_text(e) for e in self.unknown(step_id)))
 
     async def answer_plan(self, request: int, step_id: str) -> None:
@@ -232,6 +237,9 @@ class Actions:
         problems = [f"action {p.item.index + 1} ({p.item.kind}): {p.item.problem}" for p in prepared if p.item.problem]
         if problems:
             return self.refuse(step_id, "refused: " + "; ".join(problems))
+        refused = await self.identity_refusal(prepared)
+        if refused:
+            return self.refuse(step_id, refused)
         running.what = "checking its gate"
         gate = await self.gate_report(step_id)
         refusal, reason = await self._pass_gate(step_id, gate, override)
@@ -259,6 +267,16 @@ class Actions:
             return "refused: the journal did not take the override: nothing sent", ""
         self.emit(ActionProgress(step_id, -1, f"gate not green, overridden by {self.who}: {reason} (not green: {failing})"))
         return "", reason
+
+    async def identity_refusal(self, prepared: list[Prepared]) -> str:
+        """Why the step's workflow dispatches may not go out as whom they would (engine/identity.py), '' when they may."""
+        repositories = [p.workflow.repository for p in prepared if p.workflow is not None]
+        return await self.identity.refuse_deploy(repositories) if repositories else ""
+
+    async def identity_problems(self, prepared: list[Prepared]) -> tuple[str, ...]:
+        """`identity_refusal`'s reasons, one line each (a preview or a dry run lists them with the plan's problems)."""
+        repositories = [p.workflow.repository for p in prepared if p.workflow is not None]
+        return await self.identity.deploy_problems(repositories) if repositories else ()
 
     async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running) -> StepResult:
         assert self.journal is not None

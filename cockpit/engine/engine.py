@@ -49,6 +49,7 @@ from cockpit.engine.events import (
     VerdictChanged,
 )
 from cockpit.engine.health import Health
+from cockpit.engine.identity import Identity
 from cockpit.engine.journal import JournalWriter
 from cockpit.engine.outbox import FLUSH_SECONDS, Outbox
 from cockpit.engine.rollbacks import Rollbacks
@@ -103,11 +104,13 @@ class Engine:
         self.service_written: dict[str, str] = {}
         self.checking: set[str] = set()
         ecs = ecs or LazyClient("ecs", aws_target(runbook, env)).get  # `ecs`: a client made already (a headless verb's)
-        self.rollbacks = Rollbacks(runbook, env, environ, ecs, read_only=read_only,
+        self.identity = Identity(runbook, env, environ, LazyClient("sts", aws_target(runbook, env)).get, blocking=self._blocking,
+                                 emit=self.emit, monotonic=monotonic)
+        self.rollbacks = Rollbacks(runbook, env, environ, ecs, identity=self.identity, read_only=read_only,
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
-        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit,
+        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit, identity=self.identity,
                                run_checks=lambda ids: self.check_steps(ids, tick=False))  # a gate's live checks
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
@@ -148,6 +151,7 @@ class Engine:
         for backend in self.health.backends:
             spawn(self.health.run(backend), f"health {backend.name}")
         spawn(self._health_clock(), "health snapshots")
+        spawn(self.identity.run(), "identity")
         target = aws_target(runbook, env)
         if runbook.log_queries:
             logs, budget = LazyClient("logs", target), RequestBudget(cw.requests_per_second)

@@ -235,12 +235,14 @@ class ActionPreview:
 @dataclass(frozen=True)
 class IdentityRead:
     """Who cockpit acts as: the AWS account and ARN (STS GetCallerIdentity) and the GitHub repository; `problems`
-    names a failed identity check or a mismatch with the environment's pins (rollbacks and deploys are refused)."""
+    names a failed identity check or a mismatch with the environment's pins (rollbacks and deploys are refused).
+    `aws_configured` False: the environment uses no AWS at all (nothing to read, nothing refused on its grounds)."""
 
     aws_account: str = ""
     aws_arn: str = ""
     github_repository: str = ""
     problems: tuple[str, ...] = ()
+    aws_configured: bool = True
 
 
 @dataclass(frozen=True)

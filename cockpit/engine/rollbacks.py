@@ -16,6 +16,7 @@ from typing import Any
 
 from cockpit.core.text import one_line
 from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
+from cockpit.engine.identity import Identity
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, JournalError
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
@@ -33,12 +34,13 @@ COMMIT_SECONDS = 15.0  # a rollback waits this long for its journal write before
 class Rollbacks:
     """The rollback desk of one environment."""
 
-    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], ecs: Callable[[], Any], *, read_only: bool,
+    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], ecs: Callable[[], Any], *, identity: Identity, read_only: bool,
                  blocking: Blocking, emit: Callable[[EngineEvent], None], emit_threadsafe: Callable[[EngineEvent], None],
                  journal: JournalWriter | None, history: Callable[[], dict[str, list[str]]], refresh: Callable[[], None],
                  stop: threading.Event) -> None:
         self.runbook, self.env, self.environ = runbook, env, environ
         self.ecs = ecs  # the ECS client (built on first use; blocking)
+        self.identity = identity  # who we act as: a failed or mismatched AWS identity refuses the rollback
         self.read_only = read_only
         self.blocking = blocking
         self.emit, self.emit_threadsafe = emit, emit_threadsafe
@@ -104,6 +106,10 @@ class Rollbacks:
         self._set_active(self.active | {p.service for p in plans})
         loop = asyncio.get_running_loop()
         try:
+            refused = await self.identity.refuse_rollback()  # marked active first: no second rollback starts meanwhile
+            if refused:
+                self.emit(RollbackEnded(plans[0].service, False, refused))
+                return
             for plan in plans:
                 self.emit(RolloutProgress(plan.service, f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold"))
                 outcome = await self._one(plan, loop, wait, timeout, poll)

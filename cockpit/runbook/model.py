@@ -189,6 +189,9 @@ class Environment:
     so an empty field can say which variable to set; `defaulted` lists the fields whose
     value is a `${VAR:-default}` fallback, so a failure there can say so too; `absent`
     says why a field has no value where that is known (the demo without redis-server).
+
+    `aws_account_id` and `github_repository` pin who cockpit may act as here ('' = no pin): an AWS account
+    (STS GetCallerIdentity) or GitHub repository other than the pinned one refuses rollbacks and deploys.
     """
 
     name: str
@@ -203,6 +206,8 @@ class Environment:
     ecs_cluster: str = ""
     ecs_services: tuple[str, ...] = ()
     log_groups: tuple[str, ...] = ()
+    aws_account_id: str = ""
+    github_repository: str = ""
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     defaulted: tuple[str, ...] = field(default=(), compare=False)
     absent: dict[str, str] = field(default_factory=dict, compare=False)  # field → why it has no value (cockpit demo)

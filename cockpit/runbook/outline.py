@@ -19,6 +19,9 @@ def _environments(runbook: Runbook) -> list[str]:
             lines.append(f"    {field:<13} {mask_url(value) if value else 'not configured: ' + env.missing(field)}")
         lines.append(f"    {'ecs_services':<13} {', '.join(env.ecs_services) or '-'}")
         lines.append(f"    {'log_groups':<13} {', '.join(env.log_groups) or '-'}")
+        pins = [f"{name} {strip_control(getattr(env, name))}" for name in ("aws_account_id", "github_repository") if getattr(env, name)]
+        if pins:  # who cockpit must act as here (rollbacks and deploys are refused otherwise)
+            lines.append(f"    {'pinned':<13} {', '.join(pins)}")
     return lines
 
 

@@ -108,6 +108,8 @@ ENVIRONMENT = Table(
         "ecs_cluster": _s(),
         "ecs_services": _STRINGS,
         "log_groups": _STRINGS,
+        "aws_account_id": _s(),
+        "github_repository": _s(),
     }
 )
 

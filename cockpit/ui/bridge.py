@@ -19,6 +19,7 @@ from cockpit.engine.events import (
     EngineEvent,
     EngineProblem,
     HealthRead,
+    IdentityRead,
     JournalRead,
     JournalUnreadable,
     JournalWritten,
@@ -57,6 +58,7 @@ class Drawer(Protocol):
     def engine_problem(self, event: EngineProblem) -> None: ...
     def answered(self, event: Answer) -> None: ...
     def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None: ...
+    def show_identity(self, event: IdentityRead) -> None: ...
 
 
 def deliver(screen: Drawer, event: EngineEvent) -> None:
@@ -86,3 +88,5 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.answered(event)
         case RolloutProgress() | RollbackEnded() | RollbacksActive():
             screen.rollback_event(event)
+        case IdentityRead():
+            screen.show_identity(event)

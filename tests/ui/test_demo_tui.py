@@ -61,6 +61,8 @@ async def test_every_pane_is_live_on_the_demo_stack(demo, demo_runbook, state_fi
         await wait_for(pilot, lambda: "avnz-api:24" in text(app, ServicesPane), what="the services pane")
         header = app.screen.query_one(CockpitHeader)
         assert header.query_one("#demo-badge") is not None
+        identity = header.query_one("#identity")
+        await wait_for(pilot, lambda: str(identity.render()).startswith("AWS 123456789012 · "), what="moto's account in the header")
         table = app.screen.query_one(HealthTable)
         shown = " ".join(str(value) for row in table.ordered_rows for value in table.get_row(row.key))
         password = ready.environ["REDIS_URL"].split("@")[0].split(":")[-1]

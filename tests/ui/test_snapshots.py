@@ -176,3 +176,24 @@ def test_redis_down_200x50(snap_compare, state_file):
 
 def test_stale_120x40(snap_compare, state_file):
     assert snap_compare(live_app(state_file), terminal_size=(120, 40), run_before=_world(stale=True))
+
+
+# Who cockpit acts as, in the header (tests/ui/test_identity_header.py asserts the same): read, and a pin not matched.
+def _identity(*events):
+    async def replay(pilot):
+        pilot.app.engine.replay(list(events))
+        await pilot.pause()
+
+    return replay
+
+
+def test_identity_read_160x48(snap_compare, state_file):
+    from tests.ui.test_identity_header import READ
+
+    assert snap_compare(make_app(state_file, fake=True), terminal_size=(160, 48), run_before=_identity(READ))
+
+
+def test_identity_mismatch_production_80x24(snap_compare, state_file):
+    from tests.ui.test_identity_header import MISMATCH
+
+    assert snap_compare(make_app(state_file, env="production", fake=True), terminal_size=(80, 24), run_before=_identity(MISMATCH))

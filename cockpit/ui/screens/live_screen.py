@@ -19,6 +19,7 @@ from cockpit.engine.events import (
     Answer,
     EngineProblem,
     HealthRead,
+    IdentityRead,
     PatternOutcome,
     RollbackEnded,
     RollbacksActive,
@@ -55,6 +56,7 @@ class LiveScreen(RunScreen):
         self.engine_down = ""
         self.rollbacks_active: set[str] = set()
         self._problems: Text | None = None
+        self.identity_problems: tuple[str, ...] = ()
 
     def on_engine_batch(self, message: EngineBatch) -> None:
         """A batch from the engine: every event to the pane that draws it."""
@@ -168,6 +170,13 @@ class LiveScreen(RunScreen):
                             "what the journal has once it is back; tick again if a step is not ticked", title="journal",
                             severity="warning", timeout=30, markup=False)
         self.notify(event.text, title="engine", severity="error", timeout=20, markup=False)
+
+    def show_identity(self, event: IdentityRead) -> None:
+        """Who cockpit acts as, in the header; a new problem (a failed check, a pin not matched) is notified in full."""
+        self.query_one(CockpitHeader).show_identity(event)
+        if event.problems and event.problems != self.identity_problems:
+            self.notify("\n".join(event.problems), title="identity", severity="error", timeout=30, markup=False)
+        self.identity_problems = event.problems
 
     # -- requests and rollbacks ---------------------------------------------------------------
     def answered(self, event: Answer) -> None:
