@@ -105,7 +105,7 @@ class Engine:
         self.checking: set[str] = set()
         ecs = ecs or LazyClient("ecs", aws_target(runbook, env)).get  # `ecs`: a client made already (a headless verb's)
         self.identity = Identity(runbook, env, environ, LazyClient("sts", aws_target(runbook, env)).get, blocking=self._blocking,
-                                 emit=self.emit, monotonic=monotonic)
+                                 emit=self._identity_read, monotonic=monotonic)
         self.rollbacks = Rollbacks(runbook, env, environ, ecs, identity=self.identity, read_only=read_only,
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
@@ -235,13 +235,18 @@ class Engine:
                 self.service_history.setdefault(event.step_id[len(SERVICE_PREFIX):], []).append(str(event.payload.get("task_definition", "")))
         self._judge()
 
+    def _identity_read(self, event: EngineEvent) -> None:
+        """An identity read goes to the header, and its problems onto the verdict."""
+        self.emit(event)
+        self._judge()
+
     def _judge(self, views: Sequence[RowView] | None = None) -> None:
         """Derive the verdict (from `views`, when the health rows were just read); send it when it changed."""
         self._judged = self.monotonic()
         views = self.health.views() if views is None else views
         states = self.journal.states if self.journal else {}
         found = verdict(self.monotonic(), self.runbook, self.env, live=self.live, views=views, alarms=self.alarms,
-                        services=self.services, tabs=self.tabs, states=states)
+                        services=self.services, tabs=self.tabs, states=states, identity=self.identity.verdict_lines())
         if found != self._verdict:
             self._verdict = found
             self.emit(VerdictChanged(found))

@@ -120,6 +120,14 @@ class Identity:
         self.emit(checked.event)
         return checked
 
+    def verdict_lines(self) -> tuple[tuple[bool, str], ...]:
+        """The last read's problems for the verdict, (wrong, text): a mismatch with a pin is wrong; a failed STS call
+        only leaves the identity unknown."""
+        if self.last is None:
+            return ()
+        failure = self.last.aws_problems[0] if self.last.failed and self.last.aws_problems else None
+        return tuple((text != failure, text) for text in self.last.event.problems)
+
     async def read(self) -> Checked:
         """Read the identity now, and send it."""
         async with self._lock:

@@ -77,7 +77,8 @@ def unpassed_checks(runbook: Runbook, env: Environment, states: Mapping[str, Ste
 
 
 def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views: Sequence[RowView], alarms: AlarmsWatch,
-            services: ServicesWatch, tabs: Mapping[str, str], states: Mapping[str, StepState]) -> Verdict:
+            services: ServicesWatch, tabs: Mapping[str, str], states: Mapping[str, StepState],
+            identity: Sequence[tuple[bool, str]] = ()) -> Verdict:
     """The verdict as of monotonic `now`."""
     cw = runbook.cloudwatch
     one_call = cw.connect_timeout_seconds + cw.read_timeout_seconds  # boto3's timeouts, as the reads use them
@@ -90,4 +91,5 @@ def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views
         services.seen(runbook.ecs.interval_seconds, 2 * one_call) if watch_services else None,  # services, then task definitions
         unpassed_checks(runbook, env, states),
         list(tabs.items()),
+        identity,
     )

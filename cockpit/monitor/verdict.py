@@ -25,7 +25,7 @@ class Problem:
 
     severity: int  # ERROR or WARNING
     text: str  # 'redis DOWN', 'ALARM avnz-redis-connection', 'ROLLOUT FAILED avnz-api:25'
-    source: str  # health | alarms | services | checks
+    source: str  # health | alarms | services | checks | logs | identity
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,11 @@ def log_problems(tabs: Sequence[tuple[str, str]]) -> list[Problem]:
     return [Problem(NOT_KNOWN, f"{words[state]} {tab}", "logs") for tab, state in tabs if state in words]
 
 
+def identity_problems(lines: Sequence[tuple[bool, str]]) -> list[Problem]:
+    """'IDENTITY AWS account 1… is not production's pinned 2…' (an error), or a failed identity check (not known)."""
+    return [Problem(ERROR if wrong else NOT_KNOWN, f"IDENTITY {text}", "identity") for wrong, text in lines]
+
+
 def derive(
     now: float,
     health: Sequence[RowView] = (),
@@ -149,10 +154,12 @@ def derive(
     services: ServicesSeen | None = None,
     unpassed_checks: Sequence[tuple[str, str]] = (),
     log_tabs: Sequence[tuple[str, str]] = (),
+    identity: Sequence[tuple[bool, str]] = (),
 ) -> Verdict:
     """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here.
-    `log_tabs` are (tab, follower state) pairs."""
-    problems = health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
+    `log_tabs` are (tab, follower state) pairs; `identity` (wrong, text) lines of the identity check: a cockpit on the
+    wrong account or repository (wrong) shows someone else's system, one whose identity is unknown cannot say."""
+    problems = identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:
         problems += alarm_problems(alarms, now)

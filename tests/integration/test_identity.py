@@ -12,8 +12,9 @@ import pytest
 
 from cockpit.cli import main
 from cockpit.engine.commands import AskActionPlan
-from cockpit.engine.events import ActionPreview, Answer, EngineEvent, IdentityRead
+from cockpit.engine.events import ActionPreview, Answer, EngineEvent, IdentityRead, VerdictChanged
 from cockpit.engine.local import LocalEngine
+from cockpit.monitor.verdict import ERROR, WARNING
 from cockpit.rollback.plan import same
 from cockpit.runbook import load_runbook
 from cockpit.runbook.model import Runbook
@@ -80,6 +81,30 @@ async def test_pins_that_do_not_match_are_one_line_problems(aws):
     assert event.aws_account == MOTO_ACCOUNT
     assert event.problems == (f"AWS account {MOTO_ACCOUNT} is not production's pinned {OTHER}",
                               "GitHub repository avnz/payments is not production's pinned avnz/other")
+
+
+async def test_a_wrong_account_is_on_the_verdict_and_a_failed_check_is_not_known(aws, monkeypatch):
+    runbook = pinned(load_runbook(), "production", aws_account_id=OTHER)
+    for unreachable in (False, True):
+        if unreachable:
+            monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")  # nothing listens on discard
+        local, seen = await engine_with(runbook, "production")
+        try:
+            await local.engine.identity.read()
+            await until(lambda seen=seen: identity_problems(seen()) != [])
+        finally:
+            await local.stop()
+        if unreachable:
+            ((severity, text),) = identity_problems(seen())
+            assert severity == WARNING and text.startswith("IDENTITY AWS identity check failed"), text
+        else:
+            assert identity_problems(seen()) == [(ERROR, f"IDENTITY AWS account {MOTO_ACCOUNT} is not production's pinned {OTHER}")]
+
+
+def identity_problems(events) -> list[tuple[int, str]]:
+    """The identity's problems on the last verdict sent ([] before one has any)."""
+    verdicts = [e.verdict for e in events if isinstance(e, VerdictChanged)]
+    return [(p.severity, p.text) for p in verdicts[-1].problems if p.source == "identity"] if verdicts else []
 
 
 async def test_matching_pins_are_no_problem_and_repositories_compare_without_case(aws):

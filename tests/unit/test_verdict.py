@@ -159,3 +159,15 @@ def test_since_is_irrelevant_to_the_verdict():
     stamped = AlarmState("avnz-redis-connection", "ALARM", since=datetime(2026, 12, 1, tzinfo=UTC), reason="x" * 500)
     verdict = derive(NOW, [row()], alarms(AlarmState("a", "OK"), stamped, AlarmState("c", "OK")))
     assert [p.text for p in verdict.problems] == ["ALARM avnz-redis-connection"]
+
+
+def test_identity_problems_are_on_the_verdict_a_wrong_account_worst():
+    """A cockpit pointed at the wrong AWS account shows that account's health: never all up. The identity's problem
+    lines (engine/identity.py) come as (wrong, text): a pin mismatch is an error, a failed identity check an unknown."""
+    found = derive(0.0, identity=((True, "AWS account 111111111111 is not production's pinned 222222222222"),
+                                  (False, "AWS identity check failed: STS GetCallerIdentity: no credentials")))
+    assert not found.all_up
+    assert [(p.severity, p.text, p.source) for p in found.problems] == [
+        (ERROR, "IDENTITY AWS account 111111111111 is not production's pinned 222222222222", "identity"),
+        (WARNING, "IDENTITY AWS identity check failed: STS GetCallerIdentity: no credentials", "identity")]
+    assert derive(0.0, health=[], identity=()).problems == ()
