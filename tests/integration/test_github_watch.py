@@ -9,7 +9,7 @@ import pytest
 
 from cockpit.actions.github import GitHubError, GitHubWorkflows, RunSnapshot
 from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
-from tests.servers.fake_github import RATE_LIMIT, FakeGitHub
+from cockpit.stack.fake_github import RATE_LIMIT, FakeGitHub
 
 
 @pytest.fixture
