@@ -13,8 +13,8 @@ import pytest
 
 from cockpit.actions.github import CLOCK_SKEW, GitHubError, GitHubRateLimited, GitHubWorkflows
 from cockpit.stack import free_port
-from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
 from cockpit.stack.fake_github import FakeGitHub
+from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
 
 
 @pytest.fixture
