@@ -24,8 +24,9 @@ import httpx
 
 from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
-from cockpit.engine.action_exec import Done, find_run, run_one
+from cockpit.engine.action_exec import Done, Follow, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
+from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, StepState, default_who
@@ -66,8 +67,9 @@ class Actions:
     """The action desk of one environment (see the module docstring)."""
 
     def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], *, read_only: bool,
-                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None]) -> None:
+                 journal: JournalWriter | None, emit: Callable[[EngineEvent], None], follow: DeployFollow | None = None) -> None:
         self.runbook, self.env, self.environ = runbook, env, environ
+        self.follow = follow  # a workflow's ECS rollout after its run (engine/deploy_follow.py)
         self.read_only = read_only
         self.journal = journal
         self.emit = emit
@@ -261,11 +263,18 @@ class Actions:
         settings = self.runbook.actions
         try:
             return await run_one(p, self.client(), running.stop, lines.add, say, poll=self.runbook.github.poll_seconds,
-                                 watch_timeout=timeout, grace=settings.stop_grace_seconds)
+                                 watch_timeout=timeout, grace=settings.stop_grace_seconds, follow=self._follow(step_id, timeout))
         except Exception as exc:  # a bug must not read as a pass, nor vanish; what was sent is unknown
             return Done(False, f"action {p.item.index + 1} crashed: {type(exc).__name__}: {one_line(str(exc), 200)}", unknown=True)
         finally:
             lines.flush()
+
+    def _follow(self, step_id: str, timeout: float | None) -> Follow | None:
+        """The follow-up of `step_id`'s workflows (None without an ECS desk); `timeout` bounds it as it bounds the watch."""
+        desk = self.follow
+        if desk is None:
+            return None
+        return lambda p, since, stop, say: desk.follow(step_id, p, since, stop, say, timeout)
 
     async def shutdown(self) -> None:
         """Stop what runs (its outcome is journaled within the stop grace), then close the client."""

@@ -36,6 +36,7 @@ from cockpit.engine.commands import (
     StopAction,
     StopAfterCurrent,
 )
+from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import (
     LOADING,
     AlarmsFailed,
@@ -107,7 +108,8 @@ class Engine:
                                    blocking=self._blocking, emit=self.emit, emit_threadsafe=self.emit_threadsafe, journal=self.journal,
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
-        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit)
+        self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit,
+                               follow=DeployFollow(runbook, env, ecs, self._blocking, self.emit))
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0
