@@ -42,6 +42,7 @@ class DemoControl:
         self.argv = argv or [sys.executable, "-m", "cockpit.demo.supervisor"]
         self.proc: subprocess.Popen[str] | None = None
         self.actions: list[TroubleAction] = []
+        self.shown: dict = {}  # what the demo's fakes got (DemoStack.shown), as of the last reply
         self.stopped: dict | None = None
         self.dirs: list[str] = []  # the stack's directories, from its ready message (for a sweep)
         self.on_gone: Callable[[], None] | None = None  # called (from a thread) if the stack process ends first
@@ -93,6 +94,7 @@ class DemoControl:
         if reply is None:
             return "the demo stack is gone"
         self.actions = [TroubleAction.from_json(a) for a in reply.get("actions", [])] or self.actions
+        self.shown = dict(reply.get("shown") or {}) or self.shown
         return str(reply.get("message", ""))
 
     def refresh(self) -> list[TroubleAction]:
