@@ -33,6 +33,7 @@ class Ready:
     absent: dict[str, str]
     actions: list[TroubleAction] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  # every directory it made (removed when it stops)
+    env_file: str = ""  # its environment as `export` lines, for a headless `cockpit run` from another shell
 
 
 class DemoControl:
@@ -75,7 +76,8 @@ class DemoControl:
                 ready = message["ready"]
                 self.actions = [TroubleAction.from_json(a) for a in ready.get("actions", [])]
                 self.dirs = [str(d) for d in ready.get("dirs", [])]
-                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), list(self.actions), list(self.dirs))
+                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), list(self.actions), list(self.dirs),
+                             str(ready.get("env_file", "")))
 
     def run(self, key: str) -> str:
         """Ask the stack to do trouble key `key`; its one-line answer (blocks: call from a thread)."""

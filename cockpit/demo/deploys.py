@@ -112,10 +112,8 @@ class DemoDeploys:
 
     def runs(self) -> list[str]:
         """The last runs the fake GitHub made, newest first, one line each."""
-        with self.github._lock:  # the fake's own lock: runs move on in its clock thread
-            runs = sorted(self.github.runs.values(), key=lambda r: r.run_id)[-SHOWN:]
-            lines = [f"run {r.run_id} {r.workflow} {r.inputs.get('environment', '')} {r.status}"
-                     + (f"/{r.conclusion}" if r.conclusion else "") for r in runs]
+        lines = [f"run {run_id} {workflow} {inputs.get('environment', '')} {status}" + (f"/{conclusion}" if conclusion else "")
+                 for run_id, workflow, inputs, status, conclusion in self.github.run_states()[-SHOWN:]]
         return lines[::-1]
 
     # -- trouble ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ process (`cockpit.demo.supervisor`), never in the TUI's.
 from __future__ import annotations
 
 import secrets
+import shlex
 import socket
 import threading
 import time
@@ -135,6 +136,16 @@ class DemoStack:
         if "database_url" not in self.absent:
             env["DATABASE_URL"] = self.postgres.prisma_url
         return env
+
+    def write_env_file(self) -> Path:
+        """`demo.env` (0600, in the demo's directory): the environment above as `export` lines, so another shell can
+        drive the demo's run headless (`. demo.env && cockpit run b-deploy-staging --yes`). Its token and webhooks
+        are the demo's fakes' (nothing outside the machine accepts them); the file goes with the directory."""
+        path = self.workdir / "demo.env"
+        lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(self.environ().items())]
+        path.touch(mode=0o600)
+        path.write_text("# cockpit demo: its stack's environment (removed when the demo ends)\n" + "\n".join(lines) + "\n")
+        return path
 
     def _weather(self) -> Weather:
         return Weather(self.redis.running, f"127.0.0.1:{self.redis.port}", self.postgres.running, self.api_mode)

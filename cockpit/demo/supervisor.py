@@ -118,7 +118,7 @@ def main() -> int:
         except Exception as error:  # noqa: BLE001 - reported, then everything is stopped
             channel.send(error=f"the demo stack could not start: {error_line(error)}")
             return 1
-        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack),
+        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack), "env_file": str(stack.write_env_file()),
                             "actions": [a.to_json() for a in stack.actions()]})
         serve(stack, channel, sys.stdin)
         return 0

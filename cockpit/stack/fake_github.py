@@ -156,6 +156,11 @@ class FakeGitHub:
             for run_id in due:
                 self.advance(run_id)
 
+    def run_states(self) -> list[tuple[int, str, dict[str, str], str, str | None]]:
+        """(run id, workflow, inputs, status, conclusion) of every run, oldest first (runs move on in another thread)."""
+        with self._lock:
+            return [(r.run_id, r.workflow, dict(r.inputs), r.status, r.conclusion) for r in sorted(self.runs.values(), key=lambda r: r.run_id)]
+
     def requests(self, method: str | None = None, path_contains: str = "") -> list[Recorded]:
         """Recorded requests, oldest first, filtered."""
         with self._lock:

@@ -181,6 +181,15 @@ def service_deployments(ready, name: str) -> list[dict]:
     return aws_client(ready, "ecs").describe_services(cluster="avnz-payment-cluster", services=[name])["services"][0]["deployments"]
 
 
+def test_its_environment_file_lets_another_shell_reach_the_stack(demo):
+    _control, ready, _progress = demo
+    path = Path(ready.env_file)
+    assert path.parent == Path(ready.dirs[0]) and (path.stat().st_mode & 0o777) == 0o600
+    shown = subprocess.run(["bash", "-c", f". {path} && echo $GITHUB_REPOSITORY $COCKPIT_STATE && command -v npx"],
+                           capture_output=True, text=True, timeout=10, env={"PATH": "/usr/bin:/bin"})
+    assert shown.stdout.split() == ["avnz/payment-platform", ready.environ["COCKPIT_STATE"], str(Path(ready.dirs[0]) / "bin" / "npx")]
+
+
 def test_the_staging_deploy_dispatches_watches_and_follows_each_rollout_to_completed(demo, demo_run):
     control, ready, _progress = demo
     code, out = demo_run("b-deploy-staging")
