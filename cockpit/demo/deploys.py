@@ -23,7 +23,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cockpit.core.text import one_line
@@ -141,7 +141,7 @@ class DemoDeploys:
         tag = f"sha-{run.run_id:07x}"
         try:
             name = self.deploy(service, tag, fail)
-            line = f"{run.created_at.astimezone(UTC):%H:%M:%S} run {run.run_id} deployed {name} ({tag})" + (" — doomed to fail" if fail else "")
+            line = f"{datetime.now(UTC):%H:%M:%S} run {run.run_id} deployed {name} ({tag})" + (" — doomed to fail" if fail else "")
         except Exception as error:  # noqa: BLE001 - moto gone or refusing: the step's follow-up will say none appeared
             line = f"run {run.run_id}: deploying {service} failed: {error_line(error)}"
         with self._lock:

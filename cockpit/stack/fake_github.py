@@ -232,8 +232,10 @@ class FakeGitHub:
             return {"x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(self._remaining), "x-ratelimit-reset": str(RATE_RESET)}
 
     def _run_json(self, run: FakeRun) -> dict[str, Any]:
-        # 30 s per distinct stage: a stage listed twice answers the same document (and ETag) twice
-        stamp = (run.created_at + timedelta(seconds=30 * run.stages.index(run.stages[run.stage]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # 30 s per distinct stage (a stage listed twice answers the same document, and ETag, twice); with a real-time
+        # clock (`seconds_per_stage`), that many seconds: the demo's elapsed times are the ones a newcomer waited
+        per_stage = self.seconds_per_stage or 30
+        stamp = (run.created_at + timedelta(seconds=per_stage * run.stages.index(run.stages[run.stage]))).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"id": run.run_id, "name": run.workflow, "event": "workflow_dispatch", "head_branch": run.ref,
                 "status": run.status, "conclusion": run.conclusion, "actor": {"login": run.actor},
                 "created_at": run.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "run_started_at": run.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -199,7 +199,7 @@ def test_the_staging_deploy_dispatches_watches_and_follows_each_rollout_to_compl
         (deployment,) = service_deployments(ready, service)  # the new one, rolled out: the old ones are gone
         assert deployment["rolloutState"] == "COMPLETED"
         assert f"rollout of {service}: {deployment['id']} COMPLETED" in out, out
-    assert "queued" in out and "in_progress" in out and "completed/success" in out  # the run was watched as it moved
+    assert "queued" in out and "in_progress" in out and "completed/success · 6 s" in out  # watched as it moved, in real time
     assert "passed: run " in out.rstrip().splitlines()[-1]
     control.refresh()
     runs, deploys = control.shown["runs"], control.shown["deploys"]
