@@ -205,3 +205,18 @@ def test_cockpit_run_follows_the_rollout_and_prints_it(capsys, monkeypatch, tmp_
     assert "then wait for avnz-api's new ECS deployment to complete" in out  # the plan says so before anything is sent
     assert f"rollout of avnz-api: {NEW_ID} IN_PROGRESS" in out and f"{NEW_ID} COMPLETED" in out.rstrip().splitlines()[-1]
     assert TOKEN not in out
+
+
+async def test_ecs_that_cannot_be_reached_leaves_the_outcome_unknown_and_says_why(tmp_path, github):
+    from botocore.exceptions import NoRegionError
+
+    class NoRegion:
+        def describe_services(self, **_kwargs):
+            raise NoRegionError()
+
+    run = Run(tmp_path, runbook_for(tmp_path, b_deploy_staging=(API_DEPLOY,)), NoRegion())
+    ended = await run.step("b-deploy-staging")
+    assert not ended.ok and ended.unknown
+    assert "the run succeeded; the rollout of avnz-api could not be read: services of avnz-payment-cluster: no AWS region" in ended.evidence
+    assert "region" in ended.evidence.lower() and "COMPLETED" not in ended.evidence
+    assert run.events(DeployRollout)[-1].state == "UNKNOWN" and run.journaled("b-deploy-staging", TICK) == []
