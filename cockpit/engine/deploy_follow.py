@@ -109,8 +109,8 @@ class _Follow:
                 state = await self.desk.read(self.service)
             except Exception as exc:  # AwsProblem, or boto3 building the client
                 problem = classify_aws(exc, f"reading {self.service}")
-                if not (problem.transient and clock() - began < timeout and not self.stop.is_set()):
-                    return self.lost(problem.reason)
+                if not problem.transient or clock() - began >= timeout:
+                    return self.lost(problem.reason)  # a throttle or a timeout is tried again at the next poll
             else:
                 ended = self.take(state, clock() - began)
                 if ended is not None:

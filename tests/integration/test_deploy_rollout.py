@@ -220,3 +220,18 @@ async def test_ecs_that_cannot_be_reached_leaves_the_outcome_unknown_and_says_wh
     assert "the run succeeded; the rollout of avnz-api could not be read: services of avnz-payment-cluster: no AWS region" in ended.evidence
     assert "region" in ended.evidence.lower() and "COMPLETED" not in ended.evidence
     assert run.events(DeployRollout)[-1].state == "UNKNOWN" and run.journaled("b-deploy-staging", TICK) == []
+
+
+async def test_a_throttled_read_is_tried_again_and_access_denied_is_not(tmp_path, github, aws_faults):
+    from botocore.config import Config
+
+    seed_ecs(boto3.client("ecs"), revisions=3, inactive=(), dashboard_revisions=2, dashboard_inactive=(), decoy=False)
+    client = boto3.client("ecs", config=Config(retries={"total_max_attempts": 1}))  # through the fault proxy, each fault seen once
+    aws_faults.fail("DescribeServices", "ThrottlingException", "Rate exceeded", times=2)
+    run = Run(tmp_path, runbook_for(tmp_path, timeout=0.5, b_deploy_staging=(API_DEPLOY,)), client)
+    ended = await run.step("b-deploy-staging")
+    assert "no ECS deployment of avnz-api appeared since" in ended.evidence and not ended.unknown  # read again after the throttle
+    aws_faults.fail("DescribeServices", "AccessDeniedException", "not authorized to perform: ecs:DescribeServices")
+    run = Run(tmp_path / "again", runbook_for(tmp_path, timeout=30, b_deploy_staging=(API_DEPLOY,)), client)
+    ended = await run.step("b-deploy-staging")
+    assert ended.unknown and "could not be read" in ended.evidence and "AccessDeniedException" in ended.evidence
