@@ -89,21 +89,29 @@ class AwsEstate:
 
     def deploy_broken(self) -> str:
         """Register a new avnz-api revision with an image that will not start, and deploy it."""
-        current = self._service(API)["taskDefinition"]
+        name = self._deploy_image(API, BROKEN_TAG, fail=True)
+        return f"{API}: deploying {name} ({BROKEN_TAG}); its tasks fail and ECS marks the rollout FAILED in ~10 s: then roll back with R"
+
+    def deploy_service(self, service: str, tag: str, *, fail: bool = False) -> str:
+        """What a deploy workflow does at its end: a new revision of `service` on image `tag`, deployed (a new ECS
+        deployment, rolled out by the simulator; `fail`: its tasks never pass their health checks). Its 'family:revision'."""
+        return self._deploy_image(service, tag, fail=fail)
+
+    def _deploy_image(self, service: str, tag: str, *, fail: bool) -> str:
+        current = self._service(service)["taskDefinition"]
         definition = self.ecs.describe_task_definition(taskDefinition=current)["taskDefinition"]
         container = dict(definition["containerDefinitions"][0])
-        container["image"] = container["image"].rsplit(":", 1)[0] + f":{BROKEN_TAG}"
+        container["image"] = container["image"].rsplit(":", 1)[0] + f":{tag}"
         made = self.ecs.register_task_definition(
             family=definition["family"], networkMode=definition.get("networkMode", "awsvpc"),
             requiresCompatibilities=definition.get("requiresCompatibilities", ["FARGATE"]), cpu=definition.get("cpu", "512"),
             memory=definition.get("memory", "1024"), executionRoleArn=definition.get("executionRoleArn", ""),
             containerDefinitions=[container],
         )["taskDefinition"]
-        self.ecs.update_service(cluster=CLUSTER, service=API, taskDefinition=made["taskDefinitionArn"])
-        # Doomed once it is IN_PROGRESS (its first tick is a second away): a refused update dooms nothing.
-        self.moto.fail_next_deployment(CLUSTER, API, REGION)
-        name = f"{made['family']}:{made['revision']}"
-        return f"{API}: deploying {name} ({BROKEN_TAG}); its tasks fail and ECS marks the rollout FAILED in ~10 s: then roll back with R"
+        self.ecs.update_service(cluster=CLUSTER, service=service, taskDefinition=made["taskDefinitionArn"])
+        if fail:  # doomed once it is IN_PROGRESS (its first tick is a second away): a refused update dooms nothing
+            self.moto.fail_next_deployment(CLUSTER, service, REGION)
+        return f"{made['family']}:{made['revision']}"
 
     def _service(self, name: str) -> dict:
         return self.ecs.describe_services(cluster=CLUSTER, services=[name])["services"][0]

@@ -31,6 +31,8 @@ def demo_command(args: argparse.Namespace) -> int:
     try:
         ready = control.start(lambda text: say(f"  {text}"))
         say(f"  files in {', '.join(ready.dirs)} (removed when the demo ends)")
+        if ready.env_file:
+            say(f"  run a step's actions from another shell: . {ready.env_file} && cockpit run b-deploy-staging --yes")
         say("  ready: opening the cockpit; press ! for trouble, ? for help, q to quit")
         return _run(args, ready, control)
     except DemoError as error:

@@ -33,6 +33,7 @@ class Ready:
     absent: dict[str, str]
     actions: list[TroubleAction] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  # every directory it made (removed when it stops)
+    env_file: str = ""  # its environment as `export` lines, for a headless `cockpit run` from another shell
 
 
 class DemoControl:
@@ -42,6 +43,7 @@ class DemoControl:
         self.argv = argv or [sys.executable, "-m", "cockpit.demo.supervisor"]
         self.proc: subprocess.Popen[str] | None = None
         self.actions: list[TroubleAction] = []
+        self.shown: dict = {}  # what the demo's fakes got (DemoStack.shown), as of the last reply
         self.stopped: dict | None = None
         self.dirs: list[str] = []  # the stack's directories, from its ready message (for a sweep)
         self.on_gone: Callable[[], None] | None = None  # called (from a thread) if the stack process ends first
@@ -74,7 +76,8 @@ class DemoControl:
                 ready = message["ready"]
                 self.actions = [TroubleAction.from_json(a) for a in ready.get("actions", [])]
                 self.dirs = [str(d) for d in ready.get("dirs", [])]
-                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), list(self.actions), list(self.dirs))
+                return Ready(dict(ready["environ"]), dict(ready.get("absent", {})), list(self.actions), list(self.dirs),
+                             str(ready.get("env_file", "")))
 
     def run(self, key: str) -> str:
         """Ask the stack to do trouble key `key`; its one-line answer (blocks: call from a thread)."""
@@ -93,6 +96,7 @@ class DemoControl:
         if reply is None:
             return "the demo stack is gone"
         self.actions = [TroubleAction.from_json(a) for a in reply.get("actions", [])] or self.actions
+        self.shown = dict(reply.get("shown") or {}) or self.shown
         return str(reply.get("message", ""))
 
     def refresh(self) -> list[TroubleAction]:

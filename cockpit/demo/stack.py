@@ -2,8 +2,10 @@
 
 redis-server (with a password, so masking shows), PostgreSQL (the plan's pool settings
 in DATABASE_URL), moto with the ECS rollout simulator (cluster, both services, their
-revisions, the three alarms, `/ecs/avnz-api` with a live log writer) and the stand-in
-API and dashboard, whose /health reports the demo's real Redis and PostgreSQL. A server
+revisions, the three alarms, `/ecs/avnz-api` with a live log writer), the stand-in
+API and dashboard, whose /health reports the demo's real Redis and PostgreSQL, and
+Phase B's fakes (`cockpit.demo.deploys`: GitHub whose deploy runs start ECS deployments,
+Slack's webhooks, a checkout with `npx`). A server
 whose binary is missing is left out and `absent` says why. Runs in the demo's stack
 process (`cockpit.demo.supervisor`), never in the TUI's.
 """
@@ -11,6 +13,7 @@ process (`cockpit.demo.supervisor`), never in the TUI's.
 from __future__ import annotations
 
 import secrets
+import shlex
 import socket
 import threading
 import time
@@ -19,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from cockpit.demo import aws_estate
+from cockpit.demo.deploys import DemoDeploys
 from cockpit.demo.log_writer import FLOOD_PER_SECOND, FLOOD_SECONDS, LogWriter
 from cockpit.demo.loglines import Weather
 from cockpit.demo.trouble import KEYS, TroubleAction
@@ -49,6 +53,7 @@ class DemoStack:
         self.alarm_firing = False
         self.aws: aws_estate.AwsEstate | None = None
         self.logs: LogWriter | None = None
+        self.deploys = DemoDeploys(workdir, self._deploy_service, progress)
         self._lock = threading.Lock()  # one trouble action at a time
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -63,6 +68,7 @@ class DemoStack:
                             lambda: f"PostgreSQL up on 127.0.0.1:{self.postgres.port} (database avnz, role cockpit)"),
                 pool.submit(self._start_aws),
                 pool.submit(self._start_api),
+                pool.submit(self.deploys.start),
             ]
             deadline = time.monotonic() + START_TIMEOUT
             while not all(job.done() for job in jobs):  # short waits: a signal's handler runs in between
@@ -76,6 +82,7 @@ class DemoStack:
         """Stop everything (idempotent, each part even when another fails); what was stopped."""
         stopped = []
         for name, stop in (("log writer", self.logs.stop if self.logs else None), ("API and dashboard", self.api.stop),
+                           ("GitHub and Slack fakes", self.deploys.stop),
                            ("moto", self.moto.stop), ("redis-server", self.redis.stop), ("PostgreSQL", self.postgres.close)):
             if stop is None:
                 continue
@@ -122,12 +129,23 @@ class DemoStack:
             "INTEGRATION_ENCRYPTION_KEY": secrets.token_hex(32),
             "COCKPIT_STATE": str(self.workdir / "journal.sqlite3"),
             **self.moto.env(),
+            **self.deploys.environ(),
         }
         if "redis_url" not in self.absent:
             env["REDIS_URL"] = self.redis.url
         if "database_url" not in self.absent:
             env["DATABASE_URL"] = self.postgres.prisma_url
         return env
+
+    def write_env_file(self) -> Path:
+        """`demo.env` (0600, in the demo's directory): the environment above as `export` lines, so another shell can
+        drive the demo's run headless (`. demo.env && cockpit run b-deploy-staging --yes`). Its token and webhooks
+        are the demo's fakes' (nothing outside the machine accepts them); the file goes with the directory."""
+        path = self.workdir / "demo.env"
+        lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(self.environ().items())]
+        path.touch(mode=0o600)
+        path.write_text("# cockpit demo: its stack's environment (removed when the demo ends)\n" + "\n".join(lines) + "\n")
+        return path
 
     def _weather(self) -> Weather:
         return Weather(self.redis.running, f"127.0.0.1:{self.redis.port}", self.postgres.running, self.api_mode)
@@ -156,6 +174,9 @@ class DemoStack:
             "alarm": ("avnz-api-5xx-errors: back to OK" if self.alarm_firing else "avnz-api-5xx-errors: into ALARM", "ALARM" if self.alarm_firing else "OK", self.aws is not None),
             "flood": ("logs: stop the flood" if self.logs and self.logs.flood else f"logs: flood ({FLOOD_PER_SECOND:,} lines a second for {FLOOD_SECONDS:.0f} s)", "flooding" if self.logs and self.logs.flood else "normal", self.logs is not None),
             "deploy-broken": ("avnz-api: deploy a broken image (rollout FAILED)", failing or "steady", self.aws is not None and not failing),
+            "deploy-run-fails": ("GitHub: the next deploy run fails", "armed" if self.deploys.github.next_stages else "runs succeed", True),
+            "rollout-fails": ("ECS: the next deploy's rollout fails", "armed" if self.deploys.next_rollout_fails else "rollouts complete",
+                              self.aws is not None),
         }
         return [TroubleAction(key, name, *rows[name]) for key, name in KEYS.items()]
 
@@ -212,6 +233,22 @@ class DemoStack:
             return "log flood stopped"
         self.logs.start_flood()
         return f"logs flooding at {FLOOD_PER_SECOND:,} lines a second for {FLOOD_SECONDS:.0f} s (or until ! 6 again)"
+
+    def _deploy_run_fails(self) -> str:
+        return self.deploys.fail_next_run()
+
+    def _rollout_fails(self) -> str:
+        return self.deploys.fail_next_rollout()
+
+    def _deploy_service(self, service: str, tag: str, fail: bool) -> str:
+        """A deploy run of the fake GitHub finished: what its workflow would do in ECS (AwsEstate.deploy_service)."""
+        if self.aws is None:
+            raise RuntimeError("AWS (moto) is not up")
+        return self.aws.deploy_service(service, tag, fail=fail)
+
+    def shown(self) -> dict:
+        """What the demo shows of its fakes in the trouble menu: the last Slack messages, runs and deploys."""
+        return {"slack": [h.to_json() for h in self.deploys.heard()], "runs": self.deploys.runs(), "deploys": self.deploys.deployed[-5:][::-1]}
 
     def _deploy_broken(self) -> str:
         assert self.aws is not None  # the key is offered once AWS is up (actions())

@@ -5,7 +5,8 @@
 It talks JSON lines: on stdout `{"progress": text}` while starting, then `{"ready": ...}`
 (the environment for the cockpit, what is absent, its directories, the trouble keys) or `{"error": text}`;
 then for each `{"id": n, "do": key}` read on stdin a `{"reply": n, "message": ...,
-"actions": [...]}` (`"do": "actions"` only asks for the keys' states); last `{"stopped": [...], "removed": dir}`.
+"actions": [...], "shown": {...}}` (`"do": "actions"` only asks for the keys' states and what the fakes got:
+`DemoStack.shown`); last `{"stopped": [...], "removed": dir}`.
 
 Everything it started stops and its temporary directory is removed when stdin closes
 (the cockpit quit, crashed or was killed, even with SIGKILL: the kernel closes the pipe),
@@ -100,7 +101,7 @@ def serve(stack: DemoStack, channel: Channel, commands) -> None:
             actions = [a.to_json() for a in stack.actions()]
         except Exception as error:  # noqa: BLE001 - moto down: the keys are unknown, the stack still stops cleanly
             actions, message = [], f"{message} (the keys' states are unknown: {type(error).__name__}: {error_line(error)})".lstrip()
-        channel.send(reply=ident, message=message, actions=actions)
+        channel.send(reply=ident, message=message, actions=actions, shown=stack.shown())
 
 
 def main() -> int:
@@ -117,7 +118,7 @@ def main() -> int:
         except Exception as error:  # noqa: BLE001 - reported, then everything is stopped
             channel.send(error=f"the demo stack could not start: {error_line(error)}")
             return 1
-        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack),
+        channel.send(ready={"environ": stack.environ(), "absent": stack.absent, "dirs": dirs_of(stack), "env_file": str(stack.write_env_file()),
                             "actions": [a.to_json() for a in stack.actions()]})
         serve(stack, channel, sys.stdin)
         return 0

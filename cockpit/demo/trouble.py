@@ -36,6 +36,8 @@ KEYS = {
     "5": "alarm",
     "6": "flood",
     "7": "deploy-broken",
+    "8": "deploy-run-fails",
+    "9": "rollout-fails",
 }
 
 # name → what the key does, whatever the state (the help shows these: they never go stale;
@@ -48,4 +50,6 @@ WHAT = {
     "alarm": "avnz-api-5xx-errors into ALARM / back to OK",
     "flood": "flood the logs (2,000 lines a second, for 2 minutes) / stop",
     "deploy-broken": "avnz-api: deploy a broken image (its rollout FAILS; roll back with R)",
+    "deploy-run-fails": "the next deploy run at the fake GitHub fails (b-deploy-staging fails)",
+    "rollout-fails": "the next deploy's ECS rollout fails (the step fails with ECS's events)",
 }

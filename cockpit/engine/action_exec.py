@@ -4,14 +4,17 @@ The desk (engine/actions.py) guards, journals and reports; this module only perf
 kind ends in a `Done`: `ok`, a one-line `evidence` (what ticks the step), `fields` for the
 journal's outcome (no secret: run URL and conclusion, exit code, duration and a bounded tail,
 Slack's status and answer), and `unknown` when the request went out and no answer came back.
+A workflow whose action names a `service` is followed into ECS after its run succeeded
+(`Follow`, engine/deploy_follow.py): the step's outcome is then the deployment's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -35,6 +38,10 @@ class Done:
     unknown: bool = False
 
 
+# (prepared action, dispatch time, stop, say): the Done of the ECS deployment a successful run caused
+Follow = Callable[[Prepared, datetime, asyncio.Event, Callable[[str], None]], Awaitable[Done]]
+
+
 def stoppable_sleep(stop: asyncio.Event) -> Callable[[float], Any]:
     """A sleep that returns early when `stop` is set (a watch's waits end at a StopAction)."""
     async def sleep(seconds: float) -> None:
@@ -44,14 +51,22 @@ def stoppable_sleep(stop: asyncio.Event) -> Callable[[float], Any]:
 
 
 async def run_one(p: Prepared, client: httpx.AsyncClient, stop: asyncio.Event, line: Callable[[str], None],
-                  say: Callable[[str], None], *, poll: float, watch_timeout: float | None, grace: float) -> Done:
-    """Perform `p`; `line` gets a command's output lines, `say` a watch's snapshots."""
+                  say: Callable[[str], None], *, poll: float, watch_timeout: float | None, grace: float,
+                  follow: Follow | None = None) -> Done:
+    """Perform `p`; `line` gets a command's output lines, `say` a watch's snapshots. `follow`: a workflow's ECS rollout."""
     kind = p.item.kind
     if kind == "command":
         return await _command(p, stop, line, grace)
     if kind == "slack":
         return await _slack(p, client)
-    return await _github(p, client, stop, say, poll, watch_timeout)
+    done = await _github(p, client, stop, say, poll, watch_timeout)
+    if not (done.ok and p.action.service):
+        return done
+    if follow is None:
+        return Done(True, f"{done.evidence}; rollout of {p.action.service} not followed: no ECS client here",
+                    {**done.fields, "rollout_state": "not followed"})
+    after = await follow(p, datetime.fromisoformat(done.fields["requested_at"]), stop, say)
+    return Done(after.ok, f"{done.evidence}; {after.evidence}", {**done.fields, **after.fields}, after.unknown)
 
 
 async def _command(p: Prepared, stop: asyncio.Event, line: Callable[[str], None], grace: float) -> Done:

@@ -137,7 +137,8 @@ async def _github(r: Resolver, index: int, action: Action) -> Prepared:
     what = {"workflow": action.workflow, "repository": repository, "ref": ref, "inputs": inputs, "api_url": api_url}
     lines = (f"POST {api_url.rstrip('/')}/repos/{repository or '?'}/actions/workflows/{action.workflow}/dispatches",
              f"ref {ref or '?'} · inputs {' '.join(f'{k}={v}' for k, v in inputs.items()) or '(none)'}",
-             f"then watch the run every {settings.poll_seconds:g} s until it completes")
+             f"then watch the run every {settings.poll_seconds:g} s until it completes",
+             *([f"then wait for {action.service}'s new ECS deployment to complete"] if action.service else []))
     if not repository:
         return _refused(index, action, what, lines, "no GitHub repository: set GITHUB_REPOSITORY (or [github] repository)")
     try:

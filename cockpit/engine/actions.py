@@ -26,8 +26,9 @@ import httpx
 
 from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
-from cockpit.engine.action_exec import Done, find_run, run_one
+from cockpit.engine.action_exec import Done, Follow, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
+from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate
 from cockpit.engine.identity import Identity
@@ -74,10 +75,11 @@ class Actions:
 
     def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], *, read_only: bool,
                  journal: JournalWriter | None, emit: Callable[[EngineEvent], None], identity: Identity,
-                 run_checks: CheckSteps | None = None) -> None:
+                 run_checks: CheckSteps | None = None, follow: DeployFollow | None = None) -> None:
         self.runbook, self.env, self.environ = runbook, env, environ
         self.identity = identity  # who a workflow dispatch acts as: a pin it does not match refuses it
         self.run_checks = run_checks  # the engine's check_steps(ids, tick=False): a gate's live checks
+        self.follow = follow  # a workflow's ECS rollout after its run (engine/deploy_follow.py)
         self.read_only = read_only
         self.journal = journal
         self.emit = emit
@@ -314,11 +316,18 @@ class Actions:
         settings = self.runbook.actions
         try:
             return await run_one(p, self.client(), running.stop, lines.add, say, poll=self.runbook.github.poll_seconds,
-                                 watch_timeout=timeout, grace=settings.stop_grace_seconds)
+                                 watch_timeout=timeout, grace=settings.stop_grace_seconds, follow=self._follow(step_id, timeout))
         except Exception as exc:  # a bug must not read as a pass, nor vanish; what was sent is unknown
             return Done(False, f"action {p.item.index + 1} crashed: {type(exc).__name__}: {one_line(str(exc), 200)}", unknown=True)
         finally:
             lines.flush()
+
+    def _follow(self, step_id: str, timeout: float | None) -> Follow | None:
+        """The follow-up of `step_id`'s workflows (None without an ECS desk); `timeout` bounds it as it bounds the watch."""
+        desk = self.follow
+        if desk is None:
+            return None
+        return lambda p, since, stop, say: desk.follow(step_id, p, since, stop, say, timeout)
 
     async def shutdown(self) -> None:
         """Stop what runs (its outcome is journaled within the stop grace), then close the client."""

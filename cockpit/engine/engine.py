@@ -36,6 +36,7 @@ from cockpit.engine.commands import (
     StopAction,
     StopAfterCurrent,
 )
+from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import (
     LOADING,
     AlarmsFailed,
@@ -111,7 +112,8 @@ class Engine:
                                    history=lambda: self.service_history, refresh=self._refresh_services,
                                    stop=self.stopping)
         self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit, identity=self.identity,
-                               run_checks=lambda ids: self.check_steps(ids, tick=False))  # a gate's live checks
+                               run_checks=lambda ids: self.check_steps(ids, tick=False),  # a gate's live checks
+                               follow=DeployFollow(runbook, env, ecs, self._blocking, self.emit))
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0

@@ -18,28 +18,19 @@ from typing import Any
 from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
-from cockpit.probes.aws.ecs import Deployment, ServiceEvent, ServiceState, describe_services, short_name, update_service
+from cockpit.probes.aws.ecs import describe_services, short_name, update_service
 from cockpit.probes.aws.errors import NETWORK as NETWORK_KIND
 from cockpit.probes.aws.errors import TIMEOUT as TIMEOUT_KIND
 from cockpit.probes.aws.errors import AwsProblem
 from cockpit.rollback.plan import RollbackPlan, same
+from cockpit.rollback.watch import COMPLETED, ECS_ROLLED_BACK, ERROR, FAILED, STARTED, TIMEOUT, Progress, RolloutWatch
 
-COMPLETED, FAILED, TIMEOUT, ECS_ROLLED_BACK, STARTED, REFUSED, ERROR = (
-    "completed", "failed", "timeout", "rolled back by ECS", "started", "refused", "error")
+__all__ = ["COMPLETED", "ECS_ROLLED_BACK", "ERROR", "FAILED", "REFUSED", "STARTED", "TIMEOUT", "Outcome", "Progress", "RollbackRun", "refusal"]
+
+REFUSED = "refused"
 
 RECHECK_TRIES = 3  # throttled once at the wrong moment is no reason to refuse
 Record = Callable[[str, str, dict[str, Any]], Any]  # RunSession.record(step_id, kind, payload)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a rollout is: for the screen and the headless command."""
-
-    elapsed: float
-    running: int
-    desired: int
-    rollout: str
-    events: tuple[ServiceEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,13 +73,6 @@ def refusal(plan: RollbackPlan, *, read_only: bool, typed: str | None) -> str:
     return ""
 
 
-def _ours(state: ServiceState, deployment_id: str, to_arn: str) -> Deployment | None:
-    for deployment in state.deployments:
-        if (deployment.id == deployment_id) if deployment_id else same(deployment.task_definition, to_arn):
-            return deployment
-    return None
-
-
 def _health(verify: Callable[[], tuple[bool, str]]) -> tuple[bool, str]:
     """The re-check's verdict; one that cannot run is not a pass (the rollout did complete)."""
     try:
@@ -127,7 +111,6 @@ class RollbackRun:
         self.step_id = ROLLBACK_PREFIX + plan.service
         self.deployment = ""
         self.known_events: set[str] = set()
-        self.seen_ours = False
 
     def _journal(self, phase: str, **fields: Any) -> None:
         self.record(self.step_id, ROLLBACK, {"phase": phase, **self.plan.payload(), **fields})
@@ -161,7 +144,7 @@ class RollbackRun:
                 return self.finish(Outcome(ERROR, f"{problem.reason}; the update may or may not have been applied: check ECS"))
             if not same(state.task_definition, self.plan.to_arn):
                 return self.finish(Outcome(ERROR, f"{problem.reason}; {self.plan.service} still runs {short_name(state.task_definition)}"))
-        ours = _ours(state, "", self.plan.to_arn)
+        ours = RolloutWatch(self.plan.cluster, self.plan.service, self.plan.to_arn).ours(state)
         self.deployment = ours.id if ours is not None and ours.status == "PRIMARY" else ""
         self.known_events = {e.id for e in state.events}  # older than the update: the watch shows only newer ones
         self._journal("started", deployment=self.deployment)
@@ -185,56 +168,10 @@ class RollbackRun:
         return self.finish(outcome)
 
     def watch(self) -> Outcome:
-        """Follow the rollout to its end (see the module docstring); journals nothing."""
-        began = self.clock()
-        seen: set[str] = set(self.known_events)
-        while True:
-            try:
-                state = describe_services(self.client, self.plan.cluster, [self.plan.service])[0]
-            except AwsProblem as problem:
-                if problem.transient and self.clock() - began < self.timeout:
-                    self.stop.wait(self.poll)
-                    continue
-                return Outcome(ERROR, f"lost sight of the rollout: {problem.reason}", self.deployment)
-            fresh = tuple(e for e in reversed(state.events) if e.id not in seen)
-            seen |= {e.id for e in state.events}
-            ours = _ours(state, self.deployment, self.plan.to_arn)
-            primary = state.primary
-            self.seen_ours = self.seen_ours or (ours is not None and (not self.deployment or ours.id == self.deployment))
-            shown = ours or primary
-            self.progress(Progress(self.clock() - began, shown.running if shown else state.running,
-                                   state.desired, ours.rollout if ours else "", fresh))
-            verdict = self._judge(ours, primary)
-            if verdict is not None:
-                return verdict
-            if self.clock() - began >= self.timeout:
-                where = f"rollout {ours.rollout or 'unknown'}, {ours.running}/{ours.desired} running" if ours else "no deployment of the target seen"
-                return Outcome(TIMEOUT, f"not finished after {self.timeout:.0f} s ({where})", self.deployment)
-            if self.stop.wait(self.poll):
-                return Outcome(STARTED, "stopped watching; ECS carries on", self.deployment)
-
-    def _replaced(self, ours: Deployment | None, primary: Deployment | None) -> bool:
-        """ECS put another deployment first: knowing our id, any other PRIMARY (a circuit breaker may roll back
-        to our very task definition, the last one COMPLETED); not knowing it, a PRIMARY on another definition."""
-        if primary is None or (ours is not None and ours.id == primary.id):
-            return False
-        if not self.seen_ours:  # right after the update a read may not show it yet: not a verdict
-            return False
-        if self.deployment:
-            return primary.id != self.deployment
-        return ours is not None and not same(primary.task_definition, self.plan.to_arn)
-
-    def _judge(self, ours: Deployment | None, primary: Deployment | None) -> Outcome | None:
-        if primary is not None and self._replaced(ours, primary):
-            return Outcome(ECS_ROLLED_BACK, f"ECS replaced the deployment with {primary.id} on {short_name(primary.task_definition)} "
-                           f"(circuit breaker rollback): {ours.reason if ours else 'our deployment is gone'}", self.deployment)
-        if ours is None or ours.status != "PRIMARY":
-            return None
-        if ours.rollout == "COMPLETED":
-            return Outcome(COMPLETED, f"{ours.id} COMPLETED, {ours.running}/{ours.desired} running on {short_name(self.plan.to_arn)}", ours.id)
-        if ours.rollout == "FAILED":
-            return Outcome(FAILED, ours.reason or f"{ours.id} FAILED", ours.id)
-        return None
+        """Follow the rollout to its end (see the module docstring and rollback/watch.py); journals nothing."""
+        watch = RolloutWatch(self.plan.cluster, self.plan.service, self.plan.to_arn, self.deployment, set(self.known_events))
+        verdict = watch.follow(self.client, timeout=self.timeout, poll=self.poll, progress=self.progress, clock=self.clock, stop=self.stop)
+        return Outcome(verdict.status, verdict.reason, verdict.deployment)
 
     def finish(self, outcome: Outcome) -> Outcome:
         """Journal the outcome and return it."""

@@ -99,7 +99,8 @@ class Action:
     """One thing a step makes cockpit do (issue 17); a step's actions run in order, stopping at the first failure.
 
     `github_workflow`: dispatch `workflow` (a file name) of `repository` at `ref` with `inputs`, then watch the
-    run ('' repository / ref: the runbook's `[github]` ones). `command`: `run`, the plan's shell lines as written,
+    run ('' repository / ref: the runbook's `[github]` ones); `service`, when set, is the ECS service the workflow
+    deploys: after a successful run the step waits for that service's new deployment to complete. `command`: `run`, the plan's shell lines as written,
     in `[actions] workdir`, with `env` added to cockpit's environment (values may name the environment's
     `{api_url}`, `{app_url}` or `{environment}`), for at most `timeout_seconds` (None: `[actions]`'s).
     `slack`: `text` to `channel` through its incoming webhook (`SLACK_WEBHOOK_<CHANNEL>`), shown for review
@@ -111,6 +112,7 @@ class Action:
     repository: str = ""
     ref: str = ""
     inputs: tuple[tuple[str, str], ...] = ()
+    service: str = ""
     run: str = ""
     env: tuple[tuple[str, str], ...] = ()
     timeout_seconds: float | None = None

@@ -31,6 +31,7 @@ def action_line(action: Action, runbook: Runbook) -> str:
         repository = f"{action.repository}: " if action.repository else ""
         inputs = ", ".join(f"{k}={v}" for k, v in action.inputs)
         what = f"{repository}{action.workflow}@{action.ref or runbook.github.ref}" + (f" ({inputs})" if inputs else "")
+        what += f", then ECS {action.service}" if action.service else ""
     elif action.kind == "command":
         lines = action.run.strip().splitlines()
         more = len(lines) - 1

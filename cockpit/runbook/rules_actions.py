@@ -17,7 +17,7 @@ Problem = tuple[Path, str]
 
 # The fields of each kind, the required ones first (`kind` is every kind's).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "github_workflow": ("workflow", "repository", "ref", "inputs"),
+    "github_workflow": ("workflow", "repository", "ref", "inputs", "service"),
     "command": ("run", "env", "timeout_seconds"),
     "slack": ("channel", "text"),
 }
@@ -100,10 +100,29 @@ def _action_values(path: Path, action: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def _service(data: dict[str, Any], path: Path, action: dict[str, Any]) -> list[Problem]:
+    """A workflow's `service` is followed in ECS after the run: in each environment of its phase that lists
+    `ecs_services`, it must be one of them (an environment without ECS config is told so when the action runs)."""
+    service = action.get("service", "")
+    if action["kind"] != "github_workflow" or not service:
+        return []
+    where = path + ("service",)
+    if not service.strip():
+        return [(where, f"{format_path(where)}: names no service (leave it out, or name the ECS service the workflow deploys)")]
+    phase = data["phases"][path[1]]
+    names = phase.get("environments") or list(data["environments"])
+    for name in names:
+        listed = data["environments"].get(name, {}).get("ecs_services", [])
+        if listed and service not in listed:
+            return [(where, f"{format_path(where)}: {service!r} is not one of environment {name}'s ecs_services ({', '.join(listed)})")]
+    return []
+
+
 def _step_actions(data: dict[str, Any], environ: Mapping[str, str]) -> list[Problem]:
     problems: list[Problem] = []
     info_steps: set[Path] = set()
     for path, step, action in _each_action(data):
+        problems += _service(data, path, action)
         if step["kind"] == "info" and path[:4] not in info_steps:
             info_steps.add(path[:4])
             where = path[:4] + ("actions",)

@@ -65,6 +65,7 @@ ACTION = Table(
         "repository": _s(),
         "ref": _s(),
         "inputs": _STRING_TABLE,
+        "service": _s(),
         "run": _s(),
         "env": _STRING_TABLE,
         "timeout_seconds": Scalar(float),

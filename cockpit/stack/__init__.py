@@ -2,8 +2,9 @@
 
 One implementation (issue 6): `redis-server` (`redis_server.py`), a PostgreSQL cluster
 (`postgres_cluster.py`), moto for CloudWatch Logs, CloudWatch and ECS (`moto_server.py`,
-`moto_host.py`), a stand-in for the API and dashboard (`http_app.py`), and the data put
-into moto (`aws_seed.py`, `ecs_seed.py`). The tests' fixtures start these same classes.
+`moto_host.py`), a stand-in for the API and dashboard (`http_app.py`), the data put
+into moto (`aws_seed.py`, `ecs_seed.py`), and fakes of GitHub's REST API and of a Slack
+incoming webhook (`fake_github.py`, `fake_slack.py`: the demo's deploys and messages go there). The tests' fixtures start these same classes.
 Nothing here imports Textual; moto is imported only inside the moto host process.
 Each server listens on a free loopback port, can be stopped and restarted on that same
 port, and cleans up after itself.

@@ -14,7 +14,8 @@ from tests.servers import unavailable
 
 __all__ = ["alive", "listening", "ports_in", "start_demo", "wait_gone"]
 
-PORT_LINE = re.compile(r"(redis-server|PostgreSQL|moto|API and dashboard stand-in) up on (?:http://)?127\.0\.0\.1:(\d+)")
+PORT_LINE = re.compile(r"(redis-server|PostgreSQL|moto|API and dashboard stand-in|GitHub \(fake\)|Slack webhooks \(fake\)) up on "
+                       r"(?:http://)?127\.0\.0\.1:(\d+)")
 
 
 def ports_in(progress: list[str] | str) -> dict[str, int]:

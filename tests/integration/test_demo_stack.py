@@ -18,6 +18,7 @@ import boto3
 import pytest
 import redis
 
+from cockpit.stack.moto_server import MotoServer
 from tests.integration.demo_support import alive, listening, ports_in, start_demo, wait_gone
 from tests.servers import unavailable
 
@@ -55,7 +56,8 @@ def api_deployments(ready) -> list[dict]:
 def test_every_server_is_up_and_seeded_like_production(demo):
     _control, ready, progress = demo
     env = ready.environ
-    assert set(ports_in(progress)) == {"redis-server", "PostgreSQL", "moto", "API and dashboard stand-in"}, progress
+    assert set(ports_in(progress)) == {"redis-server", "PostgreSQL", "moto", "API and dashboard stand-in", "GitHub (fake)",
+                                       "Slack webhooks (fake)"}, progress
     assert redis.Redis.from_url(env["REDIS_URL"], socket_timeout=3).ping()  # with the password in the URL
     assert "connection_limit=10" in env["DATABASE_URL"] and "pool_timeout=20" in env["DATABASE_URL"]
     status, body = get(env["COCKPIT_API_URL"] + "/health")
@@ -147,7 +149,108 @@ def test_a_broken_deployment_fails_and_stays_failed(demo):
 
 def test_an_unknown_key_changes_nothing(demo):
     control, _ready, _progress = demo
-    assert control.run("9") == "no trouble key '9'"
+    assert control.run("0") == "no trouble key '0'"
+
+
+# -- Phase B end to end: the bundled runbook's steps, headless, against the demo's fakes and its ECS simulator ----
+
+
+@pytest.fixture
+def demo_run(demo, monkeypatch, tmp_path, capsys):
+    """`run(step)`: `cockpit run STEP --yes` with the demo's environment and a copy of the bundled runbook that polls
+    GitHub and ECS every 0.5 s (the plan's 5 s make a slow test); (exit code, output)."""
+    from cockpit.cli import main
+    from cockpit.runbook import bundled_path
+
+    _control, ready, _progress = demo
+    for name in MotoServer.foreign_settings(os.environ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in ready.environ.items():
+        monkeypatch.setenv(name, value)
+    runbook = tmp_path / "fast.toml"
+    runbook.write_text(bundled_path().read_text().replace("poll_seconds = 5", "poll_seconds = 0.5"))
+
+    def run(step: str) -> tuple[int, str]:
+        code = main(["run", step, "--runbook", str(runbook), "--env", "staging", "--yes", "--state", str(tmp_path / "journal.sqlite3")])
+        return code, capsys.readouterr().out
+
+    return run
+
+
+def service_deployments(ready, name: str) -> list[dict]:
+    return aws_client(ready, "ecs").describe_services(cluster="avnz-payment-cluster", services=[name])["services"][0]["deployments"]
+
+
+def test_its_environment_file_lets_another_shell_reach_the_stack(demo):
+    _control, ready, _progress = demo
+    path = Path(ready.env_file)
+    assert path.parent == Path(ready.dirs[0]) and (path.stat().st_mode & 0o777) == 0o600
+    shown = subprocess.run(["bash", "-c", f". {path} && echo $GITHUB_REPOSITORY $COCKPIT_STATE && command -v npx"],
+                           capture_output=True, text=True, timeout=10, env={"PATH": "/usr/bin:/bin"})
+    assert shown.stdout.split() == ["avnz/payment-platform", ready.environ["COCKPIT_STATE"], str(Path(ready.dirs[0]) / "bin" / "npx")]
+
+
+def test_the_staging_deploy_dispatches_watches_and_follows_each_rollout_to_completed(demo, demo_run):
+    control, ready, _progress = demo
+    code, out = demo_run("b-deploy-staging")
+    assert code == 0, out
+    for service in ("avnz-api", "avnz-admin-dashboard"):
+        assert f"rollout of {service}: waiting for a new ECS deployment" in out
+        (deployment,) = service_deployments(ready, service)  # the new one, rolled out: the old ones are gone
+        assert deployment["rolloutState"] == "COMPLETED"
+        assert f"rollout of {service}: {deployment['id']} COMPLETED" in out, out
+    assert "queued" in out and "in_progress" in out and "completed/success · 6 s" in out  # watched as it moved, in real time
+    assert "passed: run " in out.rstrip().splitlines()[-1]
+    control.refresh()
+    runs, deploys = control.shown["runs"], control.shown["deploys"]
+    assert [line.split()[2:] for line in runs[:2]] == [["deploy-admin-dashboard.yml", "staging", "completed/success"],
+                                                       ["deploy-api.yml", "staging", "completed/success"]]
+    assert "deployed avnz-admin-dashboard:" in deploys[0] and "deployed avnz-api:" in deploys[1]
+    assert ready.environ["GH_TOKEN"] not in out
+
+
+def test_a_slack_step_reaches_the_fake_webhook_and_the_demo_shows_what_it_got(demo, demo_run):
+    control, ready, _progress = demo
+    code, out = demo_run("comms-engineering")
+    assert code == 0, out
+    control.refresh()
+    latest = control.shown["slack"][0]
+    assert latest["channel"] == "#engineering" and "AVNZ Payment Platform" in latest["text"]
+    shown = json.dumps(control.shown)
+    webhook = ready.environ["SLACK_WEBHOOK_ENGINEERING"]
+    assert webhook.rsplit("/", 1)[1] not in shown and webhook.rsplit("/", 1)[1] not in out  # the secret path is never shown
+
+
+def test_the_e2e_step_runs_the_demo_npx_against_the_demo_dashboard(demo, demo_run):
+    control, _ready, _progress = demo
+    code, out = demo_run("b-e2e")
+    assert code == 0, out
+    assert "[1] Running 5 tests using 1 worker" in out and "✓  1 [chromium] › vendors-companies.spec.ts › Vendor Companies loads" in out
+    assert "[1]   5 passed" in out
+    assert "every page now answer HTTP 500" in control.run("4")
+    try:
+        code, out = demo_run("b-e2e")
+    finally:
+        assert "back to normal" in control.run("4")
+    assert code == 1 and "✘  3 [chromium] › momentum-churn.spec.ts › Churn Dashboard loads" in out and "HTTP 500" in out
+    assert "0 passed, 5 failed" in out
+
+
+def test_trouble_keys_fail_the_next_deploy_run_then_the_next_rollout(demo, demo_run):
+    control, ready, _progress = demo
+    assert "fails" in control.run("8")
+    assert next(a for a in control.actions if a.key == "8").state == "armed"
+    code, out = demo_run("b-deploy-staging")
+    assert code == 1 and "completed/failure" in out and "rollout of" not in out  # nothing deployed, nothing followed
+    assert next(a for a in control.refresh() if a.key == "8").state == "runs succeed"  # once only
+    assert "fails" in control.run("9")
+    code, out = demo_run("b-deploy-staging")
+    assert code == 1, out
+    last = out.rstrip().splitlines()[-1]
+    assert "FAILED: ECS deployment circuit breaker: tasks failed to start." in last and "ECS events:" in last
+    assert service_deployments(ready, "avnz-api")[0]["rolloutState"] == "FAILED"
+    control.refresh()
+    assert control.shown["runs"][0].split()[2] == "deploy-api.yml"  # the step stopped there: the dashboard was not dispatched
 
 
 def _gone_after(stop, timeout: float = 45.0) -> list[str]:
@@ -275,7 +378,7 @@ def test_without_redis_server_and_postgres_the_demo_runs_and_says_why(monkeypatc
         assert ready.absent["redis_url"].startswith("absent in the demo: redis-server is not installed")
         assert "PostgreSQL is not installed" in ready.absent["database_url"]
         assert "REDIS_URL" not in ready.environ and "DATABASE_URL" not in ready.environ
-        assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in"}
+        assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}
         assert "not available" in control.run("1")
         _status, body = get(ready.environ["COCKPIT_API_URL"] + "/health")
         components = json.loads(body)["components"]

@@ -21,8 +21,8 @@ from cockpit.journal.progress import ACTION, CHECK, OVERRIDE, TICK
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from cockpit.runbook.model import GithubSettings, Runbook
-from tests.servers.fake_github import FakeGitHub
-from tests.servers.fake_slack import WEBHOOK_PATH, FakeSlack
+from cockpit.stack.fake_github import FakeGitHub
+from cockpit.stack.fake_slack import WEBHOOK_PATH, FakeSlack
 
 TOKEN = "ghp_SECRETgates0123456789abcdefABCDEF"
 STAGING_CHECKS = ("b-health-status", "b-redis-healthy", "b-page-vendor-companies", "b-page-vendor-products",

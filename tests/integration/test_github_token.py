@@ -12,8 +12,8 @@ import pytest
 
 from cockpit.actions.github import GitHubConfigError, GitHubError, GitHubToken, GitHubWorkflows, WorkflowConfig, resolve_token
 from cockpit.stack import free_port
+from cockpit.stack.fake_github import FakeGitHub
 from tests.integration.github_support import TOKEN, Sleeps, workflows
-from tests.servers.fake_github import FakeGitHub
 
 
 def fake_gh(tmp_path: Path, body: str) -> dict[str, str]:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from cockpit.actions.github import GitHubError, GitHubWorkflows, RunSnapshot
+from cockpit.stack.fake_github import RATE_LIMIT, FakeGitHub
 from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
-from tests.servers.fake_github import RATE_LIMIT, FakeGitHub
 
 
 @pytest.fixture

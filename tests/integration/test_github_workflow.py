@@ -1,4 +1,4 @@
-"""GitHub workflow dispatch, against a real local HTTP fake of the REST API (tests/servers/fake_github.py).
+"""GitHub workflow dispatch, against a real local HTTP fake of the REST API (cockpit/stack/fake_github.py).
 
 The dispatch is the dangerous half: a second POST is a second deploy. Each test counts the POSTs.
 """
@@ -13,8 +13,8 @@ import pytest
 
 from cockpit.actions.github import CLOCK_SKEW, GitHubError, GitHubRateLimited, GitHubWorkflows
 from cockpit.stack import free_port
+from cockpit.stack.fake_github import FakeGitHub
 from tests.integration.github_support import NOW, TOKEN, Sleeps, workflows
-from tests.servers.fake_github import FakeGitHub
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.rollback.plan import RollbackPlan
 from cockpit.runbook import load_runbook
 from cockpit.stack.ecs_seed import API, seed_ecs
-from tests.servers.fake_github import FakeGitHub
-from tests.servers.fake_slack import FakeSlack
+from cockpit.stack.fake_github import FakeGitHub
+from cockpit.stack.fake_slack import FakeSlack
 
 READ_ONLY_OPERATIONS = ("Describe", "List", "Get", "Filter")  # AWS's reading verbs
 

@@ -20,8 +20,8 @@ from cockpit.journal.progress import ACTION, TICK
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from cockpit.runbook.model import Action, ActionSettings, GithubSettings, Runbook
-from tests.servers.fake_github import FakeGitHub
-from tests.servers.fake_slack import WEBHOOK_PATH, FakeSlack
+from cockpit.stack.fake_github import FakeGitHub
+from cockpit.stack.fake_slack import WEBHOOK_PATH, FakeSlack
 
 TOKEN = "ghp_SECRETdesk0123456789abcdefABCDEF"
 DEPLOY = Action("github_workflow", workflow="deploy-api.yml", inputs=(("environment", "staging"),))

@@ -11,7 +11,7 @@ import pytest
 
 from cockpit.actions.slack import MAX_ATTEMPTS, SlackConfigError, SlackOutcome, Webhook, retry_after_seconds, send_message, webhook_for
 from cockpit.stack import free_port
-from tests.servers.fake_slack import WEBHOOK_PATH, FakeSlack
+from cockpit.stack.fake_slack import WEBHOOK_PATH, FakeSlack
 
 SECRET_PARTS = (WEBHOOK_PATH, "xoxwebhooksecret0000000000", "B0RELEASE/")
 

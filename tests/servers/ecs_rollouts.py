@@ -152,11 +152,12 @@ class Rollout:
     step: float = 15.0
     circuit_breaker: bool = True
     extra_events: list[dict[str, Any]] = field(default_factory=list)  # older events (newest first), after 'ev-steady-before'
+    t0: datetime = T0  # when update_service started ecs-svc/NEW (a deploy's follow-up looks for deployments since its dispatch)
 
     # -- pieces ------------------------------------------------------------------------
 
     def at(self, n: int) -> datetime:
-        return T0 + timedelta(seconds=self.step * n)
+        return self.t0 + timedelta(seconds=self.step * n)
 
     def _steady_event(self, n: int | None) -> dict[str, Any]:
         """'has reached a steady state' at step `n` (None: before the rollout, id `ev-steady-before`)."""
@@ -175,7 +176,7 @@ class Rollout:
 
     def _old(self, *, status: str = "ACTIVE", running: int | None = None) -> dict[str, Any]:
         return deployment(OLD_ID, self.old, status=status, rollout="COMPLETED", desired=self.desired,
-                          running=self.desired if running is None else running, created_at=T0 - timedelta(days=2))
+                          running=self.desired if running is None else running, created_at=self.t0 - timedelta(days=2))
 
     def _new(self, *, status: str = "PRIMARY", rollout: str = "IN_PROGRESS", running: int = 0, failed: int = 0,
              reason: str | None = None, updated: int = 0) -> dict[str, Any]:

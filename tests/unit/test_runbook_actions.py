@@ -51,6 +51,9 @@ text = "{runbook} is live in {environment} ({who})"
 """
 # Lines of BASE: 18 first action, 19 kind, 20 workflow, 21 inputs; 23 second action,
 # 24 kind, 25 run, 26 env, 27 timeout; 32 kind of s2; 34 slack action, 35 kind, 36 channel, 37 text.
+ECS = 'ecs_services = ["avnz-api", "avnz-admin-dashboard"]\n'
+WITH_ECS = BASE.replace("[environments.staging]\n", "[environments.staging]\n" + ECS, 1)  # every line below moves one down
+
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -111,11 +114,11 @@ def test_the_base_runbook_is_valid(tmp_path):
         ('run = "cd app', 'channel = "#eng"\nrun = "cd app', 25,
          "phases[0].steps[0].actions[1].channel: not a field of a command action (its fields: run, env, timeout_seconds)"),
         ('workflow = "deploy-api.yml"', 'workflow = "deploy-api.yml"\ntext = "hi"', 21,
-         "phases[0].steps[0].actions[0].text: not a field of a github_workflow action (its fields: workflow, repository, ref, inputs)"),
+         "phases[0].steps[0].actions[0].text: not a field of a github_workflow action (its fields: workflow, repository, ref, inputs, service)"),
         ('channel = "#deployments"', 'channel = "#deployments"\nrun = "echo"', 37,
          "phases[0].steps[1].actions[0].run: not a field of a slack action (its fields: channel, text)"),
         ('workflow = "deploy-api.yml"', 'workflow = "deploy-api.yml"\nbranch = "main"', 21,
-         "phases[0].steps[0].actions[0].branch: unknown key (known here: kind, workflow, repository, ref, inputs, run, env, "
+         "phases[0].steps[0].actions[0].branch: unknown key (known here: kind, workflow, repository, ref, inputs, service, run, env, "
          "timeout_seconds, channel, text)"),
         # required fields
         ('workflow = "deploy-api.yml"\n', "", 18, "phases[0].steps[0].actions[0]: a github_workflow action needs workflow"),
@@ -166,6 +169,38 @@ def test_each_action_problem_names_its_line(tmp_path, old, new, line, message):
     assert old in BASE
     path, problems = problems_for(tmp_path, BASE.replace(old, new, 1))
     assert f"{path}:{line}: {message}" in problems, problems
+
+
+@pytest.mark.parametrize(
+    "old, new, line, message",
+    [
+        ('inputs = { environment = "staging" }', 'inputs = { environment = "staging" }\nservice = "avnz-web"', 23,
+         "phases[0].steps[0].actions[0].service: 'avnz-web' is not one of environment staging's ecs_services (avnz-api, avnz-admin-dashboard)"),
+        ('inputs = { environment = "staging" }', 'inputs = { environment = "staging" }\nservice = " "', 23,
+         "phases[0].steps[0].actions[0].service: names no service (leave it out, or name the ECS service the workflow deploys)"),
+        ('timeout_seconds = 600', 'timeout_seconds = 600\nservice = "avnz-api"', 29,
+         "phases[0].steps[0].actions[1].service: not a field of a command action (its fields: run, env, timeout_seconds)"),
+    ],
+)
+def test_a_workflows_service_must_be_one_its_environments_watch(tmp_path, old, new, line, message):
+    """A workflow's ECS service: one the environment watches, on a workflow only."""
+    assert old in WITH_ECS
+    path, problems = problems_for(tmp_path, WITH_ECS.replace(old, new, 1))
+    assert f"{path}:{line}: {message}" in problems, problems
+
+
+def test_a_workflows_service_loads_and_is_valid_in_its_environments_services(tmp_path):
+    text = WITH_ECS.replace('inputs = { environment = "staging" }', 'inputs = { environment = "staging" }\nservice = "avnz-api"', 1)
+    runbook = load_runbook(write(tmp_path, text.replace(ECS, "")), environ={})  # no ecs_services anywhere: any name (not followed)
+    step = runbook.step("s1")
+    assert step is not None and step.actions[0].service == "avnz-api"
+    assert problems_for(tmp_path, text)[1] == []  # staging watches avnz-api
+    # an environment outside the phase's is not asked
+    other = text.replace("[[phases]]", '[environments.qa]\necs_services = ["avnz-web"]\n\n[[phases]]', 1)
+    other = other.replace('title = "Phase one"', 'title = "Phase one"\nenvironments = ["staging"]', 1)
+    assert problems_for(tmp_path, other)[1] == []
+    path, problems = problems_for(tmp_path, other.replace('environments = ["staging"]', 'environments = ["staging", "qa"]'))
+    assert any("'avnz-api' is not one of environment qa's ecs_services (avnz-web)" in p for p in problems), problems
 
 
 def test_an_info_step_is_named_once_however_many_actions_it_has(tmp_path):

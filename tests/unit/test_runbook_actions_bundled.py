@@ -48,6 +48,15 @@ def test_both_services_are_deployed_in_both_environments_as_the_plan_says():
         assert all(a.repository == "" and a.ref == "" for a in actions(step_id))  # the [github] ones
 
 
+def test_every_deploy_names_the_ecs_service_its_workflow_deploys():
+    services = {"deploy-api.yml": "avnz-api", "deploy-admin-dashboard.yml": "avnz-admin-dashboard"}
+    for step_id in ("b-deploy-staging", "c-deploy-api", "c-deploy-dashboard"):
+        for action in actions(step_id):
+            assert action.service == services[action.workflow], (step_id, action.workflow)
+            env = RUNBOOK.environments[PHASE_OF[step_id].environments[0]]
+            assert action.service in env.ecs_services
+
+
 def test_deploy_steps_keep_the_plans_command_for_display():
     step = RUNBOOK.step("b-deploy-staging")
     assert step is not None and "gh workflow run deploy-api.yml -f environment=staging" in step.command
@@ -89,14 +98,14 @@ def test_show_lists_each_action_on_one_line_under_its_step():
     lines = outline(RUNBOOK).splitlines()
     at = lines.index(next(line for line in lines if "b-deploy-staging" in line))
     assert lines[at + 1 : at + 3] == [
-        "        -> github_workflow deploy-api.yml@${COCKPIT_DEPLOY_REF:-main} (environment=staging)",
-        "        -> github_workflow deploy-admin-dashboard.yml@${COCKPIT_DEPLOY_REF:-main} (environment=staging)",
+        "        -> github_workflow deploy-api.yml@${COCKPIT_DEPLOY_REF:-main} (environment=staging), then ECS avnz-api",
+        "        -> github_workflow deploy-admin-dashboard.yml@${COCKPIT_DEPLOY_REF:-main} (environment=staging), then ECS avnz-admin-dashboard",
     ]
     assert "b-health-status" in lines[at + 3]
     at = lines.index(next(line for line in lines if "b-e2e" in line))
     assert lines[at + 1] == "        -> command         cd apps/admin-dashboard  (+1 more line)"
     at = lines.index(next(line for line in lines if "c-deploy-dashboard" in line))
-    assert lines[at + 1] == "        -> github_workflow deploy-admin-dashboard.yml@${COCKPIT_DEPLOY_REF:-main} (environment=production)"
+    assert lines[at + 1] == "        -> github_workflow deploy-admin-dashboard.yml@${COCKPIT_DEPLOY_REF:-main} (environment=production), then ECS avnz-admin-dashboard"
     assert sum(1 for line in lines if line.startswith("        -> slack           #")) == 4
     assert sum(1 for line in lines if "->" in line) == 9 + 1  # nine actions and the legend
 

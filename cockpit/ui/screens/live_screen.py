@@ -17,6 +17,7 @@ from cockpit.engine.events import (
     AlarmsFailed,
     AlarmsRead,
     Answer,
+    DeployRollout,
     EngineProblem,
     HealthRead,
     IdentityRead,
@@ -120,8 +121,8 @@ class LiveScreen(RunScreen):
                 self.notify(f"{alarm.name}: {alarm.state}{was}", title="alarm", severity=severity, timeout=10, markup=False)
         pane.show(now, self.app.clock())
 
-    def show_services(self, event: ServicesRead | ServicesFailed) -> None:
-        """Services read (or not)."""
+    def show_services(self, event: ServicesRead | ServicesFailed | DeployRollout) -> None:
+        """Services read (or not), or the rollout a deploy step caused (marked on its service's row)."""
         now = self.app.monotonic()
         for cls in (ServicesPane, FlagsPane):
             self.query_one(cls).apply(event, now)

@@ -4,6 +4,11 @@ The action runs in a Textual thread worker (the demo's pipe blocks: stopping Pos
 takes a second, a deployment a few AWS calls), the menu closes at once so the panes can be
 watched, and the stack's one-line answer arrives as a notification. This is the demo's own
 control, not a source of the run: it stays out of the engine.
+
+Below the keys, what the demo's fakes got (`shown`): the last messages the fake Slack webhook
+received (so a newcomer sees what a slack step really sent), the fake GitHub's runs, and the
+ECS deployments their deploy runs started. It is the demo's window into its own stack, so it
+lives here rather than in a pane of the run. The texts are data: one sanitized line each.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cockpit.core.text import one_line
 from cockpit.demo.trouble import TroubleAction
 
 
@@ -27,6 +33,7 @@ class TroubleSource(Protocol):
     """What the menu needs of the demo: its keys now, and a (blocking) way to press one."""
 
     actions: list[TroubleAction]
+    shown: dict  # what the demo's fakes got: {"slack": [{at, channel, text}], "runs": [line], "deploys": [line]}
     on_gone: Callable[[], None] | None  # set by the app: called from a thread if the stack process ends first
 
     def run(self, key: str) -> str: ...
@@ -46,6 +53,26 @@ def trouble_table(actions: list[TroubleAction]) -> Table:
     return table
 
 
+def fakes_text(shown: dict) -> Text:
+    """What the fake Slack webhook received, the fake GitHub's runs and the deploys they made (plain Text)."""
+    out = Text()
+    slack = shown.get("slack") or []
+    out.append("Slack (fake webhook) received", style="bold")
+    out.append(f" · last {len(slack)}\n" if slack else ": nothing yet (run comms-engineering, or any slack step)\n", style="dim")
+    for message in slack:
+        out.append(f"  {one_line(str(message.get('at', '')), 8)} {one_line(str(message.get('channel', '')), 20)} ", style="dim")
+        out.append(one_line(str(message.get("text", "")), 300) + "\n")
+    for title, key, empty in (("GitHub (fake) runs", "runs", "none yet (run b-deploy-staging)"),
+                              ("ECS deployments started by deploy runs", "deploys", "none yet")):
+        lines = shown.get(key) or []
+        out.append(title, style="bold")
+        out.append("\n" if lines else f": {empty}\n", style="dim")
+        for line in lines:
+            out.append(f"  {one_line(str(line), 200)}\n")
+    out.rstrip()
+    return out
+
+
 class TroubleScreen(ModalScreen[None]):
     """The demo's trouble menu; esc or ! closes it."""
 
@@ -60,6 +87,7 @@ class TroubleScreen(ModalScreen[None]):
             box.border_title = "Trouble (demo)"
             box.border_subtitle = "a digit does it · esc closes"
             yield Static(trouble_table(self.source.actions), id="trouble-table")
+            yield Static(fakes_text(getattr(self.source, "shown", {}) or {}), id="trouble-fakes")
 
     def on_mount(self) -> None:
         """Show the keys' states now (a deployment may have failed since the last press)."""
@@ -77,6 +105,7 @@ class TroubleScreen(ModalScreen[None]):
     def _show(self, actions: list[TroubleAction]) -> None:
         if self.is_attached:
             self.query_one("#trouble-table", Static).update(trouble_table(actions))
+            self.query_one("#trouble-fakes", Static).update(fakes_text(getattr(self.source, "shown", {}) or {}))
 
     def on_key(self, event: Key) -> None:
         action = next((a for a in self.source.actions if a.key == event.key), None)

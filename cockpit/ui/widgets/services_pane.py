@@ -1,9 +1,15 @@
 """The services pane (one line per ECS service, problems first: which revision serves, what ECS is
 moving to, then deployments and events) and the feature flags pane (the runbook's declared flags
-as the serving revision sets them). Both read each service through monitor/rollout.py."""
+as the serving revision sets them). Both read each service through monitor/rollout.py.
+
+A deploy step's rollout (DeployRollout) marks its service's row, `deploy b-deploy-staging:
+IN_PROGRESS`: the operator sees which deployment the step caused without correlating by eye.
+While the pane's own read lists that deployment, the mark shows the state ECS reports there
+(fresher than the engine's last follow-up event, and true even after the step stopped watching)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.cells import cell_len
@@ -13,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.engine.events import ServicesFailed, ServicesRead, ServiceState, TaskDefinition, short_name
+from cockpit.engine.events import DeployRollout, ServicesFailed, ServicesRead, ServiceState, TaskDefinition, short_name
 from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth, service_health
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.rollback.plan import same
@@ -21,6 +27,8 @@ from cockpit.runbook import Environment, Runbook
 from cockpit.ui.widgets.fold import Refits, block, detailed, fit, fold, rows_for
 
 ROLLOUT_STYLES = {"COMPLETED": "green", "FAILED": "bold white on red", "IN_PROGRESS": "bold yellow"}
+MARK_STYLES = {**ROLLOUT_STYLES, "UNKNOWN": "yellow"}
+MARK_ROOM = 8  # cells of figures the summary needs at least beside the whole mark
 EVENTS_SHOWN = 3
 WORDS = {OK: "OK", DEPLOYING: "DEPLOY", SHORT: "SHORT", SCALED_TO_ZERO: "ZERO", FAILING: "FAILING", FAILED: "FAILED",
          ROLLING_BACK: "ROLLBACK", MISSING: "MISSING"}
@@ -108,6 +116,46 @@ def _ago(at: datetime | None, wall: datetime) -> str:
 class ServicesPane(EcsPane):
     """One line per ECS service (problems first: what serves, what ECS moves to), then the details."""
 
+    def __init__(self, title: str, runbook: Runbook, env: Environment, *, live: bool, id: str) -> None:
+        super().__init__(title, runbook, env, live=live, id=id)
+        self.marks: dict[str, DeployRollout] = {}  # service → the last rollout a deploy step reported on it
+
+    def apply(self, report: object, now: float) -> None:
+        """Take a report of the services watcher, or a deploy step's rollout."""
+        if isinstance(report, DeployRollout):
+            self.marks[report.service] = report
+        else:
+            super().apply(report, now)
+
+    def mark_state(self, mark: DeployRollout) -> str:
+        """The marked deployment's rolloutState: as the pane's read lists it when it does, else as the step said."""
+        state = next((s for s in self.read.services if s.name == mark.service), None) if self.read else None
+        found = next((d for d in state.deployments if d.id == mark.deployment_id), None) if state and mark.deployment_id else None
+        return found.rollout if found is not None and found.rollout else mark.state
+
+    def marked(self, line: Text, service: str, width: int, build: Callable[[int], Text], bare: Callable[[int], Text], need: int) -> Text:
+        """`line` with the service's deploy mark after it, all within `width` cells. Where the whole mark does not fit
+        beside the summary (`build(room)`), the figures go first (`bare(room)`: the word and the name, `need` cells),
+        then the word "deploy", then the step's name: never the service's name nor the state (the focused pane's
+        details show the mark whole)."""
+        mark = self.marks.get(service)
+        if mark is None:
+            return line
+        state = self.mark_state(mark)
+        tiers = ((f" · deploy {mark.step_id}: ", build, need + MARK_ROOM), (f" · deploy {mark.step_id}: ", bare, need),
+                 (f" · {mark.step_id}: ", bare, need))
+        words, out = " · deploy ", bare(max(1, width - cell_len(" · deploy " + state)))
+        for w, make, least in tiers:
+            room = width - cell_len(w + state)
+            made = make(max(1, room)) if room >= least else None
+            if made is not None and (make is bare or service in made.plain):  # a summary that cut the name is not taken
+                words, out = w, made
+                break
+        out.append(words)
+        out.append(state, style=MARK_STYLES.get(state, "yellow"))
+        out.truncate(width, overflow="ellipsis")  # a pane narrower than the word, the name and the state
+        return out
+
     def _tags(self, reference: str) -> str:
         """' v1.4.24': the image tags of a revision once its task definition is read ('' before)."""
         td = self._td(reference)
@@ -153,10 +201,16 @@ class ServicesPane(EcsPane):
             return
         out.append(state.name, style="bold")
         out.append(f"  {state.running}/{state.desired} running" + (f" · {state.pending} pending" if state.pending else "") + "\n")
+        mark = self.marks.get(state.name)
         for d in state.deployments:
             out.append(f"  {d.status:<8} {self._revision(d.task_definition)} ")
             out.append(f"{d.rollout or '?'}", style=ROLLOUT_STYLES.get(d.rollout, "dim"))
-            out.append(f" {d.running}/{d.desired}" + (f" · {d.failed} failed" if d.failed else "") + "\n")
+            out.append(f" {d.running}/{d.desired}" + (f" · {d.failed} failed" if d.failed else ""))
+            out.append(f" ← {mark.step_id}\n" if mark is not None and mark.deployment_id == d.id else "\n")
+        if mark is not None:
+            out.append(f"  deploy {mark.step_id}: ")
+            out.append(self.mark_state(mark), style=MARK_STYLES.get(self.mark_state(mark), "yellow"))
+            out.append(f" · {one_line(mark.text, 300)}\n", style="dim")
             if d.rollout == "FAILED" and d.reason:
                 out.append(f"    {one_line(d.reason, 300)}\n", style="red")
         for event in state.events[:EVENTS_SHOWN]:
@@ -165,10 +219,20 @@ class ServicesPane(EcsPane):
     def lines(self, width: int) -> tuple[list[Text], list[str]]:
         """The summary lines and their states, problems first."""
         if self.read is None:
-            return [Text(fit(name, width)) for name in self.env.ecs_services], ["unknown"] * len(self.env.ecs_services)
+            names = []
+            for name in self.env.ecs_services:
+                only = lambda room, n=name: Text(fit(n, room))  # noqa: E731
+                names.append(self.marked(only(width), name, width, only, only, cell_len(name)))
+            return names, ["unknown"] * len(self.env.ecs_services)
         healths = self.healths()
         word_width = max((len(WORDS[h.state]) for h in healths), default=2)
-        return [self.summary_line(h, width, word_width) for h in healths], [WORDS[h.state] for h in healths]
+        lines = []
+        for h in healths:
+            summary = lambda room, h=h: self.summary_line(h, room, word_width)  # noqa: E731
+            bare = lambda room, h=h: Text(f"{WORDS[h.state]:<{word_width}} ", style=SERVICE_STYLES[h.state]) + Text(  # noqa: E731
+                fit(h.name, max(1, room - word_width - 1)))
+            lines.append(self.marked(summary(width), h.name, width, summary, bare, word_width + 1 + cell_len(h.name)))
+        return lines, [WORDS[h.state] for h in healths]
 
     def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
         status, style = self._status(now)

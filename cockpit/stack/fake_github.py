@@ -8,6 +8,9 @@ Scenarios are plain attributes, set any time:
     gh.stages = ["queued", "in_progress", "completed:success"]   # what a new run goes through
     gh.advance_per_poll = True        # each poll (the GET of a run's jobs) moves it one stage on after answering; else gh.advance(run_id)
     gh.hidden_listings = 2            # the first 2 run listings do not show dispatched runs yet (GitHub's lag)
+    gh.seconds_per_stage = 3.0        # runs move on by themselves, a stage every 3 s of real time (the demo)
+    gh.next_stages = ["queued", "completed:failure"]   # the next new run only goes through these
+    gh.on_completed = lambda run: ...  # called (in the thread that moved it) when a run reaches its last stage
     gh.fault(429, headers={"Retry-After": "7"}, times=1)   # the next matching request gets this instead
     gh.posts()                        # the dispatch POSTs, recorded (Authorization is never recorded)
     gh.answers                        # (path, status) of every answer: a 304 shows here
@@ -23,6 +26,8 @@ import hashlib
 import json
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +74,7 @@ class FakeRun:
     stage: int = 0
     dispatched: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    stage_since: float = field(default_factory=time.monotonic)  # when it reached its stage
 
     @property
     def status(self) -> str:
@@ -92,6 +98,9 @@ class FakeGitHub:
         self.stages = ["queued", "in_progress", "completed:success"]
         self.advance_per_poll = False
         self.hidden_listings = 0
+        self.seconds_per_stage = 0.0
+        self.next_stages: list[str] | None = None
+        self.on_completed: Callable[[FakeRun], None] | None = None
         self.user_status = 200
         self.clock = lambda: datetime.now(UTC)
         self.runs: dict[int, FakeRun] = {}
@@ -126,10 +135,31 @@ class FakeGitHub:
             return self._new_run(workflow, ref, {}, actor or self.login, created_at)
 
     def advance(self, run_id: int, stages: int = 1) -> None:
-        """Move a run on by `stages` (it stays at its last stage)."""
+        """Move a run on by `stages` (it stays at its last stage); `on_completed` hears a run that just completed."""
         with self._lock:
             run = self.runs[run_id]
-            run.stage = min(len(run.stages) - 1, run.stage + stages)
+            before, run.stage = run.stage, min(len(run.stages) - 1, run.stage + stages)
+            if run.stage != before:
+                run.stage_since = time.monotonic()
+            completed = run.stage != before and run.status == "completed"
+        if completed and self.on_completed is not None:
+            self.on_completed(run)
+
+    def _tick(self) -> None:
+        """Runs move on in real time (`seconds_per_stage`), until the server stops."""
+        while not self._stopping.wait(0.1):
+            if self.seconds_per_stage <= 0:
+                continue
+            now = time.monotonic()
+            with self._lock:
+                due = [r.run_id for r in self.runs.values() if r.stage < len(r.stages) - 1 and now - r.stage_since >= self.seconds_per_stage]
+            for run_id in due:
+                self.advance(run_id)
+
+    def run_states(self) -> list[tuple[int, str, dict[str, str], str, str | None]]:
+        """(run id, workflow, inputs, status, conclusion) of every run, oldest first (runs move on in another thread)."""
+        with self._lock:
+            return [(r.run_id, r.workflow, dict(r.inputs), r.status, r.conclusion) for r in sorted(self.runs.values(), key=lambda r: r.run_id)]
 
     def requests(self, method: str | None = None, path_contains: str = "") -> list[Recorded]:
         """Recorded requests, oldest first, filtered."""
@@ -151,6 +181,7 @@ class FakeGitHub:
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
                                             name=f"fake-github-{self.port}")
             self._thread.start()
+            threading.Thread(target=self._tick, daemon=True, name=f"fake-github-clock-{self.port}").start()
         return self
 
     def stop(self) -> None:
@@ -181,7 +212,8 @@ class FakeGitHub:
 
     def _new_run(self, workflow: str, ref: str, inputs: dict[str, str], actor: str, created_at: datetime | None = None) -> FakeRun:
         self._next_id += 1
-        run = FakeRun(self._next_id, workflow, ref, inputs, actor, created_at or self.clock(), list(self.stages))
+        stages, self.next_stages = list(self.next_stages or self.stages), None
+        run = FakeRun(self._next_id, workflow, ref, inputs, actor, created_at or self.clock(), stages)
         self.runs[run.run_id] = run
         return run
 
@@ -200,8 +232,10 @@ class FakeGitHub:
             return {"x-ratelimit-limit": str(RATE_LIMIT), "x-ratelimit-remaining": str(self._remaining), "x-ratelimit-reset": str(RATE_RESET)}
 
     def _run_json(self, run: FakeRun) -> dict[str, Any]:
-        # 30 s per distinct stage: a stage listed twice answers the same document (and ETag) twice
-        stamp = (run.created_at + timedelta(seconds=30 * run.stages.index(run.stages[run.stage]))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # 30 s per distinct stage (a stage listed twice answers the same document, and ETag, twice); with a real-time
+        # clock (`seconds_per_stage`), that many seconds: the demo's elapsed times are the ones a newcomer waited
+        per_stage = self.seconds_per_stage or 30
+        stamp = (run.created_at + timedelta(seconds=per_stage * run.stages.index(run.stages[run.stage]))).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"id": run.run_id, "name": run.workflow, "event": "workflow_dispatch", "head_branch": run.ref,
                 "status": run.status, "conclusion": run.conclusion, "actor": {"login": run.actor},
                 "created_at": run.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "run_started_at": run.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

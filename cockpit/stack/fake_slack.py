@@ -21,7 +21,8 @@ import json
 import socket
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WEBHOOK_PATH = "/services/T0COCKPIT/B0RELEASE/xoxwebhooksecret0000000000"
@@ -36,6 +37,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)  # when it arrived
 
     def json(self) -> object:
         return json.loads(self.body)
