@@ -74,6 +74,8 @@ def setup(monkeypatch, tmp_path, github, slack, fake_api):
     monkeypatch.setenv("COCKPIT_API_URL", fake_api.url)
     monkeypatch.setenv("COCKPIT_APP_URL", fake_api.url)
     runbook = replace(load_runbook(), github=replace(GithubSettings(), poll_seconds=0.02))
+    # The gate is under test, not the rollout after the run (test_deploy_rollout.py): without ECS it is not followed.
+    runbook = replace(runbook, environments={name: replace(env, ecs_cluster="") for name, env in runbook.environments.items()})
     monkeypatch.setattr("cockpit.commands.context.load_runbook", lambda path: runbook)
     return Setup(tmp_path / "journal.sqlite3", runbook)
 
