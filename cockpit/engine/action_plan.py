@@ -25,9 +25,10 @@ from cockpit.core.text import one_line
 from cockpit.runbook import Environment, Runbook
 from cockpit.runbook.interpolate import InterpolationError, interpolate
 from cockpit.runbook.model import Action, Step
+from cockpit.runbook.templates import fill
 
 COMMAND_PLACEHOLDERS = ("api_url", "app_url", "environment")
-SLACK_PLACEHOLDERS = ("environment", "runbook", "phase", "who", "step")
+SLACK_PLACEHOLDERS = ("environment", "runbook", "phase", "who", "step", "checks", "gate")
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,10 @@ class Prepared:
 class Resolver:
     """Resolves one step's strings for one run: environ, environment, who."""
 
-    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], who: str) -> None:
+    def __init__(self, runbook: Runbook, env: Environment, environ: Mapping[str, str], who: str,
+                 run_values: Mapping[str, str] | None = None) -> None:
         self.runbook, self.env, self.environ, self.who = runbook, env, environ, who
+        self.run_values = run_values or {}  # placeholders only the desk knows: {checks}, {gate}
 
     def var(self, value: str) -> str:
         """`value` with its `${VAR}` references resolved (InterpolationError when malformed)."""
@@ -97,16 +100,15 @@ class Resolver:
     def placeholders(self, value: str, names: tuple[str, ...], step: Step) -> str:
         phase = next((p.title for p, s in self.runbook.steps() if s.id == step.id), "")
         known = {"api_url": self.env.api_url, "app_url": self.env.app_url, "environment": self.env.name,
-                 "runbook": self.runbook.name, "phase": phase, "who": self.who, "step": step.title}
-        for name in names:
-            value = value.replace("{" + name + "}", known[name])
-        return value
+                 "runbook": f"{self.runbook.name} v{self.runbook.version}", "phase": phase, "who": self.who, "step": step.title, **self.run_values}
+        return fill(value, {name: known[name] for name in names if name in known})  # one pass: a value is never re-read
 
 
 async def prepare(runbook: Runbook, env: Environment, step: Step, environ: Mapping[str, str], who: str, *,
-                  timeout: float | None = None) -> list[Prepared]:
-    """Every action of `step` resolved (a problem noted on the item, never raised). `timeout` overrides the commands'."""
-    resolver = Resolver(runbook, env, environ, who)
+                  timeout: float | None = None, run_values: Mapping[str, str] | None = None) -> list[Prepared]:
+    """Every action of `step` resolved (a problem noted on the item, never raised). `timeout` overrides the commands';
+    `run_values` fills the placeholders only the run knows ({checks}, {gate})."""
+    resolver = Resolver(runbook, env, environ, who, run_values)
     prepared = []
     for index, action in enumerate(step.actions):
         try:

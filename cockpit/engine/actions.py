@@ -30,9 +30,10 @@ from cockpit.engine.action_exec import Done, Follow, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
 from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
-from cockpit.engine.gates import CheckSteps, GateReport, evaluate
+from cockpit.engine.gates import CheckSteps, GateReport, evaluate, gate_summary
 from cockpit.engine.identity import Identity
 from cockpit.engine.journal import JournalWriter
+from cockpit.engine.message_values import checks_summary
 from cockpit.journal import Event, StepState, default_who
 from cockpit.journal.progress import ACTION, OVERRIDE, TICK
 from cockpit.runbook import Environment, Runbook
@@ -122,7 +123,22 @@ class Actions:
     # -- planning ---------------------------------------------------------------------------
     async def prepare(self, step_id: str, timeout: float | None = None) -> list[Prepared]:
         step = self.runbook.step(step_id)
-        return [] if step is None else await prepare(self.runbook, self.env, step, self.environ, self.who, timeout=timeout)
+        if step is None:
+            return []
+        return await prepare(self.runbook, self.env, step, self.environ, self.who, timeout=timeout,
+                             run_values=await self.message_values(step_id))
+
+    async def message_values(self, step_id: str) -> dict[str, str]:
+        """{checks} and {gate} for the step's Slack texts (the gate is evaluated only when a text names it)."""
+        step = self.runbook.step(step_id)
+        texts = [a.text for a in step.actions if a.kind == "slack"] if step is not None else []
+        if not texts:
+            return {}
+        values = {"checks": checks_summary(self.runbook, self.env, self.journal.states if self.journal else {})}
+        if any("{gate}" in text for text in texts):
+            read_run = self.journal.read_latest if self.journal is not None else None
+            values["gate"] = gate_summary(await evaluate(self.runbook, self.env, step_id, self.run_checks, read_run, held_only=False))
+        return values
 
     async def plan(self, step_id: str, timeout: float | None = None) -> ActionPlan | None:
         """What the step's actions would send now (None for an unknown step). Sends nothing."""

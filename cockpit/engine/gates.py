@@ -124,12 +124,13 @@ async def _recorded(check: str, environment: str, read_run: ReadRun | None, now:
 
 
 async def evaluate(runbook: Runbook, env: Environment, step_id: str, run_checks: CheckSteps | None, read_run: ReadRun | None,
-                   now: Callable[[], datetime] = utc_now) -> GateReport:
+                   now: Callable[[], datetime] = utc_now, *, held_only: bool = True) -> GateReport:
     """The gate of `step_id` in `env`, now: live checks for this environment's phases, the journal for the others'.
 
-    A check of a phase that runs in several other environments must have passed in each of them."""
+    A check of a phase that runs in several other environments must have passed in each of them. `held_only`: a step
+    the gate does not hold (Slack only) has none; False evaluates its gate anyway (for a message's `{gate}`)."""
     step = runbook.step(step_id)
-    if step is None or not step.gated:
+    if step is None or (held_only and not step.gated):
         return GateReport(step_id)
     ids = runbook.gate_of(step_id)
     here = [c for c in ids if _runs_here(runbook, c, env)]
@@ -163,3 +164,13 @@ def _cached(read_run: ReadRun | None, reads: dict[str, tuple[Run | None, list[Ev
         return found
 
     return read
+
+
+def gate_summary(report: GateReport) -> str:
+    """A gate in one line for a message (`{gate}`): '7 of 7 passed (b-health-status passed in staging at …; …)', or
+    what is not green, each failing check named."""
+    if not report.lines:
+        return "no gate"
+    passed = sum(line.ok for line in report.lines)
+    head = f"{passed} of {len(report.lines)} gate checks passed"
+    return head if report.green else f"{head}; not green: " + "; ".join(report.failing)

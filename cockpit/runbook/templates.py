@@ -27,6 +27,7 @@ SLACK_TEXT_PLACEHOLDERS: dict[str, str] = {
     "step": "the step's title",
     "who": "the operator running the step",
     "checks": "the automated checks of the run so far and how they came out",
+    "gate": "the step's gate (its phase's and its own): each check and how it came out, where and when",
 }
 """What a `slack` action's `text` may name."""
 

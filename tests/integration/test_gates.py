@@ -190,12 +190,25 @@ def test_the_dashboard_deploy_waits_for_a_live_api_health_check(capsys, setup, g
     assert post.path.endswith("/deploy-admin-dashboard.yml/dispatches")
 
 
-def test_a_slack_only_step_is_never_gated(capsys, setup, slack):
+def test_a_slack_only_step_is_never_gated_and_its_message_says_the_gate_as_it_is(capsys, setup, slack):
     code, out, err = run_production(capsys, setup, "c-notify-stakeholders", "--confirm", "production")
     assert code == 0, out + err
-    assert "gate" not in out.lower()
-    assert len(slack.received) == 1 and OVERRIDE not in [k for k, _ in setup.kinds("production", "c-notify-stakeholders")]
+    assert "refused" not in out and "gate green" not in out and "NOT green" not in out  # no gate printed: not held
+    (received,) = slack.received
+    text = received.json()["text"]
+    assert "Staging verification: 0 of 7 gate checks passed; not green: b-health-status never checked in staging" in text
+    assert OVERRIDE not in [k for k, _ in setup.kinds("production", "c-notify-stakeholders")]
     assert_no_secret(setup, out, err)
+
+
+def test_the_stakeholders_message_carries_the_staging_verification_once_it_passed(capsys, setup, slack):
+    code, _ = check_staging(capsys, setup)
+    assert code == 0
+    code, out, err = run_production(capsys, setup, "c-notify-stakeholders", "--confirm", "production")
+    assert code == 0, out + err
+    text = slack.received[0].json()["text"]
+    assert "Staging verification: 7 of 7 gate checks passed." in text or text.endswith("Staging verification: 7 of 7 gate checks passed")
+    assert "Phase 1-4 Deployment v1.0 starting" in text
 
 
 def test_dry_run_and_json_show_the_gate(capsys, setup, github):

@@ -151,7 +151,7 @@ def test_the_base_runbook_is_valid(tmp_path):
          "phases[0].steps[0].actions[1].env.MODE: unknown placeholder {who} (a command's env may use {api_url}, {app_url}, {environment})"),
         ('text = "{runbook}', 'text = "{runbok} {env} {runbook}', 37,
          "phases[0].steps[1].actions[0].text: unknown placeholder {runbok}, {env} (a slack text may use {api_url}, {app_url}, "
-         "{environment}, {runbook}, {phase}, {step}, {who}, {checks})"),
+         "{environment}, {runbook}, {phase}, {step}, {who}, {checks}, {gate})"),
         # channel
         ('channel = "#deployments"', 'channel = "deployments"', 36,
          "phases[0].steps[1].actions[0].channel: 'deployments' must start with '#' (like #deployments)"),
