@@ -12,6 +12,8 @@ from typing import Protocol
 from textual.message import Message
 
 from cockpit.engine.events import (
+    ActionEnded,
+    ActionProgress,
     AlarmsFailed,
     AlarmsRead,
     Answer,
@@ -57,6 +59,7 @@ class Drawer(Protocol):
     def engine_problem(self, event: EngineProblem) -> None: ...
     def answered(self, event: Answer) -> None: ...
     def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None: ...
+    def action_event(self, event: ActionProgress | ActionEnded) -> None: ...
 
 
 def deliver(screen: Drawer, event: EngineEvent) -> None:
@@ -86,3 +89,5 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.answered(event)
         case RolloutProgress() | RollbackEnded() | RollbacksActive():
             screen.rollback_event(event)
+        case ActionProgress() | ActionEnded():
+            screen.action_event(event)
