@@ -188,10 +188,15 @@ async def test_a_step_without_actions_says_so(state_file):
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
         select(app, "pre-typescript")
+        await pilot.pause()
+        assert "Run" not in [k.description for k in app.screen.query_one("KeysBar").keys]  # offered where it runs
         await pilot.press("x")
         await pilot.pause()
         assert not isinstance(app.screen, ActionsScreen) and not sent(app, AskActionPlan)
         assert any("pre-typescript has no actions" in str(n.message) for n in app._notifications)
+        select(app, "b-e2e")
+        await pilot.pause()
+        assert "Run" in [k.description for k in app.screen.query_one("KeysBar").keys]
 
 
 def row(app, step_id: str) -> str:

@@ -31,7 +31,7 @@ class ActionScreen(LiveScreen):
         if step is None:
             return
         if not step.actions:
-            self.notify(f"{step.id} has no actions: cockpit does not run it (do it by hand, then tick it)", timeout=5, markup=False)
+            self.action_no_actions()
             return
         run = self.runs.get(step.id)
         if run is not None and run.active:
@@ -43,6 +43,18 @@ class ActionScreen(LiveScreen):
                 self.start_run(step, command)
 
         self.app.push_screen(ActionsScreen(step), chosen)
+
+    def can_run(self) -> bool:
+        """x is offered (footer, palette) while the selected step has actions."""
+        found = self.query(Checklist)  # asked while the screen is still being composed too
+        step = found.first().selected() if found else None
+        return step is not None and bool(step.actions)
+
+    def action_no_actions(self) -> None:
+        """x on a step without actions (the app's fallback binding): say so, instead of nothing happening."""
+        step = self._step_in_view()
+        if step is not None:
+            self.notify(f"{step.id} has no actions: cockpit does not run it (do it by hand, then tick it)", timeout=5, markup=False)
 
     def start_run(self, step: Step, command: RunActions) -> None:
         """Send RunActions: the step shows "running" until the engine says how it ended."""
@@ -107,6 +119,7 @@ class ActionScreen(LiveScreen):
         """The selected step in the detail, with its run under it."""
         super().show_selected()
         step = self.query_one(Checklist).selected()
+        self.refresh_bindings()  # x is offered only on a step with actions
         self.query_one(ActionPanel).show(self.runs.get(step.id) if step is not None else None, self.app.monotonic())
 
     def tick_actions(self) -> None:

@@ -196,6 +196,8 @@ class CockpitScreen(ActionScreen):
             return self.app.demo is not None  # only `cockpit demo` has trouble to make
         if action == "stop_action":
             return self.can_stop()
+        if action == "run_actions":  # offered on a step that has actions; elsewhere x falls through to the app's "no actions"
+            return self.can_run()
         if action == "refuse_read_only":
             return self.app.read_only
         return not (action in self.READ_ONLY_REFUSED and self.app.read_only)
