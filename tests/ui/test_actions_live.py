@@ -9,15 +9,11 @@ from cockpit.runbook.model import Action
 from cockpit.ui.screens.actions import ActionsScreen
 from tests.conftest import make_app
 from tests.integration.test_run_actions import with_actions
-from tests.ui.test_actions_tui import row, select, text
+from tests.ui.test_actions_tui import log_lines, row, select, text
 from tests.ui.test_checklist import journal_events
 from tests.ui.test_live import wait_for
 
 ECHO = Action("command", run="echo one\necho two from $PLAYWRIGHT_BASE_URL\necho three", env=(("PLAYWRIGHT_BASE_URL", "{app_url}"),))
-
-
-def log_lines(app) -> list[str]:
-    return list(app.screen.query_one("#action-log").lines)
 
 
 async def run_from_x(pilot, step_id: str = "b-e2e") -> ActionsScreen:

@@ -3,7 +3,7 @@ run drawn in the checklist row and the step detail, esc to stop. The live engine
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, Log, Static
+from textual.widgets import Button, Input, RichLog, Static
 
 from cockpit.engine.commands import AskActionPlan, AskRunLookup, RunActions, StopAction
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress
@@ -154,7 +154,7 @@ async def test_problems_mean_close_only_and_a_failed_lookup_says_why(state_file)
         plan = text(modal, "#ac-plan")
         assert "text: Phase B on staging by operator: [b-e2e] passed" in plan  # the Slack text, for review
         assert "Cannot run:" in plan and "set SLACK_WEBHOOK_ENGINEERING" in plan
-        assert "cannot run" in text(modal, "#ac-status")
+        assert "cannot run: the problems are under the plan" in text(modal, "#ac-status")
         assert not modal.query_one("#ac-run").display and not modal.query_one("#ac-form").display
         assert modal.query_one("#ac-close", Button).has_focus
         await pilot.press("enter")  # Close
@@ -203,6 +203,11 @@ def row(app, step_id: str) -> str:
     return app.screen.query_one(Checklist).get_option(step_id).prompt.plain
 
 
+def log_lines(app) -> list[str]:
+    """The output as drawn (screen lines of the RichLog)."""
+    return [strip.text.rstrip() for strip in app.screen.query_one("#action-log", RichLog).lines]
+
+
 def panel(app) -> ActionPanel:
     return app.screen.query_one(ActionPanel)
 
@@ -227,12 +232,12 @@ async def test_the_run_streams_into_the_detail_and_ends_with_its_evidence(state_
         assert panel(app).display and "RUNNING" in text(app.screen, "#action-header")
         app.engine.replay([ActionProgress("b-e2e", 0, "Running 12 tests\n[31m✓ login\x1b[0m\n[markup]not[/markup]")])
         await wait_for(pilot, lambda: panel(app).run is not None and panel(app).run.count == 3, what="the output")
-        lines = list(app.screen.query_one(Log).lines)
+        lines = log_lines(app)
         assert lines == ["[1] Running 12 tests", "[1] [31m✓ login", "[1] [markup]not[/markup]"]  # plain text, no escape
         assert "3 lines" in text(app.screen, "#action-header")
         app.engine.replay([ActionProgress("b-e2e", 0, "\n".join(f"test {i} ok" for i in range(600)))])
         await wait_for(pilot, lambda: panel(app).run.count == 603, what="600 more lines")
-        assert len(app.screen.query_one(Log).lines) == 500 and app.screen.query_one(Log).lines[-1] == "[1] test 599 ok"
+        assert len(panel(app).run.lines) == 500 and log_lines(app)[-1] == "[1] test 599 ok" and len(log_lines(app)) == 500
         app.engine.replay([ActionEnded("b-e2e", True, "command exit 0 in 3.1 s; tail: 12 passed")])
         await wait_for(pilot, lambda: "PASSED" in text(app.screen, "#action-verdict"), what="the verdict")
         assert "command exit 0 in 3.1 s" in text(app.screen, "#action-verdict")
@@ -278,7 +283,7 @@ async def test_escape_stops_the_running_step_and_says_stopping_until_it_ends(sta
         app.engine.replay([ActionProgress("b-e2e", -1, "stop asked (action 1/1 (command))"),
                            ActionEnded("b-e2e", False, "command stopped (SIGTERM) after 1.2 s")])
         await wait_for(pilot, lambda: "FAILED" in text(app.screen, "#action-verdict"), what="the end")
-        assert "» stop asked" in app.screen.query_one(Log).lines[-1]
+        assert "» stop asked" in log_lines(app)[-1]
         await pilot.pause()
         assert "Stop" not in [k.description for k in app.screen.query_one("KeysBar").keys]
 

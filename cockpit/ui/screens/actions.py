@@ -117,8 +117,9 @@ class ActionsScreen(ModalScreen[RunActions | None]):
         runnable = not preview.problems and not self.app.read_only
         self.query_one("#ac-lookup").display = bool(preview.unknown)
         if not runnable:
-            why = "cannot run: see the problems above" if preview.problems else "read-only: nothing will be run"
+            why = "cannot run: the problems are under the plan" if preview.problems else "read-only: nothing will be run"
             self._status(why, "bold red")
+            self.query_one("#ac-keys", Static).update(Text("↑↓ scroll the plan · esc closes", style="dim"))
             self.query_one("#ac-close").focus()
             return
         self.query_one("#ac-form").display = True

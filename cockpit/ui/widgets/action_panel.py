@@ -1,8 +1,9 @@
 """The selected step's action run under its detail: a header (state, elapsed, lines), the output, the verdict.
 
-The output is a `Log` (plain strings, never markup; it draws only the lines in view), bounded to
-the run's KEEP_LINES. A batch of new lines is appended, never the whole buffer redrawn; the
-whole buffer is loaded only when the selection moves to another step's run.
+The output is a `RichLog` fed `Text` (never markup), wrapped to the pane's width (an operator on a
+keyboard cannot scroll sideways inside the detail), bounded to KEEP_LINES screen lines. Each batch
+is written as one Text (one render, however many lines it holds), never the whole buffer again;
+the whole buffer is written only when the selection moves to another step's run.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Log, Static
+from textual.widgets import RichLog, Static
 
 from cockpit.ui.action_runs import KEEP_LINES, ActionRun
 
@@ -39,7 +40,8 @@ class ActionPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="action-header")
-        yield Log(max_lines=KEEP_LINES, auto_scroll=True, id="action-log")
+        yield RichLog(max_lines=KEEP_LINES, min_width=1, wrap=True, markup=False, highlight=False, auto_scroll=True,
+                      id="action-log")
         yield Static("", id="action-verdict")
 
     def show(self, run: ActionRun | None, now: float) -> None:
@@ -47,19 +49,19 @@ class ActionPanel(Vertical):
         self.display = run is not None
         if run is not self.run:
             self.run = run
-            log = self.query_one(Log)
+            log = self.query_one(RichLog)
             log.clear()
-            if run is not None:
-                log.write_lines(list(run.lines))
+            if run is not None and run.lines:
+                log.write(Text("\n".join(run.lines)))
             log.display = bool(run is not None and run.lines)
         self.refresh_text(now)
 
     def append(self, run: ActionRun, lines: list[str]) -> None:
         """New output of `run`, if it is the one on show."""
         if run is self.run and lines:
-            log = self.query_one(Log)
+            log = self.query_one(RichLog)
             log.display = True
-            log.write_lines(lines)
+            log.write(Text("\n".join(lines)))
 
     def refresh_text(self, now: float) -> None:
         """The header (elapsed time moves) and the verdict."""
