@@ -22,8 +22,7 @@ async def run_from_x(pilot, step_id: str = "b-e2e") -> ActionsScreen:
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, ActionsScreen) and pilot.app.screen.preview is not None,
                    what="the engine's plan")
     modal = pilot.app.screen
-    await pilot.press("tab")  # from the plan to the confirmation (the only field here)
-    assert modal.query_one("#ac-confirm").has_focus
+    modal.set_focus(modal.query_one("#ac-confirm"))  # at once (tab's path is test_actions_tui's)
     await pilot.press(*step_id, "enter")
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ActionsScreen), what="the modal to close")
     return modal

@@ -67,14 +67,14 @@ class ActionsScreen(ModalScreen[RunActions | None]):
                 yield Button("Look it up", id="ac-lookup", compact=True)
                 yield Button("Run", id="ac-run", variant="error", compact=True, disabled=True)
                 yield Button("Close", id="ac-close", compact=True)
-            yield Static(Text("↑↓ scroll the plan · tab: fields and buttons · enter runs once typed · esc closes", style="dim"),
+            yield Static(Text("↑↓ the plan · tab: fields, buttons · enter runs once typed · esc closes", style="dim"),
                          id="ac-keys")
 
     def on_mount(self) -> None:
         """Ask the engine for the plan; nothing can be typed until it is on screen."""
         for widget in ("#ac-form", "#ac-lookup", "#ac-run", "#ac-lookup-answer"):
             self.query_one(widget).display = False
-        self.query_one("#ac-scroll").focus()
+        self.set_focus(self.query_one("#ac-scroll"))  # at once: the arrows scroll the plan, tab goes on to the fields
         self.run_worker(self._load(), exclusive=True, group="ac-plan")
 
     async def _load(self) -> None:
@@ -120,7 +120,7 @@ class ActionsScreen(ModalScreen[RunActions | None]):
             why = "cannot run: the problems are under the plan" if preview.problems else "read-only: nothing will be run"
             self._status(why, "bold red")
             self.query_one("#ac-keys", Static).update(Text("↑↓ scroll the plan · esc closes", style="dim"))
-            self.query_one("#ac-close").focus()
+            self.set_focus(self.query_one("#ac-close"))
             return
         self.query_one("#ac-form").display = True
         self.query_one("#ac-run").display = True

@@ -1,17 +1,23 @@
 """The selected step's action run under its detail: a header (state, elapsed, lines), the output, the verdict.
 
-The output is a `RichLog` fed `Text` (never markup), wrapped to the pane's width (an operator on a
-keyboard cannot scroll sideways inside the detail), bounded to KEEP_LINES screen lines. Each batch
-is written as one Text (one render, however many lines it holds), never the whole buffer again;
-the whole buffer is written only when the selection moves to another step's run.
+The output is a `Log` (plain strings, never markup; it draws only the lines in view), bounded to
+KEEP_LINES screen lines. Lines are cut to the view's width as they are written (an operator on a
+keyboard cannot scroll sideways inside the detail); a batch is appended, never the whole buffer
+again; the whole buffer is written only when the selection moves to another step's run. (A
+RichLog wraps by itself, but defers its first lines until it has been sized, and a view shown
+and hidden with the selection was sometimes never sized: its output never appeared.)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.cells import chop_cells
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import RichLog, Static
+from textual.widget import Widget
+from textual.widgets import Log, Static
 
 from cockpit.ui.action_runs import KEEP_LINES, ActionRun
 
@@ -40,8 +46,7 @@ class ActionPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="action-header")
-        yield RichLog(max_lines=KEEP_LINES, min_width=1, wrap=True, markup=False, highlight=False, auto_scroll=True,
-                      id="action-log")
+        yield Log(max_lines=KEEP_LINES, auto_scroll=True, id="action-log")
         yield Static("", id="action-verdict")
 
     def show(self, run: ActionRun | None, now: float) -> None:
@@ -49,19 +54,26 @@ class ActionPanel(Vertical):
         self.display = run is not None
         if run is not self.run:
             self.run = run
-            log = self.query_one(RichLog)
+            log = self.query_one(Log)
             log.clear()
             if run is not None and run.lines:
-                log.write(Text("\n".join(run.lines)))
+                log.write_lines(self._cut(run.lines))
             log.display = bool(run is not None and run.lines)
         self.refresh_text(now)
 
     def append(self, run: ActionRun, lines: list[str]) -> None:
         """New output of `run`, if it is the one on show."""
         if run is self.run and lines:
-            log = self.query_one(RichLog)
+            log = self.query_one(Log)
             log.display = True
-            log.write(Text("\n".join(lines)))
+            log.write_lines(self._cut(lines))
+
+    def _cut(self, lines: Iterable[str]) -> list[str]:
+        """Each line cut into pieces as wide as the view (its width now; the pane's before it is first shown)."""
+        parent = self.parent
+        room = parent.content_region.width if isinstance(parent, Widget) else 0
+        width = max(20, (self.query_one(Log).scrollable_content_region.width or room or 42) - 2)  # 2: the scrollbar
+        return [piece for line in lines for piece in (chop_cells(line, width) if line else [""])]
 
     def refresh_text(self, now: float) -> None:
         """The header (elapsed time moves) and the verdict."""

@@ -82,7 +82,8 @@ def describe_step(
         out.append(f"  {facts}", style="dim")
     out.append("\n\n")
     out.append(strip_control(step.title), style="bold")
-    out.append(f"\n{step.id} · {KIND_TEXT[step.kind]}\n", style="dim")
+    kind = f"{step.kind}: x runs its actions (below), or do it by hand, then tick it" if step.actions else KIND_TEXT[step.kind]
+    out.append(f"\n{step.id} · {kind}\n", style="dim")
     out.append("Status: ")
     out.append_text(_status(step, state, pending, phase.applies_to(env.name), env))
     out.append("\n")
