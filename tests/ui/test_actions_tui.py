@@ -298,3 +298,21 @@ async def test_escape_in_a_modal_closes_it_and_stops_nothing(state_file):
         await pilot.press("escape")  # closes the help
         await pilot.pause()
         assert not sent(app, StopAction) and app.screen is app.cockpit
+
+
+async def test_x_on_a_running_step_says_so_and_an_engine_death_leaves_the_run_unknown(state_file):
+    from cockpit.engine.events import EngineProblem
+
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        select(app, "b-e2e")
+        await start_run(pilot)
+        asked = len(sent(app, AskActionPlan))
+        await pilot.press("x")
+        await pilot.pause()
+        assert not isinstance(app.screen, ActionsScreen) and len(sent(app, AskActionPlan)) == asked
+        assert any("b-e2e are running: esc stops them" in str(n.message) for n in app._notifications)
+        app.engine.replay([EngineProblem("engine process exited (code -9); restarting", down=True)])
+        await wait_for(pilot, lambda: "?UNKNOWN" in row(app, "b-e2e"), what="the run's outcome unknown")
+        assert "the engine died while it ran" in text(app.screen, "#action-verdict")
+        assert "Stop" not in [k.description for k in app.screen.query_one("KeysBar").keys]
