@@ -63,7 +63,7 @@ class ActionRun:
             line.append(f" · {elapsed((self.ended or now) - self.started)}")
         line.append(f" · {self.count} line{'s' if self.count != 1 else ''}", style="dim")
         if self.state == RUNNING:
-            line.append(" · esc stops it", style="dim")
+            line.append(" · esc stops", style="dim")
         return line
 
     def verdict(self) -> Text:

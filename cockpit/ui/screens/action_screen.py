@@ -61,10 +61,7 @@ class ActionScreen(LiveScreen):
         self.runs.start(step.id, self.app.monotonic())
         self.app.send(command)
         self._run_changed(step.id)
-        selected = self.query_one(Checklist).selected()
-        if selected is not None and selected.id == step.id:
-            panel = self.query_one(ActionPanel)
-            self.call_after_refresh(panel.scroll_visible, animate=False)
+        self._follow(step.id, always=True)
 
     def can_stop(self) -> bool:
         """esc stops a run only while one is under way (otherwise it keeps its usual meaning)."""
@@ -97,6 +94,7 @@ class ActionScreen(LiveScreen):
         if isinstance(event, ActionProgress):
             before = self.runs.get(event.step_id)
             run, lines = self.runs.progress(event, now)
+            self._follow(event.step_id)
             if run is not before:  # a run this screen had not seen start: its badge and panel
                 self._run_changed(event.step_id)
             else:
@@ -104,12 +102,23 @@ class ActionScreen(LiveScreen):
                 panel.append(run, lines)
                 panel.refresh_text(now)
             return
+        self._follow(event.step_id)
         run = self.runs.ended(event, now)
         self._run_changed(event.step_id)
         severity: SeverityLevel = "information" if run.state == PASSED else "warning" if run.state == UNKNOWN else "error"
         word = {PASSED: "passed", UNKNOWN: "outcome UNKNOWN"}.get(run.state, "FAILED")
         self.notify(f"{event.step_id} {word}: {event.evidence}", title="actions", severity=severity,
                     timeout=8 if run.state == PASSED else 30, markup=False)
+
+    def _follow(self, step_id: str, always: bool = False) -> None:
+        """Keep the step detail at its end (the newest output, then the verdict) while it is there already, as a
+        log view follows; an operator who scrolled up to read keeps the place. Only for the step on show."""
+        selected = self.query_one(Checklist).selected()
+        if selected is None or selected.id != step_id:
+            return
+        scroll = self.query_one("#detail-scroll")
+        if always or scroll.scroll_y >= scroll.max_scroll_y - 1:
+            self.call_after_refresh(scroll.scroll_end, animate=False)
 
     def _run_changed(self, step_id: str) -> None:
         self.redraw({step_id})  # the badge, and the detail when selected (show_selected)

@@ -72,7 +72,7 @@ class ActionPanel(Vertical):
         """Each line cut into pieces as wide as the view (its width now; the pane's before it is first shown)."""
         parent = self.parent
         room = parent.content_region.width if isinstance(parent, Widget) else 0
-        width = max(20, (self.query_one(Log).scrollable_content_region.width or room or 42) - 2)  # 2: the scrollbar
+        width = max(20, (self.query_one(Log).region.width or room) - 2)  # 2: the scrollbar it gets once it overflows
         return [piece for line in lines for piece in (chop_cells(line, width) if line else [""])]
 
     def refresh_text(self, now: float) -> None:
