@@ -54,3 +54,13 @@ def test_action_lines_name_kind_and_target():
     assert action_line(1, Action("command", run="\ncd apps/admin-dashboard\nnpx playwright test")) == \
         "2. command: cd apps/admin-dashboard ; npx playwright test"
     assert action_line(2, Action("slack", channel="#engineering", text="hi")) == "3. slack: message to #engineering"
+
+
+def test_output_lines_are_cut_by_cells_wide_characters_included():
+    from rich.cells import cell_len
+
+    from cockpit.ui.widgets.action_panel import _pieces
+
+    assert _pieces("[1] ✓ a › b", 5) == ["[1] ✓", " a › ", "b"] and _pieces("", 5) == [""]
+    wide = _pieces("日本語のテスト出力", 4)
+    assert "".join(wide) == "日本語のテスト出力" and all(cell_len(piece) <= 4 for piece in wide)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.cells import chop_cells
+from rich.cells import cell_len, chop_cells
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -73,7 +73,7 @@ class ActionPanel(Vertical):
         parent = self.parent
         room = parent.content_region.width if isinstance(parent, Widget) else 0
         width = max(20, (self.query_one(Log).region.width or room) - 2)  # 2: the scrollbar it gets once it overflows
-        return [piece for line in lines for piece in (chop_cells(line, width) if line else [""])]
+        return [piece for line in lines for piece in _pieces(line, width)]
 
     def refresh_text(self, now: float) -> None:
         """The header (elapsed time moves) and the verdict."""
@@ -86,3 +86,11 @@ class ActionPanel(Vertical):
         text = self.run.verdict()
         verdict.update(text)
         verdict.display = bool(text)
+
+
+def _pieces(line: str, width: int) -> list[str]:
+    """`line` in pieces of `width` cells. One cell per character (the usual case, ✓ and › included) is sliced:
+    rich's `chop_cells` costs ~80 µs a line, 16 ms for a batch of 200, a sixth of the UI's time under a flood."""
+    if cell_len(line) == len(line):
+        return [line[i:i + width] for i in range(0, max(len(line), 1), width)]
+    return chop_cells(line, width)
