@@ -47,6 +47,8 @@ class CockpitApp(App[int]):
         Binding("space", "screen.refuse_read_only('toggle_step', True)", show=False),
         Binding("n", "screen.refuse_read_only('note', True)", show=False),
         Binding("enter", "screen.refuse_read_only('run_check', True)", show=False),
+        # x on a step without actions (the screen's x is offered only on steps with some): says so.
+        Binding("x", "screen.no_actions", show=False),
     ]
 
     def __init__(

@@ -12,6 +12,8 @@ from typing import Protocol
 from textual.message import Message
 
 from cockpit.engine.events import (
+    ActionEnded,
+    ActionProgress,
     AlarmsFailed,
     AlarmsRead,
     Answer,
@@ -60,6 +62,7 @@ class Drawer(Protocol):
     def answered(self, event: Answer) -> None: ...
     def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None: ...
     def show_identity(self, event: IdentityRead) -> None: ...
+    def action_event(self, event: ActionProgress | ActionEnded) -> None: ...
 
 
 def deliver(screen: Drawer, event: EngineEvent) -> None:
@@ -91,3 +94,5 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.rollback_event(event)
         case IdentityRead():
             screen.show_identity(event)
+        case ActionProgress() | ActionEnded():
+            screen.action_event(event)

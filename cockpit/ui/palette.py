@@ -43,6 +43,8 @@ SCREEN_ENTRIES = (
     Entry("Run check", "enter", "run the selected step's automated check; the result is journaled, a pass ticks it", "run_check"),
     Entry("Tick / untick step", "space", "tick or untick the selected step (a check step needs a passing check or a reason)", "toggle_step"),
     Entry("Note on step", "n", "add a note to the selected step (journaled)", "note"),
+    Entry("Run actions", "x", "review what the selected step's actions send (deploy, command, Slack), then type the step to run them", "run_actions"),
+    Entry("Stop actions", "esc", "stop the step's actions under way (a command gets SIGTERM; a workflow is no longer watched)", "stop_action"),
     Entry("Step detail", "d", "the step detail fills the checklist pane; again: back to the list", "toggle_detail"),
     Entry("Rollback", "R", "roll back an ECS service: pick the revision, see the diff, type the service name", "rollback"),
     Entry("Next pane", "tab", "move to the next pane", "cycle_pane(1)"),

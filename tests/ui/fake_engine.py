@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from cockpit.engine.commands import AskActionPlan, AskRunLookup
 from cockpit.engine.events import (
+    ActionPreview,
     AlarmsFailed,
     AlarmsRead,
+    Answer,
     EngineEvent,
     HealthRead,
     ServicesFailed,
@@ -24,12 +27,18 @@ from cockpit.monitor.verdict import Verdict
 
 
 class FakeEngine:
-    """Stands in for the engine: `replay(events)` delivers them as one batch; `commands` lists what was sent."""
+    """Stands in for the engine: `replay(events)` delivers them as one batch; `commands` lists what was sent.
+
+    Requests of the Run actions modal are answered from scripts: `plans[step_id]` (an ActionPreview) for
+    AskActionPlan, `lookups[step_id]` (a line) for AskRunLookup; a request with no script gets an error Answer.
+    """
 
     def __init__(self) -> None:
         self.commands: list = []
         self.receive = None
         self.stopped = False
+        self.plans: dict[str, ActionPreview] = {}
+        self.lookups: dict[str, str] = {}
 
     def start(self, receive) -> None:
         """Begin as an engine that watches nothing does: an empty health snapshot and the not-watching verdict."""
@@ -38,6 +47,10 @@ class FakeEngine:
 
     def send(self, command) -> None:
         self.commands.append(command)
+        if isinstance(command, AskActionPlan | AskRunLookup):
+            script = self.plans if isinstance(command, AskActionPlan) else self.lookups
+            value = script.get(command.step_id)
+            self.receive([Answer(command.request, value, "" if value is not None else f"no answer scripted for {command.step_id}")])
 
     async def stop(self) -> None:
         self.stopped = True

@@ -197,3 +197,69 @@ def test_identity_mismatch_production_80x24(snap_compare, state_file):
     from tests.ui.test_identity_header import MISMATCH
 
     assert snap_compare(make_app(state_file, env="production", fake=True), terminal_size=(80, 24), run_before=_identity(MISMATCH))
+
+
+# --- Actions (x): the Run actions modal, and a run in the step detail ---------------------------------------
+
+def _actions_app(state_file, **kwargs):
+    from cockpit.engine.events import ActionPreview
+    from tests.ui.test_actions_tui import PLAN_TEXT
+
+    app = live_app(state_file, **kwargs)
+    app.engine.plans["b-e2e"] = ActionPreview(
+        "b-e2e", "Run E2E Tests Against Staging", "staging", False, PLAN_TEXT,
+        gate=("b-health-api: FAILED (HTTP 503 from /health)",),
+        unknown=("outcome unknown: action 1 (command cd apps/admin-dashboard) of b-e2e, started by bob@bastion at "
+                 "2026-11-20T10:00:00Z, has no outcome in the journal",))
+    app.engine.lookups["b-e2e"] = "b-e2e: no workflow dispatch with an unknown outcome to look up"
+    return app
+
+
+async def _open_actions(pilot, lookup: bool = False, typed: str = "b-e2"):
+    from textual.widgets import Input
+
+    from cockpit.ui.screens.actions import ActionsScreen
+    from tests.ui.test_actions_tui import select
+    from tests.ui.test_live import wait_for
+
+    select(pilot.app, "b-e2e")
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ActionsScreen) and pilot.app.screen.preview is not None)
+    modal = pilot.app.screen
+    for field in modal.query(Input):
+        field.cursor_blink = False
+    if lookup:
+        await pilot.click("#ac-lookup")
+        await wait_for(pilot, lambda: "Lookup:" in str(modal.query_one("#ac-lookup-answer").render()))
+    modal.query_one("#ac-confirm", Input).value = typed
+    await pilot.pause()
+
+
+def test_run_actions_modal_gate_and_unknown_80x24(snap_compare, state_file):
+    assert snap_compare(_actions_app(state_file), terminal_size=(80, 24), run_before=_open_actions)
+
+
+def test_run_actions_modal_lookup_120x40(snap_compare, state_file):
+    async def looked_up(pilot):
+        await _open_actions(pilot, lookup=True, typed="b-e2e")
+
+    assert snap_compare(_actions_app(state_file), terminal_size=(120, 40), run_before=looked_up)
+
+
+def test_step_detail_with_a_run_120x40(snap_compare, state_file):
+    from cockpit.engine.commands import RunActions
+    from cockpit.engine.events import ActionProgress
+    from tests.ui.test_actions_tui import select
+
+    async def running(pilot):
+        select(pilot.app, "b-e2e")
+        step = pilot.app.runbook.step("b-e2e")
+        pilot.app.cockpit.start_run(step, RunActions("b-e2e"))
+        output = ["Running 24 tests using 2 workers", "  ✓  1 vendors › companies list loads (1.2s)",
+                  "  ✓  2 vendors › products list loads (0.9s)", "  ✘  3 momentum › churn chart renders (30.0s)",
+                  "     Error: Timed out 30000ms waiting for expect(locator).toBeVisible() \x1b[31m[red]\x1b[0m"]
+        pilot.app.engine.replay([ActionProgress("b-e2e", 0, "\n".join(output))])
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(live_app(state_file), terminal_size=(120, 40), run_before=running)

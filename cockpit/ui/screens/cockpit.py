@@ -20,11 +20,12 @@ from cockpit.core.text import strip_control
 from cockpit.journal import StepState
 from cockpit.journal.progress import NOTE
 from cockpit.runbook import Step
+from cockpit.ui.screens.action_screen import ActionScreen
 from cockpit.ui.screens.help import HelpScreen
-from cockpit.ui.screens.live_screen import LiveScreen
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.screens.rollback import RollbackScreen
 from cockpit.ui.screens.trouble import TroubleScreen
+from cockpit.ui.widgets.action_panel import ActionPanel
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
@@ -48,12 +49,14 @@ MINIMUM = (60, 15)  # below this, only a message
 LIVE_EVERY = 2
 
 
-class CockpitScreen(LiveScreen):
+class CockpitScreen(ActionScreen):
     """Everything an operator looks at during the release."""
 
     BINDINGS = [
         Binding("space", "toggle_step", "Tick"),
         Binding("n", "note", "Note"),
+        Binding("x", "run_actions", "Run"),
+        Binding("escape", "stop_action", "Stop"),  # only while an action runs (check_action): else esc keeps its meaning
         Binding("d", "toggle_detail", "Detail"),
         Binding("R", "rollback", "Rollback"),
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
@@ -83,6 +86,7 @@ class CockpitScreen(LiveScreen):
                     yield Checklist(runbook, env, id="checklist")
                     with VerticalScroll(id="detail-scroll"):
                         yield StepDetail(id="detail")
+                        yield ActionPanel(id="action-panel")
                 with Vertical(id="right"):
                     with Vertical(id="health-pane", classes="pane") as health:
                         health.border_title = "Health"
@@ -174,6 +178,7 @@ class CockpitScreen(LiveScreen):
             checklist = self.query_one(Checklist)
             for phase in self.app.runbook.phases:
                 checklist.update_phase(phase, self.states, now)
+        self.tick_actions()
         self._ticks += 1
         # Not live (tests feeding fixed data), nothing changes between ticks: drawing again only when a
         # tick happens to fall inside a test made the same screen differ on a loaded machine.
@@ -189,6 +194,10 @@ class CockpitScreen(LiveScreen):
         keys fall through to the app's `refuse_read_only` bindings, which say why (R stays: its modal says why not)."""
         if action == "trouble":
             return self.app.demo is not None  # only `cockpit demo` has trouble to make
+        if action == "stop_action":
+            return self.can_stop()
+        if action == "run_actions":  # offered on a step that has actions; elsewhere x falls through to the app's "no actions"
+            return self.can_run()
         if action == "refuse_read_only":
             return self.app.read_only
         return not (action in self.READ_ONLY_REFUSED and self.app.read_only)

@@ -22,6 +22,8 @@ KEYMAP = (
     ("up / down, home / end", "move in the checklist"),
     ("space", "tick / untick the selected step (a check step: needs a passing check or an override reason)"),
     ("enter", "run the selected step's automated check; the result is journaled, a pass ticks it"),
+    ("x", "run the selected step's actions (deploy workflow, command, Slack): see exactly what they send, type the step to run"),
+    ("esc", "stop the actions under way (a command gets SIGTERM, then SIGKILL; a workflow is no longer watched)"),
     ("n", "add a note to the selected step (a multi-line paste keeps every line)"),
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("R", "roll back an ECS service (or all, in the plan's order): pick the revision, see the diff, type the service name"),

@@ -14,6 +14,8 @@ from textual.widgets import Static
 
 from cockpit.engine.commands import SetFilter
 from cockpit.engine.events import (
+    ActionEnded,
+    ActionProgress,
     AlarmsFailed,
     AlarmsRead,
     Answer,
@@ -63,6 +65,10 @@ class LiveScreen(RunScreen):
         """A batch from the engine: every event to the pane that draws it."""
         for event in message.events:
             deliver(self, event)
+
+    def action_event(self, event: ActionProgress | ActionEnded) -> None:
+        """A step's action run (ActionScreen draws it)."""
+        raise NotImplementedError
 
     def _on_screen(self, pane_id: str) -> bool:
         pane = self.query_one(f"#{pane_id}")

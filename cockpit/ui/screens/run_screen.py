@@ -23,6 +23,7 @@ from cockpit.engine.events import CheckDone, JournalRead, JournalUnreadable, Jou
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import TICK, UNTICK, run_counts
 from cockpit.runbook import Step
+from cockpit.ui.action_runs import ActionRuns
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.widgets.checklist import Checklist
 from cockpit.ui.widgets.header import CockpitHeader
@@ -44,6 +45,7 @@ class RunScreen(Screen[None]):
         self.last_event_id = 0
         self.run_id: int | None = None
         self.checking: set[str] = set()
+        self.runs = ActionRuns()  # each step's action run, from the engine's ActionProgress / ActionEnded
         self._journal_error = ""
 
     def _step_in_view(self) -> Step | None:
@@ -95,7 +97,7 @@ class RunScreen(Screen[None]):
         for step_id in step_ids:
             if self.app.runbook.step(step_id) is None:
                 continue  # an event for a step this runbook no longer has
-            checklist.update_step(step_id, self.states.get(step_id, StepState()), self.pending_target(step_id))
+            checklist.update_step(step_id, self.states.get(step_id, StepState()), self.pending_target(step_id), self.runs.badge(step_id))
             phase = checklist.phase_of(step_id)
             phases[phase.id] = phase
         for phase in phases.values():

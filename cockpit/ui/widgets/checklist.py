@@ -83,9 +83,13 @@ class Checklist(OptionList):
         self.clear_options()
         self.add_options(options)
 
-    def _step_prompt(self, step: Step, state: StepState, pending: bool | None, applies: bool) -> Text:
-        """Icon, then the badges (one word each, so a narrow pane wraps the title, never a badge), then the title."""
+    def _step_prompt(self, step: Step, state: StepState, pending: bool | None, applies: bool, run: Text | None = None) -> Text:
+        """Icon, then the badges (one word each, so a narrow pane wraps the title, never a badge), then the title.
+        `run`: the badge of the step's action run (running, stopping, how it ended), first: it is what happens now."""
         line = step_icon(step, state, pending, applies)
+        if run is not None:
+            line.append(" ")
+            line.append_text(run)
         if state.check is not None:
             passed = state.check.passed
             word = "✓check" if passed else "✗CHECK-FAILED" if state.check.status == "fail" else f"?CHECK-{state.check.status.upper()}"
@@ -102,12 +106,12 @@ class Checklist(OptionList):
         """A shorter list (the detail below grew) keeps the cursor in sight."""
         self.call_after_refresh(self.scroll_to_highlight)
 
-    def update_step(self, step_id: str, state: StepState, pending: bool | None) -> None:
-        """Redraw one step's line."""
+    def update_step(self, step_id: str, state: StepState, pending: bool | None, run: Text | None = None) -> None:
+        """Redraw one step's line (`run`: its action run's badge)."""
         phase = self._phase_of[step_id]
         step = self.runbook.step(step_id)
         assert step is not None
-        self.replace_option_prompt(step_id, self._step_prompt(step, state, pending, phase.applies_to(self.env.name)))
+        self.replace_option_prompt(step_id, self._step_prompt(step, state, pending, phase.applies_to(self.env.name), run))
 
     def update_phase(self, phase: Phase, states: dict[str, StepState], now: datetime) -> None:
         """Redraw one phase header."""

@@ -9,6 +9,7 @@ from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line, strip_control
 from cockpit.journal import StepState
 from cockpit.runbook import Environment, Phase, Step
+from cockpit.ui.action_runs import action_line
 from cockpit.ui.clock import short_time
 
 KIND_TEXT = {
@@ -81,11 +82,16 @@ def describe_step(
         out.append(f"  {facts}", style="dim")
     out.append("\n\n")
     out.append(strip_control(step.title), style="bold")
-    out.append(f"\n{step.id} · {KIND_TEXT[step.kind]}\n", style="dim")
+    kind = f"{step.kind}: x runs its actions (below), or do it by hand, then tick it" if step.actions else KIND_TEXT[step.kind]
+    out.append(f"\n{step.id} · {kind}\n", style="dim")
     out.append("Status: ")
     out.append_text(_status(step, state, pending, phase.applies_to(env.name), env))
     out.append("\n")
     out.append_text(_check_lines(step, state, running))
+    if step.actions:
+        out.append("Actions (x: review what they send, then run):\n", style="bold")
+        for index, action in enumerate(step.actions):
+            out.append(f"  {mask_url(action_line(index, action))}\n")
     if step.expected:
         out.append(f"Expected: {strip_control(step.expected)}\n")
     if step.notes:
