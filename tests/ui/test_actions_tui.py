@@ -3,6 +3,8 @@ run drawn in the checklist row and the step detail, esc to stop. The live engine
 
 from __future__ import annotations
 
+import re
+
 from textual.widgets import Button, Input, Log, Static
 
 from cockpit.engine.commands import AskActionPlan, AskRunLookup, RunActions, StopAction
@@ -316,3 +318,49 @@ async def test_x_on_a_running_step_says_so_and_an_engine_death_leaves_the_run_un
         await wait_for(pilot, lambda: "?UNKNOWN" in row(app, "b-e2e"), what="the run's outcome unknown")
         assert "the engine died while it ran" in text(app.screen, "#action-verdict")
         assert "Stop" not in [k.description for k in app.screen.query_one("KeysBar").keys]
+
+
+def screen_rows(app) -> list[str]:
+    """The terminal's rows as drawn (from the screenshot's text), for what an operator actually sees."""
+    import html
+    import re
+
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for m in re.finditer(r'<text class="[^"]*" x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
+        rows.setdefault(float(m[2]), []).append((float(m[1]), html.unescape(m[3]).replace("\xa0", " ")))
+    return ["".join(t for _, t in sorted(parts)) for _, parts in sorted(rows.items())]
+
+
+async def test_long_output_lines_are_cut_into_pieces_that_lose_no_character(state_file):
+    """A line wider than the detail is cut into pieces; every piece must fit what is visible, also once the output
+    makes the detail scroll (its scrollbar takes columns): a lost character would make a value read as another."""
+    long = "".join("QWXJZ"[(i * 7 + i // 5) % 5] for i in range(150))
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        select(app, "b-e2e")
+        await start_run(pilot)
+        app.engine.replay([ActionProgress("b-e2e", 0, "\n".join([f"filler {i}" for i in range(40)] + [long]))])
+        await wait_for(pilot, lambda: len(log_lines(app)) > 40, what="the output drawn")
+        app.screen.query_one("#detail-scroll").scroll_end(animate=False)
+        await pilot.pause()
+        await pilot.pause()
+        drawn = "".join(piece for row in screen_rows(app) for piece in re.findall(r"[QWXJZ]{2,}", row[:48]))
+        rows = screen_rows(app)
+    assert drawn.startswith(long), f"drawn {len(drawn)} of {len(long)}: " + "\n".join(r[:50] for r in rows)
+
+
+async def test_a_narrower_detail_cuts_the_output_again(state_file):
+    long = "".join("QWXJZ"[(i * 7 + i // 5) % 5] for i in range(150))
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(100, 40)) as pilot:  # one column: the detail is the screen's width
+        select(app, "b-e2e")
+        await start_run(pilot)
+        app.engine.replay([ActionProgress("b-e2e", 0, long)])
+        await wait_for(pilot, lambda: len(log_lines(app)) > 1, what="the output drawn")
+        wide = len(log_lines(app))
+        await pilot.resize_terminal(160, 40)  # two columns: the detail is a third as wide
+        await wait_for(pilot, lambda: len(log_lines(app)) > wide, what="the output cut again")
+        app.screen.query_one("#detail-scroll").scroll_end(animate=False)
+        await pilot.pause()
+        drawn = "".join(piece for row in screen_rows(app) for piece in re.findall(r"[QWXJZ]{2,}", row[:62]))
+    assert drawn == long, f"drawn {len(drawn)} of {len(long)}"

@@ -43,6 +43,7 @@ class ActionPanel(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.run: ActionRun | None = None
+        self._width = 0  # what the output on show was cut to
 
     def compose(self) -> ComposeResult:
         yield Static("", id="action-header")
@@ -69,11 +70,28 @@ class ActionPanel(Vertical):
             log.write_lines(self._cut(lines))
 
     def _cut(self, lines: Iterable[str]) -> list[str]:
-        """Each line cut into pieces as wide as the view (its width now; the pane's before it is first shown)."""
-        parent = self.parent
-        room = parent.content_region.width if isinstance(parent, Widget) else 0
-        width = max(20, (self.query_one(Log).region.width or room) - 2)  # 2: the scrollbar it gets once it overflows
+        """Each line cut into pieces as wide as what is visible of the view (see `visible_width`)."""
+        width = self._width = self.visible_width()
         return [piece for line in lines for piece in _pieces(line, width)]
+
+    def visible_width(self) -> int:
+        """The detail's width less both scrollbars: the detail's own (it appears once the output makes the detail
+        scroll, after the lines were cut) and the log's. A piece wider than that would be clipped: characters lost
+        at every cut, a value read as another."""
+        log, parent = self.query_one(Log), self.parent
+        room = (parent.content_region.width if isinstance(parent, Widget) else 0) or log.region.width
+        gutters = log.styles.scrollbar_size_vertical + (parent.styles.scrollbar_size_vertical if isinstance(parent, Widget) else 0)
+        return max(20, room - gutters)
+
+    def on_resize(self) -> None:
+        """A new width: the output is cut again for it (a narrower detail would clip the old pieces). Only the width:
+        the panel grows in height with every batch."""
+        if self.visible_width() == self._width:
+            return
+        if self.run is not None and self.run.lines:
+            log = self.query_one(Log)
+            log.clear()
+            log.write_lines(self._cut(self.run.lines))
 
     def refresh_text(self, now: float) -> None:
         """The header (elapsed time moves) and the verdict."""
