@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rich.cells import cell_len
 
@@ -43,7 +45,7 @@ def api_line(app) -> str:
 
 def marked(line: str, state: str) -> bool:
     """The row ends in the mark: `deploy STEP: STATE` where there is room, `STEP: STATE` or `deploy STATE` where not."""
-    return line.endswith((f" · deploy {STEP}: {state}", f" · {STEP}: {state}", f" · deploy {state}")) and " avnz-api · " in line
+    return line.endswith((f" · deploy {STEP}: {state}", f" · {STEP}: {state}", f" · deploy {state}")) and re.search(r" avnz-api(:\d+)? · ", line) is not None
 
 
 @pytest.mark.parametrize("size", [(120, 40), (200, 50)], ids=["120x40", "200x50"])
@@ -74,6 +76,7 @@ async def test_the_mark_shows_what_ecs_reports_for_that_deployment(state_file):
         await feed_world(pilot)
         await replay(pilot, [mark("UNKNOWN", text="stopped following ecs-svc/25; ECS carries on"), api_deploying("COMPLETED")])
         assert marked(api_line(app), "COMPLETED")
+        assert re.search(r"^OK +avnz-api:25\b", api_line(app)), api_line(app)  # the revision that now serves stays beside the mark
         await replay(pilot, [mark("UNKNOWN", "ecs-svc/99")])  # a deployment the read does not list: the step's word stands
         assert marked(api_line(app), "UNKNOWN")
 

@@ -229,9 +229,12 @@ class ServicesPane(EcsPane):
         lines = []
         for h in healths:
             summary = lambda room, h=h: self.summary_line(h, room, word_width)  # noqa: E731
-            bare = lambda room, h=h: Text(f"{WORDS[h.state]:<{word_width}} ", style=SERVICE_STYLES[h.state]) + Text(  # noqa: E731
-                fit(h.name, max(1, room - word_width - 1)))
-            lines.append(self.marked(summary(width), h.name, width, summary, bare, word_width + 1 + cell_len(h.name)))
+            # The revision that serves stays beside a mark (which one runs), when it is the one deployed; a failing or
+            # moving service's figures need more room than a bare line has: its word says it, the details show them.
+            rev = self._rev(h.target, h.name) if h.target and h.serving and same(h.serving, h.target) else ""
+            bare = lambda room, h=h, rev=rev: Text(f"{WORDS[h.state]:<{word_width}} ", style=SERVICE_STYLES[h.state]) + Text(  # noqa: E731
+                fit(h.name, max(1, room - word_width - 1 - cell_len(rev))) + rev)
+            lines.append(self.marked(summary(width), h.name, width, summary, bare, word_width + 1 + cell_len(h.name + rev)))
         return lines, [WORDS[h.state] for h in healths]
 
     def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
