@@ -7,7 +7,7 @@ from cockpit.core.text import strip_control
 from cockpit.runbook.model import Action, Runbook
 
 KIND_MARKS = {"manual": "[ ]", "check": "[?]", "command": "[$]", "info": " i "}
-LEGEND = "[ ] manual  [?] check (run by hand until automated checks land)  [$] command  i info  -> action (not run by cockpit yet)"
+LEGEND = "[ ] manual  [?] check (automated: enter in the TUI, or cockpit check)  [$] command  i info  -> action (x in the TUI, or cockpit run STEP-ID)"
 
 
 def _environments(runbook: Runbook) -> list[str]:
