@@ -170,8 +170,11 @@ def demo_run(demo, monkeypatch, tmp_path, capsys):
     runbook = tmp_path / "fast.toml"
     runbook.write_text(bundled_path().read_text().replace("poll_seconds = 5", "poll_seconds = 0.5"))
 
-    def run(step: str) -> tuple[int, str]:
-        code = main(["run", step, "--runbook", str(runbook), "--env", "staging", "--yes", "--state", str(tmp_path / "journal.sqlite3")])
+    def run(step: str, env: str = "staging", verb: str = "run") -> tuple[int, str]:
+        """`cockpit run STEP` (production: --confirm production), or with verb="check" `cockpit check` of `env`."""
+        confirm = ["--confirm", "production"] if env == "production" else ["--yes"]
+        argv = [verb, step, *confirm] if verb == "run" else [verb]
+        code = main([*argv, "--runbook", str(runbook), "--env", env, "--state", str(tmp_path / "journal.sqlite3")])
         return code, capsys.readouterr().out
 
     return run
@@ -234,6 +237,29 @@ def test_the_e2e_step_runs_the_demo_npx_against_the_demo_dashboard(demo, demo_ru
         assert "back to normal" in control.run("4")
     assert code == 1 and "✘  3 [chromium] › momentum-churn.spec.ts › Churn Dashboard loads" in out and "HTTP 500" in out
     assert "0 passed, 5 failed" in out
+
+
+def test_every_step_with_actions_runs_headless_in_both_environments(demo, demo_run):
+    """The steps issue 17 names, as the plan orders them: staging's deploy, its verification (the production gate reads
+    it), the E2E run and the heads-ups; then production: the stakeholders' message, the API, its health (the dashboard's
+    live gate), the dashboard, the confirmation. Each passes against the demo's fakes and ECS simulator."""
+    control, ready, _progress = demo
+    for step in ("comms-engineering", "comms-product", "b-deploy-staging", "b-e2e"):
+        code, out = demo_run(step)
+        assert code == 0, f"{step}: {out}"
+    code, out = demo_run("", verb="check")
+    assert "b-health-status" in out
+    for step in ("c-notify-stakeholders", "c-deploy-api", "c-deploy-dashboard", "comms-confirm"):
+        code, out = demo_run(step, env="production")
+        assert code == 0, f"{step}: {out}"
+        if step.startswith("c-deploy"):
+            assert "gate green:" in out and "COMPLETED" in out, out
+    control.refresh()
+    texts = [m["text"] for m in control.shown["slack"]]
+    assert any("Staging verification: 7 of 7 gate checks passed" in t for t in texts), texts
+    assert any(t.startswith("Deployment confirmed:") and "live in production" in t for t in texts), texts
+    assert [line.split()[2:4] for line in control.shown["runs"][:2]] == [["deploy-admin-dashboard.yml", "production"],
+                                                                          ["deploy-api.yml", "production"]]
 
 
 def test_trouble_keys_fail_the_next_deploy_run_then_the_next_rollout(demo, demo_run):
