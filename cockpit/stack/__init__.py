@@ -7,7 +7,7 @@ into moto (`aws_seed.py`, `ecs_seed.py`), and fakes of GitHub's REST API and of 
 incoming webhook (`fake_github.py`, `fake_slack.py`: the demo's deploys and messages go there). The tests' fixtures start these same classes.
 Nothing here imports Textual; moto is imported only inside the moto host process.
 Each server listens on a free loopback port, can be stopped and restarted on that same
-port, and cleans up after itself.
+port, and cleans up after itself (the HTTP ones through `loopback.py`).
 """
 
 from __future__ import annotations

@@ -24,15 +24,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from cockpit.stack.loopback import LoopbackHandler, LoopbackServer
 
 RATE_LIMIT = 5000
 RATE_RESET = 1_900_000_000  # a fixed epoch: tests inject their own clock
@@ -85,14 +86,16 @@ class FakeRun:
         return self.stages[self.stage].partition(":")[2] or None
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     """ThreadingHTTPServer in a daemon thread; see the module docstring."""
 
+    thread_name = "fake-github"
+
     def __init__(self, token: str = "ghp_fake_token", login: str = "release-bot", prefix: str = "") -> None:
+        super().__init__()
         self.token = token
         self.login = login
         self.prefix = prefix.rstrip("/")
-        self.port = 0
         self.dispatch_mode = "details"
         self.hang_seconds = 30.0
         self.stages = ["queued", "in_progress", "completed:success"]
@@ -110,10 +113,6 @@ class FakeGitHub:
         self._next_id = 9000
         self._remaining = RATE_LIMIT
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -172,41 +171,15 @@ class FakeGitHub:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> FakeGitHub:
-        """Listen on a free port (the kernel's choice) and serve in a daemon thread."""
+    def start(self) -> Self:
+        """Listen on a free port (the kernel's choice) and serve in a daemon thread; runs move on in another (`_tick`)."""
         if self._server is None:
-            self._stopping.clear()
-            self._server = _Server(("127.0.0.1", self.port), _handler_for(self))
-            self.port = self._server.server_address[1]
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                                            name=f"fake-github-{self.port}")
-            self._thread.start()
+            super().start()
             threading.Thread(target=self._tick, daemon=True, name=f"fake-github-clock-{self.port}").start()
         return self
 
-    def stop(self) -> None:
-        """Stop listening, end held answers early, cut kept-alive connections. Idempotent."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # -- behaviour (called by the handler, under no lock unless said) ---------------------
 
@@ -265,37 +238,8 @@ class FakeGitHub:
             return {"total_count": len(runs), "workflow_runs": [self._run_json(r) for r in runs]}
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that timed out and hung up is what some tests are about
-
-
 def _handler_for(gh: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-        timeout = 10
-
-        def setup(self) -> None:
-            super().setup()
-            with gh._lock:
-                gh._connections.add(self.connection)
-
-        def finish(self) -> None:
-            with gh._lock:
-                gh._connections.discard(self.connection)
-            try:
-                super().finish()
-            except OSError:
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(LoopbackHandler):
         def do_GET(self) -> None:
             self._handle("GET")
 

@@ -18,12 +18,13 @@ request, before any of that. Every request is recorded, scripted or not.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from cockpit.stack.loopback import LoopbackHandler, LoopbackServer
 
 WEBHOOK_PATH = "/services/T0COCKPIT/B0RELEASE/xoxwebhooksecret0000000000"
 HANG_SECONDS = 30.0
@@ -51,23 +52,16 @@ class _Answer:
     retry_after: str | None = None
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     """One ThreadingHTTPServer on 127.0.0.1:<free port>, serving in a daemon thread."""
 
+    thread_name = "fake-slack"
+
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self._lock = threading.Condition()
         self._script: deque[_Answer] = deque()
         self._received: list[Received] = []
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
 
     def webhook_url(self, path: str = WEBHOOK_PATH) -> str:
         """A webhook URL on this server (the path stands in for Slack's secret one)."""
@@ -107,43 +101,6 @@ class FakeSlack:
                 raise AssertionError(f"fake Slack got {len(self._received)} requests, expected {count}")
             return list(self._received)
 
-    # -- life ----------------------------------------------------------------------------
-
-    def start(self) -> FakeSlack:
-        """Listen on a free loopback port (the same one again after `stop()`)."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self.port), _handler_for(self))
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"fake-slack-{self.port}")
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening, end hanging requests, cut kept-alive connections. Idempotent."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
     # -- used by the handler -------------------------------------------------------------
 
     def _record(self, received: Received) -> _Answer | None:
@@ -152,39 +109,13 @@ class FakeSlack:
             self._lock.notify_all()
             return self._script.popleft() if self._script else None
 
-    def _track(self, conn: socket.socket, alive: bool) -> None:
-        with self._lock:
-            (self._connections.add if alive else self._connections.discard)(conn)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that gave up (timeout tests) is routine, not a traceback
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
 
 def _handler_for(slack: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(LoopbackHandler):
         server_version = "FakeSlack/1.0"
-        disable_nagle_algorithm = True
-        timeout = 10
-
-        def setup(self) -> None:
-            super().setup()
-            slack._track(self.connection, True)
-
-        def finish(self) -> None:
-            slack._track(self.connection, False)
-            try:
-                super().finish()
-            except OSError:
-                pass
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

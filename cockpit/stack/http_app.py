@@ -12,12 +12,13 @@ connections, so a pooled client sees the outage instead of a ghost of the server
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from cockpit.stack.loopback import LoopbackHandler, LoopbackServer
 
 HEALTH_MODES = ("healthy", "degraded", "malformed", "error500", "hang")
 PAGE_MODES = ("ok", "missing", "slow", "redirect", "error500")
@@ -41,7 +42,7 @@ MALFORMED = b'{"status": "healthy", "comp'
 ERROR500 = {"error": "internal server error", "request_id": "fake-0001"}
 
 
-class FakeApi:
+class FakeApi(LoopbackServer):
     """One ThreadingHTTPServer on 127.0.0.1:<free port>; see the module docstring for the knobs.
 
     Attributes (set them any time): `health_mode`, `hang_seconds` (30), `slow_seconds` (2),
@@ -51,14 +52,12 @@ class FakeApi:
     query strings dropped), `url`, `port`.
     """
 
+    thread_name = "fake-api"
+
     def __init__(self) -> None:
-        self.port = 0
+        super().__init__()
         self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
         self.reset()
 
     def reset(self) -> None:
@@ -71,94 +70,23 @@ class FakeApi:
         with self._lock:
             self.hits.clear()
 
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeApi:
-        """Listen (on the same port again after a `stop()`) and serve in a daemon thread."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self.port), _handler_for(self))  # 0: the kernel picks, no race
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"fake-api-{self.port}")
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop listening, end hanging/slow handlers early, cut kept-alive connections. Idempotent."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeApi:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # -- used by the handler -----------------------------------------------------------
 
     def _count(self, path: str) -> None:
         with self._lock:
             self.hits[path] += 1
 
-    def _track(self, conn: socket.socket, alive: bool) -> None:
-        with self._lock:
-            (self._connections.add if alive else self._connections.discard)(conn)
-
     def _sleep(self, seconds: float) -> bool:
         """Sleep, but wake at once when the server is being stopped (then False): teardown stays fast."""
         return not self._stopping.wait(seconds)
 
-
-class _Server(ThreadingHTTPServer):
-    # The default backlog of 5 overflows when a check run opens a dozen connections at
-    # once; the kernel then drops SYNs and the client retries after 1 s: a fake 1 s TTFB.
-    request_queue_size = 128
-    daemon_threads = True
-    allow_reuse_address = True  # restart on the same port despite TIME_WAIT
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that hung up mid-response is routine in fault tests, not a traceback
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
 
 def _handler_for(app: FakeApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(LoopbackHandler):
         server_version = "FakeApi/1.0"
-        # Headers and body go out in two writes; with Nagle on, the body waits for the
-        # client's delayed ACK (~40 ms on Linux), which no real API server does.
-        disable_nagle_algorithm = True
-        timeout = 10  # idle keep-alive connections do not pin a thread forever
-
-        def setup(self) -> None:
-            super().setup()
-            app._track(self.connection, True)
-
-        def finish(self) -> None:
-            app._track(self.connection, False)
-            try:
-                super().finish()
-            except OSError:
-                pass
-
-        def log_message(self, format, *args) -> None:
-            pass  # no request lines on stderr
 
         def do_GET(self) -> None:
             self._dispatch(body=True)

@@ -23,17 +23,18 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import socket
 import struct
 import threading
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 from cockpit.stack import free_port
+from cockpit.stack.loopback import LoopbackHandler, LoopbackServer
 
 UPSTREAM_TIMEOUT = 30.0
 # Headers about one hop's connection, not about the request: never forwarded (RFC 9110 7.6.1).
@@ -63,28 +64,21 @@ class _Armed:
         return True
 
 
-class AwsFaultProxy:
+class AwsFaultProxy(LoopbackServer):
     """A ThreadingHTTPServer on 127.0.0.1:<free port> forwarding to `upstream_url`."""
 
+    thread_name = "aws-proxy"
+
     def __init__(self, upstream_url: str) -> None:
+        super().__init__()
         parts = urlsplit(upstream_url)
         self.upstream_host = parts.hostname or "127.0.0.1"
         self.upstream_port = parts.port or 80
-        self.port = 0
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
         self._counts: Counter[str] = Counter()
         self._bodies: dict[str, list[bytes]] = {}
         self._faults: dict[str, list[_Armed]] = {}
         self._delays: dict[str, list[_Armed]] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash): use it as `AWS_ENDPOINT_URL`."""
-        return f"http://127.0.0.1:{self.port}"
 
     # -- faults ------------------------------------------------------------------------
 
@@ -125,40 +119,14 @@ class AwsFaultProxy:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> AwsFaultProxy:
-        """Listen (on the same port again after a `stop()`) and serve in a daemon thread."""
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self.port or free_port()), _handler_for(self))
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"aws-proxy-{self.port}")
-        self._thread.start()
-        return self
+    def start(self) -> Self:
+        """Listen (on the same port again after a `stop()`) and serve in a daemon thread; `url` is the `AWS_ENDPOINT_URL`."""
+        if self._server is None and not self.port:
+            self.port = free_port()
+        return super().start()
 
-    def stop(self) -> None:
-        """Stop listening, end held responses early, cut kept-alive connections. Idempotent."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        self._stopping.set()
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for conn in connections:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> AwsFaultProxy:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     # -- used by the handler -----------------------------------------------------------
 
@@ -169,10 +137,6 @@ class AwsFaultProxy:
             self._bodies.setdefault(operation, []).append(body)
             delay = _take(self._delays.get(operation))
             return (delay.seconds if delay else 0.0), _take(self._faults.get(operation))
-
-    def _track(self, conn: socket.socket, alive: bool) -> None:
-        with self._lock:
-            (self._connections.add if alive else self._connections.discard)(conn)
 
     def _sleep(self, seconds: float) -> bool:
         """Sleep, but wake at once when the proxy is being stopped (then False)."""
@@ -190,34 +154,9 @@ def _take(queue: list[_Armed] | None) -> _Armed | None:
     return None
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that timed out and hung up is routine here, not a traceback
-
-
 def _handler_for(proxy: AwsFaultProxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # botocore keeps connections alive, as with AWS
-        disable_nagle_algorithm = True
+    class Handler(LoopbackHandler):  # HTTP/1.1: botocore keeps connections alive, as with AWS
         timeout = 30
-
-        def setup(self) -> None:
-            super().setup()
-            proxy._track(self.connection, True)
-
-        def finish(self) -> None:
-            proxy._track(self.connection, False)
-            try:
-                super().finish()
-            except OSError:
-                pass
-
-        def log_message(self, format, *args) -> None:
-            pass
 
         def do_POST(self) -> None:
             self._handle()
