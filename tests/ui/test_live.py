@@ -38,11 +38,6 @@ def row(app, key: str):
     return next(v for v in health.views if v.key == key) if health else None
 
 
-def polled(app, backend: str) -> int:
-    """How many times the engine has polled `backend` (as of its latest health snapshot)."""
-    return dict(app.cockpit.health.polls).get(backend, 0) if app.cockpit.health else 0
-
-
 def samples(app, key: str) -> int:
     """How many latency samples row `key` has (its window)."""
     view = row(app, key)
