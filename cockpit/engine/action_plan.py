@@ -13,7 +13,7 @@ environment (a line may set a variable a later line reads, which cockpit cannot 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +42,11 @@ class PlanItem:
     problem: str = ""
 
 
+def problem_lines(items: Iterable[PlanItem]) -> tuple[str, ...]:
+    """Why the actions cannot run, one line per action that cannot: 'action 2 (slack): SLACK_WEBHOOK_X is not set'."""
+    return tuple(f"action {i.index + 1} ({i.kind}): {i.problem}" for i in items if i.problem)
+
+
 @dataclass(frozen=True)
 class ActionPlan:
     """A step's actions as they would run now in `environment` (no secret in it: safe to print and pickle)."""
@@ -55,7 +60,7 @@ class ActionPlan:
     @property
     def problems(self) -> tuple[str, ...]:
         """Why it cannot run, one line per action that cannot."""
-        return tuple(f"action {i.index + 1} ({i.kind}): {i.problem}" for i in self.items if i.problem)
+        return problem_lines(self.items)
 
     def text(self) -> str:
         """The plan for a person: each action and exactly what it sends."""

@@ -27,7 +27,7 @@ import httpx
 from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, Follow, find_run, run_one
-from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare
+from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare, problem_lines
 from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate, gate_summary
@@ -252,7 +252,7 @@ class Actions:
         if unknown and not force:
             return self.refuse(step_id, unknown_text(unknown[0]) + "; look it up, then run again with force", unknown=True)
         prepared = await self.prepare(step_id, timeout)
-        problems = [f"action {p.item.index + 1} ({p.item.kind}): {p.item.problem}" for p in prepared if p.item.problem]
+        problems = problem_lines(p.item for p in prepared)
         if problems:
             return self.refuse(step_id, "refused: " + "; ".join(problems))
         refused = await self.identity_refusal(prepared)
