@@ -13,6 +13,7 @@ from typing import Any
 from cockpit.checks.result import CheckResult
 from cockpit.journal import Event
 from cockpit.monitor.board import RowView
+from cockpit.monitor.metric_views import MetricView
 from cockpit.monitor.verdict import Verdict
 
 # The data the events carry, re-exported for the UI to draw (it imports no probe module itself).
@@ -258,6 +259,23 @@ class DeployRollout:
 
 
 @dataclass(frozen=True)
+class MetricsRead:
+    """Every dashboard line of the runbook from one GetMetricData read at wall-clock `read_at` (epoch seconds)."""
+
+    views: tuple[MetricView, ...]
+    read_at: float
+
+
+@dataclass(frozen=True)
+class MetricsFailed:
+    """GetMetricData failed; the engine tries again in `retry_in` seconds. The last MetricsRead stays on screen, aging."""
+
+    reason: str
+    throttled: bool
+    retry_in: float
+
+
+@dataclass(frozen=True)
 class EngineProblem:
     """The engine itself: gone, restarted, or a source that crashed. `down` while it is not running."""
 
@@ -268,5 +286,5 @@ class EngineProblem:
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
     | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | Answer | RolloutProgress | RollbackEnded
-    | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | EngineProblem
+    | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | MetricsRead | MetricsFailed | EngineProblem
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-AwsService = Literal["logs", "cloudwatch", "ecs", "sts"]  # the services the cockpit calls
+AwsService = Literal["logs", "cloudwatch", "ecs", "sts", "rds"]  # the services the cockpit calls
 
 
 @dataclass(frozen=True)

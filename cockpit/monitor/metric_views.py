@@ -1,0 +1,39 @@
+"""What the metrics pane draws: each dashboard line's points, its threshold and why it has gaps.
+
+Built in the engine from one GetMetricData read (monitor/metrics.py); immutable, so it
+crosses the process boundary as is. Times are wall-clock epoch seconds (the journal's
+markers are wall-clock too: one time axis).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Point = tuple[float, float | None]  # (epoch seconds of the minute's start, value; None: a gap)
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One dashboard line.
+
+    `points` cover the window minute by minute, None where there is no value (`gap` says why:
+    "no requests", "no data"). `latest`/`latest_at`: the newest value and its minute. `problem`:
+    why the line cannot be drawn at all ("not configured: set COCKPIT_LOAD_BALANCER", "pool capacity
+    unknown: DATABASE_URL has no connection_limit"); then `points` is empty.
+    """
+
+    id: str
+    dashboard: str
+    title: str
+    unit: str
+    threshold: float | None
+    points: tuple[Point, ...]
+    gap: str = "no data"
+    latest: float | None = None
+    latest_at: float | None = None
+    problem: str = ""
+
+    @property
+    def breach(self) -> bool:
+        """True when the newest value is over the threshold."""
+        return self.threshold is not None and self.latest is not None and self.latest > self.threshold
