@@ -210,6 +210,9 @@ class Environment:
     log_groups: tuple[str, ...] = ()
     aws_account_id: str = ""
     github_repository: str = ""
+    # [environments.NAME.metrics]: values the dashboards' dimensions and checks name as {key} ('' = not configured);
+    # their variables are in `sources` under "metrics.KEY".
+    metric_values: tuple[tuple[str, str], ...] = ()
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     defaulted: tuple[str, ...] = field(default=(), compare=False)
     absent: dict[str, str] = field(default_factory=dict, compare=False)  # field → why it has no value (cockpit demo)
