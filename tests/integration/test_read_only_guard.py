@@ -56,7 +56,9 @@ async def test_read_only_sends_no_mutating_request_even_for_forged_commands(aws_
         local.send(StartRollback((plan,)))
         await until(lambda: {e.step_id for e in seen() if isinstance(e, ActionEnded)} >= set(actioned)
                     and any(isinstance(e, RollbackEnded) for e in seen())
-                    and len([e for e in seen() if isinstance(e, Answer)]) == len(actioned))
+                    and len([e for e in seen() if isinstance(e, Answer)]) == len(actioned)
+                    # the live engine's first AWS read may come after every refusal on a loaded machine
+                    and aws_faults.operations() != before)
     finally:
         await local.stop()
         journal.close()
