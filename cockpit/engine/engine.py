@@ -44,6 +44,8 @@ from cockpit.engine.events import (
     CheckDone,
     EngineEvent,
     EngineProblem,
+    MetricsFailed,
+    MetricsRead,
     ServicesFailed,
     ServicesRead,
     TailStatus,
@@ -52,6 +54,7 @@ from cockpit.engine.events import (
 from cockpit.engine.health import Health
 from cockpit.engine.identity import Identity
 from cockpit.engine.journal import JournalWriter
+from cockpit.engine.metrics import MetricsSource
 from cockpit.engine.outbox import FLUSH_SECONDS, Outbox
 from cockpit.engine.rollbacks import Rollbacks
 from cockpit.engine.tails import Tail
@@ -100,6 +103,7 @@ class Engine:
         self.tabs: dict[str, str] = {q.id: LOADING if live else "idle" for q in runbook.log_queries}
         self.tails: dict[str, Tail] = {}
         self.service_reads: Reads | None = None
+        self.metrics: MetricsSource | None = None  # the metrics pane's reads, when the runbook has dashboards
         self.journaled_alarms: dict[str, str] = {}
         self.service_history: dict[str, list[str]] = {}
         self.service_written: dict[str, str] = {}
@@ -170,6 +174,10 @@ class Engine:
             self.service_reads = Reads("ecs", runbook.ecs.interval_seconds, cw.max_backoff_seconds, read_services, ServicesFailed, self.take_services,
                                        self._blocking)
             spawn(self.service_reads.run(), "ecs")
+        if runbook.dashboards:
+            self.metrics = MetricsSource(runbook, env, LazyClient("cloudwatch", target), self._blocking, self.take_metrics,
+                                         lambda: self.services.read, monotonic=self.monotonic)
+            spawn(self.metrics.run(), "metrics")
 
     def _spawn(self, coro: Any, name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
@@ -213,6 +221,8 @@ class Engine:
         rollback picker knows what ran before a deployment, even after the old deployment is gone."""
         self.emit(report)
         self.services.apply(report, self.monotonic())
+        if self.metrics is not None:
+            self.metrics.services_read()  # a pool's capacity is its service's running tasks
         self._judge()
         if not isinstance(report, ServicesRead) or self.read_only or self.journal is None:
             return
@@ -225,6 +235,11 @@ class Engine:
             if not last or not same(last, primary.task_definition):
                 self.service_written[state.name] = primary.task_definition  # the history gets it once committed
                 self._record(SERVICE_PREFIX + state.name, SERVICE, {"task_definition": primary.task_definition})
+
+    def take_metrics(self, report: MetricsRead | MetricsFailed) -> None:
+        """A metrics read (or its failure): sent on and judged (the source keeps the views the verdict reads)."""
+        self.emit(report)
+        self._judge()
 
     def _journaled(self, events: list[Event]) -> None:
         """Remember what the journal says each alarm and service was, and which actions' outcomes are missing (committed
@@ -248,7 +263,8 @@ class Engine:
         views = self.health.views() if views is None else views
         states = self.journal.states if self.journal else {}
         found = verdict(self.monotonic(), self.runbook, self.env, live=self.live, views=views, alarms=self.alarms,
-                        services=self.services, tabs=self.tabs, states=states, identity=self.identity.verdict_lines())
+                        services=self.services, tabs=self.tabs, states=states, identity=self.identity.verdict_lines(),
+                        metrics=self.metrics.seen() if self.metrics else None)
         if found != self._verdict:
             self._verdict = found
             self.emit(VerdictChanged(found))

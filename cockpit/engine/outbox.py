@@ -1,6 +1,6 @@
 """Coalescing: however fast the sources produce, the UI gets at most one small batch per flush.
 
-Snapshots replace the pending one of their kind (the newest health rows, alarms, services,
+Snapshots replace the pending one of their kind (the newest health rows, alarms, services, metrics,
 a tab's status, the verdict); a tab's new log lines are appended to its pending lines and
 capped at `cap` (the excess is counted as trimmed, as the buffer would drop it); everything
 else (journal, checks, pattern outcomes, engine problems) is kept, in order.
@@ -13,6 +13,8 @@ from cockpit.engine.events import (
     AlarmsRead,
     EngineEvent,
     HealthRead,
+    MetricsFailed,
+    MetricsRead,
     ServicesFailed,
     ServicesRead,
     TailEvents,
@@ -31,6 +33,8 @@ def _slot(event: EngineEvent) -> tuple[str, str] | None:
         return ("alarms", "")
     if isinstance(event, ServicesRead | ServicesFailed):
         return ("services", "")
+    if isinstance(event, MetricsRead | MetricsFailed):
+        return ("metrics", "")
     if isinstance(event, TailStatus):
         return ("tail-status", event.query_id)
     if isinstance(event, VerdictChanged):

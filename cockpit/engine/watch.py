@@ -13,7 +13,7 @@ from cockpit.engine.events import AlarmsFailed, AlarmsRead, ServicesFailed, Serv
 from cockpit.journal import StepState
 from cockpit.monitor.board import RowView
 from cockpit.monitor.rollout import service_health
-from cockpit.monitor.verdict import AlarmsSeen, Answered, ServicesSeen, Verdict, derive
+from cockpit.monitor.verdict import AlarmsSeen, Answered, MetricsSeen, ServicesSeen, Verdict, derive
 from cockpit.probes.aws.alarms import AlarmState
 from cockpit.runbook import Environment, Runbook
 
@@ -78,8 +78,8 @@ def unpassed_checks(runbook: Runbook, env: Environment, states: Mapping[str, Ste
 
 def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views: Sequence[RowView], alarms: AlarmsWatch,
             services: ServicesWatch, tabs: Mapping[str, str], states: Mapping[str, StepState],
-            identity: Sequence[tuple[bool, str]] = ()) -> Verdict:
-    """The verdict as of monotonic `now`."""
+            identity: Sequence[tuple[bool, str]] = (), metrics: MetricsSeen | None = None) -> Verdict:
+    """The verdict as of monotonic `now`; `metrics` None: the metrics pane is not read (no dashboards, or not live)."""
     cw = runbook.cloudwatch
     one_call = cw.connect_timeout_seconds + cw.read_timeout_seconds  # boto3's timeouts, as the reads use them
     watch_alarms = bool(runbook.alarms) and (live or alarms.read_at is not None or bool(alarms.failure))
@@ -92,4 +92,5 @@ def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views
         unpassed_checks(runbook, env, states),
         list(tabs.items()),
         identity,
+        metrics,
     )

@@ -19,7 +19,8 @@ class MetricView:
     `points` cover the window minute by minute, None where there is no value (`gap` says why:
     "no requests", "no data"). `latest`/`latest_at`: the newest value and its minute. `problem`:
     why the line cannot be drawn at all ("not configured: set COCKPIT_LOAD_BALANCER", "pool capacity
-    unknown: DATABASE_URL has no connection_limit"); then `points` is empty.
+    unknown: DATABASE_URL has no connection_limit"); then `points` is empty. `note`: what CloudWatch said of a query
+    it answered only in part or with messages ("CloudWatch: PartialData: ..."): the points are drawn, but not all known.
     """
 
     id: str
@@ -32,6 +33,7 @@ class MetricView:
     latest: float | None = None
     latest_at: float | None = None
     problem: str = ""
+    note: str = ""
 
     @property
     def breach(self) -> bool:

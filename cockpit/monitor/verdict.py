@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cockpit.monitor.board import RowView
+from cockpit.monitor.metric_views import MetricView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.monitor.rollout import ERROR, FINE, WARNING, ServiceHealth
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
@@ -25,7 +26,7 @@ class Problem:
 
     severity: int  # ERROR or WARNING
     text: str  # 'redis DOWN', 'ALARM avnz-redis-connection', 'ROLLOUT FAILED avnz-api:25'
-    source: str  # health | alarms | services | checks | logs | identity
+    source: str  # health | alarms | services | checks | logs | identity | metrics
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,21 @@ class ServicesSeen:
 
     services: tuple[ServiceHealth, ...]
     answered: Answered
+
+
+@dataclass(frozen=True)
+class MetricsSeen:
+    """The dashboards' lines as last read, when (monotonic seconds; None: never), the failure since, and after how
+    long a read is stale (the runbook's `[metrics] stale_after_seconds`)."""
+
+    views: tuple[MetricView, ...]
+    at: float | None
+    stale_after: float
+    failure: str = ""
+
+    def stale(self, now: float) -> bool:
+        """Never read, or not within `stale_after` seconds."""
+        return self.at is None or now - self.at > self.stale_after
 
 
 @dataclass(frozen=True)
@@ -127,6 +143,36 @@ def service_problems(seen: ServicesSeen, now: float) -> list[Problem]:
     return out
 
 
+def figure(value: float) -> str:
+    """A metric's value as the header shows it: 612, 12.5, 0.42 (three significant digits at most, no exponent)."""
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    return f"{value:.1f}".rstrip("0").rstrip(".") if abs(value) >= 10 else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def metric_problems(seen: MetricsSeen, now: float) -> list[Problem]:
+    """Lines over their threshold ('METRIC API p99 612 ms > 500 ms'), lines that cannot be judged, and CloudWatch
+    unread or stale. A gap is not a problem (no requests); a line 'not configured' is not either: like an
+    environment without ECS, what is not configured is not watched, and the pane says which variable to set."""
+    out = []
+    for view in seen.views:
+        unit = f" {view.unit}" if view.unit and view.unit != "%" else view.unit
+        if view.breach and view.latest is not None and view.threshold is not None:
+            value, limit = figure(view.latest), figure(view.threshold)
+            if value == limit:  # 500.2 over 500 must not read "500 > 500"
+                value, limit = f"{view.latest:.6g}", f"{view.threshold:.6g}"
+            out.append(Problem(ERROR, f"METRIC {view.title} {value}{unit} > {limit}{unit}", "metrics"))
+        if view.problem and not view.problem.startswith("not configured"):
+            out.append(Problem(NOT_KNOWN, f"METRIC {view.title} unknown", "metrics"))
+        elif view.note:
+            out.append(Problem(NOT_KNOWN, f"METRIC {view.title} incomplete", "metrics"))
+    if seen.failure:
+        out.append(Problem(NOT_KNOWN, "METRICS UNREAD", "metrics"))
+    elif seen.stale(now):
+        out.append(Problem(NOT_KNOWN, "metrics not read yet" if seen.at is None else "metrics stale", "metrics"))
+    return out
+
+
 def check_problems(unpassed_checks: Sequence[tuple[str, str]]) -> list[Problem]:
     """Steps whose latest automated check did not pass: (step id, status) → 'CHECK FAILED a-db-pool'."""
     out = []
@@ -155,10 +201,12 @@ def derive(
     unpassed_checks: Sequence[tuple[str, str]] = (),
     log_tabs: Sequence[tuple[str, str]] = (),
     identity: Sequence[tuple[bool, str]] = (),
+    metrics: MetricsSeen | None = None,
 ) -> Verdict:
     """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here.
     `log_tabs` are (tab, follower state) pairs; `identity` (wrong, text) lines of the identity check: a cockpit on the
-    wrong account or repository (wrong) shows someone else's system, one whose identity is unknown cannot say."""
+    wrong account or repository (wrong) shows someone else's system, one whose identity is unknown cannot say.
+    `metrics`: the metrics pane's lines (None: the runbook has no dashboards, or the engine is not live)."""
     problems = identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:
@@ -167,5 +215,8 @@ def derive(
     if services is not None:
         problems += service_problems(services, now)
         sources.append("services")
+    if metrics is not None:
+        problems += metric_problems(metrics, now)
+        sources.append("metrics")
     ordered = sorted(problems, key=lambda p: -p.severity)  # stable: each source's own order within a rank
     return Verdict(tuple(ordered), watching=bool(sources), sources=tuple(sources))

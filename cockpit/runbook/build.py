@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.runbook import model as m
+from cockpit.runbook.dashboards import Dashboard, MetricSpec, MetricsSettings
 from cockpit.runbook.interpolate import interpolate
 
 
@@ -14,7 +15,15 @@ def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> 
     values: dict[str, Any] = {}
     sources: dict[str, tuple[str, ...]] = {}
     defaulted = []
+    metric_values = []
+    for key, text in raw.get("metrics", {}).items():  # recorded as "metrics.KEY", so a missing value names its variable
+        value, sources[f"metrics.{key}"] = interpolate(text, environ)
+        metric_values.append((key, value))
+        if value and sources[f"metrics.{key}"] and not any(environ.get(n) for n in sources[f"metrics.{key}"]):
+            defaulted.append(f"metrics.{key}")
     for key, value in raw.items():
+        if key == "metrics":
+            continue
         if isinstance(value, str):
             values[key], sources[key] = interpolate(value, environ)
             if values[key] and sources[key] and not any(environ.get(n) for n in sources[key]):
@@ -27,7 +36,7 @@ def _environment(name: str, raw: dict[str, Any], environ: Mapping[str, str]) -> 
             values[key] = value
     values.setdefault("label", name.capitalize())
     values.setdefault("production", name == "production")
-    return m.Environment(name=name, sources=sources, defaulted=tuple(defaulted), **values)
+    return m.Environment(name=name, sources=sources, defaulted=tuple(defaulted), metric_values=tuple(metric_values), **values)
 
 
 def _action(raw: dict[str, Any]) -> m.Action:
@@ -80,6 +89,20 @@ def _floats(raw: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: float(v) if k in names else v for k, v in raw.items()}
 
 
+def _metric(raw: dict[str, Any]) -> MetricSpec:
+    fields = _floats(raw, "scale", "threshold")
+    return MetricSpec(**{**fields, "dimensions": tuple(raw.get("dimensions", {}).items())})
+
+
+def _dashboard(raw: dict[str, Any]) -> Dashboard:
+    return Dashboard(raw["id"], raw["title"], tuple(_metric(r) for r in raw["metrics"]))
+
+
+def _metrics(raw: dict[str, Any]) -> MetricsSettings:
+    fields: dict[str, Any] = {k: int(v) if k.endswith("_minutes") else float(v) for k, v in raw.items()}  # the key decides the type
+    return MetricsSettings(**fields)
+
+
 def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path | None) -> m.Runbook:
     """The model for shape- and rule-valid `data`."""
     meta = data["runbook"]
@@ -100,7 +123,8 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         github=m.GithubSettings(**_floats(data.get("github", {}), "poll_seconds")),
         actions=m.ActionSettings(**_floats(data.get("actions", {}), "command_timeout_seconds", "stop_grace_seconds")),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
-        dashboards=tuple(data.get("monitoring", {}).get("dashboards", ())),
+        metrics=_metrics(data.get("metrics", {})),
+        dashboards=tuple(_dashboard(d) for d in data.get("dashboards", [])),
         alarms=_each(m.Alarm, data.get("alarms", [])),
         log_queries=_each(m.LogQuery, data.get("log_queries", [])),
         rollback_targets=_each(m.RollbackTarget, data.get("rollback", {}).get("targets", [])),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cockpit.runbook.dashboards import Dashboard, MetricsSettings
+
 STEP_KINDS = ("manual", "check", "command", "info")
 RISK_LEVELS = ("low", "medium", "high")
 CHECK_TYPES = (
@@ -349,7 +351,8 @@ class Runbook:
     github: GithubSettings = field(default_factory=GithubSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
     thresholds: tuple[Threshold, ...] = ()
-    dashboards: tuple[str, ...] = ()
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    dashboards: tuple[Dashboard, ...] = ()  # the metrics pane: the plan's CloudWatch dashboards ([[dashboards]])
     alarms: tuple[Alarm, ...] = ()
     log_queries: tuple[LogQuery, ...] = ()
     rollback_targets: tuple[RollbackTarget, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cockpit.runbook.dashboards import MISSING
 from cockpit.runbook.model import ACTION_KINDS, BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
 
 Path = tuple[str | int, ...]
@@ -37,6 +38,7 @@ class Table:
 
     fields: dict[str, Spec] = field(default_factory=dict)
     required: bool = False
+    retired: dict[str, str] = field(default_factory=dict)  # a key that was once known → what replaced it
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,28 @@ ENVIRONMENT = Table(
         "log_groups": _STRINGS,
         "aws_account_id": _s(),
         "github_repository": _s(),
+        "metrics": _STRING_TABLE,  # the values dashboards name as {key}; ${VAR} interpolated like the fields above
+    }
+)
+
+# One line of a dashboard (dashboards.MetricSpec); statistics, references and ids are rules (rules_metrics.py).
+METRIC = Table(
+    {
+        "id": _s(True),
+        "title": _s(True),
+        "namespace": _s(True),
+        "metric": _s(True),
+        "statistic": _s(True),
+        "dimensions": _STRING_TABLE,
+        "unit": _s(),
+        "scale": Scalar(float),
+        "per": _s(),
+        "per_statistic": _s(),
+        "pool_of": _s(),
+        "missing": _s(choices=MISSING),
+        "missing_per": _s(choices=MISSING),
+        "gap_reason": _s(),
+        "threshold": Scalar(float),
     }
 )
 
@@ -194,7 +218,15 @@ RUNBOOK = Table(
                 }
             )
         ),
-        "monitoring": Table({"dashboards": _STRINGS}),
+        "metrics": Table(
+            {
+                "interval_seconds": Scalar(float),
+                "window_minutes": Scalar(int),
+                "recent_minutes": Scalar(int),
+                "stale_after_seconds": Scalar(float),
+            }
+        ),
+        "dashboards": Array(Table({"id": _s(True), "title": _s(True), "metrics": Array(METRIC, required=True)})),
         "alarms": Array(Table({"name": _s(True), "description": _s()})),
         "log_queries": Array(
             Table(
@@ -218,7 +250,11 @@ RUNBOOK = Table(
         ),
         "contacts": Array(Table({"role": _s(True), "contact": _s(True), "escalation": _s()})),
         "appendix": Array(Table({"title": _s(True), "text": _s(), "code": _s()})),
-    }
+    },
+    retired={
+        "monitoring": "[monitoring] dashboards = [names] is now [[dashboards]] (id, title), each with [[dashboards.metrics]] "
+                      "(id, title, namespace, metric, statistic, dimensions, unit, threshold...): see the README's runbook fields",
+    },
 )
 
 
@@ -266,7 +302,7 @@ def check_shape(spec: Spec, value: Any, path: Path = ()) -> list[tuple[Path, str
     if isinstance(spec, MapOf):
         return [p for k, item in value.items() for p in check_shape(spec.value, item, path + (k,))]
     problems = [
-        (path + (key,), f"{format_path(path + (key,))}: unknown key (known here: {', '.join(spec.fields)})")
+        (path + (key,), f"{format_path(path + (key,))}: " + (spec.retired.get(key) or f"unknown key (known here: {', '.join(spec.fields)})"))
         for key in value
         if key not in spec.fields
     ]
