@@ -162,7 +162,8 @@ class SampleStore:
 def _raw_values(datum: dict[str, Any]) -> list[tuple[float, float]]:
     """(value, count) pairs of one MetricDatum: `Value`, or `Values` with `Counts` (1 each when absent)."""
     if isinstance(datum.get("Values"), list) and datum["Values"]:
-        counts = datum.get("Counts") if isinstance(datum.get("Counts"), list) else []
+        raw = datum.get("Counts")
+        counts: list[Any] = raw if isinstance(raw, list) else []
         return [(float(v), float(counts[i]) if i < len(counts) else 1.0) for i, v in enumerate(datum["Values"])
                 if isinstance(v, (int, float))]
     value = datum.get("Value")
