@@ -89,6 +89,8 @@ STEP = Table(
                 "names": _STRINGS,
                 "threshold": _s(),
                 "services": Scalar(bool),
+                "instance": _s(),
+                "pool_of": _s(),
             }
         ),
         "actions": Array(ACTION),
@@ -191,6 +193,7 @@ RUNBOOK = Table(
                     "metric": _s(True, METRICS),
                     "limit_ms": Scalar(float, True),
                     "action": _s(),
+                    "traffic": _s(),
                 }
             )
         ),
