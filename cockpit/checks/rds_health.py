@@ -22,6 +22,8 @@ from typing import TypeVar
 
 from cockpit.checks.result import CheckResult, failed, inconclusive, passed
 from cockpit.checks.traffic import metrics_settings
+from cockpit.core.redact import redact_secrets
+from cockpit.core.text import one_line
 from cockpit.monitor.aws import aws_target
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.ecs import describe_services
@@ -106,7 +108,6 @@ def _running(target: AwsTarget, cluster: str, service: str) -> int:
 
 async def _usage(runbook: Runbook, env: Environment, instance: str, service: str, seconds: float) -> PoolUsage:
     minutes = metrics_settings(runbook).recent_minutes
-    base = PoolUsage(service=service, minutes=minutes)
     if not env.database_url:
         return PoolUsage(service=service, minutes=minutes, why=f"no connection_limit: DATABASE_URL not configured ({env.missing('database_url')})")
     params = pool_params(env.database_url)
@@ -132,7 +133,7 @@ async def _usage(runbook: Runbook, env: Environment, instance: str, service: str
         why = why or f"RDS reported no DatabaseConnections for {instance} in the last {minutes} min"
     return PoolUsage(
         connections=None if isinstance(used, BaseException) else used, connection_limit=limit,
-        tasks=None if isinstance(tasks, BaseException) else tasks, service=base.service, minutes=minutes, why=why,
+        tasks=None if isinstance(tasks, BaseException) else tasks, service=service, minutes=minutes, why=why,
     )
 
 
@@ -156,7 +157,7 @@ async def rds_health(runbook: Runbook, env: Environment, spec: CheckSpec, second
         return_exceptions=True,
     )
     if isinstance(usage, BaseException):  # _usage turns what it expects into a reason; anything else is a bug shown as one line
-        usage = PoolUsage(service=spec.pool_of, why=f"{type(usage).__name__}: {usage}")
+        usage = PoolUsage(service=spec.pool_of, why=one_line(redact_secrets(f"{type(usage).__name__}: {usage}"), 200))
     if isinstance(described, BaseException):
         problem = classify_aws(described, f"RDS instance {instance}") if not isinstance(described, TimeoutError) else None
         reason = problem.reason if problem else f"RDS did not answer within {seconds:g} s"

@@ -136,3 +136,41 @@ def test_the_store_keeps_three_hours_and_a_bounded_count():
         store.put({"Namespace": "n", "MetricData": [{"MetricName": "m", "Timestamp": now[0], "Value": float(i)}]})
     assert [s[1] for s in store.samples(("n", "m", ()), 0, 1e12)] == [2.0, 3.0, 4.0]
     assert weighted_percentile([], 0.99) is None and weighted_percentile([(1.0, 0)], 0.5) is None
+
+
+def test_periods_start_at_the_requests_start_time_and_a_later_page_repeats_nothing(proxy, base):
+    cw = boto3.client("cloudwatch", config=ONE_TRY)
+    put(cw, base + timedelta(seconds=40), Value=1.0)
+    put(cw, base + timedelta(seconds=100), Value=2.0)
+    start = base + timedelta(seconds=30)
+    answer = cw.get_metric_data(MetricDataQueries=[stat("p99", "p99")], StartTime=start, EndTime=start + timedelta(minutes=2),
+                                ScanBy="TimestampAscending")
+    # periods [30 s, 90 s) and [90 s, 150 s) of the minute `base`: not the clock's minutes
+    assert series(answer["MetricDataResults"][0]) == [(start, 1.0), (start + timedelta(minutes=1), 2.0)]
+    answer = cw.get_metric_data(MetricDataQueries=[stat("p99", "p99")], StartTime=start, EndTime=start + timedelta(minutes=2),
+                                ScanBy="TimestampAscending", NextToken="page-2")
+    assert answer["MetricDataResults"][0]["Values"] == []  # every datapoint came in the first page
+
+
+def test_a_chunked_put_is_read_whole(proxy, base):
+    import http.client
+    import json
+
+    body = json.dumps({"Namespace": NS, "MetricData": [{"MetricName": METRIC, "Dimensions": DIMS, "Timestamp": base.timestamp(), "Value": 4.0}]}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    try:
+        conn.putrequest("POST", "/")
+        for name, value in (("X-Amz-Target", "GraniteServiceVersion20100801.PutMetricData"), ("Content-Type", "application/x-amz-json-1.0"),
+                            ("x-amzn-query-mode", "true"), ("Transfer-Encoding", "chunked"),
+                            ("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20261207/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0")):
+            conn.putheader(name, value)
+        conn.endheaders()
+        for piece in (body[:10], body[10:]):
+            conn.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        assert conn.getresponse().status == 200
+    finally:
+        conn.close()
+    cw = boto3.client("cloudwatch", config=ONE_TRY)
+    answer = cw.get_metric_data(MetricDataQueries=[stat("p99", "p99"), stat("n", "SampleCount")], StartTime=base, EndTime=base + timedelta(minutes=1))
+    assert [r["Values"] for r in answer["MetricDataResults"]] == [[4.0], [1.0]]  # kept here, and moto got it too
