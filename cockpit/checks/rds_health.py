@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from cockpit.checks.result import CheckResult, failed, inconclusive, passed
-from cockpit.checks.traffic import metrics_settings
+from cockpit.checks.traffic import AWS_THREADS, metrics_settings
 from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
 from cockpit.monitor.aws import aws_target
@@ -89,7 +89,7 @@ def judge_rds(instance: DbInstance | None, rds_problem: str, not_found: bool, us
 
 
 async def _in_thread(call: Callable[[], T], seconds: float) -> T:
-    return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, call), seconds)
+    return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(AWS_THREADS, call), seconds)
 
 
 def _connections(target: AwsTarget, instance: str, minutes: int) -> float | None:

@@ -21,6 +21,7 @@ from functools import partial
 
 from cockpit.checks.result import CheckResult, failed, inconclusive, passed
 from cockpit.monitor.aws import aws_target
+from cockpit.monitor.loop import DaemonThreadExecutor
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.probes.aws.metrics import Datapoints, MetricQuery, read_metrics, window
@@ -28,6 +29,9 @@ from cockpit.runbook.dashboards import Dashboard, MetricSpec, MetricsSettings, r
 from cockpit.runbook.model import Environment, Runbook, Threshold
 
 COUNT_METRIC = "RequestCount"  # the load balancer's request count, published with the same dimensions
+# boto3 blocks: each AWS read of a check runs in a daemon thread of its own, abandoned at its timeout
+# (never joined at exit, never queued behind another read).
+AWS_THREADS = DaemonThreadExecutor()
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ async def recent_traffic(runbook: Runbook, env: Environment, threshold: Threshol
     minutes = metrics_settings(runbook).recent_minutes
     call = partial(read_traffic, aws_target(runbook, env), queries, spec, datetime.now(UTC), minutes)
     try:
-        return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, call), seconds), ""
+        return await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(AWS_THREADS, call), seconds), ""
     except TimeoutError:
         return None, f"CloudWatch did not answer within {seconds:g} s"
     except Exception as exc:  # AwsProblem, or botocore while building the client

@@ -225,3 +225,32 @@ def test_cockpit_check_json_shows_the_new_evidence(estate, capsys):
     assert (p99["type"], rds["type"]) == ("threshold", "rds_health")
     assert p99["evidence"].startswith("load balancer p99 unknown: not configured") and "cockpit's probe: p99 " in p99["evidence"]
     assert rds["evidence"].startswith("DB instance unknown: not configured: set ")
+
+
+def test_cloudwatch_that_does_not_answer_in_time_is_inconclusive_and_the_probe_still_runs(estate, monkeypatch):
+    put_elb([0.1], [10], 10)
+    faults = _started(AwsFaultProxy(estate.url), "the AWS fault proxy")
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url)
+        faults.delay("GetMetricData", 30.0)  # past the check's half of its bound (4.25 s with the bundled 3 + 5 s timeouts)
+        code, row = check_json("post-api-p99")
+    finally:
+        faults.stop()  # wakes the held answer: the abandoned read ends
+    assert code == 1 and row["status"] == "inconclusive", row
+    assert row["evidence"].startswith("load balancer p99 unknown: CloudWatch did not answer within 4.25 s · cockpit's probe: p99 ")
+    assert " ms over 100 requests to /health < 500 ms limit" in row["evidence"]
+
+
+def test_rds_unreadable_is_inconclusive_with_the_pool_figure_beside(estate, monkeypatch):
+    make_db()
+    put_connections(6)
+    faults = _started(AwsFaultProxy(estate.url), "the AWS fault proxy")
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", faults.url)
+        faults.fail("DescribeDBInstances", "Throttling", "Rate exceeded")
+        code, row = check_json("rb-db-rds-health")
+    finally:
+        faults.stop()
+    assert code == 1 and row["status"] == "inconclusive", row
+    assert row["evidence"] == ("RDS not readable: RDS instance avnz-db: Throttling: Rate exceeded · pool 6 of 20 connections (30 %) "
+                               "over the last 5 min: connection_limit 10 x 2 running avnz-api tasks")
