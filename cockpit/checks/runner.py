@@ -8,7 +8,10 @@ latency thresholds one at a time: a latency measured while cockpit is busy with 
 checks measures cockpit (seen: Redis p99 19.5 ms next to the other checks, 0.3 ms
 alone). Threshold checks of every runner on one event loop take turns (the TUI makes
 a runner per `enter`), and each watches cockpit's own loop while it measures: a p99
-over the limit that cockpit's stalls explain is `inconclusive`, not a fail.
+over the limit that cockpit's stalls explain is `inconclusive`, not a fail. A threshold with
+`traffic` (post-api-p99) is judged on the load balancer's own p99 over the recent minutes
+(cockpit.checks.traffic), the probe's burst beside it; `rds_health` reads the DB instance and
+the pool's use (cockpit.checks.rds_health).
 """
 
 from __future__ import annotations
