@@ -198,6 +198,12 @@ def is_percentile_query(query: Any) -> bool:
     return isinstance(query, dict) and isinstance(query.get("MetricStat"), dict) and percentile_of(str(query["MetricStat"].get("Stat", ""))) is not None
 
 
+def asks_percentiles(request: Any) -> bool:
+    """True for a GetMetricData body with at least one percentile query (any other goes to moto byte for byte)."""
+    queries = request.get("MetricDataQueries") if isinstance(request, dict) else None
+    return isinstance(queries, list) and any(is_percentile_query(q) for q in queries)
+
+
 class PercentileProxy(LoopbackServer):
     """The proxy on 127.0.0.1:<free port> in front of `upstream_url` (moto); `url` is the AWS_ENDPOINT_URL to give boto3."""
 
@@ -236,9 +242,6 @@ class PercentileProxy(LoopbackServer):
         raw = request.get("MetricDataQueries")
         asked: list[Any] = raw if isinstance(raw, list) else []
         queries = [q for q in asked if isinstance(q, dict)]
-        ours = [q for q in queries if is_percentile_query(q)]
-        if not ours:
-            return self.forward(method, path, headers, json.dumps(request).encode())
         rest = {**request, "MetricDataQueries": [q for q in asked if not is_percentile_query(q)]}  # the odd ones too: moto judges them
         status, reason, out_headers, payload = self.forward(method, path, headers, json.dumps(rest).encode())
         if status != 200:
@@ -287,7 +290,7 @@ def _handler_for(proxy: PercentileProxy) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 request = None  # not JSON: moto says what is wrong with it
             try:
-                if operation == "GetMetricData" and isinstance(request, dict):
+                if operation == "GetMetricData" and isinstance(request, dict) and asks_percentiles(request):
                     answer = proxy.get_metric_data(self.command, self.path, headers, request)
                 else:
                     answer = proxy.forward(self.command, self.path, headers, body)
