@@ -7,9 +7,10 @@ from typing import Any
 
 PASS = "pass"
 FAIL = "fail"
-# The check could not measure what it is for: cockpit's own process was too busy
-# (its event loop stalled), so a latency over the limit may be cockpit's, not the
-# backend's. Not a pass: it never ticks a step, and `cockpit check` exits 1.
+# The check could not judge what it is for: cockpit's own process was too busy (its
+# event loop stalled), so a latency over the limit may be cockpit's, not the backend's;
+# or its evidence is missing (no traffic in the window, metrics not configured, AWS not
+# readable). Not a pass: it never ticks a step, and `cockpit check` exits 1.
 INCONCLUSIVE = "inconclusive"
 STATUSES = (PASS, FAIL, INCONCLUSIVE)
 
@@ -54,5 +55,5 @@ def failed(evidence: str, latency_ms: float | None = None) -> CheckResult:
 
 
 def inconclusive(evidence: str, latency_ms: float | None = None) -> CheckResult:
-    """No verdict: the measurement was disturbed (the evidence says by what)."""
+    """No verdict: the measurement was disturbed or its evidence is missing (the evidence says which)."""
     return CheckResult(INCONCLUSIVE, evidence, latency_ms)

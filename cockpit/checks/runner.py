@@ -8,12 +8,16 @@ latency thresholds one at a time: a latency measured while cockpit is busy with 
 checks measures cockpit (seen: Redis p99 19.5 ms next to the other checks, 0.3 ms
 alone). Threshold checks of every runner on one event loop take turns (the TUI makes
 a runner per `enter`), and each watches cockpit's own loop while it measures: a p99
-over the limit that cockpit's stalls explain is `inconclusive`, not a fail.
+over the limit that cockpit's stalls explain is `inconclusive`, not a fail. A threshold with
+`traffic` (post-api-p99) is judged on the load balancer's own p99 over the recent minutes
+(cockpit.checks.traffic), the probe's burst beside it; `rds_health` reads the DB instance and
+the pool's use (cockpit.checks.rds_health).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -23,7 +27,9 @@ import httpx
 
 from cockpit.checks.bursts import Burst, HealthBurst, PagesBurst, PostgresBurst, RedisBurst
 from cockpit.checks.lag import LoopLag
+from cockpit.checks.rds_health import rds_health
 from cockpit.checks.result import INCONCLUSIVE, CheckResult, failed, inconclusive, passed
+from cockpit.checks.traffic import judge_traffic, recent_traffic
 from cockpit.checks.verdict import Timed, Verdict, judge
 from cockpit.monitor.aws import aws_target
 from cockpit.monitor.backends import health_url
@@ -128,6 +134,7 @@ class CheckRunner:
             "health": self._health,
             "page": self._page,
             "threshold": self._threshold,
+            "rds_health": self._rds_health,
         }[spec.type]
         return await handler(spec)
 
@@ -243,6 +250,9 @@ class CheckRunner:
             return failed(f"{sample.state} · {evidence}", sample.latency_ms)
         return passed(evidence, sample.latency_ms)
 
+    async def _rds_health(self, spec: CheckSpec) -> CheckResult:
+        return await rds_health(self.runbook, self.env, spec, max(0.5, self.bound_seconds - 1.0))
+
     async def _page(self, spec: CheckSpec) -> CheckResult:
         sample = await PageProbe(self._require("app_url"), spec.path, self._http()).sample()
         evidence = f"{sample.outcome} · TTFB {sample.ttfb_ms:.0f} ms"
@@ -250,13 +260,28 @@ class CheckRunner:
 
     # -- thresholds: a warmed burst of samples, its p99 against the limit, cockpit's lag watched --
     async def _threshold(self, spec: CheckSpec) -> CheckResult:
-        """A burst on a warm connection, judged by `judge`; measured again (up to ATTEMPTS times,
-        within the bound) while cockpit's own stalls leave it inconclusive."""
+        """The probe's burst judged against the limit; with `traffic`, the load balancer's p99 judges
+        and the burst goes beside it (see cockpit.checks.traffic)."""
         threshold = self._named_threshold(spec)
+        if not threshold.traffic:
+            return await self._probe_verdict(threshold, max(1.0, self.bound_seconds - 1.0))  # within the bound, whatever the burst
+        started = time.monotonic()
+        traffic, why = await recent_traffic(self.runbook, self.env, threshold, self.bound_seconds / 2)
+        left = math.floor((self.bound_seconds - 1.0 - (time.monotonic() - started)) * 10) / 10  # "fit in 1.4 s", not 1.4987
+        try:
+            probe = await self._probe_verdict(threshold, max(0.5, left))
+        except ProbeError as exc:
+            probe = failed(exc.reason + self.env.default_note("api_url"))
+        except Exception as exc:  # the probe's failure is evidence beside the load balancer's figure, not the verdict
+            probe = failed(classify(exc, "api").reason)
+        return judge_traffic(traffic, why, threshold.limit_ms, threshold.action, probe.evidence)
+
+    async def _probe_verdict(self, threshold: Threshold, budget: float) -> CheckResult:
+        """A burst on a warm connection, judged by `judge`; measured again (up to ATTEMPTS times,
+        within `budget`) while cockpit's own stalls leave it inconclusive."""
         burst = self._burst(threshold.metric)
         samples: list[Timed] = []
         lag = self.lag_monitor()
-        budget = max(1.0, self.bound_seconds - 1.0)  # a check ends within its bound, whatever the burst
         disturbed: list[Verdict] = []  # complete bursts that cockpit's stalls left inconclusive
         cut = server = ""
 

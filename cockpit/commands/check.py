@@ -66,7 +66,7 @@ def summary(rows: list[dict[str, Any]], env: Environment) -> str:
         return f"{checks}: all passed"
     parts = [f"{n[FAIL]} failed"] if n[FAIL] else []
     if n[INCONCLUSIVE]:
-        parts.append(f"{n[INCONCLUSIVE]} inconclusive (not passed: cockpit was too busy to measure, run again)")
+        parts.append(f"{n[INCONCLUSIVE]} inconclusive (not passed: no verdict, the evidence says why)")
     return f"{checks}: {n[PASS]} passed, " + ", ".join(parts)
 
 

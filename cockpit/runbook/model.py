@@ -16,6 +16,7 @@ CHECK_TYPES = (
     "health",
     "page",
     "threshold",
+    "rds_health",
 )
 BACKENDS = ("redis", "database", "api", "pages")
 ACTION_KINDS = ("github_workflow", "command", "slack")
@@ -86,7 +87,10 @@ class CheckSpec:
     loads `path` from the dashboard; `threshold` compares a latency with a threshold id;
     `env_vars` requires `names` to be defined (with `services`, also in the current task
     definition of each ECS service of the environment that needs them, as environment or
-    secret: names only; which service needs which name is `EnvVar.services`).
+    secret: names only; which service needs which name is `EnvVar.services`). `rds_health` reads the
+    DB instance `instance` (may name the environment's metric values as `{db_instance}`): its status, and
+    the pool usage: RDS DatabaseConnections against DATABASE_URL's connection_limit x the running tasks
+    of the ECS service `pool_of`.
     """
 
     type: str
@@ -94,6 +98,8 @@ class CheckSpec:
     names: tuple[str, ...] = ()
     services: bool = False
     threshold: str = ""
+    instance: str = ""
+    pool_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -261,13 +267,20 @@ class Page:
 
 @dataclass(frozen=True)
 class Threshold:
-    """A performance limit from the plan."""
+    """A performance limit from the plan.
+
+    `traffic`: the id of a dashboard metric with a percentile statistic (`api-p99`: the load
+    balancer's TargetResponseTime p99, in ms): the check judges that figure over the last
+    `[metrics] recent_minutes` of real traffic, with cockpit's own probe beside it ('' = the probe
+    alone judges). Only for metric `api_p99`.
+    """
 
     id: str
     title: str
     metric: str
     limit_ms: float
     action: str = ""
+    traffic: str = ""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ STEP = Table(
                 "names": _STRINGS,
                 "threshold": _s(),
                 "services": Scalar(bool),
+                "instance": _s(),
+                "pool_of": _s(),
             }
         ),
         "actions": Array(ACTION),
@@ -215,6 +217,7 @@ RUNBOOK = Table(
                     "metric": _s(True, METRICS),
                     "limit_ms": Scalar(float, True),
                     "action": _s(),
+                    "traffic": _s(),
                 }
             )
         ),

@@ -118,8 +118,8 @@ def test_a_stall_in_a_passing_burst_changes_nothing(runbook):
     [
         (["pass", "pass"], "2 checks in staging: all passed"),
         (["pass", "fail"], "2 checks in staging: 1 passed, 1 failed"),
-        (["inconclusive", "pass"], "2 checks in staging: 1 passed, 1 inconclusive (not passed: cockpit was too busy to measure, run again)"),
-        (["inconclusive", "fail", "fail"], "3 checks in staging: 0 passed, 2 failed, 1 inconclusive (not passed: cockpit was too busy to measure, run again)"),
+        (["inconclusive", "pass"], "2 checks in staging: 1 passed, 1 inconclusive (not passed: no verdict, the evidence says why)"),
+        (["inconclusive", "fail", "fail"], "3 checks in staging: 0 passed, 2 failed, 1 inconclusive (not passed: no verdict, the evidence says why)"),
     ],
 )
 def test_the_summary_counts_inconclusive_apart_from_failed(runbook, statuses, line):

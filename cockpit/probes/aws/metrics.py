@@ -1,4 +1,4 @@
-"""CloudWatch metrics: every query of a read in one batched GetMetricData call (paged), 1-minute periods.
+"""CloudWatch metrics: every query of a read in one batched GetMetricData call (paged), 1-minute periods by default.
 
 Blocking (boto3): the engine runs it in an executor thread. The window is aligned to the
 minute, as CloudWatch aligns periods, so a read a few seconds later asks for the same
@@ -46,26 +46,32 @@ def window(now: datetime, minutes: int) -> tuple[datetime, datetime]:
     return end - timedelta(minutes=minutes), end
 
 
-def _query(key: str, query: MetricQuery) -> dict[str, Any]:
+def _query(key: str, query: MetricQuery, period: int) -> dict[str, Any]:
     return {
         "Id": key,
         "MetricStat": {
             "Metric": {"Namespace": query.namespace, "MetricName": query.metric,
                        "Dimensions": [{"Name": n, "Value": v} for n, v in query.dimensions]},
-            "Period": PERIOD,
+            "Period": period,
             "Stat": query.statistic,
         },
         "ReturnData": True,
     }
 
 
-def read_metrics(client: Any, queries: Sequence[MetricQuery], start: datetime, end: datetime) -> list[Datapoints]:
-    """Datapoints of each query (same order) between `start` and `end`; raises AwsProblem (classify_aws)."""
+def read_metrics(
+    client: Any, queries: Sequence[MetricQuery], start: datetime, end: datetime, *, period: int = PERIOD
+) -> list[Datapoints]:
+    """Datapoints of each query (same order) between `start` and `end`; raises AwsProblem (classify_aws).
+
+    `period` (seconds, a multiple of 60) is each datapoint's span: 1 minute for the charts; the whole
+    window (`end - start`) for one figure over it, e.g. a true p99 over every request of those minutes.
+    """
     found: dict[str, list[tuple[float, float]]] = {f"q{i}": [] for i in range(len(queries))}
     states: dict[str, tuple[str, str]] = {}
     keyed = [(f"q{i}", q) for i, q in enumerate(queries)]
     for first in range(0, len(keyed), MAX_QUERIES):
-        batch = [_query(key, q) for key, q in keyed[first:first + MAX_QUERIES]]
+        batch = [_query(key, q, period) for key, q in keyed[first:first + MAX_QUERIES]]
         token = ""
         for _ in range(MAX_PAGES):
             args: dict[str, Any] = {"MetricDataQueries": batch, "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending"}
