@@ -80,9 +80,10 @@ def _text(e: Event) -> tuple[str, str, str]:
     if e.kind == ROLLBACK:
         return e.step_id[len(ROLLBACK_PREFIX):], _rollback_text(p), ""
     if e.kind == ALARM:
-        was = clean(p.get("previous"), 40) or "unseen"
+        was = clean(p.get("previous"), 40)
         reason = f": {clean(p.get('reason'))}" if p.get("reason") else ""
-        return e.step_id[len(ALARM_PREFIX):], f"{was} → {clean(p.get('state'), 40)}{reason}", ""
+        change = f"{was} → {clean(p.get('state'), 40)}" if was else f"first seen {clean(p.get('state'), 40)}"
+        return e.step_id[len(ALARM_PREFIX):], change + reason, ""
     if e.kind == SERVICE:
         return e.step_id[len(SERVICE_PREFIX):], f"rolled out: {revision(p.get('task_definition'))}", ""
     return e.step_id, clean(e.kind, 40), ""
