@@ -117,3 +117,14 @@ def test_help_says_what_out_does(capsys):
     with pytest.raises(SystemExit):
         main(["report", "--help"])
     assert "replacing FILE if it exists" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_run_made_with_another_runbook_version_is_refused(capsys, state):
+    from cockpit.journal import Journal
+
+    journal = Journal(state)
+    older = journal.start_run("avnz-phase-1-4", "0.9", "staging", "eve@host")
+    journal.close()
+    code, _, err = run(capsys, "--state", str(state))  # the latest run of the runbook in staging
+    assert code == 2 and err == (f"cockpit: run #{older.id} was made with version 0.9 of avnz-phase-1-4, this runbook is version 1.0: "
+                                 "report it with that version of the runbook\n")
