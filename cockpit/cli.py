@@ -111,6 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(demo, suppress=True, state_help="keep the demo's journal in PATH, a new file (default: thrown away with the stack)")
 
+    report = verbs.add_parser(
+        "report", help="the release report of a run (Markdown or JSON): timeline, phases against the plan, who, what is open or failed",
+        description="Write the release report of a run: its timeline (ticks, notes, checks with their evidence, actions and "
+        "rollbacks with outcomes and links, alarm transitions), each phase's time against the plan, who took part, and what "
+        "was left open or failed. GitHub-flavoured Markdown that pastes as is into release notes and tickets, or JSON for "
+        "tools. Secrets are masked; text from logs and APIs is escaped. The journal is only read. Exit 0 printed or written, "
+        "2 bad input (no such run, a run of another runbook, a file that cannot be written).",
+    )
+    _common(report, suppress=True)
+    report.add_argument("--run", type=int, metavar="ID", default=None,
+                        help="the run (cockpit runs lists them; default: the latest of the runbook in the environment)")
+    report.add_argument("--format", choices=("md", "json"), default="md", help="md (GitHub-flavoured Markdown, the default) or json")
+    report.add_argument("--out", metavar="FILE", default=None,
+                        help="write to FILE instead of printing: through a temporary file and a rename, replacing FILE if it exists")
+
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -160,6 +175,12 @@ def _runs_verb(args: argparse.Namespace) -> int:
         journal.close()
     print(json.dumps(rows, indent=2) if args.json else format_runs(rows))
     return 0
+
+
+def _report_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.report import report_command
+
+    return report_command(args, load(args))
 
 
 def _check_verb(args: argparse.Namespace) -> int:
@@ -236,7 +257,7 @@ def _demo_verb(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, "report": _report_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

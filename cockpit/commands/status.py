@@ -7,17 +7,10 @@ from typing import Any
 
 from cockpit.core.text import one_line
 from cockpit.journal import Journal, StepState, fold
-from cockpit.journal.progress import ALARM, ALARM_PREFIX, ROLLBACK, ROLLBACK_PREFIX, run_counts
+from cockpit.journal.progress import run_counts
+from cockpit.journal.records import alarm_entries, rollback_entries, step_status
 from cockpit.journal.session import RunSession
 from cockpit.runbook import Environment, Runbook
-
-
-def _step_status(step, applies: bool, state: StepState) -> str:
-    if not applies:
-        return "not-applicable"
-    if not step.tickable:
-        return "info"
-    return "done" if state.done else "open"
 
 
 def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str) -> dict[str, Any]:
@@ -37,7 +30,7 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                     "id": step.id,
                     "title": step.title,
                     "kind": step.kind,
-                    "status": _step_status(step, applies, state),
+                    "status": step_status(step, applies, state),
                     "by": state.by or None,
                     "at": state.at or None,
                     "contingency": phase.contingency,
@@ -54,14 +47,13 @@ def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str
                 }
             )
     rollbacks = [
-        {"service": e.step_id[len(ROLLBACK_PREFIX):], "phase": e.payload.get("phase"), "from": e.payload.get("from"),
-         "to": e.payload.get("to"), "status": e.payload.get("status"), "reason": e.payload.get("reason"), "at": e.at, "by": e.who}
-        for e in events if e.kind == ROLLBACK and e.step_id.startswith(ROLLBACK_PREFIX)
+        {"service": r.service, "phase": r.phase, "from": r.payload.get("from"), "to": r.payload.get("to"),
+         "status": r.payload.get("status"), "reason": r.payload.get("reason"), "at": r.at, "by": r.by}
+        for r in rollback_entries(events)
     ]
     alarms = [
-        {"name": e.step_id[len(ALARM_PREFIX):], "state": e.payload.get("state"), "previous": e.payload.get("previous") or None,
-         "reason": e.payload.get("reason") or None, "at": e.at, "seen_by": e.who}
-        for e in events if e.kind == ALARM and e.step_id.startswith(ALARM_PREFIX)
+        {"name": a.name, "state": a.state, "previous": a.previous or None, "reason": a.reason or None, "at": a.at, "seen_by": a.seen_by}
+        for a in alarm_entries(events)
     ]
     done, total = run_counts(runbook.phases, env.name, states)
     return {

@@ -27,6 +27,8 @@ KEYMAP = (
     ("n", "add a note to the selected step (a multi-line paste keeps every line)"),
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("R", "roll back an ECS service (or all, in the plan's order): pick the revision, see the diff, type the service name"),
+    ("w", "the run's release report (timeline, phases against the plan, who, what is open or failed): s saves it as Markdown, "
+          "j as JSON, in the current directory (in the logs pane w wraps lines)"),
     ("ctrl+p", "command palette: every action here by name, with its key (type a few letters: tick, wrap, alarms)"),
 )
 LOGS_KEYMAP = (  # while the logs pane has the keyboard

@@ -43,6 +43,7 @@ class RunScreen(Screen[None]):
         self.states: dict[str, StepState] = {}
         self.pending: dict[str, tuple[bool, int]] = {}  # step → (target, writes in flight)
         self.last_event_id = 0
+        self.events: list[Event] = []  # every committed event absorbed, in commit order (the release report reads them)
         self.run_id: int | None = None
         self.checking: set[str] = set()
         self.runs = ActionRuns()  # each step's action run, from the engine's ActionProgress / ActionEnded
@@ -58,6 +59,7 @@ class RunScreen(Screen[None]):
         if not fresh:
             return set()
         self.states = fold(fresh, self.states)
+        self.events.extend(fresh)
         self.last_event_id = fresh[-1].id
         self.run_id = fresh[-1].run_id
         return {e.step_id for e in fresh}
