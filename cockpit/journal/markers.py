@@ -102,7 +102,7 @@ def _deployed(intent: Event, services: Mapping[tuple[str, int], str]) -> str:
     """What a workflow intent deploys: the runbook's service, else the workflow's file name."""
     p = intent.payload
     index = _int(p.get("index"))
-    what = p.get("what") if isinstance(p.get("what"), dict) else {}
+    what = p["what"] if isinstance(p.get("what"), dict) else {}
     return text(services.get((intent.step_id, index)) or what.get("workflow") or "?", 80)
 
 
