@@ -120,7 +120,7 @@ async def test_a_failed_read_shows_its_reason_and_the_last_values_stay_aging(sta
         await pilot.pause()
         said = status(screen)
         assert "CloudWatch throttled the read: ThrottlingException: Rate exceeded" in said and "retry in 30 s" in said
-        assert "last read 5 min ago" in said
+        assert "last read 5 min ago: STALE" in said  # past stale_after_seconds (180 s): the rows' figures are old
         p99 = rows(screen)["api-p99"].plain
         assert "720 ms  OVER 500  7 min ago" in p99  # the last value, its age grown
         app.engine.replay([read(at=FIXED_NOW.timestamp() + 290)])  # the next read clears the failure

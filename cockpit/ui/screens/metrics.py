@@ -62,7 +62,8 @@ class MetricsScreen(Screen[None]):
         self._prompts: dict[str, Text] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"Metrics · {one_line(self.app.env.name, 40)}", style="bold"), id="metrics-title")
+        title = Text.assemble((f"Metrics · {one_line(self.app.env.name, 40)}", "bold"), ("   up/down: the line charted", "dim"))
+        yield Static(title, id="metrics-title")
         yield Static("", id="metrics-status")
         yield OptionList(id="metric-rows")
         yield MetricChart(id="metric-chart")

@@ -135,7 +135,9 @@ def status_line(read: MetricsRead | None, failed: MetricsFailed | None, *, now: 
         if retry_left is not None:
             line.append(f" · retry in {ago(retry_left)}")
         if read is not None:
-            line.append(f" · last read {ago(now - read.read_at)} ago", style=DIM)
+            age = now - read.read_at
+            stale = age > stale_after
+            line.append(f" · last read {ago(age)} ago" + (": STALE" if stale else ""), style=WARN if stale else DIM)
         return line
     if read is None:
         return Text("waiting for the first read" if live else "not connected: this cockpit reads no metrics", style=WARN)
