@@ -20,6 +20,7 @@ from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
 from cockpit.ui.exit_watch import handle_exit_signals
+from cockpit.ui.metrics_feed import MetricsFeed, deployed_services
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
@@ -82,6 +83,7 @@ class CockpitApp(App[int]):
         self.handle_signals = handle_signals
         self._asked = 0
         self._answers: dict[int, asyncio.Future[Answer]] = {}
+        self.metrics = MetricsFeed(deployed_services(runbook))  # the latest metrics read and the journal's markers
         self.cockpit = CockpitScreen()
         self.title = f"cockpit · {runbook.name} · {env.name}"
 

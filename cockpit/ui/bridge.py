@@ -26,6 +26,8 @@ from cockpit.engine.events import (
     JournalRead,
     JournalUnreadable,
     JournalWritten,
+    MetricsFailed,
+    MetricsRead,
     PatternOutcome,
     RollbackEnded,
     RollbacksActive,
@@ -63,6 +65,7 @@ class Drawer(Protocol):
     def rollback_event(self, event: RolloutProgress | RollbackEnded | RollbacksActive) -> None: ...
     def show_identity(self, event: IdentityRead) -> None: ...
     def action_event(self, event: ActionProgress | ActionEnded) -> None: ...
+    def show_metrics(self, event: MetricsRead | MetricsFailed) -> None: ...
 
 
 def deliver(screen: Drawer, event: EngineEvent) -> None:
@@ -96,3 +99,5 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.show_identity(event)
         case ActionProgress() | ActionEnded():
             screen.action_event(event)
+        case MetricsRead() | MetricsFailed():
+            screen.show_metrics(event)

@@ -22,6 +22,7 @@ from cockpit.journal.progress import NOTE
 from cockpit.runbook import Step
 from cockpit.ui.screens.action_screen import ActionScreen
 from cockpit.ui.screens.help import HelpScreen
+from cockpit.ui.screens.metrics import MetricsScreen
 from cockpit.ui.screens.note import NoteScreen
 from cockpit.ui.screens.rollback import RollbackScreen
 from cockpit.ui.screens.trouble import TroubleScreen
@@ -63,6 +64,7 @@ class CockpitScreen(ActionScreen):
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
         Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
+        Binding("m", "metrics", "Metrics"),  # after ?: at 80 columns the keys bar still shows ? Help
         Binding("exclamation_mark", "trouble", "Trouble"),
     ]
 
@@ -266,6 +268,10 @@ class CockpitScreen(ActionScreen):
     def action_help(self) -> None:
         """Keymap and contacts."""
         self.app.push_screen(HelpScreen(self.app.runbook, self.app.journal_path, self.app.read_only, self.app.demo))
+
+    def action_metrics(self) -> None:
+        """The dashboards' metrics with the journal's markers (m): changes nothing, so read-only too."""
+        self.app.push_screen(MetricsScreen())
 
     def action_trouble(self) -> None:
         """The demo's trouble keys (cockpit demo only)."""

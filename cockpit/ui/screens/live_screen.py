@@ -23,6 +23,8 @@ from cockpit.engine.events import (
     EngineProblem,
     HealthRead,
     IdentityRead,
+    MetricsFailed,
+    MetricsRead,
     PatternOutcome,
     RollbackEnded,
     RollbacksActive,
@@ -33,6 +35,7 @@ from cockpit.engine.events import (
     TailStatus,
     VerdictChanged,
 )
+from cockpit.journal import Event
 from cockpit.monitor.board import RowView
 from cockpit.monitor.rollout import ERROR, WARNING
 from cockpit.monitor.verdict import Problem, Verdict
@@ -149,6 +152,26 @@ class LiveScreen(RunScreen):
         if self._on_screen("alarms-pane"):
             self.query_one(AlarmsPane).show(now, self.app.clock())
         self.render_ecs(now)
+
+    # -- metrics and the journal's markers (the metrics screen draws them) ---------------------
+    def show_metrics(self, event: MetricsRead | MetricsFailed) -> None:
+        """A metrics read (or its failure): kept by the app, drawn by the metrics screen if it is open."""
+        self.app.metrics.apply(event, self.app.monotonic())
+        self.metrics_changed()
+
+    def absorb(self, events: tuple[Event, ...] | list[Event]) -> set[str]:
+        """Committed events: the run's state, and the deploys, rollbacks and alarms that mark the charts."""
+        if self.app.metrics.take_journal(events):
+            self.metrics_changed()
+        return super().absorb(events)
+
+    def metrics_changed(self) -> None:
+        """Redraw the metrics screen, when it is open."""
+        from cockpit.ui.screens.metrics import MetricsScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MetricsScreen):
+                screen.show()
 
     # -- the verdict and the engine itself -------------------------------------------------
     def show_verdict(self, event: VerdictChanged) -> None:

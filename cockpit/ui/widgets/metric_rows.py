@@ -1,0 +1,150 @@
+"""The metrics screen's lines as text: the read's status, and one row per dashboard line.
+
+A row is `title  sparkline  latest unit  < / OVER threshold  age`: one sparkline cell per
+minute, newest on the right, a minute without data drawn as GAP (a dot: no requests is not
+zero latency, so never a low bar), points over the threshold in the error style. A row whose
+newest minute is a gap says why ("no requests") instead of a current figure; a row with a
+problem shows the problem instead of figures. Figures are never cut: titles give way first
+(with an ellipsis), then the sparkline, and what still does not fit wraps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from cockpit.core.sparkline import BLOCKS
+from cockpit.core.text import one_line
+from cockpit.engine.events import MetricsFailed, MetricsRead
+from cockpit.monitor.metric_views import MetricView, Point
+from cockpit.ui.widgets.fold import fit
+
+GAP = "·"  # a minute without data: visibly nothing, never the lowest bar
+ERROR, WARN, DIM, SPARK = "bold red", "bold yellow", "dim", "cyan"
+TITLE_MAX, TITLE_MIN, SPARK_MIN = 26, 10, 8
+
+
+def fmt_value(value: float, unit: str) -> str:
+    """`312 ms`, `4.21%`, `27.0 conn`: about three significant figures, the unit after."""
+    size = abs(value)
+    number = f"{value:.0f}" if size >= 100 else f"{value:.1f}" if size >= 10 else f"{value:.2f}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
+
+
+def ago(seconds: float) -> str:
+    """`47 s`, `4 min`, `2 h 05 min`: how long ago, in the coarsest unit that still says it."""
+    seconds = max(0.0, seconds)
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes = int(seconds // 60)
+    return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def newest_is_gap(view: MetricView) -> bool:
+    """The newest minute of the window has no value."""
+    return bool(view.points) and view.points[-1][1] is None
+
+
+def spark(points: Sequence[Point], threshold: float | None, width: int) -> Text:
+    """The last `width` minutes as cells (padded left): blocks scaled 0..max, GAP where there is no value."""
+    tail = list(points)[-width:]
+    values = [v for _, v in tail if v is not None]
+    top = max(values, default=0.0) or 1.0
+    line = Text(" " * (width - len(tail)))
+    for _, value in tail:
+        if value is None:
+            line.append(GAP, style=DIM)
+            continue
+        block = BLOCKS[min(len(BLOCKS) - 1, max(0, int(value / top * (len(BLOCKS) - 1) + 0.5)))]
+        line.append(block, style=ERROR if threshold is not None and value > threshold else SPARK)
+    return line
+
+
+def figures(view: MetricView, now: float, stale: bool) -> Text:
+    """What a row says after its sparkline: the newest figure against the threshold and its age, or why there is none."""
+    out = Text()
+    if view.problem:
+        out.append(one_line(view.problem, 300), style=WARN)
+        return out
+    if view.latest is None or view.latest_at is None:
+        out.append(one_line(view.gap, 60) or "no data", style=WARN)
+        return out
+    if newest_is_gap(view):  # the last value is from before the gap: not a current figure
+        out.append(one_line(view.gap, 60) or "no data", style=WARN)
+        out.append(f"  last value {ago(now - view.latest_at)} ago", style=DIM)
+        return out
+    out.append(fmt_value(view.latest, view.unit), style=ERROR if view.breach else DIM if stale else "")
+    if view.threshold is not None:
+        out.append(f"  OVER {view.threshold:g}" if view.breach else f"  < {view.threshold:g}", style=ERROR if view.breach else DIM)
+    out.append(f"  {ago(now - view.latest_at)} ago", style=WARN if stale else DIM)
+    return out
+
+
+def metric_rows(views: Sequence[MetricView], width: int, now: float, stale: bool) -> list[Text]:
+    """One row per view, columns aligned: titles as wide as the longest (up to TITLE_MAX), the sparkline takes what the
+    figures leave of `width` (0: no limit)."""
+    figs = [figures(v, now, stale) for v in views]
+    drawn = [f.cell_len for v, f in zip(views, figs) if not v.problem]
+    fig_width = max(drawn, default=0)
+    title_width = min(TITLE_MAX, max((len(one_line(v.title, 200)) for v in views), default=0))
+    if width:
+        room = width - fig_width - SPARK_MIN - 4
+        title_width = max(TITLE_MIN, min(title_width, room))
+    longest = max((len(v.points) for v in views), default=0)  # one cell per minute: no wider than the window
+    spark_width = max(SPARK_MIN, min(longest, width - title_width - fig_width - 4) if width else longest)
+    rows = []
+    for view, fig in zip(views, figs):
+        line = Text(f"{fit(one_line(view.title, 200), title_width):<{title_width}}  ")
+        if view.problem:
+            line.append_text(hanging(fig, title_width + 2, width))
+        else:
+            line.append_text(spark(view.points, view.threshold, spark_width))
+            line.append("  ")
+            line.append_text(fig)
+        rows.append(line)
+    return rows
+
+
+def hanging(text: Text, indent: int, width: int) -> Text:
+    """`text` wrapped to start at column `indent` of a `width`-cell row, every line after the first indented as much."""
+    room = width - indent
+    if not width or room < 20 or text.cell_len <= room:
+        return text
+    lines = text.wrap(Console(width=room, legacy_windows=False), room)
+    out = Text()
+    for number, line in enumerate(lines):
+        if number:
+            out.append("\n" + " " * indent)
+        out.append_text(line)
+    return out
+
+
+def status_line(read: MetricsRead | None, failed: MetricsFailed | None, *, now: float, retry_left: float | None,
+                stale_after: float, dashboards: bool, live: bool) -> Text:
+    """The line above the rows: how old the read is (STALE past `stale_after`), or why there is none."""
+    if not dashboards and (read is None or not read.views):
+        return Text("no dashboards in this runbook", style=DIM)
+    line = Text()
+    if failed is not None:
+        why = "CloudWatch throttled the read" if failed.throttled else "CloudWatch read failed"
+        line.append(f"{why}: {one_line(failed.reason, 200)}", style=WARN if failed.throttled else ERROR)
+        if retry_left is not None:
+            line.append(f" · retry in {ago(retry_left)}")
+        if read is not None:
+            age = now - read.read_at
+            stale = age > stale_after
+            line.append(f" · last read {ago(age)} ago" + (": STALE" if stale else ""), style=WARN if stale else DIM)
+        return line
+    if read is None:
+        return Text("waiting for the first read" if live else "not connected: this cockpit reads no metrics", style=WARN)
+    age = now - read.read_at
+    if age > stale_after:
+        line.append(f"read {ago(age)} ago: STALE (older than {ago(stale_after)})", style=WARN)
+    else:
+        line.append(f"read {ago(age)} ago")
+    line.append(" · times UTC", style=DIM)
+    return line
