@@ -1,4 +1,4 @@
-"""`w`: the release report of the run on screen, saved as Markdown or JSON (a file in the current directory)."""
+"""`r`: the release report of the run on screen, saved as Markdown or JSON (a file in the current directory)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from cockpit.engine.events import JournalRead
 from cockpit.ui.screens.report import ReportScreen
+from cockpit.ui.widgets.logs_pane import LogsPane
 from tests.conftest import make_app
 from tests.ui.fake_engine import replay
 from tests.unit.report_support import Script
@@ -35,14 +36,14 @@ def status_of(screen: ReportScreen) -> str:
     return screen.query_one("#report-status", Static).render().plain
 
 
-async def test_w_shows_the_report_and_saves_markdown_then_json(state_file, tmp_path, monkeypatch):
+async def test_r_shows_the_report_and_saves_markdown_then_json(state_file, tmp_path, monkeypatch):
     seed(state_file)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("w")
+        await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReportScreen)
         body = screen.query_one("#report-body", Static).render()
@@ -67,7 +68,7 @@ async def test_a_failed_save_says_why_and_keeps_the_report(state_file, tmp_path)
     seed(state_file)
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("w")
+        await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReportScreen)
         screen.directory = Path("/proc")  # takes no new file, even from root
@@ -88,8 +89,22 @@ async def test_the_report_follows_events_committed_after_start_and_works_read_on
         event = later.record(30, "pre-qa-review", "tick")
         later.close()
         await replay(pilot, [JournalRead((event,))])
-        await pilot.press("w")
+        await pilot.press("r")
         screen = app.screen
         assert isinstance(screen, ReportScreen)
         assert [p.who for p in screen.report.participants] == ["alice@bastion", "bob@laptop"]
         assert screen.report.done == 2
+
+
+async def test_r_opens_the_report_from_the_logs_pane_where_w_still_wraps(state_file):
+    seed(state_file)
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.screen.action_show_pane("Logs")
+        await pilot.pause()
+        pane = app.screen.query_one(LogsPane)
+        assert pane.has_focus_within
+        await pilot.press("w")
+        assert not isinstance(app.screen, ReportScreen) and all(tab.wrap for tab in pane.tabs.values())
+        await pilot.press("r")
+        assert isinstance(app.screen, ReportScreen)

@@ -60,7 +60,7 @@ class CockpitScreen(ActionScreen):
         Binding("escape", "stop_action", "Stop"),  # only while an action runs (check_action): else esc keeps its meaning
         Binding("d", "toggle_detail", "Detail"),
         Binding("R", "rollback", "Rollback"),
-        Binding("w", "report", "Report"),
+        Binding("r", "report", "Report"),
         Binding("tab", "cycle_pane(1)", "Next pane", priority=True),
         Binding("shift+tab", "cycle_pane(-1)", "Prev pane", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
@@ -279,7 +279,7 @@ class CockpitScreen(ActionScreen):
             self.app.push_screen(TroubleScreen(self.app.demo))
 
     def action_report(self) -> None:
-        """The release report of the run (w), from the committed events on hand; it changes nothing (read-only too)."""
+        """The release report of the run (r), from the committed events on hand; it changes nothing (read-only too)."""
         from cockpit.report import build_report
         from cockpit.ui.screens.report import ReportScreen
 

@@ -1,4 +1,4 @@
-"""The release report of the run on screen (`w`): read it, save it as Markdown or JSON.
+"""The release report of the run on screen (`r`): read it, save it as Markdown or JSON.
 
 The report is built by the pure builder (cockpit/report/) from the committed events the cockpit
 screen holds, and shown as plain text: the Markdown source, never rendered (outside text in it is
