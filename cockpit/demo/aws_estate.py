@@ -1,13 +1,16 @@
-"""The demo's AWS estate in moto: the ECS services and their history, the plan's alarms.
+"""The demo's AWS estate in moto: the ECS services and their history, the plan's alarms, the RDS instance.
 
 The story it tells: avnz-api ran `avnz-api:23` until today's deployment rolled out
 `avnz-api:24` (the rollout is under way when the cockpit opens and completes in seconds,
-driven by the stack's ECS simulator), so a rollback has a real "what ran before".
+driven by the stack's ECS simulator), so a rollback has a real "what ran before". The RDS
+instance `avnz-db` (postgres) stands for the demo's PostgreSQL: it is stopped and started with it.
+The dimension values of the demo's metrics (cockpit.demo.metrics_feed) come from here too.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from typing import Literal
 
@@ -20,6 +23,9 @@ API_INACTIVE = (3, 11)
 DASHBOARD_REVISIONS = 9
 DASHBOARD_INACTIVE = (2,)
 BROKEN_TAG = "v1.5.0-rc1"
+DB_INSTANCE = "avnz-db"  # the RDS instance standing for the demo's PostgreSQL
+REDIS_CLUSTER = "avnz-redis"  # the plan's Terraform cluster id
+LOAD_BALANCER = "avnz-demo-alb"
 ALARMS = (  # name, namespace, metric, threshold: the plan's three alarms
     ("avnz-api-5xx-errors", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", 5.0),
     ("avnz-redis-connection", "AWS/ElastiCache", "CurrConnections", 0.0),
@@ -29,14 +35,14 @@ OK_REASON = "Threshold Crossed: 1 out of the last 1 datapoints [0.0 ({stamp})] w
 ALARM_REASON = "Threshold Crossed: 1 out of the last 1 datapoints [37.0 ({stamp})] was greater than the threshold (5.0) (minimum 1 datapoint for OK -> ALARM transition)."
 
 
-def moto_client(moto: MotoServer, service: Literal["ecs", "logs", "cloudwatch"]):
+def moto_client(moto: MotoServer, service: Literal["ecs", "logs", "cloudwatch", "rds"], *, read_timeout: float = 15, attempts: int = 2):
     """A boto3 client talking to `moto` only (never the machine's AWS config), with timeouts."""
     import boto3
     from botocore.config import Config
 
     return boto3.session.Session().client(
         service, endpoint_url=moto.url, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing",
-        config=Config(connect_timeout=3, read_timeout=15, retries={"total_max_attempts": 2}),
+        config=Config(connect_timeout=3, read_timeout=read_timeout, retries={"total_max_attempts": attempts}),
     )
 
 
@@ -48,6 +54,8 @@ class AwsEstate:
         self.ecs = moto_client(moto, "ecs")
         self.logs = moto_client(moto, "logs")
         self.cloudwatch = moto_client(moto, "cloudwatch")
+        self.rds = moto_client(moto, "rds")
+        self.ecs_quick = moto_client(moto, "ecs", read_timeout=5, attempts=1)  # the metrics feed's: its stop waits for it
         self.seeded: EcsSeed | None = None
 
     def seed(self, progress: Callable[[str], None]) -> None:
@@ -59,7 +67,42 @@ class AwsEstate:
         for name, namespace, metric, threshold in ALARMS:
             seed_alarm(self.cloudwatch, name, "OK", OK_REASON.format(stamp=_stamp(), threshold=threshold),
                        namespace=namespace, metric=metric, threshold=threshold)
-        progress(f"ECS: cluster {CLUSTER}, {API} ({API_REVISIONS} revisions), {DASHBOARD} ({DASHBOARD_REVISIONS}); 3 alarms")
+        self.rds.create_db_instance(
+            DBInstanceIdentifier=DB_INSTANCE, Engine="postgres", EngineVersion="15.4", DBInstanceClass="db.t3.medium",
+            AllocatedStorage=20, MasterUsername="avnz", MasterUserPassword=uuid.uuid4().hex, DBName="avnz",
+        )
+        progress(f"ECS: cluster {CLUSTER}, {API} ({API_REVISIONS} revisions), {DASHBOARD} ({DASHBOARD_REVISIONS}); 3 alarms; "
+                 f"RDS {DB_INSTANCE} (postgres)")
+
+    def metric_values(self) -> dict[str, str]:
+        """The dimension values the demo's metrics carry, as the cockpit's environment names them. The target group
+        is the one the ECS simulator's service events name (cockpit.stack.ecs_sim: stable per service ARN)."""
+        service_arn = self._service(API)["serviceArn"]
+        cluster_arn = self.seeded.cluster_arn if self.seeded else CLUSTER
+        return {
+            "COCKPIT_LOAD_BALANCER": f"app/{LOAD_BALANCER}/{uuid.uuid5(uuid.NAMESPACE_URL, cluster_arn).hex[:16]}",
+            "COCKPIT_API_TARGET_GROUP": f"targetgroup/{API}/{uuid.uuid5(uuid.NAMESPACE_URL, service_arn).hex[:16]}",
+            "COCKPIT_REDIS_CLUSTER": REDIS_CLUSTER,
+            "COCKPIT_DB_INSTANCE": DB_INSTANCE,
+        }
+
+    def running_tasks(self) -> int:
+        """avnz-api's running tasks (every deployment's: during a rollout, old and new), on the quick client."""
+        service = self.ecs_quick.describe_services(cluster=CLUSTER, services=[API])["services"][0]
+        return int(service.get("runningCount", 0))
+
+    def db_status(self) -> str:
+        """The RDS instance's status (available, stopped, ...)."""
+        return str(self.rds.describe_db_instances(DBInstanceIdentifier=DB_INSTANCE)["DBInstances"][0]["DBInstanceStatus"])
+
+    def set_db_running(self, running: bool) -> str:
+        """Start or stop the RDS instance (moto: at once); its status after, or what it already was."""
+        status = self.db_status()
+        if running and status == "stopped":
+            return str(self.rds.start_db_instance(DBInstanceIdentifier=DB_INSTANCE)["DBInstance"]["DBInstanceStatus"])
+        if not running and status == "available":
+            return str(self.rds.stop_db_instance(DBInstanceIdentifier=DB_INSTANCE)["DBInstance"]["DBInstanceStatus"])
+        return status
 
     def deploy_current(self, progress: Callable[[str], None], timeout: float = 30.0) -> None:
         """Let avnz-api:23 reach steady state, then start today's deployment of avnz-api:24."""

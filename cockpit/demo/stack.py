@@ -5,7 +5,8 @@ in DATABASE_URL), moto with the ECS rollout simulator (cluster, both services, t
 revisions, the three alarms, `/ecs/avnz-api` with a live log writer), the stand-in
 API and dashboard, whose /health reports the demo's real Redis and PostgreSQL, and
 Phase B's fakes (`cockpit.demo.deploys`: GitHub whose deploy runs start ECS deployments,
-Slack's webhooks, a checkout with `npx`). A server
+Slack's webhooks, a checkout with `npx`), and a feed of the plan's dashboards' CloudWatch metrics
+(`cockpit.demo.metrics_feed`) that follows the trouble keys. A server
 whose binary is missing is left out and `absent` says why. Runs in the demo's stack
 process (`cockpit.demo.supervisor`), never in the TUI's.
 """
@@ -22,10 +23,14 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from cockpit.demo import aws_estate
+from cockpit.demo.aws_estate import DB_INSTANCE
 from cockpit.demo.deploys import DemoDeploys
 from cockpit.demo.log_writer import FLOOD_PER_SECOND, FLOOD_SECONDS, LogWriter
 from cockpit.demo.loglines import Weather
+from cockpit.demo.metric_samples import Conditions, Estate
+from cockpit.demo.metrics_feed import MetricsFeed
 from cockpit.demo.trouble import KEYS, TroubleAction
+from cockpit.probes.pool_params import pool_params
 from cockpit.stack import error_line
 from cockpit.stack.http_app import FakeApi
 from cockpit.stack.moto_server import MotoServer
@@ -53,6 +58,10 @@ class DemoStack:
         self.alarm_firing = False
         self.aws: aws_estate.AwsEstate | None = None
         self.logs: LogWriter | None = None
+        self.metrics: MetricsFeed | None = None
+        self.metric_env: dict[str, str] = {}  # COCKPIT_LOAD_BALANCER etc.: the metrics' dimension values
+        self.traffic = True  # False: no requests reach the API's load balancer (its metrics stop)
+        self.pool_pressed = False  # True: the API's pool near exhaustion (DatabaseConnections)
         self.deploys = DemoDeploys(workdir, self._deploy_service, progress)
         self._lock = threading.Lock()  # one trouble action at a time
 
@@ -77,11 +86,13 @@ class DemoStack:
                 wait(jobs, timeout=0.2)
             for job in jobs:
                 job.result()
+        self._start_metrics()  # last: its history follows how Redis and PostgreSQL stand now
 
     def stop(self) -> list[str]:
         """Stop everything (idempotent, each part even when another fails); what was stopped."""
         stopped = []
-        for name, stop in (("log writer", self.logs.stop if self.logs else None), ("API and dashboard", self.api.stop),
+        for name, stop in (("metrics feed", self.metrics.stop if self.metrics else None),
+                           ("log writer", self.logs.stop if self.logs else None), ("API and dashboard", self.api.stop),
                            ("GitHub and Slack fakes", self.deploys.stop),
                            ("moto", self.moto.stop), ("redis-server", self.redis.stop), ("PostgreSQL", self.postgres.close)):
             if stop is None:
@@ -115,6 +126,35 @@ class DemoStack:
         self.aws.deploy_current(self.progress)
         self.progress(f"AWS seeded ({time.monotonic() - began:.1f} s)")
 
+    def _start_metrics(self) -> None:
+        """The RDS instance follows PostgreSQL (stopped when it is absent); then the metrics feed, history first."""
+        assert self.aws is not None  # _start_aws raised otherwise
+        if not self.postgres.running:
+            self.aws.set_db_running(False)
+        self.metric_env = self.aws.metric_values()
+        estate = Estate(self.metric_env["COCKPIT_LOAD_BALANCER"], self.metric_env["COCKPIT_API_TARGET_GROUP"],
+                        self.metric_env["COCKPIT_REDIS_CLUSTER"], self.metric_env["COCKPIT_DB_INSTANCE"])
+        began = time.monotonic()
+        self.metrics = MetricsFeed(self._metrics_endpoint(), estate, self._conditions).start()
+        if self.metrics.problem:
+            self.progress(f"metrics feed: its history was not written ({self.metrics.problem}); it tries again every 10 s")
+        else:
+            self.progress(f"metrics: {self.metrics.history_minutes} minutes of history in CloudWatch for the load balancer, "
+                          f"{estate.redis_cluster} and {estate.db_instance}, new samples every {self.metrics.tick:.0f} s "
+                          f"({time.monotonic() - began:.1f} s)")
+
+    def _metrics_endpoint(self) -> str:
+        """Where the metrics feed puts: moto (a proxy in front of it that computes percentiles goes here)."""
+        return self.moto.url
+
+    def _conditions(self) -> Conditions:
+        """How the demo stands for its metrics (in the feed's thread: the running tasks come from ECS, with a timeout)."""
+        assert self.aws is not None  # the feed starts after AWS
+        limit = pool_params(self.postgres.prisma_url).connection_limit
+        return Conditions(traffic=self.traffic, api_mode=self.api_mode, errors_alarm=self.alarm_firing, redis_up=self.redis.running,
+                          database_up=self.postgres.running, pool_pressed=self.pool_pressed, tasks=self.aws.running_tasks(),
+                          connection_limit=int(limit) if limit.isdigit() else 0)
+
     def _start_api(self) -> None:
         self.api.start()
         self.progress(f"API and dashboard stand-in up on {self.api.url}")
@@ -129,6 +169,7 @@ class DemoStack:
             "INTEGRATION_ENCRYPTION_KEY": secrets.token_hex(32),
             "COCKPIT_STATE": str(self.workdir / "journal.sqlite3"),
             **self.moto.env(),
+            **self.metric_env,
             **self.deploys.environ(),
         }
         if "redis_url" not in self.absent:
@@ -168,7 +209,8 @@ class DemoStack:
             failing = f"unknown ({error_line(error)})"
         rows = {
             "redis": ("Redis: start it again" if not redis else "Redis: stop it", "running" if redis else "stopped", "redis_url" not in self.absent),
-            "database": ("PostgreSQL: start it again" if not pg else "PostgreSQL: stop it", "running" if pg else "stopped", "database_url" not in self.absent),
+            "database": (f"PostgreSQL and RDS {DB_INSTANCE}: start them again" if not pg else f"PostgreSQL and RDS {DB_INSTANCE}: stop them",
+                         "running" if pg else "stopped", "database_url" not in self.absent),
             "api-slow": ("API: back to normal" if self.api_mode == "slow" else f"API: slow ({SLOW_SECONDS:.1f} s a request)", self.api_mode, True),
             "api-failing": ("API: back to normal" if self.api_mode == "failing" else "API: failing (HTTP 500)", self.api_mode, True),
             "alarm": ("avnz-api-5xx-errors: back to OK" if self.alarm_firing else "avnz-api-5xx-errors: into ALARM", "ALARM" if self.alarm_firing else "OK", self.aws is not None),
@@ -177,6 +219,10 @@ class DemoStack:
             "deploy-run-fails": ("GitHub: the next deploy run fails", "armed" if self.deploys.github.next_stages else "runs succeed", True),
             "rollout-fails": ("ECS: the next deploy's rollout fails", "armed" if self.deploys.next_rollout_fails else "rollouts complete",
                               self.aws is not None),
+            "no-traffic": ("API traffic: back to normal" if not self.traffic else "API traffic: none (no requests reach the load balancer)",
+                           self._traffic_state(), self.metrics is not None),
+            "pool": (f"{DB_INSTANCE}: pool back to normal" if self.pool_pressed else f"{DB_INSTANCE}: pool near exhaustion (88-98% in use)",
+                     "near exhaustion" if self.pool_pressed else "normal", self.metrics is not None and "database_url" not in self.absent),
         }
         return [TroubleAction(key, name, *rows[name]) for key, name in KEYS.items()]
 
@@ -201,9 +247,36 @@ class DemoStack:
     def _database(self) -> str:
         if self.postgres.running:
             self.postgres.stop()
-            return "PostgreSQL stopped: the database row goes DOWN and /health turns degraded"
+            return f"PostgreSQL stopped: the database row goes DOWN and /health turns degraded; {self._rds(False)}"
         self.postgres.start()
-        return "PostgreSQL started again on the same port"
+        return f"PostgreSQL started again on the same port; {self._rds(True)}"
+
+    def _rds(self, running: bool) -> str:
+        """The RDS instance follows PostgreSQL: its status now, or why it could not follow."""
+        if self.aws is None:
+            return f"RDS {DB_INSTANCE}: AWS (moto) is not up"
+        try:
+            status = self.aws.set_db_running(running)
+        except Exception as error:  # noqa: BLE001 - PostgreSQL did change: say what did not
+            return f"RDS {DB_INSTANCE} not {'started' if running else 'stopped'}: {error_line(error)}"
+        return f"RDS {DB_INSTANCE} {status}" + ("" if running else " (it reports no DatabaseConnections)")
+
+    def _no_traffic(self) -> str:
+        self.traffic = not self.traffic
+        if self.traffic:
+            return "API traffic back: RequestCount and TargetResponseTime come back from this minute on"
+        return "no requests reach the API: from this minute on RequestCount and TargetResponseTime have no datapoints (gaps)"
+
+    def _pool(self) -> str:
+        self.pool_pressed = not self.pool_pressed
+        if self.pool_pressed:
+            return f"{DB_INSTANCE}'s DatabaseConnections rise to 88-98% of the pool (connection_limit x running avnz-api tasks)"
+        return f"{DB_INSTANCE}'s pool back to normal (~35% in use)"
+
+    def _traffic_state(self) -> str:
+        state = "requests flowing" if self.traffic else "no requests"
+        problem = self.metrics.problem if self.metrics else ""
+        return f"{state} · metrics feed: {problem}" if problem else state
 
     def _api_slow(self) -> str:
         return self._api("slow", f"API and pages now take {SLOW_SECONDS:.1f} s: watch the latency pane cross the limits")

@@ -38,18 +38,22 @@ KEYS = {
     "7": "deploy-broken",
     "8": "deploy-run-fails",
     "9": "rollout-fails",
+    "t": "no-traffic",
+    "p": "pool",
 }
 
 # name → what the key does, whatever the state (the help shows these: they never go stale;
 # the menu under ! shows each key's label and state as they are now).
 WHAT = {
-    "redis": "stop / start Redis",
-    "database": "stop / start PostgreSQL",
-    "api-slow": "API and pages slow (1.2 s a request) / normal",
-    "api-failing": "API and pages failing (HTTP 500) / normal",
-    "alarm": "avnz-api-5xx-errors into ALARM / back to OK",
+    "redis": "stop / start Redis (its CurrConnections fall to 0)",
+    "database": "stop / start PostgreSQL (and the RDS instance avnz-db: its metrics stop)",
+    "api-slow": "API and pages slow (1.2 s a request; the load balancer's response times too) / normal",
+    "api-failing": "API and pages failing (HTTP 500; the load balancer's 5XX count too) / normal",
+    "alarm": "avnz-api-5xx-errors into ALARM (with the 5XX it speaks of, ~37 a minute) / back to OK",
     "flood": "flood the logs (2,000 lines a second, for 2 minutes) / stop",
     "deploy-broken": "avnz-api: deploy a broken image (its rollout FAILS; roll back with R)",
     "deploy-run-fails": "the next deploy run at the fake GitHub fails (b-deploy-staging fails)",
     "rollout-fails": "the next deploy's ECS rollout fails (the step fails with ECS's events)",
+    "no-traffic": "no requests reach the API (its RequestCount and TargetResponseTime stop: gaps) / traffic again",
+    "pool": "avnz-db's connections near the pool's capacity (connection_limit x avnz-api tasks) / normal",
 }

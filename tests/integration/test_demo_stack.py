@@ -406,6 +406,8 @@ def test_without_redis_server_and_postgres_the_demo_runs_and_says_why(monkeypatc
         assert "REDIS_URL" not in ready.environ and "DATABASE_URL" not in ready.environ
         assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}
         assert "not available" in control.run("1")
+        rds = aws_client(ready, "rds").describe_db_instances(DBInstanceIdentifier="avnz-db")["DBInstances"][0]
+        assert rds["DBInstanceStatus"] == "stopped"  # the RDS instance says what the demo's PostgreSQL is: not there
         _status, body = get(ready.environ["COCKPIT_API_URL"] + "/health")
         components = json.loads(body)["components"]
         assert components["redis"] == {"healthy": False, "error": "not configured: " + ready.absent["redis_url"]}, components

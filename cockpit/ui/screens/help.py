@@ -49,7 +49,7 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: Troubl
     table.add_column(style="bold")
     table.add_column(overflow="fold")
     if demo is not None:
-        table.add_row(Text("Demo: trouble keys", style="bold underline"), Text("press ! (it shows how each stands now), then the digit"))
+        table.add_row(Text("Demo: trouble keys", style="bold underline"), Text("press ! (it shows how each stands now), then its key"))
         for key, name in KEYS.items():
             table.add_row(Text(f"! {key}"), Text(WHAT[name]))
         table.add_row(Text("ctrl+c / q"), Text("quit: every server the demo started stops, its directory is removed"))

@@ -1,4 +1,4 @@
-"""Modal (`cockpit demo` only): the trouble keys, with what each does now; a digit does it.
+"""Modal (`cockpit demo` only): the trouble keys, with what each does now; pressing one does it.
 
 The action runs in a Textual thread worker (the demo's pipe blocks: stopping PostgreSQL
 takes a second, a deployment a few AWS calls), the menu closes at once so the panes can be
@@ -85,7 +85,7 @@ class TroubleScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="trouble-dialog") as box:
             box.border_title = "Trouble (demo)"
-            box.border_subtitle = "a digit does it · esc closes"
+            box.border_subtitle = "its key does it · esc closes"
             yield Static(trouble_table(self.source.actions), id="trouble-table")
             yield Static(fakes_text(getattr(self.source, "shown", {}) or {}), id="trouble-fakes")
 
