@@ -32,6 +32,7 @@ from cockpit.demo.metrics_feed import MetricsFeed
 from cockpit.demo.trouble import KEYS, TroubleAction
 from cockpit.probes.pool_params import pool_params
 from cockpit.stack import error_line
+from cockpit.stack.cloudwatch_percentiles import PercentileProxy
 from cockpit.stack.http_app import FakeApi
 from cockpit.stack.moto_server import MotoServer
 from cockpit.stack.postgres_cluster import PostgresCluster
@@ -50,6 +51,7 @@ class DemoStack:
         self.redis = RedisServer(workdir / "redis", password=secrets.token_urlsafe(12))
         self.postgres = PostgresCluster(workdir / "postgres", use_template=False)
         self.moto = MotoServer(workdir / "moto", simulate_ecs=True)
+        self.percentiles: PercentileProxy | None = None  # CloudWatch's p50/p99, which moto cannot compute
         self.api = FakeApi()
         self.api.slow_seconds = SLOW_SECONDS
         self.api.components = self._components
@@ -94,6 +96,7 @@ class DemoStack:
         for name, stop in (("metrics feed", self.metrics.stop if self.metrics else None),
                            ("log writer", self.logs.stop if self.logs else None), ("API and dashboard", self.api.stop),
                            ("GitHub and Slack fakes", self.deploys.stop),
+                           ("percentile proxy", self.percentiles.stop if self.percentiles else None),
                            ("moto", self.moto.stop), ("redis-server", self.redis.stop), ("PostgreSQL", self.postgres.close)):
             if stop is None:
                 continue
@@ -119,6 +122,8 @@ class DemoStack:
         began = time.monotonic()
         self.moto.start()
         self.progress(f"moto up on {self.moto.url} ({time.monotonic() - began:.1f} s)")
+        self.percentiles = PercentileProxy(self.moto.url).start()
+        self.progress(f"CloudWatch percentile proxy up on {self.percentiles.url} (moto's CloudWatch, with the p50/p99 moto cannot compute)")
         self.aws = aws_estate.AwsEstate(self.moto)
         self.aws.seed(self.progress)
         self.logs = LogWriter(self.aws.logs, self._weather).start()
@@ -144,8 +149,9 @@ class DemoStack:
                           f"({time.monotonic() - began:.1f} s)")
 
     def _metrics_endpoint(self) -> str:
-        """Where the metrics feed puts: moto (a proxy in front of it that computes percentiles goes here)."""
-        return self.moto.url
+        """Where CloudWatch is, for the feed and the cockpit: the percentile proxy in front of moto."""
+        assert self.percentiles is not None  # _start_aws raised otherwise
+        return self.percentiles.url
 
     def _conditions(self) -> Conditions:
         """How the demo stands for its metrics (in the feed's thread: the running tasks come from ECS, with a timeout)."""
@@ -169,6 +175,8 @@ class DemoStack:
             "INTEGRATION_ENCRYPTION_KEY": secrets.token_hex(32),
             "COCKPIT_STATE": str(self.workdir / "journal.sqlite3"),
             **self.moto.env(),
+            # CloudWatch alone through the percentile proxy (botocore's service-specific endpoint variable)
+            **({"AWS_ENDPOINT_URL_CLOUDWATCH": self.percentiles.url} if self.percentiles else {}),
             **self.metric_env,
             **self.deploys.environ(),
         }

@@ -14,7 +14,7 @@ from tests.servers import unavailable
 
 __all__ = ["alive", "listening", "ports_in", "start_demo", "wait_gone"]
 
-PORT_LINE = re.compile(r"(redis-server|PostgreSQL|moto|API and dashboard stand-in|GitHub \(fake\)|Slack webhooks \(fake\)) up on "
+PORT_LINE = re.compile(r"(redis-server|PostgreSQL|moto|CloudWatch percentile proxy|API and dashboard stand-in|GitHub \(fake\)|Slack webhooks \(fake\)) up on "
                        r"(?:http://)?127\.0\.0\.1:(\d+)")
 
 
