@@ -4,8 +4,9 @@ The bundled runbook's four dashboards read these series, with the dimensions the
 the cockpit (COCKPIT_LOAD_BALANCER, COCKPIT_API_TARGET_GROUP, COCKPIT_REDIS_CLUSTER,
 COCKPIT_DB_INSTANCE):
 - AWS/ApplicationELB (LoadBalancer + TargetGroup): TargetResponseTime as one raw sample per
-  request (`Values` + `Counts`, so a percentile proxy can compute p99 from them), RequestCount,
-  and HTTPCode_Target_5XX_Count only for a stretch that had a 5xx (as ELB reports it);
+  request (`Values` + `Counts`, so a percentile proxy can compute p99 from them), RequestCount
+  (also LoadBalancer alone, as ELB reports it), and HTTPCode_Target_5XX_Count only for a stretch
+  that had a 5xx (as ELB reports it: a calm demo has none; failing pages and the 5xx alarm do);
 - AWS/ElastiCache (CacheClusterId): CurrConnections, EngineCPUUtilization;
 - AWS/RDS (DBInstanceIdentifier): DatabaseConnections, below the pool's capacity
   (connection_limit x running avnz-api tasks) unless the pool is pressed.
@@ -25,7 +26,6 @@ from datetime import UTC, datetime
 ELB, ELASTICACHE, RDS = "AWS/ApplicationELB", "AWS/ElastiCache", "AWS/RDS"
 MAX_VALUES = 150  # PutMetricData takes at most 150 distinct values per datum
 REQUESTS_PER_MINUTE = 120.0  # the API's traffic, normally (moto keeps every sample: a modest rate keeps reads quick)
-RARE_5XX = 0.0005  # share of requests failing normally: a 5xx minute now and then, most minutes report none
 ALARM_5XX_PER_MINUTE = 37.0  # the 5xx alarm's reason says 37 (cockpit.demo.aws_estate.ALARM_REASON)
 SLOW_SECONDS = 1.2  # as the stand-in API's slow mode (cockpit.demo.stack.SLOW_SECONDS)
 
@@ -67,6 +67,8 @@ def datums(conditions: Conditions, estate: Estate, start: float, seconds: float,
     requests = _poisson(rng, _rate(start) * seconds / 60) if conditions.traffic else 0
     if requests:  # no requests: no RequestCount and no TargetResponseTime at all (a gap, as ELB reports it)
         found.append((ELB, _datum("RequestCount", balancer, stamp, "Count", value=float(requests))))
+        # the load balancer's own count too (no TargetGroup): the denominator of its ELB 5xx rate
+        found.append((ELB, _datum("RequestCount", _dims(LoadBalancer=estate.load_balancer), stamp, "Count", value=float(requests))))
         times = [response_time(conditions.api_mode, rng) for _ in range(requests)]
         found += [(ELB, datum) for datum in _samples("TargetResponseTime", balancer, stamp, "Seconds", times)]
         failed = _failed(conditions, requests, seconds, rng)
@@ -143,10 +145,9 @@ def _samples(name: str, dims: list[dict], stamp: datetime, unit: str, values: li
 def _failed(conditions: Conditions, requests: int, seconds: float, rng: random.Random) -> int:
     if conditions.api_mode == "failing":
         return requests  # every page and /health answer HTTP 500
-    rare = sum(1 for _ in range(requests) if rng.random() < RARE_5XX)
     if conditions.errors_alarm:
-        return min(requests, rare + _poisson(rng, ALARM_5XX_PER_MINUTE * seconds / 60))
-    return rare
+        return min(requests, _poisson(rng, ALARM_5XX_PER_MINUTE * seconds / 60))
+    return 0  # a calm demo has no 5xx: the plan's threshold is "any increase in 5xx errors"
 
 
 def _rate(at: float) -> float:

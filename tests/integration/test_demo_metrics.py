@@ -109,8 +109,8 @@ def test_the_history_is_an_hour_minute_by_minute_then_live_samples_follow(aws, c
     counts = read(cloudwatch, ESTATE, "TargetResponseTime", "SampleCount", min(hour), current)
     assert counts == read(cloudwatch, ESTATE, "RequestCount", "Sum", min(hour), current)  # one raw response time per request
     assert all(v < 0.5 for v in read(cloudwatch, ESTATE, "TargetResponseTime", "Average", min(hour), current).values())
-    fives = read(cloudwatch, ESTATE, "HTTPCode_Target_5XX_Count", "Sum", min(hour), current)
-    assert len(fives) < 30 and all(v > 0 for v in fives.values())  # only minutes that had one, as ELB reports it
+    # a calm demo has no 5xx, and ELB reports the count only when it is non-zero
+    assert read(cloudwatch, ESTATE, "HTTPCode_Target_5XX_Count", "Sum", min(hour), current) == {}
     began = feed.last_put
     eventually(lambda: feed.last_put > began and feed.put > 0, "a live put")
 

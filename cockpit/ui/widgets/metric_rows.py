@@ -35,6 +35,25 @@ def fmt_value(value: float, unit: str) -> str:
     return f"{number}{unit}" if unit == "%" else f"{number} {unit}"
 
 
+def fmt_against(value: float, unit: str, threshold: float | None) -> str:
+    """fmt_value, with more decimals where its rounding would put the figure on the wrong side of the threshold
+    (499.6 ms read as `500 ms  < 500`, 0.004% as `0.00%  OVER 0`)."""
+    text = fmt_value(value, unit)
+    if threshold is None:
+        return text
+    for decimals in range(1, 7):
+        shown = float(text.removesuffix(unit).strip())
+        if (shown > threshold) == (value > threshold) and (shown == threshold) == (value == threshold):
+            break
+        text = f"{value:.{decimals}f}" + (unit if unit == "%" else f" {unit}" if unit else "")
+    return text
+
+
+def under(value: float, threshold: float) -> str:
+    """`< 500`, or `≤ 0` for a value right at its threshold (no breach, but not under it either)."""
+    return f"{'≤' if value == threshold else '<'} {threshold:g}"
+
+
 def ago(seconds: float) -> str:
     """`47 s`, `4 min`, `2 h 05 min`: how long ago, in the coarsest unit that still says it."""
     seconds = max(0.0, seconds)
@@ -77,9 +96,9 @@ def figures(view: MetricView, now: float, stale: bool) -> Text:
         out.append(one_line(view.gap, 60) or "no data", style=WARN)
         out.append(f"  last value {ago(now - view.latest_at)} ago", style=DIM)
         return out
-    out.append(fmt_value(view.latest, view.unit), style=ERROR if view.breach else DIM if stale else "")
+    out.append(fmt_against(view.latest, view.unit, view.threshold), style=ERROR if view.breach else DIM if stale else "")
     if view.threshold is not None:
-        out.append(f"  OVER {view.threshold:g}" if view.breach else f"  < {view.threshold:g}", style=ERROR if view.breach else DIM)
+        out.append(f"  OVER {view.threshold:g}" if view.breach else f"  {under(view.latest, view.threshold)}", style=ERROR if view.breach else DIM)
     out.append(f"  {ago(now - view.latest_at)} ago", style=WARN if stale else DIM)
     return out
 
