@@ -100,7 +100,7 @@ def test_the_demo_opens_the_cockpit_and_leaves_nothing_behind(tmp_path, ending):
             unavailable(f"cockpit demo did not get ready:\n{term.text[-2000:]}")
         ports = ports_in(term.text)
         dirs = FILES_LINE.search(term.text).group(1).split(", ")
-        assert set(ports) == {"redis-server", "PostgreSQL", "moto", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}, term.text
+        assert set(ports) == {"redis-server", "PostgreSQL", "moto", "CloudWatch percentile proxy", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}, term.text
         assert "run a step's actions from another shell: . " in term.text and "/demo.env && cockpit run b-deploy-staging --yes" in term.text
         assert term.wait_for("DEMO", timeout=30), term.text[-2000:]  # the TUI is up, badge and all
         assert term.wait_for("avnz-payment-cluster", timeout=30)  # the services pane read ECS (moto)

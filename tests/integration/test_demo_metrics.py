@@ -199,6 +199,25 @@ def test_the_demo_names_its_dimensions_and_feeds_an_hour_of_each_series(demo):
     assert any(env["COCKPIT_API_TARGET_GROUP"] in e["message"] for e in events if "registered" in e["message"])
 
 
+def test_the_demo_cockpit_reads_cloudwatch_percentiles_and_its_traffic_checks_pass(demo, tmp_path: Path):
+    """The cockpit's environment sends CloudWatch (only) through the percentile proxy: the p99 the engine and
+    post-api-p99 read is the load balancer's, and rb-db-rds-health finds avnz-db and the pool's capacity.
+    Before the trouble-key tests below (pytest runs a module's tests in file order): a calm demo's last minutes."""
+    _control, ready, _progress = demo
+    env = ready.environ
+    assert env["AWS_ENDPOINT_URL_CLOUDWATCH"] != env["AWS_ENDPOINT_URL"]  # ECS, logs and RDS still go to moto itself
+    cloudwatch = boto3.client("cloudwatch", endpoint_url=env["AWS_ENDPOINT_URL_CLOUDWATCH"], region_name=env["AWS_REGION"],
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+    p99 = read(cloudwatch, demo_estate(ready), "TargetResponseTime", "p99", hour_ago())
+    assert len(p99) >= 59 and all(0 < value < 0.5 for value in p99.values()), p99  # the steady demo's API: under 500 ms
+    checks = ["post-api-p99"] + ([] if "database_url" in ready.absent else ["rb-db-rds-health"])
+    machine = {k: v for k, v in os.environ.items() if k not in MotoServer.foreign_settings(os.environ)}
+    done = subprocess.run([sys.executable, "-m", "cockpit", "check", "--state", str(tmp_path / "journal.sqlite3"), "--only", *checks],
+                          capture_output=True, text=True, env={**machine, **env}, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "load balancer" in done.stdout and f"{len(checks)} checks in staging: all passed" in done.stdout, done.stdout
+
+
 def steady(ready) -> int:
     """avnz-api's running tasks once it is steady (one deployment, COMPLETED)."""
     ecs = demo_client(ready, "ecs")
@@ -305,20 +324,3 @@ def test_the_feed_stops_with_the_stack_and_leaves_no_thread(tmp_path: Path):
     assert "metrics feed" in stopped and stack.metrics is not None and not stack.metrics.running
     assert not [t for t in threading.enumerate() if t.name == "demo-metrics"]
 
-
-def test_the_demo_cockpit_reads_cloudwatch_percentiles_and_its_traffic_checks_pass(demo, tmp_path: Path):
-    """The cockpit's environment sends CloudWatch (only) through the percentile proxy: the p99 the engine and
-    post-api-p99 read is the load balancer's, and rb-db-rds-health finds avnz-db and the pool's capacity."""
-    _control, ready, _progress = demo
-    env = ready.environ
-    assert env["AWS_ENDPOINT_URL_CLOUDWATCH"] != env["AWS_ENDPOINT_URL"]  # ECS, logs and RDS still go to moto itself
-    cloudwatch = boto3.client("cloudwatch", endpoint_url=env["AWS_ENDPOINT_URL_CLOUDWATCH"], region_name=env["AWS_REGION"],
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
-    p99 = read(cloudwatch, demo_estate(ready), "TargetResponseTime", "p99", hour_ago())
-    assert len(p99) >= 59 and all(0 < value < 0.5 for value in p99.values()), p99  # the steady demo's API: under 500 ms
-    checks = ["post-api-p99"] + ([] if "database_url" in ready.absent else ["rb-db-rds-health"])
-    machine = {k: v for k, v in os.environ.items() if k not in MotoServer.foreign_settings(os.environ)}
-    done = subprocess.run([sys.executable, "-m", "cockpit", "check", "--state", str(tmp_path / "journal.sqlite3"), "--only", *checks],
-                          capture_output=True, text=True, env={**machine, **env}, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "load balancer" in done.stdout and f"{len(checks)} checks in staging: all passed" in done.stdout, done.stdout

@@ -56,7 +56,7 @@ def api_deployments(ready) -> list[dict]:
 def test_every_server_is_up_and_seeded_like_production(demo):
     _control, ready, progress = demo
     env = ready.environ
-    assert set(ports_in(progress)) == {"redis-server", "PostgreSQL", "moto", "API and dashboard stand-in", "GitHub (fake)",
+    assert set(ports_in(progress)) == {"redis-server", "PostgreSQL", "moto", "CloudWatch percentile proxy", "API and dashboard stand-in", "GitHub (fake)",
                                        "Slack webhooks (fake)"}, progress
     assert redis.Redis.from_url(env["REDIS_URL"], socket_timeout=3).ping()  # with the password in the URL
     assert "connection_limit=10" in env["DATABASE_URL"] and "pool_timeout=20" in env["DATABASE_URL"]
@@ -404,7 +404,7 @@ def test_without_redis_server_and_postgres_the_demo_runs_and_says_why(monkeypatc
         assert ready.absent["redis_url"].startswith("absent in the demo: redis-server is not installed")
         assert "PostgreSQL is not installed" in ready.absent["database_url"]
         assert "REDIS_URL" not in ready.environ and "DATABASE_URL" not in ready.environ
-        assert set(ports_in(progress)) == {"moto", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}
+        assert set(ports_in(progress)) == {"moto", "CloudWatch percentile proxy", "API and dashboard stand-in", "GitHub (fake)", "Slack webhooks (fake)"}
         assert "not available" in control.run("1")
         rds = aws_client(ready, "rds").describe_db_instances(DBInstanceIdentifier="avnz-db")["DBInstances"][0]
         assert rds["DBInstanceStatus"] == "stopped"  # the RDS instance says what the demo's PostgreSQL is: not there
