@@ -91,7 +91,7 @@ class MetricsSource:
         assert self._last is not None
         data, start, read_at = self._last
         self._running = running_counts(self.services())
-        self.views = derive_views(self.plan, data, start, self.settings.window_minutes, self.env, self._running)
+        self.views = derive_views(self.plan, data, start, self.settings.window_minutes, self.env, self._running, read_at)
         self.report(MetricsRead(self.views, read_at))
 
     def seen(self) -> MetricsSeen:

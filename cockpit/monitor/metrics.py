@@ -4,7 +4,9 @@ Pure, no I/O: the engine reads the queries (probes/aws/metrics.py) and hands the
 Each line gets one point per minute of the window, None where there is no value: CloudWatch
 reports most metrics only while there is something to measure (no requests is no latency, not
 0 ms), so a missing datapoint is a gap unless the runbook says the metric is one CloudWatch's
-docs say is left out when it is 0 (`missing = "zero"`).
+docs say is left out when it is 0 (`missing = "zero"`). The newest minutes without a value that
+ended less than REPORT_DELAY before the read are left out, not drawn as gaps: CloudWatch has not
+reported them yet (the current minute has not even ended), which says nothing about requests.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cockpit.probes.pool_params import pool_params, url_problem
 from cockpit.runbook.dashboards import Dashboard, MetricSpec, resolve
 from cockpit.runbook.model import Environment
 
+REPORT_DELAY = 120.0  # seconds after a minute ends within which CloudWatch may still report it
 UNREADABLE = ("InternalError", "Forbidden")  # CloudWatch's status for a query it could not answer at all
 
 
@@ -98,9 +101,10 @@ def pool_capacity(env: Environment, service: str, running: Mapping[str, int] | N
 
 
 def derive_views(plan: MetricsPlan, data: Sequence[Datapoints], start: float, minutes: int, env: Environment,
-                 running: Mapping[str, int] | None) -> tuple[MetricView, ...]:
+                 running: Mapping[str, int] | None, read_at: float | None = None) -> tuple[MetricView, ...]:
     """Every line of `plan` over the `minutes` minutes from epoch second `start`, from `data` (one Datapoints per
-    query of the plan, same order). `running`: each ECS service's running tasks as last read (None: not read)."""
+    query of the plan, same order). `running`: each ECS service's running tasks as last read (None: not read).
+    `read_at` (epoch seconds): the newest minutes not reported yet at that time are left out (None: none are)."""
     minute_starts = [start + PERIOD * i for i in range(minutes)]
     by_minute = [_by_minute(d) for d in data]
     out = []
@@ -121,10 +125,19 @@ def derive_views(plan: MetricsPlan, data: Sequence[Datapoints], start: float, mi
             if capacity is None:
                 out.append(_with(blank, problem=why))
                 continue
-        values = _values(spec, by_minute[line.query], by_minute[line.per] if line.per is not None else None, minute_starts, capacity)
-        points = tuple(zip(minute_starts, values))
+        values = _values(spec, by_minute[line.query], by_minute[line.per] if line.per is not None else None, minute_starts, capacity,
+                         read_at)
+        points = _reported(tuple(zip(minute_starts, values)), read_at)
         out.append(_with(blank, points=points, note=_note(used)))
     return tuple(out)
+
+
+def _reported(points: tuple[Point, ...], read_at: float | None) -> tuple[Point, ...]:
+    """`points` without the newest valueless minutes CloudWatch may still report (ended < REPORT_DELAY before `read_at`)."""
+    end = len(points)
+    while read_at is not None and end and points[end - 1][1] is None and points[end - 1][0] + PERIOD + REPORT_DELAY > read_at:
+        end -= 1
+    return points[:end]
 
 
 def _by_minute(data: Datapoints) -> dict[float, float]:
@@ -132,7 +145,7 @@ def _by_minute(data: Datapoints) -> dict[float, float]:
 
 
 def _values(spec: MetricSpec, found: dict[float, float], per: dict[float, float] | None, minutes: Sequence[float],
-            capacity: int | None) -> list[float | None]:
+            capacity: int | None, read_at: float | None) -> list[float | None]:
     values: list[float | None] = []
     for i, minute in enumerate(minutes):
         value = found.get(minute)
@@ -145,8 +158,9 @@ def _values(spec: MetricSpec, found: dict[float, float], per: dict[float, float]
                 value = 0.0  # the count is left out when 0, and there were requests: 0 of them failed
             values.append(None if value is None else 100.0 * value / total * spec.scale)
             continue
-        if value is None and spec.missing == "zero" and i < len(minutes) - 1:
-            value = 0.0  # not the minute under way: CloudWatch may not have published it yet
+        settled = i < len(minutes) - 1 if read_at is None else minute + PERIOD + REPORT_DELAY <= read_at
+        if value is None and spec.missing == "zero" and settled:
+            value = 0.0  # not a minute CloudWatch may still publish (the one under way, or just ended)
         if value is not None and capacity is not None:
             value = 100.0 * value / capacity
         values.append(None if value is None else value * spec.scale)

@@ -107,12 +107,13 @@ async def test_every_line_in_one_get_metric_data_with_its_values_in_their_minute
     assert isinstance(read, MetricsRead) and read.read_at == NOW
     assert aws_faults.requests("GetMetricData") == 1  # five lines, six queries: one call
     lines = {v.id: v for v in read.views}
-    assert [at for at, _ in lines["api-slowest"].points] == MINUTE
-    assert [v for _, v in lines["api-slowest"].points] == [None] * 5 + [pytest.approx(240.0), None, None, pytest.approx(612.0), None]
+    # MINUTE[9], under way, has no value yet: left out (CloudWatch may still report it), not drawn as a gap
+    assert [at for at, _ in lines["api-slowest"].points] == MINUTE[:9]
+    assert [v for _, v in lines["api-slowest"].points] == [None] * 5 + [pytest.approx(240.0), None, None, pytest.approx(612.0)]
     assert [v for _, v in lines["api-mean"].points][5] == pytest.approx(180.0)
     assert lines["api-slowest"].latest == pytest.approx(612.0) and lines["api-slowest"].latest_at == MINUTE[8]
     assert lines["api-slowest"].breach and not lines["api-mean"].breach
-    assert [v for _, v in lines["api-5xx-rate"].points] == [None] * 5 + [0.0, 5.0, None, 0.0, None]  # [7], [9]: no requests
+    assert [v for _, v in lines["api-5xx-rate"].points] == [None] * 5 + [0.0, 5.0, None, 0.0]  # [7]: no requests
     assert [v for _, v in lines["redis-connections"].points][7:] == [12.0, None, 14.0]
     assert [v for _, v in lines["db-pool-usage"].points][8] == 75.0  # 15 (the minute's maximum) of 10 x 2 tasks
     assert all(v.problem == "" and v.note == "" for v in read.views)
@@ -122,7 +123,7 @@ async def test_another_read_is_one_more_request_and_sees_new_datapoints(aws_faul
     reports: list = []
     reads = source(reports)
     await reads.once()
-    assert [v for _, v in reads.views[3].points] == [None] * 10
+    assert [v for _, v in reads.views[3].points] == [None] * 7  # the last three minutes may still be reported: not gaps yet
     put("AWS/ElastiCache", "CurrConnections", {"CacheClusterId": "avnz-redis"}, (MINUTE[9], 3.0))
     await reads.once()
     assert aws_faults.requests("GetMetricData") == 2

@@ -14,7 +14,6 @@ from textual_plotext import PlotextPlot
 from cockpit.engine.events import JournalRead, MetricsRead
 from cockpit.journal import Event
 from cockpit.journal.markers import epoch
-from cockpit.runbook.dashboards import Dashboard
 from cockpit.ui.screens.help import HelpScreen, help_body
 from cockpit.ui.screens.metrics import MetricsScreen
 from cockpit.ui.widgets.keys_bar import KeysBar
@@ -139,10 +138,11 @@ async def test_before_any_read_and_without_dashboards(state_file):
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await opened(pilot)
-        assert status(screen) == "no dashboards in this runbook"  # the bundled runbook's dashboards are not in its model yet
-        screen.dashboards = (Dashboard("api", "API response times", ()),)  # as a runbook that declares some
+        assert status(screen) == "not connected: this cockpit reads no metrics"  # the bundled dashboards, no engine
+        screen.dashboards = ()  # as a runbook that declares none
         screen.show()
-        assert status(screen) == "not connected: this cockpit reads no metrics"
+        assert status(screen) == "no dashboards in this runbook"
+        screen.dashboards = app.runbook.dashboards
         app.live = True
         screen.show()
         assert status(screen) == "waiting for the first read"

@@ -37,8 +37,8 @@ def plan_of(*specs: MetricSpec, environment: Environment | None = None) -> Metri
     return plan_reads([Dashboard("d", "Dash", specs)], environment or env())
 
 
-def views(plan: MetricsPlan, *data: Datapoints, environment: Environment | None = None, running=RUNNING):
-    return derive_views(plan, data, START, len(M), environment or env(), running)
+def views(plan: MetricsPlan, *data: Datapoints, environment: Environment | None = None, running=RUNNING, read_at=None):
+    return derive_views(plan, data, START, len(M), environment or env(), running, read_at)
 
 
 def points(*pairs) -> Datapoints:
@@ -112,6 +112,18 @@ def test_missing_zero_fills_every_ended_minute_but_not_the_one_under_way():
     [view] = views(plan_of(line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", missing="zero")), points((M[1], 3.0)))
     assert [v for _, v in view.points] == [0.0, 3.0, 0.0, 0.0, None]
     assert view.latest == 0.0 and view.latest_at == M[3]
+
+
+def test_the_newest_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_as_gaps():
+    read_at = M[4] + 10  # ten seconds into the last minute: it and M[3] (ended 70 s ago) may still come
+    [view] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[2], 0.3)), read_at=read_at)
+    assert view.points == ((M[0], 0.2), (M[1], None), (M[2], 0.3))  # M[1]: a real gap, between two values
+    [late] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[1], 0.3)), read_at=M[4] + 61)
+    assert late.points == ((M[0], 0.2), (M[1], 0.3), (M[2], None), (M[3], None))  # M[2], M[3] ended 2 min ago or more
+    [reported] = views(plan_of(line()), points((M[3], 0.1), (M[4], 0.2)), read_at=read_at)
+    assert len(reported.points) == 5 and reported.latest_at == M[4]  # a value already there is drawn at once
+    [count] = views(plan_of(line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", missing="zero")), points((M[1], 3.0)), read_at=read_at)
+    assert [v for _, v in count.points] == [0.0, 3.0, 0.0]  # not zero-filled until CloudWatch has had its time
 
 
 def test_a_ratio_is_a_percentage_zero_only_where_there_were_requests_and_a_gap_without_them():

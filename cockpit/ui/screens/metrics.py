@@ -9,7 +9,6 @@ changes nothing: a read-only cockpit shows it the same. esc, m or q close it.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,7 +21,6 @@ from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
 from cockpit.monitor.metric_views import MetricView
-from cockpit.runbook import Runbook
 from cockpit.runbook.dashboards import Dashboard, MetricsSettings
 from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.metric_chart import MetricChart, chart_data
@@ -32,19 +30,6 @@ if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
 
 HEADING = "dashboard:"  # option ids of the dashboards' titles (not selectable)
-
-
-def runbook_metrics(runbook: Runbook) -> tuple[MetricsSettings, tuple[Dashboard, ...]]:
-    """The runbook's metrics settings (defaults when it has none) and its dashboards, wherever the model keeps them."""
-    settings = MetricsSettings()
-    dashboards: tuple[Dashboard, ...] = ()
-    for field in fields(runbook):
-        value = getattr(runbook, field.name)
-        if isinstance(value, MetricsSettings):
-            settings = value
-        elif isinstance(value, tuple) and value and all(isinstance(d, Dashboard) for d in value):
-            dashboards = value
-    return settings, dashboards
 
 
 class MetricsScreen(Screen[None]):
@@ -71,7 +56,7 @@ class MetricsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Draw what the app already has; redraw the ages every second."""
-        self.settings, self.dashboards = runbook_metrics(self.app.runbook)
+        self.settings, self.dashboards = self.app.runbook.metrics, self.app.runbook.dashboards
         self.show()
         self.query_one(OptionList).focus()
         self.set_interval(1.0, self.show)
