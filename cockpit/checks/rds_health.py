@@ -31,7 +31,7 @@ from cockpit.probes.aws.errors import NOT_FOUND, classify_aws
 from cockpit.probes.aws.metrics import MetricQuery, read_metrics, window
 from cockpit.probes.aws.rds import DbInstance, describe_db_instance
 from cockpit.probes.pool_params import pool_params
-from cockpit.runbook.dashboards import resolve
+from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.model import CheckSpec, Environment, Runbook
 
 T = TypeVar("T")

@@ -25,7 +25,8 @@ from cockpit.monitor.loop import DaemonThreadExecutor
 from cockpit.probes.aws.clients import AwsTarget, make_client
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.probes.aws.metrics import Datapoints, MetricQuery, read_metrics, window
-from cockpit.runbook.dashboards import MetricSpec, resolve
+from cockpit.runbook.dashboards import MetricSpec
+from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.model import Environment, Runbook, Threshold
 
 COUNT_METRIC = "RequestCount"  # the load balancer's request count, published with the same dimensions

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from cockpit.monitor.metric_views import MetricView, Point
 from cockpit.probes.aws.metrics import PERIOD, Datapoints, MetricQuery
 from cockpit.probes.pool_params import pool_params, url_problem
-from cockpit.runbook.dashboards import Dashboard, MetricSpec, resolve
+from cockpit.runbook.dashboards import Dashboard, MetricSpec
+from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.model import Environment
 
 REPORT_DELAY = 120.0  # seconds after a minute ends within which CloudWatch may still report it

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from cockpit.runbook.model import Environment
 
 STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")  # and percentiles: p50, p99, p99.9
 MISSING = ("gap", "zero")  # what a minute without a datapoint means: no data (drawn as a gap), or 0 (CloudWatch's docs say so)
@@ -72,21 +68,9 @@ class MetricsSettings:
     stale_after_seconds: float = 180.0  # a read older than this is stale (dimmed, said)
 
 
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def placeholders(text: str) -> list[str]:
     """The `{key}` names in `text`, in order."""
-    return _PLACEHOLDER.findall(text)
-
-
-def resolve(text: str, env: Environment) -> tuple[str, str]:
-    """`text` with each `{key}` replaced by the environment's metric value: (text, '') or ('', why not):
-    'not configured: set COCKPIT_LOAD_BALANCER' names the variable when the value came from one."""
-    values = dict(env.metric_values)
-    for key in placeholders(text):
-        if not values.get(key):
-            names = env.sources.get(f"metrics.{key}", ())
-            how = f"set {' or '.join(names)}" if names else f"set metrics.{key} in environments.{env.name}"
-            return "", f"not configured: {how}"
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text), ""
+    return PLACEHOLDER.findall(text)

@@ -118,8 +118,8 @@ def test_the_newest_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_a
     read_at = M[4] + 10  # ten seconds into the last minute: it and M[3] (ended 70 s ago) may still come
     [view] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[2], 0.3)), read_at=read_at)
     assert view.points == ((M[0], 0.2), (M[1], None), (M[2], 0.3))  # M[1]: a real gap, between two values
-    [late] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[1], 0.3)), read_at=M[4] + 61)
-    assert late.points == ((M[0], 0.2), (M[1], 0.3), (M[2], None), (M[3], None))  # M[2], M[3] ended 2 min ago or more
+    [late] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[1], 0.3)), read_at=M[4] + 120)
+    assert late.points == ((M[0], 0.2), (M[1], 0.3), (M[2], None), (M[3], None))  # M[2], M[3] ended 2 min ago or more; M[4] 1 min ago
     [reported] = views(plan_of(line()), points((M[3], 0.1), (M[4], 0.2)), read_at=read_at)
     assert len(reported.points) == 5 and reported.latest_at == M[4]  # a value already there is drawn at once
     [count] = views(plan_of(line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", missing="zero")), points((M[1], 3.0)), read_at=read_at)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from cockpit.runbook import bundled_path, load_runbook, validate_file
-from cockpit.runbook.dashboards import MetricSpec, MetricsSettings, resolve
+from cockpit.runbook.dashboards import MetricSpec, MetricsSettings
+from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.rules_metrics import statistic_problem
 
 BASE = """\
