@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cockpit.core.redact import redact_secrets
@@ -16,7 +17,13 @@ def clean(value: Any, limit: int = LINE) -> str:
     again), then secrets masked, then cut to `limit` characters ('' for None)."""
     if value is None:
         return ""
-    return one_line(redact_secrets(strip_control(str(value))), limit)
+    return _clean(str(value), limit)
+
+
+@lru_cache(maxsize=4096)
+def _clean(text: str, limit: int) -> str:
+    """`clean` of a string: a run repeats its who, step titles and evidence thousands of times (pure, so cached)."""
+    return one_line(redact_secrets(strip_control(text)), limit)
 
 
 def clean_lines(value: Any, limit: int = NOTE) -> str:

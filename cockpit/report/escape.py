@@ -10,6 +10,7 @@ inline code instead (its characters cannot end a code span).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from cockpit.core.text import one_line
@@ -23,6 +24,7 @@ _LEADING = re.compile(r"^(\s*)([-+=]|\d+[.)])")  # a list item, an ordered item 
 _WWW = re.compile(r"(?i)\bwww\.")
 
 
+@lru_cache(maxsize=4096)  # pure; a run repeats its who, step titles and evidence thousands of times
 def md(text: str, limit: int = 100_000) -> str:
     """`text` (already cleaned) as one line of inert Markdown: specials escaped, autolinks defused, newlines joined."""
     pieces = []
