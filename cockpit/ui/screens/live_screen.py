@@ -99,7 +99,10 @@ class LiveScreen(RunScreen):
                 problems.update(text)
                 problems.display = bool(text)
         if self._on_screen("latency-pane"):
-            self.query_one(LatencyPane).show(views, {key: list(points) for key, points in self.health.series})
+            # the read's wall time: the engine's monotonic clock is the machine's, as the app's is
+            read_at = self.app.clock().timestamp() - max(0.0, self.app.monotonic() - self.health.at)
+            self.query_one(LatencyPane).show(views, {key: list(points) for key, points in self.health.series},
+                                             self.app.metrics.markers(), read_at)
 
     @staticmethod
     def _count_hidden(table: HealthTable, views: list[RowView]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,12 +15,14 @@ from textual_plotext import PlotextPlot
 
 from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
+from cockpit.journal.markers import Marker
 from cockpit.monitor.board import RowView
 from cockpit.ui.widgets.health_table import fmt_ms, more_below
 
 SPARK_WIDTH = 20
 CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest thing to paint)
 LABEL_WIDTH = 18
+MARKER_LABEL = 40  # characters of a marker's label written beside its line on the chart
 CHART_MIN_ROWS = 6  # a chart shorter than this says nothing: the rows get the room
 
 
@@ -76,8 +80,10 @@ class LatencyPane(Vertical, can_focus=False):
         option = self.query_one(OptionList).highlighted_option
         return option.id if option is not None else None
 
-    def show(self, views: list[RowView], series: dict[str, list[tuple[float, float]]]) -> None:
-        """Update every sparkline, then the chart of the highlighted row."""
+    def show(self, views: list[RowView], series: dict[str, list[tuple[float, float]]], markers: Sequence[Marker] = (),
+             read_at: float | None = None) -> None:
+        """Update every sparkline, then the chart of the highlighted row, with the journal's `markers` (epoch seconds)
+        in its window as numbered vertical lines; `read_at`: the epoch time the series end at (None: no markers)."""
         options = self.query_one(OptionList)
         for view in views:
             if not timed(view.key):
@@ -100,7 +106,7 @@ class LatencyPane(Vertical, can_focus=False):
             self._subtitle(more_below([v for v in views if timed(v.key)][-hidden:]))  # the rows past the bottom
             self._chart_data = ()
         elif key in by_key and chart.display:
-            self._chart(by_key[key], series.get(key, []))
+            self._chart(by_key[key], series.get(key, []), markers, read_at)
         else:
             self._subtitle("")
             self._chart_data = ()
@@ -109,12 +115,16 @@ class LatencyPane(Vertical, can_focus=False):
         if self.border_subtitle != text:  # each assignment repaints the border
             self.border_subtitle = text
 
-    def _chart(self, view: RowView, points: list[tuple[float, float]]) -> None:
+    def _chart(self, view: RowView, points: list[tuple[float, float]], markers: Sequence[Marker], read_at: float | None) -> None:
         limit = view.limit.limit_ms if view.limit else None
+        marked: tuple[tuple[float, Marker], ...] = ()
         if points:  # seconds before the newest sample: the chart changes only with a new sample
             newest = points[-1][0]
             points = [(t - newest, ms) for t, ms in points]
-        data = (view.key, tuple(points), limit)
+            if read_at is not None:  # a marker's place: its time against the newest sample's (read_at + newest)
+                spots = ((round(m.at - (read_at + newest), 1), m) for m in markers)
+                marked = tuple((x, m) for x, m in spots if points[0][0] <= x <= 0)
+        data = (view.key, tuple(points), limit, marked)
         now = time.monotonic()
         same_row = self._chart_data[:1] == data[:1]
         if data == self._chart_data or (same_row and now - self._charted_at < CHART_EVERY):
@@ -133,5 +143,12 @@ class LatencyPane(Vertical, can_focus=False):
                 if over:
                     plt.scatter([x for x, _ in over], [v for _, v in over], color="red", marker="x")
                 plt.hline(limit, color="red")
-                plt.ylim(0, max(max(values), limit) * 1.1)
+            top = max(max(values), limit or 0.0) * 1.1
+            plt.ylim(0, top)
+            for number, (x, marker) in enumerate(marked, start=1):  # the journal: deploys, rollbacks, alarms
+                color = "red" if marker.bad else "yellow"
+                plt.vline(x, color=color)
+                label = f"{number} {datetime.fromtimestamp(marker.at, UTC):%H:%M:%S} {one_line(marker.label, MARKER_LABEL)}"
+                right_half = x > points[0][0] / 2  # written leftwards from its line there, so the plot's edge cuts nothing
+                plt.text(label, x, top * (0.95 - 0.08 * ((number - 1) % 8)), color=color, alignment="right" if right_half else "left")
         chart.refresh()
