@@ -132,7 +132,7 @@ def test_no_requests_in_the_window_is_inconclusive_never_a_pass(estate):
 def test_metrics_not_configured_or_unreadable_are_inconclusive_and_say_why(estate, monkeypatch):
     code, row = check_json("post-api-p99", values={})
     assert code == 1 and row["status"] == "inconclusive"
-    assert row["evidence"].startswith("load balancer p99 unknown: not configured: set metrics.load_balancer in environments.staging · cockpit's probe: p99 ")
+    assert row["evidence"].startswith("load balancer p99 unknown: not configured: set COCKPIT_LOAD_BALANCER · cockpit's probe: p99 ")
     code, row = check_json("post-api-p99", dashboards=())
     assert row["evidence"].startswith("load balancer p99 unknown: not configured: the runbook's dashboards have no metric 'api-p99'")
     faults = _started(AwsFaultProxy(estate.url), "the AWS fault proxy")
@@ -213,7 +213,7 @@ def test_no_such_instance_fails_and_unconfigured_is_inconclusive(estate):
     assert code == 1 and row["status"] == "fail", row
     assert row["evidence"].startswith("RDS instance avnz-db: DBInstanceNotFound")
     code, row = check_json("rb-db-rds-health", values={})
-    assert row == {**row, "status": "inconclusive", "evidence": "DB instance unknown: not configured: set metrics.db_instance in environments.staging"}
+    assert row == {**row, "status": "inconclusive", "evidence": "DB instance unknown: not configured: set COCKPIT_DB_INSTANCE"}
 
 
 def test_cockpit_check_json_shows_the_new_evidence(estate, capsys):
