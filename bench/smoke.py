@@ -54,6 +54,7 @@ BENCHES = (
     Bench("logs_throughput", 150),
     Bench("footer_memory", 120),
     Bench("parse_filter_log_events", 120),
+    Bench("report_time", 60),
     Bench("awslogs_compare", 240),  # installs awslogs 0.15.0 into a venv of its own the first time
 )
 
