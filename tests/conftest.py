@@ -202,6 +202,32 @@ def postgres_fault(tmp_path):
 
 
 @pytest.fixture
+def pg_database(postgres):
+    """A fresh database on the shared cluster, owned by role cockpit: its URL (dropped after the test)."""
+    import uuid
+
+    import psycopg
+
+    name = f"journal_{uuid.uuid4().hex[:12]}"
+    admin = dict(host=str(postgres.socket_dir), port=postgres.port, user="postgres", dbname="postgres", autocommit=True, connect_timeout=5)
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f"CREATE DATABASE {name} OWNER {postgres.user}")
+    try:
+        yield postgres.url_with(database=name)
+    finally:
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_location(request, state_file):
+    """Where a test's journal lives, once per store: a fresh SQLite path, then a fresh PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return state_file
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
 def fake_api():
     """A fresh FakeApi (API `/health` + dashboard pages) at `.url`, all healthy; set its modes freely."""
     api = FakeApi()

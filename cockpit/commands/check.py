@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from cockpit.checks.result import FAIL, INCONCLUSIVE, PASS, CheckResult
@@ -24,7 +23,8 @@ from cockpit.commands.context import UsageError
 from cockpit.core.text import one_line
 from cockpit.engine.events import EngineEvent, JournalWritten
 from cockpit.engine.local import LocalEngine
-from cockpit.journal import Journal, JournalError, default_who
+from cockpit.journal import JournalError, default_who
+from cockpit.journal.opening import JournalStore, StateLocation, open_store
 from cockpit.journal.session import RunSession
 from cockpit.monitor.loop import use_daemon_executor
 from cockpit.runbook import Environment, Runbook
@@ -83,10 +83,10 @@ def format_table(rows: list[dict[str, Any]], env: Environment) -> str:
     return "\n".join(lines)
 
 
-def open_run(runbook: Runbook, env: Environment, state_path: Path) -> tuple[Journal | None, RunSession | None, str]:
+def open_run(runbook: Runbook, env: Environment, state_path: StateLocation) -> tuple[JournalStore | None, RunSession | None, str]:
     """The journal and run to record results in, or (None, None, why they cannot be)."""
     try:
-        journal = Journal(state_path)
+        journal = open_store(state_path)
     except (JournalError, OSError) as exc:
         return None, None, str(exc)
     try:
@@ -96,7 +96,7 @@ def open_run(runbook: Runbook, env: Environment, state_path: Path) -> tuple[Jour
         return None, None, str(exc)
 
 
-async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path: Path | None) -> tuple[dict[str, CheckResult], str]:
+async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path: StateLocation | None) -> tuple[dict[str, CheckResult], str]:
     """Step id → result, by the engine (in-process, nothing live), and why results were not journaled ('' when they were
     or `state_path` is None)."""
     use_daemon_executor(asyncio.get_running_loop())  # a hung DNS lookup must not delay the exit
@@ -119,7 +119,7 @@ async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path
 
 
 def check_command(
-    runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool, state_path: Path | None = None
+    runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool, state_path: StateLocation | None = None
 ) -> tuple[str, int, str]:
     """The text to print, the exit code (0 all pass, else 1) and a warning for stderr ('' when none).
 

@@ -7,7 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from cockpit.journal import Journal, JournalError, default_state_path
+from cockpit.journal import JournalError, default_state_path
+from cockpit.journal.opening import JournalStore, StateLocation, is_database_url, open_store
 from cockpit.runbook import Environment, Runbook, RunbookError, bundled_path, load_runbook
 
 
@@ -21,11 +22,13 @@ class Context:
 
     runbook: Runbook
     env: Environment
-    state_path: Path
+    state_path: StateLocation
 
 
-def state_path(explicit: str | None, *, must_exist: bool = False) -> Path:
+def state_path(explicit: str | None, *, must_exist: bool = False) -> StateLocation:
     """--state, else COCKPIT_STATE, else the user's state directory; a directory gets a file inside.
+
+    A `postgresql://` or `postgres://` URL names a shared journal and is returned as it is.
 
     Only the default location is created; a named one must be in an existing directory,
     and with `must_exist` (status, runs) the journal itself must exist: a typo is an error.
@@ -33,6 +36,8 @@ def state_path(explicit: str | None, *, must_exist: bool = False) -> Path:
     raw = explicit or os.environ.get("COCKPIT_STATE") or ""
     if not raw:
         return default_state_path()
+    if is_database_url(raw):
+        return raw
     path = Path(raw).expanduser()
     if path.is_dir() or raw.endswith(os.sep):
         path = path / "journal.sqlite3"
@@ -59,9 +64,9 @@ def load(args: argparse.Namespace) -> Context:
     return Context(runbook, runbook.environments[name], state_path(args.state, must_exist=args.verb in ("status", "runs")))
 
 
-def open_journal(path: Path, *, read_only: bool) -> Journal:
-    """Open the journal or raise UsageError with the reason."""
+def open_journal(path: StateLocation, *, read_only: bool) -> JournalStore:
+    """Open the journal (a file or a database URL) or raise UsageError with the reason."""
     try:
-        return Journal(path, read_only=read_only)
+        return open_store(path, read_only=read_only)
     except JournalError as exc:
         raise UsageError(str(exc)) from exc

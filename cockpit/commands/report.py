@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from cockpit.commands.context import Context, UsageError, open_journal
-from cockpit.journal import Journal, JournalError, Run
+from cockpit.journal import JournalError, Run
+from cockpit.journal.opening import JournalStore, describe
 from cockpit.journal.store import utc_now
 from cockpit.report import Report, build_report, to_json, to_markdown
 
@@ -53,17 +54,17 @@ def write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def _pick_run(journal: Journal, ctx: Context, run_id: int | None) -> Run:
+def _pick_run(journal: JournalStore, ctx: Context, run_id: int | None) -> Run:
     """The run asked for (`--run`), else the latest of the runbook in the environment; UsageError when there is none."""
     runbook, env = ctx.runbook, ctx.env
     if run_id is None:
         run = journal.latest_run(runbook.id, env.name)
         if run is None:
-            raise UsageError(f"no run of {runbook.id} in {env.name} in {ctx.state_path} (cockpit runs lists them)")
+            raise UsageError(f"no run of {runbook.id} in {env.name} in {describe(ctx.state_path)} (cockpit runs lists them)")
     else:
         run = next((r for r in journal.runs() if r.id == run_id), None)
         if run is None:
-            raise UsageError(f"no run #{run_id} in {ctx.state_path} (cockpit runs lists them)")
+            raise UsageError(f"no run #{run_id} in {describe(ctx.state_path)} (cockpit runs lists them)")
         if run.runbook_id != runbook.id:
             raise UsageError(f"run #{run_id} is a run of {run.runbook_id}, not of {runbook.id}: name its runbook with --runbook")
         if run.environment != env.name:
@@ -93,7 +94,8 @@ def run_environment(args: argparse.Namespace, ctx: Context) -> Context:
 def report_command(args: argparse.Namespace, ctx: Context) -> int:
     """Build the report and print it or write it to --out; 0, or UsageError (exit 2) with one line."""
     out = Path(args.out).expanduser() if args.out else None
-    if out is not None and out.exists() and ctx.state_path.exists() and out.samefile(ctx.state_path):
+    journal_file = ctx.state_path if isinstance(ctx.state_path, Path) else None  # a database URL is no file to overwrite
+    if out is not None and out.exists() and journal_file is not None and journal_file.exists() and out.samefile(journal_file):
         raise UsageError(f"--out {out} is the journal itself: name another file")
     if out is not None and not out.parent.is_dir():
         raise UsageError(f"cannot write the report to {out}: the directory {out.parent} does not exist")

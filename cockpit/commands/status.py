@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 from cockpit.core.text import one_line
-from cockpit.journal import Journal, StepState, fold
+from cockpit.journal import StepState, fold
+from cockpit.journal.opening import JournalStore
 from cockpit.journal.progress import run_counts
 from cockpit.journal.records import alarm_entries, rollback_entries, step_status
 from cockpit.journal.session import RunSession
 from cockpit.runbook import Environment, Runbook
 
 
-def status_report(runbook: Runbook, env: Environment, journal: Journal, who: str) -> dict[str, Any]:
+def status_report(runbook: Runbook, env: Environment, journal: JournalStore, who: str) -> dict[str, Any]:
     """The current run of `runbook` in `env`: every step with status, who and when."""
     session = RunSession(journal, runbook.id, runbook.version, env.name, who)
     events = session.events_after(0)
@@ -112,7 +113,7 @@ def status_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False)
 
 
-def runs_table(journal: Journal) -> list[dict[str, Any]]:
+def runs_table(journal: JournalStore) -> list[dict[str, Any]]:
     """Every run in the journal with its event count and last activity."""
     counts = journal.event_counts()
     return [

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from cockpit.commands.context import UsageError, load, state_path
 from cockpit.demo.control import DemoControl, DemoError, Ready
@@ -21,6 +22,8 @@ def demo_command(args: argparse.Namespace) -> int:
         raise UsageError("cockpit demo needs its extra: pip install 'cockpit[demo]' (moto, for CloudWatch and ECS)")
     if getattr(args, "state", None):
         kept = state_path(args.state)
+        if not isinstance(kept, Path):  # a shared journal holds real runs: stand-in ticks must never join one
+            raise UsageError("cockpit demo writes its journal only to a new file, not to a shared journal (name a file with --state)")
         if kept.exists():  # its ticks come from a stand-in stack: they must never join a real run
             raise UsageError(f"cockpit demo writes its journal only to a new file: {kept} exists (name another with --state)")
     else:

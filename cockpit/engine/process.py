@@ -29,7 +29,6 @@ import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from cockpit.engine.commands import Command
@@ -95,7 +94,7 @@ def _hard_exit_after(seconds: float) -> None:
 
 async def _serve(fd: int) -> None:
     from cockpit.engine.engine import Engine
-    from cockpit.journal import Journal
+    from cockpit.journal.opening import open_store
     from cockpit.journal.session import RunSession
 
     reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=fd))
@@ -105,7 +104,7 @@ async def _serve(fd: int) -> None:
             os.chdir(spec.cwd)
     # Not create_dirs: `cockpit` made the journal; an engine that starts after its UI died (the demo's directory
     # already removed) must not bring the directory back.
-    journal = Journal(Path(spec.state_path), read_only=spec.read_only, create_dirs=False)
+    journal = open_store(spec.state_path, read_only=spec.read_only, create_dirs=False)
     session = RunSession(journal, spec.runbook.id, spec.runbook.version, spec.env.name, spec.who)
 
     def send(batch: list) -> None:

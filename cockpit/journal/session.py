@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cockpit.journal.store import Event, Journal, JournalError, Run
+from cockpit.journal.opening import JournalStore
+from cockpit.journal.store import Event, JournalError, Run
 
 
 class RunSession:
@@ -15,7 +16,7 @@ class RunSession:
 
     def __init__(
         self,
-        journal: Journal,
+        journal: JournalStore,
         runbook_id: str,
         runbook_version: str,
         environment: str,

@@ -6,6 +6,7 @@ import os
 
 from cockpit.commands.context import Context, UsageError, open_journal
 from cockpit.journal import JournalError, default_who
+from cockpit.journal.opening import describe
 
 
 def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
@@ -27,6 +28,6 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ),
                       cwd=os.getcwd())
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
-                     journal_path=str(ctx.state_path), demo=demo, handle_signals=True)
+                     journal_path=describe(ctx.state_path), demo=demo, handle_signals=True)
     app.run()
     return app.return_code or 0

@@ -1,4 +1,7 @@
-"""The journal: committed events, resume, version guard, read-only, bad files."""
+"""The journal: committed events, resume, version guard, read-only, bad files.
+
+Tests taking `journal_location` run once per store: SQLite, then PostgreSQL (a fresh database).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.journal import Journal, JournalError, fold
+from cockpit.journal.opening import open_store
 from cockpit.journal.session import RunSession
 from tests.conftest import WHO, StepClock
 
@@ -18,56 +22,56 @@ KEY = ("rb", "1.0", "staging")
 
 
 def session(path, version="1.0", env="staging", **kw) -> RunSession:
-    return RunSession(Journal(path, clock=StepClock(), read_only=kw.pop("read_only", False)), "rb", version, env, WHO, **kw)
+    return RunSession(open_store(path, clock=StepClock(), read_only=kw.pop("read_only", False)), "rb", version, env, WHO, **kw)
 
 
-def test_first_event_creates_the_run_and_reopening_resumes_it(state_file):
-    first = session(state_file)
+def test_first_event_creates_the_run_and_reopening_resumes_it(journal_location):
+    first = session(journal_location)
     assert first.run is None
     tick = first.record("s1", "tick")
     first.record("s1", "note", {"text": "looked fine"})
     first.journal.close()
-    again = session(state_file)
+    again = session(journal_location)
     assert again.run is not None and again.run.id == tick.run_id
     states = fold(again.events_after(0))
     assert states["s1"].done and states["s1"].by == WHO
     assert [n.text for n in states["s1"].notes] == ["looked fine"]
 
 
-def test_event_carries_who_when_runbook_environment(state_file):
-    event = session(state_file).record("s1", "tick")
+def test_event_carries_who_when_runbook_environment(journal_location):
+    event = session(journal_location).record("s1", "tick")
     assert (event.who, event.runbook_id, event.runbook_version, event.environment) == (WHO, "rb", "1.0", "staging")
     assert event.at == "2026-11-27T21:00:02.000Z"  # run creation took the first clock reading
 
 
-def test_environments_have_separate_runs(state_file):
-    session(state_file).record("s1", "tick")
-    prod = session(state_file, env="production")
+def test_environments_have_separate_runs(journal_location):
+    session(journal_location).record("s1", "tick")
+    prod = session(journal_location, env="production")
     assert prod.run is None and prod.events_after(0) == []
 
 
-def test_new_run_starts_fresh(state_file):
-    old = session(state_file)
+def test_new_run_starts_fresh(journal_location):
+    old = session(journal_location)
     old.record("s1", "tick")
-    fresh = session(state_file, new_run=True)
+    fresh = session(journal_location, new_run=True)
     assert fresh.run.id != old.run.id
     assert fresh.events_after(0) == []
-    assert session(state_file).run.id == fresh.run.id
+    assert session(journal_location).run.id == fresh.run.id
 
 
-def test_untick_and_order(state_file):
-    s = session(state_file)
+def test_untick_and_order(journal_location):
+    s = session(journal_location)
     for kind in ("tick", "untick", "tick", "untick"):
         s.record("s1", kind)
     state = fold(s.events_after(0))["s1"]
     assert not state.done and state.by == WHO
 
 
-def test_other_runbook_version_is_refused_with_a_way_out(state_file):
-    session(state_file).record("s1", "tick")
+def test_other_runbook_version_is_refused_with_a_way_out(journal_location):
+    session(journal_location).record("s1", "tick")
     with pytest.raises(JournalError, match="version 1.0, this runbook is version 2.0: use --new-run"):
-        session(state_file, version="2.0")
-    assert session(state_file, version="2.0", new_run=True).run.runbook_version == "2.0"
+        session(journal_location, version="2.0")
+    assert session(journal_location, version="2.0", new_run=True).run.runbook_version == "2.0"
 
 
 def test_read_only_never_writes(state_file):
@@ -82,6 +86,33 @@ def test_read_only_never_writes(state_file):
         session(state_file, read_only=True, new_run=True)
     ro.journal.close()
     assert hashlib.sha256(state_file.read_bytes()).hexdigest() == digest
+
+
+def test_read_only_sees_but_never_records(journal_location):
+    writer = session(journal_location)
+    writer.record("s1", "tick")
+    ro = session(journal_location, read_only=True)
+    assert fold(ro.events_after(0))["s1"].done
+    with pytest.raises(JournalError, match="read-only"):
+        ro.record("s1", "untick")
+    with pytest.raises(JournalError, match="--new-run"):
+        session(journal_location, read_only=True, new_run=True)
+    assert [e.kind for e in writer.events_after(0)] == ["tick"]
+    assert len(writer.journal.runs()) == 1
+
+
+def test_runs_and_event_counts(journal_location):
+    s = session(journal_location)
+    s.record("s1", "tick")
+    s.record("s2", "tick")
+    other = session(journal_location, env="production")
+    other.record("s1", "note", {"text": "ünïcode ✓ and a \x00 byte"})
+    journal = s.journal
+    assert [(r.environment, r.started_by) for r in journal.runs()] == [("staging", WHO), ("production", WHO)]
+    counts = journal.event_counts()
+    assert counts[s.run.id] == (2, "2026-11-27T21:00:03.000Z") and counts[other.run.id][0] == 1
+    assert other.events_after(0)[0].payload == {"text": "ünïcode ✓ and a \x00 byte"}
+    assert [e.step_id for e in journal.events(s.run.id, after_id=s.events_after(0)[0].id)] == ["s2"]
 
 
 def test_read_only_without_a_file_creates_nothing_and_sees_it_appear(tmp_path):
@@ -163,10 +194,10 @@ def test_empty_file_is_not_a_journal_for_readers(tmp_path):
         Journal(empty, read_only=True)
 
 
-def test_read_only_advice_fits_read_only(state_file):
-    session(state_file).record("s1", "tick")
+def test_read_only_advice_fits_read_only(journal_location):
+    session(journal_location).record("s1", "tick")
     with pytest.raises(JournalError, match="open it with version 1.0 of the runbook"):
-        session(state_file, version="2.0", read_only=True)
+        session(journal_location, version="2.0", read_only=True)
 
 
 def test_a_journal_that_cannot_be_written_is_refused_at_open(state_file, monkeypatch):
