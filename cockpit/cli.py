@@ -24,11 +24,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common(parser: argparse.ArgumentParser, suppress: bool,
-            state_help: str = "journal file (default: $COCKPIT_STATE, else the user state dir)") -> None:
+            state_help: str = "journal file, or a postgresql:// URL for a shared journal (default: $COCKPIT_STATE, else the user state dir)",
+            state_metavar: str = "PATH|URL") -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--runbook", metavar="FILE", default=default, help="runbook TOML (default: the bundled AVNZ Phase 1-4 plan)")
     parser.add_argument("--env", metavar="NAME", default=default, help="environment of the runbook (default: its default_env, staging)")
-    parser.add_argument("--state", metavar="PATH", default=default, help=state_help)
+    parser.add_argument("--state", metavar=state_metavar, default=default, help=state_help)
     parser.add_argument(
         "--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
         help="change nothing: no ticks, notes or actions; the journal is only read",
@@ -109,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Everything it started stops when it exits (q, Ctrl-C, SIGTERM, SIGHUP, a crash); the journal is thrown away "
         "unless --state names a new file to keep it in.",
     )
-    _common(demo, suppress=True, state_help="keep the demo's journal in PATH, a new file (default: thrown away with the stack)")
+    _common(demo, suppress=True, state_help="keep the demo's journal in PATH, a new file (default: thrown away with the stack)",
+            state_metavar="PATH")
 
     report = verbs.add_parser(
         "report", help="the release report of a run (Markdown or JSON): timeline, phases against the plan, who, what is open or failed",
