@@ -26,6 +26,7 @@ import psycopg
 from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
+from cockpit.journal.opening import mask_password
 from cockpit.journal.store import Event, JournalError, Run, _timestamp, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -42,7 +43,8 @@ class PgJournal:
 
     def __init__(self, url: str, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now) -> None:
         self.url = url
-        self.where = f"shared journal {mask_url(url)}"  # for messages and screens: never the password
+        shown, self._secrets = mask_password(url)
+        self.where = f"shared journal {shown}"  # for messages and screens: never the password
         self.read_only = read_only
         self.clock = clock
         self._conn: psycopg.Connection | None = None
@@ -150,7 +152,9 @@ class PgJournal:
             watchdog.cancel()
 
     def _explain(self, exc: psycopg.Error) -> JournalError:
-        detail = mask_url(str(exc)).replace("psycopg.", "")
+        detail = mask_url(str(exc))
+        for secret in self._secrets:  # libpq quotes the token it could not parse: that may be the password itself
+            detail = detail.replace(secret, "***")
         return JournalError(one_line(f"{self.where}: {detail}", 400))
 
     # -- reading ---------------------------------------------------------------

@@ -183,3 +183,17 @@ def test_an_unreachable_server_is_one_line(postgres_fault):
 def test_the_sqlite_journal_is_still_what_a_path_opens(state_file):
     journal = open_store(state_file)
     assert isinstance(journal, Journal) and journal.path == state_file
+
+
+@pytest.mark.parametrize("url, secret", [
+    ("postgresql://u:p%zzs3cret@127.0.0.1:1/db", "s3cret"),  # libpq quotes the bad %-escape: the password itself
+    ("postgresql://u:se cr3t@127.0.0.1:1/db", "cr3t"),  # a space: no URL parser masks it
+    ("postgres://u:s3cr@t@127.0.0.1:1/db", "s3cr"),  # an unencoded '@' inside the password
+    ("postgresql://u:s3cret@[::1:1/db", "s3cret"),  # libpq quotes the whole URL
+])
+def test_a_url_that_does_not_parse_never_shows_its_password(url, secret):
+    with pytest.raises(JournalError) as caught:
+        PgJournal(url)
+    message = str(caught.value)
+    assert secret not in message and "\n" not in message and message.startswith("shared journal postgres")
+    assert secret not in describe(url) and "***" in describe(url)
