@@ -197,3 +197,26 @@ def test_a_url_that_does_not_parse_never_shows_its_password(url, secret):
     message = str(caught.value)
     assert secret not in message and "\n" not in message and message.startswith("shared journal postgres")
     assert secret not in describe(url) and "***" in describe(url)
+
+
+def test_appends_take_turns_so_ids_are_in_commit_order(pg_database):
+    """A sequence hands out ids at INSERT: without one writer at a time, a reader could see id 6 before id 5 is
+    committed and, reading after 6, never see 5. While another writer holds the append lock, an append waits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cockpit.journal.pg_schema import LOCK_APP, LOCK_APPEND
+
+    s = operator(pg_database, "alice@laptop")
+    s.record("s1", "tick")
+    with raw(pg_database) as other, ThreadPoolExecutor(1) as pool:
+        with other.transaction():
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_APP, LOCK_APPEND))
+            pending = pool.submit(s.record, "s2", "tick")
+            waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            for _ in range(1000):
+                if other.execute(waiting).fetchone() == (1,):
+                    break
+                other.execute("SELECT pg_sleep(0.01)")
+            assert other.execute(waiting).fetchone() == (1,) and not pending.done()
+        assert pending.result(timeout=30).step_id == "s2"  # the lock went with the other's COMMIT
+    assert [e.step_id for e in s.events_after(0)] == ["s1", "s2"]
