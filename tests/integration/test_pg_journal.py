@@ -220,3 +220,28 @@ def test_appends_take_turns_so_ids_are_in_commit_order(pg_database):
             assert other.execute(waiting).fetchone() == (1,) and not pending.done()
         assert pending.result(timeout=30).step_id == "s2"  # the lock went with the other's COMMIT
     assert [e.step_id for e in s.events_after(0)] == ["s1", "s2"]
+
+
+def test_a_second_operator_role_needs_only_select_and_insert(pg_database, postgres):
+    """What the README promises: after the owner created the schema, USAGE + SELECT, INSERT are enough to drive."""
+    operator(pg_database, "alice@laptop").record("s1", "tick")
+    with superuser(postgres) as conn:
+        conn.execute("DROP ROLE IF EXISTS second_operator")
+        conn.execute("CREATE ROLE second_operator LOGIN PASSWORD 'op2'")
+    with raw(pg_database) as conn:
+        conn.execute("GRANT USAGE ON SCHEMA cockpit TO second_operator")
+        conn.execute("GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA cockpit TO second_operator")
+    url = postgres.url_with(user="second_operator", password="op2", database=pg_database.rsplit("/", 1)[1])
+    try:
+        bob = operator(url, "bob@bastion")
+        bob.record("s2", "tick")
+        bob.journal.close()
+        assert [(e.step_id, e.who) for e in operator(pg_database, "alice@laptop").events_after(0)] == [
+            ("s1", "alice@laptop"), ("s2", "bob@bastion")
+        ]
+    finally:
+        with raw(pg_database) as conn:
+            conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA cockpit FROM second_operator")
+            conn.execute("REVOKE USAGE ON SCHEMA cockpit FROM second_operator")
+        with superuser(postgres) as conn:
+            conn.execute("DROP ROLE second_operator")
