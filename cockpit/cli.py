@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     _common(parser, suppress=False)
     parser.add_argument("--new-run", action="store_true", help="start a fresh run instead of resuming the last one")
+    parser.add_argument("--wall", action="store_true",
+                        help="the wall view for a big screen (200x50 and up): where the run stands, every alarm and service, "
+                        "the age of every figure; read-only (implies --read-only)")
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
 
     runbook = verbs.add_parser("runbook", help="validate or show a runbook")
@@ -112,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(demo, suppress=True, state_help="keep the demo's journal in PATH, a new file (default: thrown away with the stack)",
             state_metavar="PATH")
+    demo.add_argument("--wall", action="store_true", default=argparse.SUPPRESS, help="open the wall view on the demo (read-only)")
 
     report = verbs.add_parser(
         "report", help="the release report of a run (Markdown or JSON): timeline, phases against the plan, who, what is open or failed",
@@ -247,7 +251,9 @@ def _run_verb(args: argparse.Namespace) -> int:
 def _tui(args: argparse.Namespace) -> int:
     from cockpit.ui.launch import open_tui
 
-    return open_tui(load(args), read_only=args.read_only, new_run=args.new_run)
+    if args.wall and args.new_run:
+        raise UsageError("--wall shows the current run and changes nothing: it cannot start one (--new-run)")
+    return open_tui(load(args), read_only=args.read_only or args.wall, new_run=args.new_run, wall=args.wall)
 
 
 def _demo_verb(args: argparse.Namespace) -> int:

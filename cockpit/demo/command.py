@@ -76,4 +76,4 @@ def _run(args: argparse.Namespace, ready: Ready, control: DemoControl) -> int:
     os.environ.update(environ)
     ctx = load(args)
     ctx = replace(ctx, env=replace(ctx.env, absent=dict(ready.absent)))
-    return open_tui(ctx, read_only=args.read_only, new_run=False, demo=control)
+    return open_tui(ctx, read_only=args.read_only, new_run=False, demo=control, wall=getattr(args, "wall", False))

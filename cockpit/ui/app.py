@@ -24,8 +24,10 @@ from cockpit.ui.metrics_feed import MetricsFeed, deployed_services
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
+from cockpit.ui.screens.wall import WallScreen
 
 STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
+WALL_STYLES = STYLES.with_name("wall.tcss")  # the wall view's own (its selectors name only its widgets)
 ANSWER_SECONDS = 60.0  # an engine that does not answer a request (it died) within this: the request failed
 
 
@@ -36,9 +38,10 @@ class CockpitApp(App[int]):
     sends what comes after). `live` says whether the engine watches anything (panes say
     "not connected" otherwise). `demo` (cockpit demo) offers its trouble keys under `!`;
     `handle_signals` makes SIGTERM/SIGHUP quit cleanly (the command line sets it; tests do not).
+    `wall` opens the wall view (screens/wall.py) instead of the cockpit screen, read-only whatever `read_only` says.
     """
 
-    CSS_PATH = STYLES
+    CSS_PATH = [STYLES, WALL_STYLES]
     TITLE = "cockpit"
     COMMANDS = {CockpitCommands}  # ctrl+p: cockpit's actions, and Textual's system commands but its Quit
     BINDINGS = [
@@ -67,12 +70,14 @@ class CockpitApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         demo: TroubleSource | None = None,
         handle_signals: bool = False,
+        wall: bool = False,
     ) -> None:
         super().__init__()
         self.runbook = runbook
         self.env = env
         self.engine = engine
-        self.read_only = read_only
+        self.read_only = read_only or wall  # a wall changes nothing
+        self.wall = wall
         self.initial_events = tuple(initial_events)
         self.run_id = run_id
         self.journal_path = journal_path
@@ -84,8 +89,8 @@ class CockpitApp(App[int]):
         self._asked = 0
         self._answers: dict[int, asyncio.Future[Answer]] = {}
         self.metrics = MetricsFeed(deployed_services(runbook))  # the latest metrics read and the journal's markers
-        self.cockpit = CockpitScreen()
-        self.title = f"cockpit · {runbook.name} · {env.name}"
+        self.cockpit: CockpitScreen | WallScreen = WallScreen() if wall else CockpitScreen()
+        self.title = f"cockpit{' wall' if wall else ''} · {runbook.name} · {env.name}"
 
     def on_mount(self) -> None:
         """Open the cockpit screen and start the engine behind it."""

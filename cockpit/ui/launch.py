@@ -9,8 +9,10 @@ from cockpit.journal import JournalError, default_who
 from cockpit.journal.opening import describe
 
 
-def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
-    """Run the cockpit until it quits; its exit code. `demo`: the demo's trouble keys (DemoControl)."""
+def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None, wall: bool = False) -> int:
+    """Run the cockpit until it quits; its exit code. `demo`: the demo's trouble keys (DemoControl); `wall`: the wall
+    view, read-only (the journal and the engine too, not only the screen)."""
+    read_only = read_only or wall
     from cockpit.journal.session import RunSession
 
     journal = open_journal(ctx.state_path, read_only=read_only)
@@ -28,6 +30,6 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None) -> int:
     spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ),
                       cwd=os.getcwd())
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
-                     journal_path=describe(ctx.state_path), demo=demo, handle_signals=True)
+                     journal_path=describe(ctx.state_path), demo=demo, handle_signals=True, wall=wall)
     app.run()
     return app.return_code or 0

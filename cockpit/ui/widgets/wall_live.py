@@ -1,0 +1,169 @@
+"""What the engine reads, on the wall view: health rows with sparklines, every alarm and every service on a line
+of its own, each with the age of its figures (dimmed once stale, never hidden).
+
+The alarms and services boxes are the cockpit's own panes (the same state, the same ordering, problems
+first, and the same one-line summaries), drawn without folding: a wall shows every row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from cockpit.core.text import one_line
+from cockpit.engine.events import NOT_FOUND, HealthRead
+from cockpit.monitor.board import RowView
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY
+from cockpit.monitor.verdict import Answered
+from cockpit.runbook import Environment, Runbook
+from cockpit.ui.widgets.alarms_pane import STYLES as ALARM_STYLES
+from cockpit.ui.widgets.alarms_pane import AlarmsPane
+from cockpit.ui.widgets.fold import block
+from cockpit.ui.widgets.health_table import STATUS_STYLE, rank
+from cockpit.ui.widgets.latency_pane import spark_line
+from cockpit.ui.widgets.services_pane import ServicesPane
+from cockpit.ui.widgets.wall_box import WallBox, age_text, dimmed, one_row
+
+SNAPSHOT_STALE_SECONDS = 6.0  # the engine sends health every 2 s: a snapshot older than three of those is not current
+WORD_WIDTH = 9
+
+
+def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> float | None:
+    """Seconds since the row's last figure, as of now (`behind`: the snapshot's own age). A component of
+    /health (`api.redis`) has no figure of its own: its status is as old as its parent's read."""
+    age = view.age_s if view.age_s is not None else ages.get(view.key.split(".", 1)[0]) if "." in view.key else None
+    return None if age is None else age + behind
+
+
+def health_row(view: RowView, series: list[float], age: float | None, stale: bool, width: int) -> Text:
+    """`DOWN     database  ▁▂▃  DOWN · connection refused   4 s old`: status, sparkline and figures, why, age."""
+    word = "OVER" if view.breach else view.status.upper()
+    style = "bold red reverse" if view.breach else STATUS_STYLE.get(view.status, "bold yellow")
+    if age is None and view.retry_in_s is not None:  # never answered: when it is tried again instead of an age
+        tail = Text(f"no figure · retry in {view.retry_in_s:.0f} s", style="bold")
+    elif age is None:
+        tail = Text("no figure yet", style="bold")
+    else:
+        tail = age_text(age, stale)
+    spark = spark_line(view, series, max(40, width - WORD_WIDTH - tail.cell_len - 24))
+    why = view.why if view.status != HEALTHY or view.reason else view.detail
+    parts = [Text(f"{word:<{WORD_WIDTH}}", style=style), spark]
+    if why:
+        parts.append(Text(f" · {one_line(why, 300)}", style="red" if view.status == DOWN else "yellow" if view.status == DEGRADED else "dim"))
+    line = one_row(parts, width, tail)
+    return dimmed(line) if stale else line
+
+
+class WallHealth(WallBox):
+    """Every health row, problems first, with its sparkline and the age of its figures."""
+
+    def __init__(self, *, live: bool, **kwargs) -> None:
+        super().__init__("Health", **kwargs)
+        self.live = live
+        self.health: HealthRead | None = None
+        self.now = 0.0
+
+    def show(self, health: HealthRead | None, now: float) -> None:
+        """Draw the last health snapshot as of monotonic `now`."""
+        self.health, self.now = health, now
+        self.redraw()
+
+    def rows(self, width: int) -> list[Text]:
+        if self.health is None or not self.health.views:
+            return [Text("UNKNOWN  no health read yet" if self.live else "not connected: this cockpit watches nothing", style="bold")]
+        behind = max(0.0, self.now - self.health.at)
+        series = dict(self.health.series)
+        ages = {v.key: v.age_s for v in self.health.views}
+        views = sorted(self.health.views, key=rank, reverse=True)
+        return [health_row(v, [ms for _, ms in series.get(v.key, ())], row_age(v, ages, behind),
+                           v.stale or behind > SNAPSHOT_STALE_SECONDS, width) for v in views]
+
+
+def _paint(pane: AlarmsPane | ServicesPane, rows: list[Text], subtitle: str) -> None:
+    """Repaint a pane's body when its text changed (the panes keep what they last showed in `_text`)."""
+    pane.border_subtitle = subtitle
+    text = block(rows)
+    text.rstrip()
+    if text != pane._text:
+        pane._text = text
+        pane.query_one(".wall-body").update(text)  # type: ignore[attr-defined]
+
+
+class WallAlarms(AlarmsPane):
+    """Every alarm of the runbook on one line (problems first): state, name, how long, reason cut with an ellipsis."""
+
+    def __init__(self, runbook: Runbook, *, live: bool, answered: tuple[float, float], id: str) -> None:
+        super().__init__(runbook, live=live, id=id)
+        self.set_classes("wall-box")
+        self.interval, self.grace = answered
+
+    def compose(self):
+        from textual.widgets import Static
+
+        yield Static("", classes="wall-body")
+
+    def show(self, now: float, wall: datetime) -> None:
+        """Every alarm as of monotonic `now` and wall-clock `wall`."""
+        self._shown_at = (now, wall)
+        status, _ = self._status(now)
+        width = self.scrollable_content_region.width or 80
+        if not self.runbook.alarms:
+            _paint(self, [Text("The runbook lists no alarms ([[alarms]]).", style="dim")], "")
+            return
+        age = None if self.read_at is None else now - self.read_at
+        stale = Answered(self.read_at, self.interval, "", self.grace).stale(now)
+        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold red")]
+        for name, alarm, description in self._ordered():
+            state = alarm.state if alarm else "UNKNOWN"
+            if alarm is None:
+                why = description or "not read yet"
+            elif alarm.state == NOT_FOUND:
+                why = "no such alarm in CloudWatch"
+            else:
+                why = one_line(alarm.reason, 600)
+            since = f" · {self._since_words(alarm, wall)}" if alarm and alarm.since else ""
+            parts = [Text(f"{state:<{max(WORD_WIDTH, len(state) + 1)}}", style=ALARM_STYLES.get(state, "bold")),
+                     Text(name, style="bold"), Text(since), Text(f" · {why}" if why else "", style="")]
+            line = one_row(parts, width, age_text(age, stale))
+            rows.append(dimmed(line) if stale else line)
+        _paint(self, rows, status)
+
+    @staticmethod
+    def _since_words(alarm, wall: datetime) -> str:
+        seconds = max(0, int((wall - alarm.since).total_seconds()))
+        return f"{seconds // 60} min" if seconds < 7200 else f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+class WallServices(ServicesPane):
+    """Every ECS service on one line (problems first): its state, what serves, what ECS moves to, the age of the read."""
+
+    def __init__(self, runbook: Runbook, env: Environment, *, live: bool, answered: tuple[float, float], id: str) -> None:
+        super().__init__("Services", runbook, env, live=live, id=id)
+        self.set_classes("wall-box")
+        self.interval, self.grace = answered
+
+    def compose(self):
+        from textual.widgets import Static
+
+        yield Static("", classes="wall-body")
+
+    def show(self, now: float, wall: datetime) -> None:
+        """Every service as of monotonic `now`."""
+        self._shown_at = (now, wall)
+        status, _ = self._status(now)
+        width = self.scrollable_content_region.width or 80
+        if not self.env.ecs_cluster or not self.env.ecs_services:
+            _paint(self, [Text("no ECS cluster or services in this environment", style="dim")], "")
+            return
+        age = None if self.read_at is None else now - self.read_at
+        stale = Answered(self.read_at, self.interval, "", self.grace).stale(now)
+        tail = age_text(age, stale)
+        lines, _ = self.lines(max(20, width - tail.cell_len - 2))
+        if self.read is None:  # the pane lists bare names before the first read: the wall says it does not know
+            lines = [Text(f"{'UNKNOWN':<{WORD_WIDTH}}", style="bold") + line for line in lines]
+        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold red")]
+        for line in lines:
+            row = one_row([line], width, tail)
+            rows.append(dimmed(row) if stale else row)
+        _paint(self, rows, status)
