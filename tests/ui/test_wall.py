@@ -16,7 +16,7 @@ from cockpit.ui.widgets.wall_live import WallAlarms, WallHealth, WallServices
 from cockpit.ui.widgets.wall_run import WallActions, WallChecks, WallPhases
 from tests.conftest import verdict_line
 from tests.ui.fake_engine import replay
-from tests.ui.live_data import NOW
+from tests.ui.live_data import NOW, feed
 from tests.ui.screen_truth import ALARMS, feed_world
 from tests.ui.wall_data import SECOND, journal_run, wall_app
 
@@ -71,6 +71,23 @@ async def test_every_alarm_and_every_service_on_one_line_each(state_file, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+async def test_health_rows_with_sparklines_figures_and_ages(state_file, size):
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed(pilot)  # a minute of history: redis healthy, the database DOWN, the API degraded, a page over its limit
+        health = app.screen.query_one(WallHealth)
+        assert inside_screen(app, health)
+        rows = [row for row in box_rows(app, health) if row.strip()]
+        assert len(rows) == len(app.screen.health.views)  # every row, one line each
+        assert rows[0].startswith("DOWN") and "database" in rows[0]  # problems first
+        redis = next(row for row in rows if " redis " in row and "›" not in row)
+        assert redis.startswith("HEALTHY") and any(c in redis for c in "▁▂▃▄▅▆▇█") and " ms" in redis and redis.endswith("s old")
+        churn = next(row for row in rows if "/momentum/churn" in row)
+        assert churn.startswith("OVER")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
 async def test_long_reasons_and_evidence_are_cut_with_an_ellipsis_never_wrapped(state_file, size):
     journal_run(state_file)
     app = wall_app(state_file)
@@ -84,17 +101,18 @@ async def test_long_reasons_and_evidence_are_cut_with_an_ellipsis_never_wrapped(
         assert not any("END-OF-EVIDENCE" in row for row in screen_rows(app))
 
 
-async def test_phases_show_progress_and_elapsed_against_the_plan(state_file):
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+async def test_phases_show_progress_and_elapsed_against_the_plan(state_file, size):
     journal_run(state_file)
     app = wall_app(state_file)
-    async with app.run_test(size=(200, 50)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         rows = box_rows(app, app.screen.query_one(WallPhases))
         phase_a = next(row for row in rows if "Phase A" in row)
         assert phase_a.startswith("NOW") and "1/3" in phase_a and phase_a.endswith("37m of 30m planned OVER")
         phase_b = next(row for row in rows if "Phase B" in row)
         assert "0/10" in phase_b and phase_b.endswith("32m of 45m planned") and "OVER" not in phase_b
-        assert any(row.startswith("NEXT") and "Post-Deployment Verification" in row for row in rows)
+        assert any(row.startswith("NEXT") and "Post-Deployment Verification" in row and "0/9" in row for row in rows)
         assert not any("Phase C" in row for row in rows)  # production's phase is not this staging run's
         assert not any("Rollback" in row for row in rows)  # contingency plans not begun are not progress
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rich.text import Text
 
+from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
 from cockpit.engine.events import NOT_FOUND, HealthRead
 from cockpit.monitor.board import RowView
@@ -19,14 +20,26 @@ from cockpit.monitor.verdict import Answered
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.widgets.alarms_pane import STYLES as ALARM_STYLES
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
-from cockpit.ui.widgets.fold import block
-from cockpit.ui.widgets.health_table import STATUS_STYLE, rank
+from cockpit.ui.widgets.fold import block, fit
+from cockpit.ui.widgets.health_table import STATUS_STYLE, fmt_ms, rank
 from cockpit.ui.widgets.latency_pane import spark_line
 from cockpit.ui.widgets.services_pane import ServicesPane
 from cockpit.ui.widgets.wall_box import WallBox, age_text, dimmed, one_row
 
+WIDE_ROW = 70  # cells a row needs for the whole of the latency pane's line (label, sparkline, last, p99 and limit)
+NARROW_LABEL, NARROW_SPARK = 18, 8
+MIN_WHY = 16  # cells a health row's reason needs to be worth showing
 SNAPSHOT_STALE_SECONDS = 6.0  # the engine sends health every 2 s: a snapshot older than three of those is not current
 WORD_WIDTH = 9
+
+
+def narrow_spark(view: RowView, series: list[float]) -> Text:
+    """`redis  ▁▂▃▂▁▂▃▂ 0.31 ms` for a narrow box (120 columns): the label, a short sparkline and the last figure
+    (the status word before it says DOWN or OVER; the p99 and limit need the room of a wide one)."""
+    line = Text(f"{fit(one_line(view.label, 200), NARROW_LABEL):<{NARROW_LABEL}} ")
+    line.append(sparkline(series, NARROW_SPARK), style="cyan")
+    line.append(f" {fmt_ms(view.last_ms):>8}" if view.current else f" {view.status.upper():>8}", style="dim" if view.stale else "")
+    return line
 
 
 def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> float | None:
@@ -46,10 +59,11 @@ def health_row(view: RowView, series: list[float], age: float | None, stale: boo
         tail = Text("no figure yet", style="bold")
     else:
         tail = age_text(age, stale)
-    spark = spark_line(view, series, max(40, width - WORD_WIDTH - tail.cell_len - 24))
+    room = width - WORD_WIDTH - tail.cell_len - 2
+    spark = spark_line(view, series, room) if room >= WIDE_ROW else narrow_spark(view, series)
     why = view.why if view.status != HEALTHY or view.reason else view.detail
     parts = [Text(f"{word:<{WORD_WIDTH}}", style=style), spark]
-    if why:
+    if why and room - spark.cell_len >= MIN_WHY:  # a reason cut to a word or two would read as something else: the verdict names it
         parts.append(Text(f" · {one_line(why, 300)}", style="red" if view.status == DOWN else "yellow" if view.status == DEGRADED else "dim"))
     line = one_row(parts, width, tail)
     return dimmed(line) if stale else line

@@ -41,10 +41,10 @@ def elapsed(phase: PhaseReport, now: datetime) -> float | None:
     return phase.actual_seconds
 
 
-def progress_bar(done: int, total: int) -> str:
-    """`██████░░░░`: the share of a phase's steps done (no colour needed to read it)."""
-    full = round(BAR * done / total) if total else 0
-    return "█" * full + "░" * (BAR - full)
+def progress_bar(done: int, total: int, cells: int = BAR) -> str:
+    """`██████░░░░`: the share of a phase's steps done in `cells` cells (no colour needed to read it)."""
+    full = round(cells * done / total) if total else 0
+    return "█" * full + "░" * (cells - full)
 
 
 def phase_row(phase: PhaseReport, now: datetime, width: int) -> Text:
@@ -59,9 +59,10 @@ def phase_row(phase: PhaseReport, now: datetime, width: int) -> Text:
     timing = Text(words, style="bold red" if over else "")
     if over:
         timing.append(" OVER", style="bold white on red")
-    counts = Text(f" {progress_bar(phase.done, phase.total)} {phase.done}/{phase.total}" if phase.total else "", style="bold")
+    bar = progress_bar(phase.done, phase.total, BAR if width >= 80 else BAR // 2)  # a narrow box leaves the title its room
+    counts = Text(f" {bar} {phase.done}/{phase.total}" if phase.total else "", style="bold")
     title = Text(one_line(phase.title, 200), style="bold" if phase.status == "in progress" else "")
-    room = width - 6 - counts.cell_len - timing.cell_len - 2
+    room = width - 6 - 1 - counts.cell_len - (timing.cell_len + 2 if timing.cell_len else 0)  # the counts and the time stay whole
     if title.cell_len > room:
         title.truncate(max(4, room), overflow="ellipsis")
     return one_row([Text(f"{word:<5} ", style=style), title, Text(" "), counts], width, timing)
@@ -104,6 +105,8 @@ def check_row(step: StepReport, now: datetime, width: int) -> Text:
     stale = age is not None and age > CHECK_STALE_SECONDS
     parts = [Text(f"{word:<8}", style=style), Text(f"{step.id}  ", style="bold"), Text(one_line(check.evidence or step.title, 300))]
     tail = Text(f"by {one_line(check.by, 40)} · ") + age_text(age, stale)  # who and when stay whole: the evidence is cut first
+    if width - 8 - len(step.id) - 2 - tail.cell_len < 10:  # a narrow box: the step's id and the age before who ran it
+        tail = age_text(age, stale)
     line = one_row(parts, width, tail)
     return dimmed(line) if stale else line
 
