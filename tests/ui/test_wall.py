@@ -18,7 +18,7 @@ from tests.conftest import verdict_line
 from tests.ui.fake_engine import replay
 from tests.ui.live_data import NOW, feed
 from tests.ui.screen_truth import ALARMS, feed_world
-from tests.ui.wall_data import SECOND, journal_run, wall_app
+from tests.ui.wall_data import SECOND, WALL_NOW, journal_run, wall_app
 
 SIZES = [(200, 50), (120, 40)]
 IDS = [f"{w}x{h}" for w, h in SIZES]
@@ -239,6 +239,32 @@ async def test_another_cockpits_tick_and_check_appear(state_file):
         assert any(row.startswith("PASS") and "a-db-pool  pool 7/100" in row for row in rows)
 
 
+async def test_a_tick_by_another_cockpit_reaches_the_wall_through_the_journal(state_file):
+    """A real engine (in this loop, watching no backend) polling the real journal file, read-only, as `cockpit --wall` runs it."""
+    from cockpit.engine.local import LocalEngine
+    from cockpit.ui.app import CockpitApp
+
+    journal_run(state_file)
+    runbook = load_runbook()
+    env = runbook.environments["staging"]
+    reader = RunSession(Journal(state_file, read_only=True), runbook.id, runbook.version, "staging", "wall@tv")
+    engine = LocalEngine(runbook, env, reader, read_only=True, live=False, environ={}, journal_poll_seconds=0.1)
+    app = CockpitApp(runbook, env, engine, initial_events=reader.events_after(0), run_id=reader.run.id, clock=lambda: WALL_NOW,
+                     live=False, monotonic=lambda: NOW, wall=True)
+    async with app.run_test(size=(200, 50)) as pilot:
+        phases = app.screen.query_one(WallPhases)
+        assert "1/3" in next(row for row in box_rows(app, phases) if "Phase A" in row)
+        writer = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", SECOND)
+        writer.record("a-env-vars", "tick", {"evidence": "all set"})
+        writer.journal.close()
+        for _ in range(200):  # the engine's journal poll (0.1 s) finds it; a condition, not a sleep
+            if "2/3" in next(row for row in box_rows(app, phases) if "Phase A" in row):
+                break
+            await pilot.pause(0.05)
+        assert "2/3" in next(row for row in box_rows(app, phases) if "Phase A" in row)
+    reader.journal.close()
+
+
 async def test_an_engine_gone_is_never_all_up(state_file):
     journal_run(state_file)
     app = wall_app(state_file)
@@ -275,3 +301,27 @@ def test_wall_and_demo_wall_are_on_the_command_line():
     assert parser.parse_args(["--wall"]).wall
     assert parser.parse_args(["demo", "--wall"]).wall
     assert "--wall" in parser.format_help()
+
+
+def contrast(segment) -> float:
+    """The difference in luminance (0-1) between a painted segment's text and its background."""
+    style = segment.style
+    fg, bg = style.color.get_truecolor(), style.bgcolor.get_truecolor()
+    if style.reverse:
+        fg, bg = bg, fg
+    luminance = lambda c: (0.2126 * c.red + 0.7152 * c.green + 0.0722 * c.blue) / 255  # noqa: E731
+    return abs(luminance(fg) - luminance(bg))
+
+
+async def test_no_color_keeps_every_state_a_word_in_high_contrast(state_file, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    journal_run(state_file, env="production")
+    app = wall_app(state_file, env="production")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await feed(pilot)
+        await feed_world(pilot, failed_rollout=True, firing="avnz-api-5xx-errors", redis_down=True)
+        strips = app.screen._compositor.render_strips()
+        for word in ("PRODUCTION", "DOWN", "ALARM", "FAILED", "FAIL", "OVER", "NOW"):
+            found = [s for strip in strips for s in strip if s.text.strip().startswith(word) and s.style and s.style.bgcolor]
+            assert found, word
+            assert min(contrast(s) for s in found) > 0.4, (word, [(s.text, round(contrast(s), 2)) for s in found])

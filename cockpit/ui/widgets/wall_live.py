@@ -15,19 +15,23 @@ from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
 from cockpit.engine.events import NOT_FOUND, HealthRead
 from cockpit.monitor.board import RowView
-from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY
+from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.monitor.verdict import Answered
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.widgets.alarms_pane import STYLES as ALARM_STYLES
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.fold import block, fit
-from cockpit.ui.widgets.health_table import STATUS_STYLE, fmt_ms, rank
+from cockpit.ui.widgets.health_table import fmt_ms, rank
 from cockpit.ui.widgets.latency_pane import spark_line
 from cockpit.ui.widgets.services_pane import ServicesPane
 from cockpit.ui.widgets.wall_box import WallBox, age_text, dimmed, one_row
 
 WIDE_ROW = 70  # cells a row needs for the whole of the latency pane's line (label, sparkline, last, p99 and limit)
 NARROW_LABEL, NARROW_SPARK = 18, 8
+# Read from across a room and under NO_COLOR (where a red word on black turns dark grey on black): a problem is
+# a light word on a filled background, never coloured text alone.
+WALL_STATUS = {DOWN: "bold white on red", "over": "bold white on red", DEGRADED: "bold black on yellow", HEALTHY: "bold green",
+               NOT_CONFIGURED: "bold black on yellow"}
 MIN_WHY = 16  # cells a health row's reason needs to be worth showing
 SNAPSHOT_STALE_SECONDS = 6.0  # the engine sends health every 2 s: a snapshot older than three of those is not current
 WORD_WIDTH = 9
@@ -52,7 +56,7 @@ def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> floa
 def health_row(view: RowView, series: list[float], age: float | None, stale: bool, width: int) -> Text:
     """`DOWN     database  ▁▂▃  DOWN · connection refused   4 s old`: status, sparkline and figures, why, age."""
     word = "OVER" if view.breach else view.status.upper()
-    style = "bold red reverse" if view.breach else STATUS_STYLE.get(view.status, "bold yellow")
+    style = WALL_STATUS["over"] if view.breach else WALL_STATUS.get(view.status, "bold black on yellow")
     if age is None and view.retry_in_s is not None:  # never answered: when it is tried again instead of an age
         tail = Text(f"no figure · retry in {view.retry_in_s:.0f} s", style="bold")
     elif age is None:
@@ -64,7 +68,7 @@ def health_row(view: RowView, series: list[float], age: float | None, stale: boo
     why = view.why if view.status != HEALTHY or view.reason else view.detail
     parts = [Text(f"{word:<{WORD_WIDTH}}", style=style), spark]
     if why and room - spark.cell_len >= MIN_WHY:  # a reason cut to a word or two would read as something else: the verdict names it
-        parts.append(Text(f" · {one_line(why, 300)}", style="red" if view.status == DOWN else "yellow" if view.status == DEGRADED else "dim"))
+        parts.append(Text(f" · {one_line(why, 300)}", style="" if view.status in (DOWN, DEGRADED) else "dim"))
     line = one_row(parts, width, tail)
     return dimmed(line) if stale else line
 
@@ -127,7 +131,7 @@ class WallAlarms(AlarmsPane):
             return
         age = None if self.read_at is None else now - self.read_at
         stale = Answered(self.read_at, self.interval, "", self.grace).stale(now)
-        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold red")]
+        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold white on red")]
         for name, alarm, description in self._ordered():
             state = alarm.state if alarm else "UNKNOWN"
             if alarm is None:
@@ -176,7 +180,7 @@ class WallServices(ServicesPane):
         lines, _ = self.lines(max(20, width - tail.cell_len - 2))
         if self.read is None:  # the pane lists bare names before the first read: the wall says it does not know
             lines = [Text(f"{'UNKNOWN':<{WORD_WIDTH}}", style="bold") + line for line in lines]
-        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold red")]
+        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold white on red")]
         for line in lines:
             row = one_row([line], width, tail)
             rows.append(dimmed(row) if stale else row)

@@ -56,7 +56,7 @@ def phase_row(phase: PhaseReport, now: datetime, width: int) -> Text:
         words = f"{minutes(spent)} of {phase.planned_minutes}m planned" if spent is not None else f"{phase.planned_minutes}m planned"
     else:
         words = f"{minutes(spent)} elapsed" if spent is not None else ""
-    timing = Text(words, style="bold red" if over else "")
+    timing = Text(words, style="bold white on red" if over else "")  # a light word on red: readable under NO_COLOR too
     if over:
         timing.append(" OVER", style="bold white on red")
     bar = progress_bar(phase.done, phase.total, BAR if width >= 80 else BAR // 2)  # a narrow box leaves the title its room
