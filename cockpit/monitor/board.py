@@ -37,6 +37,7 @@ class RowView:
     limit: Threshold | None
     retry_in_s: float | None
     over_limit: int = 0  # samples over the limit in the judging window (JUDGE_SECONDS)
+    polled_s: float | None = None  # seconds since its backend's last poll ended (answered or not): how old `status` is
 
     @property
     def current(self) -> bool:
@@ -169,6 +170,7 @@ class HealthBoard:
             detail=r.detail,
             limit=limit,
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
+            polled_s=None if polled_at is None else max(0.0, now - polled_at),
             # OVER needs the recent p99 over the limit and two samples over it (one is an outlier)
             over_limit=0 if limit is None or not live or judged_p99 is None or judged_p99 <= limit.limit_ms
             else sum(v > limit.limit_ms for v in judged),

@@ -81,6 +81,7 @@ async def test_health_rows_with_sparklines_figures_and_ages(state_file, size):
         rows = [row for row in box_rows(app, health) if row.strip()]
         assert len(rows) == len(app.screen.health.views)  # every row, one line each
         assert rows[0].startswith("DOWN") and "database" in rows[0]  # problems first
+        assert rows[0].endswith(" 2 s old")  # its DOWN is from the poll 2 s ago (its last latency is 31 s old)
         redis = next(row for row in rows if " redis " in row and "›" not in row)
         assert redis.startswith("HEALTHY") and any(c in redis for c in "▁▂▃▄▅▆▇█") and " ms" in redis and redis.endswith("s old")
         churn = next(row for row in rows if "/momentum/churn" in row)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
+from rich.text import Span, Text
 
 from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
@@ -37,6 +37,15 @@ SNAPSHOT_STALE_SECONDS = 6.0  # the engine sends health every 2 s: a snapshot ol
 WORD_WIDTH = 9
 
 
+def loud(line: Text) -> Text:
+    """`line` with its red words (DOWN, a p99 over its limit) as light words on red: red text on black is dark grey
+    under NO_COLOR. The sparkline's red bars keep their colour (a filled cell would hide the bar's height)."""
+    out = line.copy()
+    out.spans = [Span(s.start, s.end, WALL_STATUS[DOWN]) if "red" in str(s.style) and any(c.isalnum() for c in line.plain[s.start:s.end])
+                 else s for s in line.spans]
+    return out
+
+
 def narrow_spark(view: RowView, series: list[float]) -> Text:
     """`redis  ▁▂▃▂▁▂▃▂ 0.31 ms` for a narrow box (120 columns): the label, a short sparkline and the last figure
     (the status word before it says DOWN or OVER; the p99 and limit need the room of a wide one)."""
@@ -47,9 +56,12 @@ def narrow_spark(view: RowView, series: list[float]) -> Text:
 
 
 def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> float | None:
-    """Seconds since the row's last figure, as of now (`behind`: the snapshot's own age). A component of
-    /health (`api.redis`) has no figure of its own: its status is as old as its parent's read."""
-    age = view.age_s if view.age_s is not None else ages.get(view.key.split(".", 1)[0]) if "." in view.key else None
+    """Seconds since what the row shows was read, as of now (`behind`: the snapshot's own age): its backend's last
+    poll (a DOWN row's status is that fresh, though its last latency is older), else its last latency; a component of
+    /health (`api.redis`) without either is as old as its parent's read."""
+    age = view.polled_s if view.polled_s is not None else view.age_s
+    if age is None and "." in view.key:
+        age = ages.get(view.key.split(".", 1)[0])
     return None if age is None else age + behind
 
 
@@ -64,7 +76,7 @@ def health_row(view: RowView, series: list[float], age: float | None, stale: boo
     else:
         tail = age_text(age, stale)
     room = width - WORD_WIDTH - tail.cell_len - 2
-    spark = spark_line(view, series, room) if room >= WIDE_ROW else narrow_spark(view, series)
+    spark = loud(spark_line(view, series, room) if room >= WIDE_ROW else narrow_spark(view, series))
     why = view.why if view.status != HEALTHY or view.reason else view.detail
     parts = [Text(f"{word:<{WORD_WIDTH}}", style=style), spark]
     if why and room - spark.cell_len >= MIN_WHY:  # a reason cut to a word or two would read as something else: the verdict names it
@@ -92,7 +104,7 @@ class WallHealth(WallBox):
             return [Text("UNKNOWN  no health read yet" if self.live else "not connected: this cockpit watches nothing", style="bold")]
         behind = max(0.0, self.now - self.health.at)
         series = dict(self.health.series)
-        ages = {v.key: v.age_s for v in self.health.views}
+        ages = {v.key: v.polled_s if v.polled_s is not None else v.age_s for v in self.health.views}
         views = sorted(self.health.views, key=rank, reverse=True)
         return [health_row(v, [ms for _, ms in series.get(v.key, ())], row_age(v, ages, behind),
                            v.stale or behind > SNAPSHOT_STALE_SECONDS, width) for v in views]
