@@ -47,6 +47,7 @@ from cockpit.journal.progress import run_counts
 from cockpit.monitor.rollout import ERROR, WARNING
 from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.report import build_report
+from cockpit.report.model import Report
 from cockpit.ui.bridge import EngineBatch, deliver
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.verdict_bar import VerdictBar
@@ -80,6 +81,7 @@ class WallScreen(Screen[None]):
         self.health: HealthRead | None = None
         self.verdict: Verdict | None = None
         self.engine_down = ""
+        self.report: Report | None = None  # of the committed events, built when they change
 
     def compose(self) -> ComposeResult:
         app, runbook, env = self.app, self.app.runbook, self.app.env
@@ -114,7 +116,7 @@ class WallScreen(Screen[None]):
     def _tick(self) -> None:
         """Once a second: the clock, and every age and elapsed time as of now."""
         self.query_one(CockpitHeader).show_time(self.app.clock())
-        self.redraw_run()
+        self.redraw_run(changed=False)
         self.render_health()
         self.render_live()
 
@@ -198,15 +200,17 @@ class WallScreen(Screen[None]):
         """The journal cannot be read: said in the phases box's title (the engine retries)."""
         self.query_one(WallPhases).border_subtitle = f"journal unreadable: {event.reason}"[:80]
 
-    def redraw_run(self) -> None:
-        """Phases, checks, actions and the header's progress, from the release report of the committed events."""
+    def redraw_run(self, changed: bool = True) -> None:
+        """Phases, checks, actions and the header's progress, from the release report of the committed events
+        (built again only when they `changed`: the clock's tick only ages what it shows)."""
         app = self.app
         now = app.clock()
-        report = build_report(app.runbook, app.env, None, self.events, now)
+        if changed or self.report is None:
+            self.report = build_report(app.runbook, app.env, None, self.events, now)
+            done, total = run_counts(app.runbook.phases, app.env.name, self.states)
+            self.query_one(CockpitHeader).show_progress(self.run_id, done, total)
         for box in (self.query_one(WallPhases), self.query_one(WallChecks), self.query_one(WallActions)):
-            box.show(report, now)
-        done, total = run_counts(app.runbook.phases, app.env.name, self.states)
-        self.query_one(CockpitHeader).show_progress(self.run_id, done, total)
+            box.show(self.report, now)
 
     # -- what the wall does not draw ----------------------------------------------------------
     def check_done(self, event: CheckDone) -> None:
