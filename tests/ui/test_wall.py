@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cockpit.cli import main
-from cockpit.engine.events import EngineProblem, JournalRead, VerdictChanged
+from cockpit.engine.events import AlarmsFailed, EngineProblem, JournalRead, VerdictChanged
 from cockpit.journal import Journal
 from cockpit.journal.session import RunSession
 from cockpit.monitor.verdict import Verdict
@@ -179,6 +179,21 @@ async def test_figures_carry_their_age_and_turn_stale_dimmed_not_hidden(state_fi
             assert len(rows) == len(names)  # still every one of them
             assert all(row.endswith("STALE 47 s old") for row in rows), rows
             assert all(dimmed(box, name) for name in names)
+
+
+async def test_a_failed_read_says_unread_first_and_keeps_the_last_read_dimmed_once_stale(state_file):
+    journal_run(state_file)
+    clock = [NOW]
+    app = wall_app(state_file, monotonic=lambda: clock[0])
+    async with app.run_test(size=(200, 50)) as pilot:
+        await feed_world(pilot, firing="avnz-api-5xx-errors")
+        clock[0] = NOW + 60
+        await replay(pilot, [AlarmsFailed("ThrottlingException: Rate exceeded " + "x" * 300, True, 8.0)])
+        alarms = app.screen.query_one(WallAlarms)
+        rows = [row for row in box_rows(app, alarms) if row.strip()]
+        assert rows[0].startswith("UNREAD") and "ThrottlingException" in rows[0] and rows[0].endswith("…")
+        assert len(rows) == 1 + len(ALARMS)  # the last read is still there, every alarm
+        assert all(row.endswith("STALE 60 s old") for row in rows[1:]) and all(dimmed(alarms, name) for name in ALARMS)
 
 
 async def test_a_production_run_is_unmistakable(state_file):

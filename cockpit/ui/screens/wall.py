@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from cockpit.core.text import one_line
 from cockpit.engine.events import (
     ActionEnded,
     ActionProgress,
@@ -49,6 +50,7 @@ from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.report import build_report
 from cockpit.report.model import Report
 from cockpit.ui.bridge import EngineBatch, deliver
+from cockpit.ui.widgets.fold import fit
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.verdict_bar import VerdictBar
 from cockpit.ui.widgets.wall_live import WallAlarms, WallHealth, WallServices
@@ -198,7 +200,7 @@ class WallScreen(Screen[None]):
 
     def journal_unreadable(self, event: JournalUnreadable) -> None:
         """The journal cannot be read: said in the phases box's title (the engine retries)."""
-        self.query_one(WallPhases).border_subtitle = f"journal unreadable: {event.reason}"[:80]
+        self.query_one(WallPhases).border_subtitle = fit(f"journal unreadable: {one_line(event.reason, 300)}", 80)
 
     def redraw_run(self, changed: bool = True) -> None:
         """Phases, checks, actions and the header's progress, from the release report of the committed events

@@ -13,7 +13,7 @@ from rich.text import Span, Text
 
 from cockpit.core.sparkline import sparkline
 from cockpit.core.text import one_line
-from cockpit.engine.events import NOT_FOUND, HealthRead
+from cockpit.engine.events import NOT_FOUND, AlarmsFailed, HealthRead, ServicesFailed
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.monitor.verdict import Answered
@@ -110,6 +110,13 @@ class WallHealth(WallBox):
                            v.stale or behind > SNAPSHOT_STALE_SECONDS, width) for v in views]
 
 
+def unread_rows(failure: AlarmsFailed | ServicesFailed | None, width: int) -> list[Text]:
+    """The first row of a box whose source failed: `UNREAD` and why (the rows under it are the last read, dimmed once stale)."""
+    if failure is None:
+        return []
+    return [one_row([Text("UNREAD  ", style="bold white on red"), Text(" " + one_line(failure.reason, 300))], width)]
+
+
 def _paint(pane: AlarmsPane | ServicesPane, rows: list[Text], subtitle: str) -> None:
     """Repaint a pane's body when its text changed (the panes keep what they last showed in `_text`)."""
     pane.border_subtitle = subtitle
@@ -143,7 +150,7 @@ class WallAlarms(AlarmsPane):
             return
         age = None if self.read_at is None else now - self.read_at
         stale = Answered(self.read_at, self.interval, "", self.grace).stale(now)
-        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold white on red")]
+        rows = unread_rows(self.failure, width)
         for name, alarm, description in self._ordered():
             state = alarm.state if alarm else "UNKNOWN"
             if alarm is None:
@@ -192,7 +199,7 @@ class WallServices(ServicesPane):
         lines, _ = self.lines(max(20, width - tail.cell_len - 2))
         if self.read is None:  # the pane lists bare names before the first read: the wall says it does not know
             lines = [Text(f"{'UNKNOWN':<{WORD_WIDTH}}", style="bold") + line for line in lines]
-        rows = [] if self.failure is None else [Text("UNREAD   " + one_line(self.failure.reason, 300), style="bold white on red")]
+        rows = unread_rows(self.failure, width)
         for line in lines:
             row = one_row([line], width, tail)
             rows.append(dimmed(row) if stale else row)
