@@ -248,6 +248,8 @@ async def test_another_cockpits_tick_and_check_appear(state_file):
                   session.record("a-db-pool", "tick", {"evidence": "pool 7/100"}))
         session.journal.close()
         await replay(pilot, [JournalRead(events)])
+        await app.workers.wait_for_complete()  # the report is built in a thread
+        await pilot.pause()
         phase_a = next(row for row in box_rows(app, app.screen.query_one(WallPhases)) if "Phase A" in row)
         assert "2/3" in phase_a
         rows = box_rows(app, app.screen.query_one(WallChecks))

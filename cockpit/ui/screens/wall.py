@@ -8,6 +8,7 @@ through: it has no key that ticks, notes, runs or rolls back, and it sends the e
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -84,6 +85,8 @@ class WallScreen(Screen[None]):
         self.verdict: Verdict | None = None
         self.engine_down = ""
         self.report: Report | None = None  # of the committed events, built when they change
+        self._report_due = False
+        self._building = False
 
     def compose(self) -> ComposeResult:
         app, runbook, env = self.app, self.app.runbook, self.app.env
@@ -191,28 +194,52 @@ class WallScreen(Screen[None]):
     def journal_read(self, event: JournalRead) -> None:
         """Events another cockpit committed: the run's boxes again."""
         if self.absorb(event.events):
-            self.redraw_run()
+            self.run_changed()
 
     def journal_written(self, event: JournalWritten) -> None:
         """A write committed (never this cockpit's: it writes nothing; the engine's own, such as an alarm's change)."""
         if self.absorb([event.event] if event.event else []):
-            self.redraw_run()
+            self.run_changed()
 
     def journal_unreadable(self, event: JournalUnreadable) -> None:
         """The journal cannot be read: said in the phases box's title (the engine retries)."""
         self.query_one(WallPhases).border_subtitle = fit(f"journal unreadable: {one_line(event.reason, 300)}", 80)
 
     def redraw_run(self, changed: bool = True) -> None:
-        """Phases, checks, actions and the header's progress, from the release report of the committed events
-        (built again only when they `changed`: the clock's tick only ages what it shows)."""
+        """Phases, checks, actions and the header's progress, from the release report of the committed events.
+        `changed`: the events changed, so the report is built again (at once: used at mount); else the boxes only
+        age what they show (the clock's tick)."""
         app = self.app
         now = app.clock()
         if changed or self.report is None:
             self.report = build_report(app.runbook, app.env, None, self.events, now)
-            done, total = run_counts(app.runbook.phases, app.env.name, self.states)
-            self.query_one(CockpitHeader).show_progress(self.run_id, done, total)
+            self._show_progress()
         for box in (self.query_one(WallPhases), self.query_one(WallChecks), self.query_one(WallActions)):
             box.show(self.report, now)
+
+    def _show_progress(self) -> None:
+        done, total = run_counts(self.app.runbook.phases, self.app.env.name, self.states)
+        self.query_one(CockpitHeader).show_progress(self.run_id, done, total)
+
+    def run_changed(self) -> None:
+        """New committed events: the report is built again in a thread (a long run's takes a good part of a second:
+        never in the event loop), one build at a time, the last one with every event absorbed by then."""
+        self._show_progress()
+        self._report_due = True
+        if not self._building:
+            self._building = True
+            self.run_worker(self._build_report(), group="wall-report", exit_on_error=False)
+
+    async def _build_report(self) -> None:
+        app = self.app
+        try:
+            while self._report_due:
+                self._report_due = False
+                events, now = list(self.events), app.clock()
+                self.report = await asyncio.to_thread(build_report, app.runbook, app.env, None, events, now)
+                self.redraw_run(changed=False)
+        finally:
+            self._building = False
 
     # -- what the wall does not draw ----------------------------------------------------------
     def check_done(self, event: CheckDone) -> None:
