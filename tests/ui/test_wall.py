@@ -257,29 +257,35 @@ async def test_another_cockpits_tick_and_check_appear(state_file):
         assert any(row.startswith("PASS") and "a-db-pool  pool 7/100" in row for row in rows)
 
 
-async def test_a_tick_by_another_cockpit_reaches_the_wall_through_the_journal(state_file):
-    """A real engine (in this loop, watching no backend) polling the real journal file, read-only, as `cockpit --wall` runs it."""
+async def test_a_tick_by_another_cockpit_reaches_the_wall_through_the_journal(journal_location):
+    """A real engine (in this loop, watching no backend) following the real journal, read-only, as `cockpit --wall`
+    runs it: a SQLite file, and a shared journal on a real PostgreSQL."""
     from cockpit.engine.local import LocalEngine
+    from cockpit.journal.opening import open_store
     from cockpit.ui.app import CockpitApp
 
-    journal_run(state_file)
+    journal_run(journal_location)
     runbook = load_runbook()
     env = runbook.environments["staging"]
-    reader = RunSession(Journal(state_file, read_only=True), runbook.id, runbook.version, "staging", "wall@tv")
+    reader = RunSession(open_store(journal_location, read_only=True), runbook.id, runbook.version, "staging", "wall@tv")
     engine = LocalEngine(runbook, env, reader, read_only=True, live=False, environ={}, journal_poll_seconds=0.1)
     app = CockpitApp(runbook, env, engine, initial_events=reader.events_after(0), run_id=reader.run.id, clock=lambda: WALL_NOW,
                      live=False, monotonic=lambda: NOW, wall=True)
+
+    def phase_a() -> str:
+        return next(row for row in box_rows(app, app.screen.query_one(WallPhases)) if "Phase A" in row)
+
     async with app.run_test(size=(200, 50)) as pilot:
-        phases = app.screen.query_one(WallPhases)
-        assert "1/3" in next(row for row in box_rows(app, phases) if "Phase A" in row)
-        writer = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", SECOND)
+        assert "1/3" in phase_a()
+        writer = RunSession(open_store(journal_location), runbook.id, runbook.version, "staging", SECOND)
         writer.record("a-env-vars", "tick", {"evidence": "all set"})
         writer.journal.close()
-        for _ in range(200):  # the engine's journal poll (0.1 s) finds it; a condition, not a sleep
-            if "2/3" in next(row for row in box_rows(app, phases) if "Phase A" in row):
+        for _ in range(200):  # the engine's journal poll (0.1 s) finds it, a thread builds the report: a condition, not a sleep
+            if "2/3" in phase_a():
                 break
             await pilot.pause(0.05)
-        assert "2/3" in next(row for row in box_rows(app, phases) if "Phase A" in row)
+        assert "2/3" in phase_a()
+        assert app.engine.engine.read_only  # the engine behind the wall refuses writes too
     reader.journal.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from cockpit.journal import Journal
+from cockpit.journal.opening import open_store
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 from tests.conftest import FIXED_NOW, WHO
@@ -25,12 +26,12 @@ class SetClock:
         return self.at
 
 
-def journal_run(state_file, env: str = "staging") -> None:
+def journal_run(state_file, env: str = "staging") -> None:  # state_file: a SQLite path or a postgresql:// URL
     """A run well under way: the pre checklist ticked, phase A's checks (one failed, one passed long ago, one just now),
     phase B begun 32 minutes ago (over its plan? no: 45 minutes planned), a deploy action passed and a Slack one failed."""
     runbook = load_runbook()
     clock = SetClock()
-    session = RunSession(Journal(state_file, clock=clock), runbook.id, runbook.version, env, WHO)
+    session = RunSession(open_store(state_file, clock=clock), runbook.id, runbook.version, env, WHO)
 
     def at(minutes: float, step_id: str, kind: str, payload: dict | None = None, who: str = WHO):
         clock.at = FIXED_NOW + timedelta(minutes=minutes)
