@@ -19,6 +19,7 @@ from textual.widgets import Static
 from cockpit.core.text import strip_control
 from cockpit.journal import StepState
 from cockpit.journal.progress import NOTE
+from cockpit.journal.step_rules import decide_tick
 from cockpit.runbook import Step
 from cockpit.ui.screens.action_screen import ActionScreen
 from cockpit.ui.screens.help import HelpScreen
@@ -232,16 +233,19 @@ class CockpitScreen(ActionScreen):
         step = self._step_in_view()
         if step is None:
             return
-        if not step.tickable:
-            self.notify("info steps are read, not ticked", timeout=3, markup=False)
-            return
         state = self.states.get(step.id, StepState())
         current = self.pending_target(step.id)
         target = not (state.done if current is None else current)
-        if target and step.check is not None:
-            self.tick_check_step(step)  # needs evidence or an override reason
+        phase = self.app.runbook.phase_of(step.id)
+        assert phase is not None  # the checklist shows the runbook's steps
+        decision = decide_tick(step, phase, self.app.env.name, state, target)  # the rules `cockpit tick` follows too
+        if decision.needs_reason:
+            self.ask_override(step)  # a check step without a passing check: ticked only with a reason
             return
-        self.write_tick(step.id, target)
+        if decision.refused:
+            self.notify(decision.refused, timeout=3, markup=False)
+            return
+        self.write_tick(step.id, target, decision.payload)
         self.redraw({step.id})
 
     def action_note(self) -> None:

@@ -11,8 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from cockpit.core.text import one_line
-
-NOTE_LIMIT = 2000
+from cockpit.journal.step_rules import NOTE_LIMIT  # the same limit as `cockpit note`
 
 
 class NoteInput(Input):

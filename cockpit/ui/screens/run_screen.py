@@ -22,6 +22,7 @@ from cockpit.engine.commands import Record, RunCheck
 from cockpit.engine.events import CheckDone, JournalRead, JournalUnreadable, JournalWritten
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import TICK, UNTICK, run_counts
+from cockpit.journal.step_rules import decide_tick, not_passed
 from cockpit.runbook import Step
 from cockpit.ui.action_runs import ActionRuns
 from cockpit.ui.screens.note import NoteScreen
@@ -171,25 +172,18 @@ class RunScreen(Screen[None]):
             severity, word, timeout = "error", "FAILED", 15
         self.notify(f"{event.step_id} {word}: {result.evidence}", title="check", severity=severity, timeout=timeout, markup=False)
 
-    def tick_check_step(self, step: Step) -> None:
-        """Tick a check step: with the passing check's evidence, or after an override reason."""
-        record = self.states.get(step.id, StepState()).check
-        if record is not None and record.passed:
-            self.write_tick(step.id, True, {"evidence": record.evidence})
-            self.redraw({step.id})
-            return
-        if record is None:
-            why = "it has not been checked"
-        elif record.status == INCONCLUSIVE:
-            why = "its last check was inconclusive (cockpit was too busy to measure)"
-        else:
-            why = "its last check failed"
+    def ask_override(self, step: Step) -> None:
+        """A check step without a passing check on record: tick it only after a typed reason (an override)."""
+        why = not_passed(self.states.get(step.id, StepState()).check)
         explain = f"This is a check step and {why}. Press esc, then enter to run the check, or type why you tick it anyway (journaled as an override)."
 
         def save(reason: str | None) -> None:
-            if reason:
-                self.write_tick(step.id, True, {"override": reason})
-                self.redraw({step.id})
+            phase = self.app.runbook.phase_of(step.id)
+            if reason and phase is not None:
+                decision = decide_tick(step, phase, self.app.env.name, self.states.get(step.id, StepState()), True, reason)
+                if decision.kind:
+                    self.write_tick(step.id, True, decision.payload)
+                    self.redraw({step.id})
 
         screen = NoteScreen(step.title, heading="Tick without a passing check", explain=explain, placeholder="reason for the override")
         self.app.push_screen(screen, save)
