@@ -1,6 +1,6 @@
 """Command line: the TUI by default, and headless verbs for scripts.
 
-Exit codes: 0 success, 1 a check or action failed, 2 bad input (one line on stderr).
+Exit codes: 0 success, 1 a check or action failed or a rule refused (tick, note), 2 bad input (one line on stderr).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import NoReturn
 
 from cockpit import __version__
 from cockpit.commands.context import UsageError, load, open_journal, state_path
-from cockpit.journal import JournalError, default_who
+from cockpit.journal import JournalError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,11 +36,25 @@ def _common(parser: argparse.ArgumentParser, suppress: bool,
     )
 
 
+def _who(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    parser.add_argument("--who", metavar="NAME", default=argparse.SUPPRESS if suppress else None,
+                        help="who the journal records as doing it (default: user@host; one line, at most 120 characters)")
+
+
+def _step_verb(verbs, name: str, text: str, description: str) -> argparse.ArgumentParser:
+    sub = verbs.add_parser(name, help=text, description=description)
+    _common(sub, suppress=True)
+    _who(sub, suppress=True)
+    sub.add_argument("step", metavar="STEP-ID", help="a step of the runbook (cockpit runbook show)")
+    return sub
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line (documented by --help)."""
     parser = _Parser(prog="cockpit", description="A terminal cockpit for release day. With no verb: open the TUI.")
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     _common(parser, suppress=False)
+    _who(parser, suppress=False)
     parser.add_argument("--new-run", action="store_true", help="start a fresh run instead of resuming the last one")
     parser.add_argument("--wall", action="store_true",
                         help="the wall view for a big screen (200x50 and up): where the run stands, every alarm and service, "
@@ -65,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "too busy to measure), 2 on bad input.",
     )
     _common(check, suppress=True)
+    _who(check, suppress=True)
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--only", nargs="+", metavar="ID", default=[], help="only these step ids (contingency steps too)")
 
@@ -75,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(production: production/SERVICE); refused with --read-only. Exit 0 done, 1 failed or refused, 2 bad input.",
     )
     _common(rollback, suppress=True)
+    _who(rollback, suppress=True)
     rollback.add_argument("--service", required=True, metavar="SVC", help="an ECS service of the environment")
     rollback.add_argument("--to", type=int, metavar="REVISION", help="the revision number to roll back to")
     rollback.add_argument("--confirm", metavar="TEXT", help="the service name (production: production/SERVICE), as the TUI asks")
@@ -93,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "failing checks named, unless --override REASON.",
     )
     _common(run, suppress=True)
+    _who(run, suppress=True)
     run.add_argument("step", metavar="STEP-ID", help="a step with actions (cockpit runbook show)")
     confirm = run.add_mutually_exclusive_group()
     confirm.add_argument("--yes", action="store_true", help="send it (not enough in production)")
@@ -105,6 +122,27 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run although an earlier run's outcome is unknown (after looking it up); journaled")
     run.add_argument("--override", metavar="REASON", default=None,
                      help="run although the step's gate (go / no-go) is not green; the reason is journaled as an override")
+
+    tick = _step_verb(
+        verbs, "tick", "tick a step (or --untick it) without the TUI: the TUI's rules, journaled",
+        "Tick STEP in the run's journal (--state), as the TUI's space does, for scripts and for a teammate without the "
+        "TUI open. A check step is ticked only when its last check passed (its evidence goes with the tick); otherwise "
+        "it is refused with the reason unless --override REASON, journaled as an override. Info steps and steps of a "
+        "phase that does not run in the environment are refused; --read-only journals nothing. Prints one line: what "
+        "was journaled (step, who, run, when) or, on stderr, why not. Exit 0 journaled, 1 refused or not journaled, "
+        "2 bad input.",
+    )
+    tick.add_argument("--untick", action="store_true", help="untick the step instead")
+    tick.add_argument("--override", metavar="REASON", default=None,
+                      help="tick a check step whose last check did not pass (or that was never checked); the reason is journaled")
+    note = _step_verb(
+        verbs, "note", "journal a note on a step without the TUI",
+        "Journal TEXT as a note on STEP in the run's journal (--state), as the TUI's n does: one line (newlines become "
+        "spaces, control characters are dropped), at most 2000 characters. Steps of a phase that does not run in the "
+        "environment are refused; --read-only journals nothing. Prints one line: what was journaled (step, who, run, "
+        "when) or, on stderr, why not. Exit 0 journaled, 1 refused or not journaled, 2 bad input.",
+    )
+    note.add_argument("text", metavar="TEXT", help="the note (quote it)")
 
     demo = verbs.add_parser(
         "demo", help="the whole cockpit against a local stack it starts and stops (needs cockpit[demo])",
@@ -160,7 +198,7 @@ def _status_verb(args: argparse.Namespace) -> int:
     ctx = load(args)
     journal = open_journal(ctx.state_path, read_only=True)
     try:
-        report = status_report(ctx.runbook, ctx.env, journal, default_who())
+        report = status_report(ctx.runbook, ctx.env, journal, ctx.who)
     except JournalError as exc:
         raise UsageError(str(exc)) from exc
     finally:
@@ -194,7 +232,7 @@ def _check_verb(args: argparse.Namespace) -> int:
 
     ctx = load(args)
     read_only = getattr(args, "read_only", False)
-    text, code, warning = check_command(ctx.runbook, ctx.env, args.only, args.json, None if read_only else ctx.state_path)
+    text, code, warning = check_command(ctx.runbook, ctx.env, args.only, args.json, None if read_only else ctx.state_path, ctx.who)
     if warning:
         print(warning, file=sys.stderr)
     print(text)
@@ -215,7 +253,7 @@ def _rollback_verb(args: argparse.Namespace) -> int:
     journal = open_journal(ctx.state_path, read_only=args.read_only)
     try:
         try:
-            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, ctx.who)
         except JournalError:
             if not args.read_only:
                 raise
@@ -236,7 +274,7 @@ def _run_verb(args: argparse.Namespace) -> int:
     journal = open_journal(ctx.state_path, read_only=args.read_only)
     try:
         try:
-            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who())
+            session: RunSession | None = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, ctx.who)
         except JournalError:
             if not args.read_only:
                 raise
@@ -246,6 +284,18 @@ def _run_verb(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     finally:
         journal.close()
+
+
+def _tick_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.tick import tick_command
+
+    return tick_command(args, load(args))
+
+
+def _note_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.note import note_command
+
+    return note_command(args, load(args))
 
 
 def _tui(args: argparse.Namespace) -> int:
@@ -265,7 +315,8 @@ def _demo_verb(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
-    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, "report": _report_verb, None: _tui}
+    handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, "report": _report_verb,
+                "tick": _tick_verb, "note": _note_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

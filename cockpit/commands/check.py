@@ -83,24 +83,25 @@ def format_table(rows: list[dict[str, Any]], env: Environment) -> str:
     return "\n".join(lines)
 
 
-def open_run(runbook: Runbook, env: Environment, state_path: StateLocation) -> tuple[JournalStore | None, RunSession | None, str]:
-    """The journal and run to record results in, or (None, None, why they cannot be)."""
+def open_run(runbook: Runbook, env: Environment, state_path: StateLocation, who: str = "") -> tuple[JournalStore | None, RunSession | None, str]:
+    """The journal and run to record results in, as `who` ('': user@host), or (None, None, why they cannot be)."""
     try:
         journal = open_store(state_path)
     except (JournalError, OSError) as exc:
         return None, None, str(exc)
     try:
-        return journal, RunSession(journal, runbook.id, runbook.version, env.name, default_who()), ""
+        return journal, RunSession(journal, runbook.id, runbook.version, env.name, who or default_who()), ""
     except (JournalError, OSError) as exc:  # e.g. the run was made with another runbook version
         journal.close()
         return None, None, str(exc)
 
 
-async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path: StateLocation | None) -> tuple[dict[str, CheckResult], str]:
+async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path: StateLocation | None,
+                     who: str = "") -> tuple[dict[str, CheckResult], str]:
     """Step id → result, by the engine (in-process, nothing live), and why results were not journaled ('' when they were
     or `state_path` is None)."""
     use_daemon_executor(asyncio.get_running_loop())  # a hung DNS lookup must not delay the exit
-    journal, session, problem = open_run(runbook, env, state_path) if state_path is not None else (None, None, "")
+    journal, session, problem = open_run(runbook, env, state_path, who) if state_path is not None else (None, None, "")
     problems = [problem] if problem else []
 
     def receive(batch: list[EngineEvent]) -> None:
@@ -119,14 +120,14 @@ async def run_checks(runbook: Runbook, env: Environment, steps: list, state_path
 
 
 def check_command(
-    runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool, state_path: StateLocation | None = None
+    runbook: Runbook, env: Environment, only: Sequence[str], as_json: bool, state_path: StateLocation | None = None, who: str = ""
 ) -> tuple[str, int, str]:
     """The text to print, the exit code (0 all pass, else 1) and a warning for stderr ('' when none).
 
-    With `state_path` every result is journaled in the run there before anything is printed.
+    With `state_path` every result is journaled in the run there, as `who` ('': user@host), before anything is printed.
     """
     steps = select_steps(runbook, env, only)
-    results, problem = asyncio.run(run_checks(runbook, env, steps, state_path))
+    results, problem = asyncio.run(run_checks(runbook, env, steps, state_path, who))
     warning = f"cockpit: results not journaled: {one_line(problem, 300)}" if problem else ""
     rows = report(steps, results)
     code = 0 if all(r["status"] == PASS for r in rows) else 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cockpit.journal import JournalError, default_state_path
+from cockpit.core.text import strip_control
+from cockpit.journal import JournalError, default_state_path, default_who
 from cockpit.journal.opening import JournalStore, StateLocation, is_database_url, open_store
 from cockpit.runbook import Environment, Runbook, RunbookError, bundled_path, load_runbook
 
@@ -18,11 +19,33 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Context:
-    """The runbook and environment a command works on."""
+    """The runbook and environment a command works on, and who the journal records as doing it."""
 
     runbook: Runbook
     env: Environment
     state_path: StateLocation
+    who: str = field(default_factory=default_who)
+
+
+WHO_LIMIT = 120  # characters: room for user@a-long-host.name, not for a paragraph
+
+
+def valid_who(raw: str | None) -> str:
+    """--who as the journal records it (surrounding spaces dropped), or `user@host` when not given.
+
+    One line, no control characters, 1 to WHO_LIMIT characters: anything else is a UsageError, never
+    silently cleaned, so what the journal records is exactly what the operator typed.
+    """
+    if raw is None:
+        return default_who()
+    who = raw.strip()
+    if not who:
+        raise UsageError("--who is empty: give a name such as alice@laptop")
+    if strip_control(who, keep_newlines=False) != who:  # a newline, tab, escape or invisible character changes it
+        raise UsageError("--who must be one line without control characters")
+    if len(who) > WHO_LIMIT:
+        raise UsageError(f"--who is {len(who)} characters long: at most {WHO_LIMIT}")
+    return who
 
 
 def state_path(explicit: str | None, *, must_exist: bool = False) -> StateLocation:
@@ -61,7 +84,8 @@ def load(args: argparse.Namespace) -> Context:
     if name not in runbook.environments:
         known = ", ".join(sorted(runbook.environments))
         raise UsageError(f"unknown environment {name!r} (the runbook defines: {known})")
-    return Context(runbook, runbook.environments[name], state_path(args.state, must_exist=args.verb in ("status", "runs")))
+    location = state_path(args.state, must_exist=args.verb in ("status", "runs"))
+    return Context(runbook, runbook.environments[name], location, valid_who(getattr(args, "who", None)))
 
 
 def open_journal(path: StateLocation, *, read_only: bool) -> JournalStore:

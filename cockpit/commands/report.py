@@ -87,7 +87,7 @@ def run_environment(args: argparse.Namespace, ctx: Context) -> Context:
     finally:
         journal.close()
     if run is not None and run.runbook_id == ctx.runbook.id and run.environment in ctx.runbook.environments:
-        return Context(ctx.runbook, ctx.runbook.environments[run.environment], ctx.state_path)
+        return Context(ctx.runbook, ctx.runbook.environments[run.environment], ctx.state_path, ctx.who)
     return ctx
 
 

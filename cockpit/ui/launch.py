@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from cockpit.commands.context import Context, UsageError, open_journal
-from cockpit.journal import JournalError, default_who
+from cockpit.journal import JournalError
 from cockpit.journal.opening import describe
 
 
@@ -17,7 +17,7 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None, wall: b
 
     journal = open_journal(ctx.state_path, read_only=read_only)
     try:
-        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, default_who(), new_run=new_run)
+        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, ctx.who, new_run=new_run)
         initial = session.events_after(0)
     except JournalError as exc:
         journal.close()
@@ -27,7 +27,7 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None, wall: b
     from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.ui.app import CockpitApp
 
-    spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), default_who(), read_only=read_only, environ=dict(os.environ),
+    spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), ctx.who, read_only=read_only, environ=dict(os.environ),
                       cwd=os.getcwd())
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
                      journal_path=describe(ctx.state_path), demo=demo, handle_signals=True, wall=wall)
