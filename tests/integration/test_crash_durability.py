@@ -26,14 +26,14 @@ DOWN = b"\x1b[B"
 
 
 class PtyCockpit:
-    """`cockpit` running in a pty of 80x24, its output drained by a thread."""
+    """`cockpit` running in a pty of 80x24, its output drained by a thread; `args` after --state STATE."""
 
-    def __init__(self, state: Path) -> None:
+    def __init__(self, state: Path | str, *args: str) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         env = {**os.environ, "TERM": "xterm-256color"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cockpit", "--state", str(state)],
+            [sys.executable, "-m", "cockpit", "--state", str(state), *args],
             stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
         )
         os.close(slave)

@@ -12,7 +12,7 @@ from cockpit.cli import main
 from cockpit.engine.events import JournalRead
 from cockpit.engine.process import EngineProcess, EngineSpec
 from cockpit.journal.opening import StateLocation, open_store
-from cockpit.journal.progress import CHECK, NOTE, TICK, UNTICK
+from cockpit.journal.progress import CHECK, NOTE, TICK, UNTICK, run_counts
 from cockpit.journal.session import RunSession
 from cockpit.runbook import load_runbook
 
@@ -172,3 +172,31 @@ async def test_a_running_cockpit_sees_a_tick_and_a_note_made_headless(journal_lo
         assert seen() == [("pre-typescript", TICK, "bob@home"), ("pre-typescript", NOTE, "bob@home")]
     finally:
         await engine.stop()
+
+
+def test_the_tui_journals_as_who_and_shows_a_headless_tick(journal_location):
+    """The real `cockpit --who alice@tv` in a pty: its space is journaled as alice@tv, and a tick made from a shell
+    by bob@home reaches its header."""
+    from tests.integration.test_crash_durability import PtyCockpit
+
+    _, total = run_counts(RUNBOOK.phases, "staging", {})
+    cockpit = PtyCockpit(journal_location, "--who", "alice@tv")
+    try:
+        cockpit.wait_for_screen(b"STAGING")
+        cockpit.type(b" ")  # the first step, pre-typescript (manual)
+        cockpit.wait_for_screen(f"run #1 \u00b7 1/{total}".encode(), timeout=30)
+        assert main(["tick", "pre-docs", "--who", "bob@home", "--state", str(journal_location)]) == 0
+        cockpit.wait_for_screen(f"run #1 \u00b7 2/{total}".encode(), timeout=30)
+    finally:
+        cockpit.close()
+    assert [(step, kind, who) for step, kind, who, _ in journaled(journal_location)] == [
+        ("pre-typescript", TICK, "alice@tv"), ("pre-docs", TICK, "bob@home")]
+
+
+def test_check_journals_its_results_as_who(capsys, journal_location, redis_server, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    code, _, err = run(capsys, journal_location, "check", "--only", "a-redis-ping", "--who", "ci@runner-7")
+    assert (code, err) == (0, ""), err
+    assert [(step, kind, who) for step, kind, who, _ in journaled(journal_location)] == [("a-redis-ping", CHECK, "ci@runner-7")]
+    code, out, err = run(capsys, journal_location, "tick", "a-redis-ping", "--who", "ci@runner-7")
+    assert (code, err) == (0, "") and "on the evidence of its passing check (PONG in " in out
