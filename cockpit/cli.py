@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from cockpit import __version__
-from cockpit.commands.context import UsageError, load, open_journal, state_path
+from cockpit.commands.context import WHO_LIMIT, UsageError, load, open_journal, state_path
 from cockpit.journal import JournalError
+from cockpit.journal.step_rules import NOTE_LIMIT
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +39,7 @@ def _common(parser: argparse.ArgumentParser, suppress: bool,
 
 def _who(parser: argparse.ArgumentParser, suppress: bool) -> None:
     parser.add_argument("--who", metavar="NAME", default=argparse.SUPPRESS if suppress else None,
-                        help="who the journal records as doing it (default: user@host; one line, at most 120 characters)")
+                        help=f"who the journal records as doing it (default: user@host; one line, at most {WHO_LIMIT} characters)")
 
 
 def _step_verb(verbs, name: str, text: str, description: str) -> argparse.ArgumentParser:
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     note = _step_verb(
         verbs, "note", "journal a note on a step without the TUI",
         "Journal TEXT as a note on STEP in the run's journal (--state), as the TUI's n does: one line (newlines become "
-        "spaces, control characters are dropped), at most 2000 characters. Steps of a phase that does not run in the "
+        f"spaces, control characters are dropped), at most {NOTE_LIMIT} characters. Steps of a phase that does not run in the "
         "environment are refused; --read-only journals nothing. Prints one line: what was journaled (step, who, run, "
         "when) or, on stderr, why not. Exit 0 journaled, 1 refused or not journaled, 2 bad input.",
     )
