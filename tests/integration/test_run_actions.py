@@ -319,3 +319,12 @@ async def test_the_engine_answers_a_plan_and_a_lookup_without_sending(setup, git
     assert answers()[3].value.problems == ("no-such-step is not a step of this runbook",)
     assert github.posts() == [] and slack.received == []
     assert TOKEN not in repr(answers()) and slack.webhook_url() not in repr(answers())
+
+
+def test_run_journals_as_who(capsys, setup, slack):
+    setup.use(b_e2e=(Action("command", run="echo done"), NOTIFY))
+    code, out, err = run(capsys, setup, "b-e2e", "--yes", "--who", "ci@runner-7")
+    assert code == 0, out + err
+    assert {e.who for e in events(setup)} == {"ci@runner-7"}
+    assert [p["who"] for p in actions_of(setup, "b-e2e") if p["phase"] == "intent"] == ["ci@runner-7", "ci@runner-7"]
+    assert [json.loads(r.body)["text"] for r in slack.received] == ["Run E2E Tests Against Staging in staging by ci@runner-7: done"]
