@@ -27,6 +27,7 @@ from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
 from cockpit.journal.opening import mask_password
+from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
 from cockpit.journal.store import Event, JournalError, Run, _timestamp, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -47,6 +48,7 @@ class PgJournal:
         self.where = f"shared journal {shown}"  # for messages and screens: never the password
         self.read_only = read_only
         self.clock = clock
+        self.channel = schema.CHANNEL  # where appends ring the doorbell (a test may part it from the listener's)
         self._conn: psycopg.Connection | None = None
         self._ready = False  # the schema exists and is ours (a read-only view of a fresh database waits for it)
         self._closed = False
@@ -130,6 +132,11 @@ class PgJournal:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def doorbell(self, on_ring: OnRing, on_mode: OnMode) -> Doorbell:
+        """A doorbell (not started) on this journal's database: its LISTEN rings for every append (pg_doorbell.py)."""
+        return Doorbell(self.url, on_ring, on_mode, listen_channel=self.channel, notify_channel=self.channel,
+                        explain=lambda exc: str(self._explain(exc)))
 
     # -- every call: a deadline, and one line for the operator ----------------------
     def _call(self, work: Callable[[psycopg.Connection], Any]) -> Any:
@@ -243,6 +250,7 @@ class PgJournal:
                 (target.id, at, who, runbook_id, version, env, step_id, kind, body),
             ).fetchone()
             assert inserted is not None
+            conn.execute(schema.NOTIFY, (self.channel, f"{target.id}:{inserted[0]}"))  # sent at COMMIT: only the doorbell
             return Event(inserted[0], target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
 
         return self._transaction(work)
