@@ -8,7 +8,7 @@ connection was down loses nothing.
 
 LISTEN does not work everywhere: behind a transaction-pooling pgbouncer the LISTEN and the
 NOTIFY land on server connections that know nothing of each other. So after connecting the
-doorbell NOTIFYs itself and waits for the echo; when none comes within SELF_TEST_SECONDS it
+doorbell NOTIFYs itself (from a second connection, as another cockpit would) and waits for the echo; when none comes within SELF_TEST_SECONDS it
 says POLLING through `on_mode` and stops (the follower then reads every second).
 
 psycopg's sync API in a daemon thread of its own: the wait (`notifies(timeout=...)`) never
@@ -102,7 +102,10 @@ class Doorbell:
         """LISTEN, then NOTIFY oneself and wait for the echo (NoEcho when it never comes)."""
         conn.execute(f'LISTEN "{self.listen_channel}"')
         token = f"self-test:{uuid.uuid4().hex}"
-        conn.execute(schema.NOTIFY, (self.notify_channel, token))
+        # From a connection of its own, as another cockpit's append: through a pooler, a NOTIFY sent on the
+        # listening connection may run on the very server session that listens and echo to itself, a false "works".
+        with self._connect() as other:
+            other.execute(schema.NOTIFY, (self.notify_channel, token))
         for note in conn.notifies(timeout=self.self_test_seconds):
             if note.payload == token:
                 return

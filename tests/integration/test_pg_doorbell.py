@@ -193,3 +193,37 @@ def test_an_append_rings_with_its_run_and_event_id(pg_database):
         bob.journal.close()
         listener.close()
 
+
+
+@pytest.fixture
+def pgbouncer(postgres):
+    """A real pgbouncer in transaction pooling in front of the shared test cluster."""
+    from tests.servers import unavailable
+    from tests.servers.pgbouncer import PgBouncer
+
+    try:
+        bouncer = PgBouncer(postgres.port).start()
+    except (RuntimeError, OSError) as error:
+        unavailable(f"pgbouncer could not start: {error}")
+    try:
+        yield bouncer
+    finally:
+        bouncer.stop()
+
+
+async def test_behind_a_transaction_pooling_pgbouncer_the_follower_polls_and_says_so(pg_database, pgbouncer):
+    """A real pgbouncer: the self-test's NOTIFY, sent from a connection of its own, never reaches the LISTEN."""
+    database = pg_database.rsplit("/", 1)[1].split("?")[0]
+    bob = writer_session(pg_database)  # directly to the server
+    await record(bob, "s1")
+    pooled = PgJournal(pgbouncer.url(database), clock=StepClock(), read_only=True)
+    follower = Follower(RunSession(pooled, *KEY, "wall@tv"), poll_seconds=0.2)
+    follower.start()
+    try:
+        await until(lambda: follower.modes() != [], "the doorbell's self-test over")
+        assert follower.modes() == [pg_schema.POLLING]
+        event = await record(bob, "s2")
+        await until(lambda: event.id in follower.read_ids(), "bob's tick read through the pooler, by polling")
+    finally:
+        await follower.stop()
+        bob.journal.close()
