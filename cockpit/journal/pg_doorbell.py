@@ -110,8 +110,8 @@ class Doorbell:
             if note.payload == token:
                 return
             self._ring(note.payload)  # another cockpit's event, during the test: still an event
-        raise NoEcho(f"no LISTEN/NOTIFY (a notification to itself did not come back within {self.self_test_seconds:g} s:"
-                     " a transaction-pooling pgbouncer?)")
+        raise NoEcho(f"a notification to itself did not come back within {self.self_test_seconds:g} s"
+                     " (a transaction-pooling pgbouncer?)")
 
     def _serve(self, conn: psycopg.Connection) -> None:
         while not self._stop.is_set():

@@ -8,7 +8,12 @@ journal is used from one worker thread.
 Every call has a deadline: connect_timeout for connecting, statement_timeout for a server that
 is busy, and a watchdog that shuts the socket down when a server that is frozen or cut off by
 the network never answers (its kernel may still ACK, so TCP timeouts alone would wait forever).
-A read-only journal is read-only in the server: the session's transactions are READ ONLY.
+A read-only journal is read-only in the server: its transactions are READ ONLY.
+
+Nothing is set for the session, everything per transaction (SET LOCAL, SET TRANSACTION), and no
+statement is prepared: behind a transaction-pooling pgbouncer each transaction may run on any
+server session, so a session's setting would reach another client (a read-only view's READ ONLY
+refusing a writer's INSERT) and a prepared statement would be missing or already there.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ class PgJournal:
         shown, self._secrets = mask_password(url)
         self.where = f"shared journal {shown}"  # for messages and screens: never the password
         self.read_only = read_only
+        self._server_read_only = read_only  # what every transaction tells the server (a forged read_only=False stays refused)
         self.clock = clock
         self.channel = schema.CHANNEL  # where appends ring the doorbell (a test may part it from the listener's)
         self._conn: psycopg.Connection | None = None
@@ -64,26 +70,20 @@ class PgJournal:
         self._drop()
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                   application_name="cockpit journal")
+                                   application_name="cockpit journal", prepare_threshold=None)
         except psycopg.Error as exc:
             raise self._explain(exc) from exc
         self._conn = conn
         try:
-            self._call(self._prepare)
+            self._call(self._check_identity)
         except JournalError:
             self._drop()  # refused (newer schema, not ours, not writable): nothing stays open
             raise
         return conn
 
-    def _prepare(self, conn: psycopg.Connection) -> None:
-        conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        if self.read_only:  # enforced by the server: even a forged write fails there
-            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        self._ready = False
-        self._check_identity(conn)
-
     def _check_identity(self, conn: psycopg.Connection) -> None:
         """Ours and not newer than this cockpit, or created now; a read-only view may find nothing yet."""
+        self._ready = False
         with conn.transaction():
             if not self.read_only:
                 conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (schema.LOCK_APP, schema.LOCK_SCHEMA))
@@ -147,7 +147,7 @@ class PgJournal:
         watchdog.daemon = True
         watchdog.start()
         try:
-            return work(conn)
+            return self._scoped(conn, work)
         except psycopg.Error as exc:
             if fired.is_set():
                 self._drop()
@@ -157,6 +157,14 @@ class PgJournal:
             raise self._explain(exc) from exc
         finally:
             watchdog.cancel()
+
+    def _scoped(self, conn: psycopg.Connection, work: Callable[[psycopg.Connection], Any]) -> Any:
+        """`work` in a transaction of its own with the journal's settings (see the module docstring: never the session's)."""
+        with conn.transaction():
+            conn.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            if self._server_read_only:  # enforced by the server: even a forged write fails there
+                conn.execute("SET TRANSACTION READ ONLY")
+            return work(conn)
 
     def _explain(self, exc: psycopg.Error) -> JournalError:
         detail = mask_url(str(exc))
