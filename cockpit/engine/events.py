@@ -152,6 +152,21 @@ class JournalUnreadable:
 
 
 @dataclass(frozen=True)
+class JournalFollowing:
+    """How the engine learns of other cockpits' events in a shared journal, whenever that changes: `mode` is
+    "listening" (LISTEN/NOTIFY: at once), "polling" (LISTEN/NOTIFY does not work there: every second) or
+    "reconnecting" (the LISTEN connection is down: every second until it is back); `text` says so in one line."""
+
+    mode: str
+    text: str
+
+    @property
+    def polling(self) -> bool:
+        """True while other cockpits' events are found by polling, not by notification."""
+        return self.mode != "listening"
+
+
+@dataclass(frozen=True)
 class VerdictChanged:
     """The one verdict (monitor/verdict.py), whenever it differs from the last one sent."""
 
@@ -285,6 +300,6 @@ class EngineProblem:
 
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
-    | CheckDone | JournalRead | JournalWritten | JournalUnreadable | VerdictChanged | Answer | RolloutProgress | RollbackEnded
+    | CheckDone | JournalRead | JournalWritten | JournalUnreadable | JournalFollowing | VerdictChanged | Answer | RolloutProgress | RollbackEnded
     | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | MetricsRead | MetricsFailed | EngineProblem
 )

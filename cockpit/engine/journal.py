@@ -5,33 +5,47 @@ are committed in the order they were pressed. After each write the writer reads 
 every event newer than the last one it has seen, so events another cockpit wrote in
 between (a shared journal) are never skipped. The engine folds what it reads into the
 run's step states (for the verdict and for ticking a check step on a pass).
+
+Between writes the writer follows the journal: a file is read every `poll_seconds`; a shared
+journal (PostgreSQL) has a doorbell (journal/pg_doorbell.py), a LISTEN that rings when another
+cockpit commits an event of this run, so it is read at once, and every `safety_net_seconds`
+all the same. Where LISTEN cannot work, or while its connection is down, it is read every
+`poll_seconds` again, and JournalFollowing says so. A read always starts from the last event
+id seen: a notification missed loses nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cockpit.core.text import strip_control
-from cockpit.engine.events import EngineEvent, JournalRead, JournalUnreadable, JournalWritten
+from cockpit.engine.events import EngineEvent, JournalFollowing, JournalRead, JournalUnreadable, JournalWritten
 from cockpit.journal import Event, StepState, fold
+from cockpit.journal.pg_schema import LISTENING, POLLING
 from cockpit.journal.session import RunSession
 from cockpit.journal.store import Run
 
 RETRY_SECONDS = 5.0  # after a failed read
+SAFETY_NET_SECONDS = 5.0  # a shared journal whose doorbell works is read this often all the same
 
 
 class JournalWriter:
     """Reads and writes `session` in a worker thread; `on_events` gets each new committed batch (in the loop)."""
 
     def __init__(self, session: RunSession, emit: Callable[[EngineEvent], None], on_events: Callable[[list[Event]], None],
-                 poll_seconds: float) -> None:
+                 poll_seconds: float, safety_net_seconds: float = SAFETY_NET_SECONDS) -> None:
         self.session = session
         self.emit = emit
         self.on_events = on_events
         self.poll_seconds = poll_seconds
+        self.safety_net_seconds = safety_net_seconds
+        self.following = ""  # the doorbell's mode (pg_schema.LISTENING, ...); "" before it says, or without one
+        self._rung: asyncio.Event | None = None  # set by the doorbell: read now
+        self._bell: Any = None  # the shared journal's Doorbell while run() runs
         self.last_event_id = 0
         self.states: dict[str, StepState] = {}
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
@@ -73,9 +87,58 @@ class JournalWriter:
         return await self._call(read)
 
     async def run(self) -> None:
-        """Read every `poll_seconds` until cancelled (slower while the journal cannot be read)."""
-        while True:
-            await asyncio.sleep(self.poll_seconds if await self.read() else RETRY_SECONDS)
+        """Follow the journal until cancelled (see the module docstring; slower while it cannot be read)."""
+        rung = self._rung = asyncio.Event()
+        self._bell = self._ring_doorbell()
+        try:
+            while True:
+                rung.clear()  # before the read: a ring during it means another read
+                wait = self._interval() if await self.read() else RETRY_SECONDS
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(rung.wait(), wait)
+        finally:
+            self._stop_doorbell()
+
+    def _interval(self) -> float:
+        return self.safety_net_seconds if self.following == LISTENING else self.poll_seconds
+
+    def _ring_doorbell(self) -> Any:
+        """Start the shared journal's doorbell (None for a file: it is polled). Its callbacks come from its thread."""
+        make = getattr(self.session.journal, "doorbell", None)  # PgJournal.doorbell; duck-typed: no psycopg import here
+        if make is None:
+            return None
+        loop = asyncio.get_running_loop()
+
+        def later(fn: Callable[..., None], *args: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the engine is gone, nobody to tell
+                loop.call_soon_threadsafe(fn, *args)
+
+        bell = make(lambda run_id, event_id: later(self._ring, run_id, event_id), lambda mode, why: later(self._mode, mode, why))
+        bell.start()
+        return bell
+
+    def _ring(self, run_id: int | None, event_id: int) -> None:
+        """A notification (in the loop): read now, unless it is another run's or an event already read."""
+        run = self.session.run
+        if run_id is not None and ((run is not None and run_id != run.id) or event_id <= self.last_event_id):
+            return
+        if self._rung is not None:
+            self._rung.set()
+
+    def _mode(self, mode: str, why: str) -> None:
+        if mode == self.following:
+            return
+        self.following = mode
+        every = f"polling every {self.poll_seconds:g} s"
+        text = {LISTENING: "shared journal: live (LISTEN/NOTIFY)",
+                POLLING: f"shared journal: {every} (no LISTEN/NOTIFY): {why}"}.get(
+                    mode, f"shared journal: {every} while its LISTEN connection is down: {why}")
+        self.emit(JournalFollowing(mode, strip_control(text)))
+
+    def _stop_doorbell(self) -> None:
+        if self._bell is not None:
+            self._bell.stop()
+            self._bell = None
 
     async def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> Event | None:
         """Commit an event; JournalWritten says how it went. The event, or None when nothing was saved."""
@@ -93,5 +156,6 @@ class JournalWriter:
         return event
 
     def close(self) -> None:
-        """Let a write in flight finish (the journal is durable before the process goes)."""
+        """Let a write in flight finish (the journal is durable before the process goes); the doorbell stops."""
+        self._stop_doorbell()
         self._thread.shutdown(wait=True)

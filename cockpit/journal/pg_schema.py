@@ -14,6 +14,15 @@ LOCK_APP = 0x436B7074
 LOCK_SCHEMA = 1  # creating or migrating the schema (two cockpits starting at once on a fresh database)
 LOCK_APPEND = 2  # appending: ids are handed out in commit order (see PgJournal.append)
 
+# The doorbell (pg_doorbell.py): every append NOTIFYs this channel in its own transaction, so the
+# notification goes out at COMMIT, never for an event that was rolled back. Payload "RUN_ID:EVENT_ID".
+CHANNEL = "cockpit_journal"
+NOTIFY = "SELECT pg_notify(%s, %s)"
+# What the doorbell says of itself (here, not in pg_doorbell.py: the engine compares them without loading psycopg).
+LISTENING = "listening"  # the doorbell works: events arrive on their notification
+POLLING = "polling"  # LISTEN/NOTIFY does not work here: the follower polls, for good
+RECONNECTING = "reconnecting"  # the doorbell's connection is down: the follower polls until it is back
+
 CREATE = """
 CREATE SCHEMA IF NOT EXISTS cockpit;
 CREATE TABLE IF NOT EXISTS cockpit.meta (

@@ -8,7 +8,12 @@ journal is used from one worker thread.
 Every call has a deadline: connect_timeout for connecting, statement_timeout for a server that
 is busy, and a watchdog that shuts the socket down when a server that is frozen or cut off by
 the network never answers (its kernel may still ACK, so TCP timeouts alone would wait forever).
-A read-only journal is read-only in the server: the session's transactions are READ ONLY.
+A read-only journal is read-only in the server: its transactions are READ ONLY.
+
+Nothing is set for the session, everything per transaction (SET LOCAL, SET TRANSACTION), and no
+statement is prepared: behind a transaction-pooling pgbouncer each transaction may run on any
+server session, so a session's setting would reach another client (a read-only view's READ ONLY
+refusing a writer's INSERT) and a prepared statement would be missing or already there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
 from cockpit.journal.opening import mask_password
+from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
 from cockpit.journal.store import Event, JournalError, Run, _timestamp, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -46,7 +52,9 @@ class PgJournal:
         shown, self._secrets = mask_password(url)
         self.where = f"shared journal {shown}"  # for messages and screens: never the password
         self.read_only = read_only
+        self._server_read_only = read_only  # what every transaction tells the server (a forged read_only=False stays refused)
         self.clock = clock
+        self.channel = schema.CHANNEL  # where appends ring the doorbell (a test may part it from the listener's)
         self._conn: psycopg.Connection | None = None
         self._ready = False  # the schema exists and is ours (a read-only view of a fresh database waits for it)
         self._closed = False
@@ -62,26 +70,20 @@ class PgJournal:
         self._drop()
         try:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                                   application_name="cockpit journal")
+                                   application_name="cockpit journal", prepare_threshold=None)
         except psycopg.Error as exc:
             raise self._explain(exc) from exc
         self._conn = conn
         try:
-            self._call(self._prepare)
+            self._call(self._check_identity)
         except JournalError:
             self._drop()  # refused (newer schema, not ours, not writable): nothing stays open
             raise
         return conn
 
-    def _prepare(self, conn: psycopg.Connection) -> None:
-        conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
-        if self.read_only:  # enforced by the server: even a forged write fails there
-            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        self._ready = False
-        self._check_identity(conn)
-
     def _check_identity(self, conn: psycopg.Connection) -> None:
         """Ours and not newer than this cockpit, or created now; a read-only view may find nothing yet."""
+        self._ready = False
         with conn.transaction():
             if not self.read_only:
                 conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (schema.LOCK_APP, schema.LOCK_SCHEMA))
@@ -131,6 +133,11 @@ class PgJournal:
             self._conn.close()
             self._conn = None
 
+    def doorbell(self, on_ring: OnRing, on_mode: OnMode) -> Doorbell:
+        """A doorbell (not started) on this journal's database: its LISTEN rings for every append (pg_doorbell.py)."""
+        return Doorbell(self.url, on_ring, on_mode, listen_channel=self.channel, notify_channel=self.channel,
+                        explain=lambda exc: str(self._explain(exc)))
+
     # -- every call: a deadline, and one line for the operator ----------------------
     def _call(self, work: Callable[[psycopg.Connection], Any]) -> Any:
         conn = self._conn
@@ -140,7 +147,7 @@ class PgJournal:
         watchdog.daemon = True
         watchdog.start()
         try:
-            return work(conn)
+            return self._scoped(conn, work)
         except psycopg.Error as exc:
             if fired.is_set():
                 self._drop()
@@ -150,6 +157,14 @@ class PgJournal:
             raise self._explain(exc) from exc
         finally:
             watchdog.cancel()
+
+    def _scoped(self, conn: psycopg.Connection, work: Callable[[psycopg.Connection], Any]) -> Any:
+        """`work` in a transaction of its own with the journal's settings (see the module docstring: never the session's)."""
+        with conn.transaction():
+            conn.execute(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}")
+            if self._server_read_only:  # enforced by the server: even a forged write fails there
+                conn.execute("SET TRANSACTION READ ONLY")
+            return work(conn)
 
     def _explain(self, exc: psycopg.Error) -> JournalError:
         detail = mask_url(str(exc))
@@ -243,6 +258,7 @@ class PgJournal:
                 (target.id, at, who, runbook_id, version, env, step_id, kind, body),
             ).fetchone()
             assert inserted is not None
+            conn.execute(schema.NOTIFY, (self.channel, f"{target.id}:{inserted[0]}"))  # sent at COMMIT: only the doorbell
             return Event(inserted[0], target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
 
         return self._transaction(work)

@@ -23,6 +23,7 @@ from cockpit.engine.events import (
     EngineProblem,
     HealthRead,
     IdentityRead,
+    JournalFollowing,
     JournalRead,
     JournalUnreadable,
     JournalWritten,
@@ -59,6 +60,7 @@ class Drawer(Protocol):
     def journal_read(self, event: JournalRead) -> None: ...
     def journal_written(self, event: JournalWritten) -> None: ...
     def journal_unreadable(self, event: JournalUnreadable) -> None: ...
+    def journal_following(self, event: JournalFollowing) -> None: ...
     def show_verdict(self, event: VerdictChanged) -> None: ...
     def engine_problem(self, event: EngineProblem) -> None: ...
     def answered(self, event: Answer) -> None: ...
@@ -87,6 +89,8 @@ def deliver(screen: Drawer, event: EngineEvent) -> None:
             screen.journal_written(event)
         case JournalUnreadable():
             screen.journal_unreadable(event)
+        case JournalFollowing():
+            screen.journal_following(event)
         case VerdictChanged():
             screen.show_verdict(event)
         case EngineProblem():

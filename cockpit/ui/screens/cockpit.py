@@ -271,7 +271,8 @@ class CockpitScreen(ActionScreen):
 
     def action_help(self) -> None:
         """Keymap and contacts."""
-        self.app.push_screen(HelpScreen(self.app.runbook, self.app.journal_path, self.app.read_only, self.app.demo))
+        following = self.journal_mode.text if self.journal_mode else ""
+        self.app.push_screen(HelpScreen(self.app.runbook, self.app.journal_path, self.app.read_only, self.app.demo, following))
 
     def action_metrics(self) -> None:
         """The dashboards' metrics with the journal's markers (m): changes nothing, so read-only too."""

@@ -43,8 +43,10 @@ LOGS_KEYMAP = (  # while the logs pane has the keyboard
 )
 
 
-def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None) -> Table:
-    """The help contents as a Rich table (all cells plain Text); `demo` adds its trouble keys."""
+def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None,
+              following: str = "") -> Table:
+    """The help contents as a Rich table (all cells plain Text); `demo` adds its trouble keys; `following` is how a
+    shared journal is followed (JournalFollowing.text)."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(overflow="fold")
@@ -68,7 +70,7 @@ def help_body(runbook: Runbook, journal_path: str, read_only: bool, demo: Troubl
     table.add_row(Text(""), Text(""))
     mode = ("read-only: nothing is written (space, n and enter say so)" if read_only
             else "every tick and note is committed before it is shown")
-    table.add_row(Text("Journal"), Text(f"{journal_path}\n{mode}"))
+    table.add_row(Text("Journal"), Text("\n".join(line for line in (journal_path, following, mode) if line)))
     return table
 
 
@@ -77,9 +79,10 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None) -> None:
+    def __init__(self, runbook: Runbook, journal_path: str, read_only: bool, demo: TroubleSource | None = None,
+                 following: str = "") -> None:
         super().__init__()
-        self._body = help_body(runbook, journal_path, read_only, demo)
+        self._body = help_body(runbook, journal_path, read_only, demo, following)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog") as box:

@@ -19,7 +19,7 @@ from textual.widgets import OptionList
 
 from cockpit.checks.result import INCONCLUSIVE
 from cockpit.engine.commands import Record, RunCheck
-from cockpit.engine.events import CheckDone, JournalRead, JournalUnreadable, JournalWritten
+from cockpit.engine.events import CheckDone, JournalFollowing, JournalRead, JournalUnreadable, JournalWritten
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.progress import TICK, UNTICK, run_counts
 from cockpit.journal.step_rules import decide_tick, not_passed
@@ -49,6 +49,7 @@ class RunScreen(Screen[None]):
         self.checking: set[str] = set()
         self.runs = ActionRuns()  # each step's action run, from the engine's ActionProgress / ActionEnded
         self._journal_error = ""
+        self.journal_mode: JournalFollowing | None = None  # how a shared journal is followed (the help says it)
 
     def _step_in_view(self) -> Step | None:
         raise NotImplementedError
@@ -90,6 +91,14 @@ class RunScreen(Screen[None]):
         if event.reason != self._journal_error:
             self._journal_error = event.reason
             self.notify(f"cannot read the journal: {event.reason}", severity="warning", timeout=10, markup=False)
+
+    def journal_following(self, event: JournalFollowing) -> None:
+        """A shared journal's doorbell changed: polling is said as a warning, back to live once it was."""
+        was, self.journal_mode = self.journal_mode, event
+        if event.polling:
+            self.notify(event.text, title="journal", severity="warning", timeout=15, markup=False)
+        elif was is not None and was.polling:
+            self.notify(event.text, title="journal", timeout=5, markup=False)
 
     # -- drawing ------------------------------------------------------------------------
     def redraw(self, step_ids: set[str]) -> None:

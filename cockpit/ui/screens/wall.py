@@ -29,6 +29,7 @@ from cockpit.engine.events import (
     EngineProblem,
     HealthRead,
     IdentityRead,
+    JournalFollowing,
     JournalRead,
     JournalUnreadable,
     JournalWritten,
@@ -204,6 +205,14 @@ class WallScreen(Screen[None]):
     def journal_unreadable(self, event: JournalUnreadable) -> None:
         """The journal cannot be read: said in the phases box's title (the engine retries)."""
         self.query_one(WallPhases).border_subtitle = fit(f"journal unreadable: {one_line(event.reason, 300)}", 80)
+
+    def journal_following(self, event: JournalFollowing) -> None:
+        """A shared journal read by polling (no LISTEN/NOTIFY, or its connection down): said in the phases box's title."""
+        box = self.query_one(WallPhases)
+        if event.polling:
+            box.border_subtitle = fit(one_line(event.text, 300), 80)
+        elif str(box.border_subtitle).startswith("shared journal:"):
+            box.border_subtitle = ""
 
     def redraw_run(self, changed: bool = True) -> None:
         """Phases, checks, actions and the header's progress, from the release report of the committed events.
