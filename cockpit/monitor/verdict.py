@@ -209,8 +209,9 @@ def derive(
     wrong account or repository (wrong) shows someone else's system, one whose identity is unknown cannot say.
     `metrics`: the metrics pane's lines (None: the runbook has no dashboards, or the engine is not live).
     `journal`: the shared journal's spool line ('shared journal unreachable · 3 events waiting'; '' when all is
-    committed): events not yet in the shared journal are not known to the team, so never "all up" meanwhile."""
-    problems = [Problem(NOT_KNOWN, journal, "journal")] if journal else []
+    committed): an error, named first: the operator's events are not in the journal the team reads, and among
+    health errors it would be cut to "+N more"."""
+    problems = [Problem(ERROR, journal, "journal")] if journal else []
     problems += identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:

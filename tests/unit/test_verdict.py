@@ -175,7 +175,7 @@ def test_identity_problems_are_on_the_verdict_a_wrong_account_worst():
 
 def test_events_waiting_for_the_shared_journal_are_never_all_up():
     line = "shared journal unreachable · 3 events waiting"
-    found = derive(NOW, [row()], ok_alarms(), journal=line)
-    assert not found.all_up and found.problems[0].text == line and found.problems[0].source == "journal"
-    assert found.worst == WARNING  # not known to the team yet: a warning, below a known failure
+    found = derive(NOW, [row(status=DOWN)], ok_alarms(), journal=line)
+    assert not found.all_up and found.problems[0].text == line and found.problems[0].source == "journal"  # named first
+    assert found.worst == ERROR and [p.text for p in found.problems][1:] == ["redis DOWN"]
     assert derive(NOW, [row()], ok_alarms()).all_up  # the same world with nothing waiting
