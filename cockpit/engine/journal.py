@@ -73,21 +73,23 @@ class JournalWriter:
 
     async def read(self) -> bool:
         """Replay what waits in the spool, then read what is new; False (and said once) when the journal cannot be read."""
-        def read() -> tuple[list[tuple[Spooled, Event]], list[Event], str]:
+        def read() -> tuple[list[tuple[Spooled, Event]], list[Event] | Exception, str]:
             replayed = self._replay()
-            return replayed, self.session.events_after(self.last_event_id), self._status()
+            try:
+                found: list[Event] | Exception = self.session.events_after(self.last_event_id)
+            except Exception as exc:  # JournalError or sqlite: what the replay committed is answered all the same
+                found = exc
+            return replayed, found, self._status()
 
-        try:
-            replayed, found, self.spool_status = await self._call(read)
-        except Exception as exc:  # JournalError or sqlite
-            self.spool_status = await self._call(self._status)
-            reason = strip_control(str(exc))
+        replayed, found, self.spool_status = await self._call(read)
+        self._answer(replayed, [] if isinstance(found, Exception) else found)
+        if isinstance(found, Exception):
+            reason = strip_control(str(found))
             if reason != self._error:
                 self._error = reason
                 self.emit(JournalUnreadable(reason))
             return False
         self._error = ""
-        self._answer(replayed, found)
         return not self.spool_status
 
     # -- the spool (a shared journal's; nothing for a file) -----------------------------
@@ -95,9 +97,9 @@ class JournalWriter:
         """In the thread: commit what waits in the spool; [] when nothing does or the server is still away."""
         journal = self.session.journal
         replay = getattr(journal, "replay", None)  # SpoolingJournal.replay; duck-typed like the doorbell
-        if replay is None or not journal.waiting():  # type: ignore[attr-defined]
-            return []
         try:
+            if replay is None or not journal.waiting():  # type: ignore[attr-defined]
+                return []
             done: list[tuple[Spooled, Event]] = replay()
         except Exception:  # said by spool_status (and by the read or write that follows)
             return []

@@ -233,3 +233,35 @@ def test_a_waiting_event_the_server_refuses_is_said_and_keeps_its_place(postgres
         conn.execute("GRANT INSERT ON cockpit.events TO CURRENT_USER")
     assert [event.step_id for _, event in journal.replay()] == ["s1"] and journal.status() == ""
     journal.close()
+
+
+class ReadFailsOnce(SpoolingJournal):
+    """A spooling journal whose next read fails once (the server went away again right after a replay's COMMIT)."""
+
+    fail_next_read = False
+
+    def events(self, run_id: int, after_id: int = 0):
+        if self.fail_next_read:
+            self.fail_next_read = False
+            raise JournalError("shared journal: gone again")
+        return super().events(run_id, after_id)
+
+
+async def test_a_replay_followed_by_a_failed_read_still_answers_the_waiting_write(postgres_fault, tmp_path):
+    journal = ReadFailsOnce(PgJournal(postgres_fault.url, clock=StepClock()), Spool(tmp_path / "spool.sqlite3"))
+    session = RunSession(journal, *KEY, WHO)
+    emitted: list[EngineEvent] = []
+    writer = engine_journal.JournalWriter(session, emitted.append, lambda events: None, 3600.0)
+    try:
+        await writer.record("s0", "tick")
+        postgres_fault.stop()
+        assert await writer.record("s1", "tick") is None and writer.spool_status == "shared journal unreachable · 1 event waiting"
+        postgres_fault.start()
+        journal.fail_next_read = True
+        assert not await writer.read()  # the read failed ...
+        answers = [e for e in emitted if isinstance(e, JournalWritten) and e.step_id == "s1"]
+        assert [(bool(a.spooled), a.event is not None) for a in answers] == [(True, False), (False, True)]  # ... s1 is answered
+        assert writer.spool_status == "" and journal.waiting() == 0
+    finally:
+        writer.close()
+        journal.close()
