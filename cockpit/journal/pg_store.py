@@ -268,14 +268,17 @@ class PgJournal:
                 row = conn.execute(_LATEST_RUN, (runbook_id, env)).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
             at = made_at or _timestamp(self.clock())
-            # The append lock (see _transaction) makes the SELECT above final: no other append of this key can commit
-            # in between, so the unique index is a backstop here, never an error the operator sees.
+            # The append lock (see _transaction) makes the SELECT above final; ON CONFLICT is the backstop should an
+            # append ever run without it: the event there is the answer, never a unique-violation error.
             inserted = conn.execute(
                 "INSERT INTO cockpit.events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload, event_key)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_key) DO NOTHING RETURNING id",
                 (target.id, at, who, runbook_id, version, env, step_id, kind, body, event_key),
             ).fetchone()
-            assert inserted is not None
+            if inserted is None:
+                found = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM cockpit.events WHERE event_key = %s", (event_key,)).fetchone()
+                assert found is not None  # the conflict was with this very row
+                return Event(*found[:-1], payload=json.loads(found[-1]))  # type: ignore[misc]  # as events()
             conn.execute(schema.NOTIFY, (self.channel, f"{target.id}:{inserted[0]}"))  # sent at COMMIT: only the doorbell
             return Event(inserted[0], target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import stat
+import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -87,6 +89,32 @@ def test_an_append_of_a_key_already_there_adds_nothing_and_returns_the_first(pg_
     again = journal.append(None, KEY, WHO, "s1", "tick", {"n": 1}, event_key=key, made_at="2026-01-01T10:00:00.000Z")
     assert again == first and first.at == "2026-01-01T10:00:00.000Z"  # the time it was made, not of the commit
     assert keyed_rows(pg_database) == [("s1", "tick", "2026-01-01T10:00:00.000Z", key)]
+    journal.close()
+
+
+def test_a_key_committed_by_an_append_that_skipped_the_lock_is_the_answer_not_an_error(pg_database):
+    """The pre-check runs under the append lock; a writer that did not take it (an older tool, by hand) races it.
+    The INSERT then waits on the unique index and, once that row commits, adds nothing and returns it."""
+    journal = PgJournal(pg_database, clock=StepClock())
+    journal.append(None, KEY, WHO, "s0", "tick")
+    key = str(uuid.uuid4())
+    with raw(pg_database) as rogue, raw(pg_database) as watcher:
+        rogue.execute("BEGIN")
+        rogue.execute("INSERT INTO cockpit.events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind,"
+                      " payload, event_key) VALUES (1, '2026-01-01T09:00:00.000Z', 'rogue@host', 'rb', '1.0', 'staging',"
+                      " 's1', 'tick', '{}', %s)", (key,))
+        result: list = []
+        racing = threading.Thread(target=lambda: result.append(journal.append(None, KEY, WHO, "s1", "tick", event_key=key)))
+        racing.start()
+        deadline = time.monotonic() + 10
+        while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cockpit journal'"
+                                  " AND wait_event_type = 'Lock'").fetchone()[0]:
+            assert time.monotonic() < deadline, "the racing append never waited on the unique index"
+            time.sleep(0.02)
+        rogue.execute("COMMIT")
+        racing.join(10)
+    assert result and result[0].who == "rogue@host"  # the row that was there, no unique-violation error
+    assert [(step, k) for step, _, _, k in keyed_rows(pg_database)][1:] == [("s1", key)]
     journal.close()
 
 
