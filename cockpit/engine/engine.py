@@ -264,7 +264,8 @@ class Engine:
         states = self.journal.states if self.journal else {}
         found = verdict(self.monotonic(), self.runbook, self.env, live=self.live, views=views, alarms=self.alarms,
                         services=self.services, tabs=self.tabs, states=states, identity=self.identity.verdict_lines(),
-                        metrics=self.metrics.seen() if self.metrics else None)
+                        metrics=self.metrics.seen() if self.metrics else None,
+                        journal=self.journal.spool_status if self.journal else "")
         if found != self._verdict:
             self._verdict = found
             self.emit(VerdictChanged(found))

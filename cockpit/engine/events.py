@@ -136,12 +136,14 @@ class JournalRead:
 
 @dataclass(frozen=True)
 class JournalWritten:
-    """A write for `step_id` finished: `event` is committed, or `error` says why nothing was saved."""
+    """A write for `step_id` finished: `event` is committed, or `error` says why nothing was saved, or `spooled` says
+    it is saved in the local spool and waits for the shared journal (a later JournalWritten brings its event)."""
 
     step_id: str
     kind: str
     event: Event | None
     error: str = ""
+    spooled: str = ""
 
 
 @dataclass(frozen=True)

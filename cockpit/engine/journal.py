@@ -12,6 +12,11 @@ cockpit commits an event of this run, so it is read at once, and every `safety_n
 all the same. Where LISTEN cannot work, or while its connection is down, it is read every
 `poll_seconds` again, and JournalFollowing says so. A read always starts from the last event
 id seen: a notification missed loses nothing.
+
+A shared journal opened with a spool (journal/spooling.py) keeps an operator's events while its server cannot be
+reached; the writer replays them, oldest first, before every write and every read, retrying with backoff, and
+each replayed event is answered by the JournalWritten its write was waiting for. `spool_status` is the line the
+verdict shows while events wait or the server is away.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from cockpit.engine.events import EngineEvent, JournalFollowing, JournalRead, Jo
 from cockpit.journal import Event, StepState, fold
 from cockpit.journal.pg_schema import LISTENING, POLLING
 from cockpit.journal.session import RunSession
-from cockpit.journal.store import Run
+from cockpit.journal.spool import Spooled
+from cockpit.journal.store import JournalSpooled, Run
 
-RETRY_SECONDS = 5.0  # after a failed read
+RETRY_SECONDS = 5.0  # after a failed read: the longest wait of the backoff
+FIRST_RETRY_SECONDS = 0.5  # the first wait after a failed read or replay, doubled each time up to RETRY_SECONDS
 SAFETY_NET_SECONDS = 5.0  # a shared journal whose doorbell works is read this often all the same
 
 
@@ -50,6 +57,8 @@ class JournalWriter:
         self.states: dict[str, StepState] = {}
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self._error = ""
+        self._failures = 0  # failed reads or replays in a row (the backoff)
+        self.spool_status = ""  # the spool's line (spooling.SpoolingJournal.status): '' while nothing waits
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -63,18 +72,52 @@ class JournalWriter:
             self.emit(JournalRead(tuple(fresh)))
 
     async def read(self) -> bool:
-        """Read what is new; False (and said once) when the journal cannot be read."""
-        try:
-            found = await self._call(self.session.events_after, self.last_event_id)
-        except Exception as exc:  # JournalError or sqlite
-            reason = strip_control(str(exc))
+        """Replay what waits in the spool, then read what is new; False (and said once) when the journal cannot be read."""
+        def read() -> tuple[list[tuple[Spooled, Event]], list[Event] | Exception, str]:
+            replayed = self._replay()
+            try:
+                found: list[Event] | Exception = self.session.events_after(self.last_event_id)
+            except Exception as exc:  # JournalError or sqlite: what the replay committed is answered all the same
+                found = exc
+            return replayed, found, self._status()
+
+        replayed, found, self.spool_status = await self._call(read)
+        self._answer(replayed, [] if isinstance(found, Exception) else found)
+        if isinstance(found, Exception):
+            reason = strip_control(str(found))
             if reason != self._error:
                 self._error = reason
                 self.emit(JournalUnreadable(reason))
             return False
         self._error = ""
-        self._absorb(found)
-        return True
+        return not self.spool_status
+
+    # -- the spool (a shared journal's; nothing for a file) -----------------------------
+    def _replay(self) -> list[tuple[Spooled, Event]]:
+        """In the thread: commit what waits in the spool; [] when nothing does or the server is still away."""
+        journal = self.session.journal
+        replay = getattr(journal, "replay", None)  # SpoolingJournal.replay; duck-typed like the doorbell
+        try:
+            if replay is None or not journal.waiting():  # type: ignore[attr-defined]
+                return []
+            done: list[tuple[Spooled, Event]] = replay()
+        except Exception:  # said by spool_status (and by the read or write that follows)
+            return []
+        return done
+
+    def _status(self) -> str:
+        """In the thread: the spool's line as of the last call to the server ('' for a file, or nothing waiting)."""
+        status = getattr(self.session.journal, "status", None)
+        try:
+            return strip_control(status()) if status is not None else ""
+        except Exception as exc:  # the spool file itself cannot be read: never "nothing waits"
+            return strip_control(f"local spool unreadable: {exc}")
+
+    def _answer(self, replayed: list[tuple[Spooled, Event]], found: list[Event]) -> None:
+        """In the loop: what was read, and each replayed event answers the write that was waiting for it."""
+        self._absorb(found + [event for _, event in replayed])
+        for entry, event in replayed:
+            self.emit(JournalWritten(entry.step_id, entry.kind, event))
 
     async def read_latest(self, environment: str) -> tuple[Run | None, list[Event]]:
         """The latest run of this runbook in `environment` and all its events (another environment's evidence, for a gate),
@@ -93,7 +136,11 @@ class JournalWriter:
         try:
             while True:
                 rung.clear()  # before the read: a ring during it means another read
-                wait = self._interval() if await self.read() else RETRY_SECONDS
+                if await self.read():
+                    self._failures, wait = 0, self._interval()
+                else:  # unreadable, or events still wait in the spool: again soon, then less often
+                    wait = min(RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** self._failures)
+                    self._failures += 1
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(rung.wait(), wait)
         finally:
@@ -129,6 +176,8 @@ class JournalWriter:
         if mode == self.following:
             return
         self.following = mode
+        if mode == LISTENING and self.spool_status and self._rung is not None:
+            self._rung.set()  # the server answers again: replay now, not at the next backoff
         every = f"polling every {self.poll_seconds:g} s"
         text = {LISTENING: "shared journal: live (LISTEN/NOTIFY)",
                 POLLING: f"shared journal: {every} (no LISTEN/NOTIFY): {why}"}.get(
@@ -142,16 +191,26 @@ class JournalWriter:
 
     async def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> Event | None:
         """Commit an event; JournalWritten says how it went. The event, or None when nothing was saved."""
-        def write() -> tuple[Event, list[Event]]:
-            event = self.session.record(step_id, kind, payload)
-            return event, self.session.events_after(self.last_event_id)
+        def write() -> tuple[list[tuple[Spooled, Event]], Event | Exception, list[Event], str]:
+            replayed = self._replay()  # what waits goes first: the shared journal gets events in the order they were made
+            found: list[Event] = []
+            try:
+                event: Event | Exception = self.session.record(step_id, kind, payload)
+            except Exception as exc:  # JournalSpooled, JournalError or sqlite: the replayed events are answered all the same
+                event = exc
+            else:
+                with contextlib.suppress(Exception):  # committed all the same: the next read finds what this one missed
+                    found = self.session.events_after(self.last_event_id)
+            return replayed, event, found, self._status()
 
-        try:
-            event, found = await self._call(write)
-        except Exception as exc:  # JournalError or sqlite: the step stays as it was
-            self.emit(JournalWritten(step_id, kind, None, strip_control(str(exc))))
+        replayed, event, found, self.spool_status = await self._call(write)
+        self._answer(replayed, found)
+        if isinstance(event, JournalSpooled):  # saved here, waiting for the server: not committed, not lost
+            self.emit(JournalWritten(step_id, kind, None, spooled=strip_control(str(event))))
             return None
-        self._absorb(found)
+        if isinstance(event, Exception):  # the step stays as it was
+            self.emit(JournalWritten(step_id, kind, None, strip_control(str(event))))
+            return None
         self.emit(JournalWritten(step_id, kind, event))
         return event
 

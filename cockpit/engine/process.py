@@ -104,7 +104,7 @@ async def _serve(fd: int) -> None:
             os.chdir(spec.cwd)
     # Not create_dirs: `cockpit` made the journal; an engine that starts after its UI died (the demo's directory
     # already removed) must not bring the directory back.
-    journal = open_store(spec.state_path, read_only=spec.read_only, create_dirs=False)
+    journal = open_store(spec.state_path, read_only=spec.read_only, create_dirs=False, spool=True)  # a shared journal's spool
     session = RunSession(journal, spec.runbook.id, spec.runbook.version, spec.env.name, spec.who)
 
     def send(batch: list) -> None:

@@ -78,7 +78,7 @@ def unpassed_checks(runbook: Runbook, env: Environment, states: Mapping[str, Ste
 
 def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views: Sequence[RowView], alarms: AlarmsWatch,
             services: ServicesWatch, tabs: Mapping[str, str], states: Mapping[str, StepState],
-            identity: Sequence[tuple[bool, str]] = (), metrics: MetricsSeen | None = None) -> Verdict:
+            identity: Sequence[tuple[bool, str]] = (), metrics: MetricsSeen | None = None, journal: str = "") -> Verdict:
     """The verdict as of monotonic `now`; `metrics` None: the metrics pane is not read (no dashboards, or not live)."""
     cw = runbook.cloudwatch
     one_call = cw.connect_timeout_seconds + cw.read_timeout_seconds  # boto3's timeouts, as the reads use them
@@ -93,4 +93,5 @@ def verdict(now: float, runbook: Runbook, env: Environment, *, live: bool, views
         list(tabs.items()),
         identity,
         metrics,
+        journal,
     )

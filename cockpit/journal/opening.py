@@ -35,15 +35,24 @@ class JournalStore(Protocol):
 
 
 def open_store(location: StateLocation, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now,
-               create_dirs: bool = True) -> JournalStore:
+               create_dirs: bool = True, spool: Path | bool = False) -> JournalStore:
     """The journal at `location`; JournalError (one line, no password) when it cannot be used.
 
-    `create_dirs` is the SQLite journal's (a database URL has no directory to create).
+    `create_dirs` is the SQLite journal's (a database URL has no directory to create). `spool` is a shared
+    journal's: True (its spool next to the default journal, spool.spool_path_for) or a spool file: appends made
+    while the server cannot be reached wait there and are replayed (spooling.py). A read-only view has none.
     """
     if is_database_url(location):
         from cockpit.journal.pg_store import PgJournal  # psycopg loads only for a shared journal
 
-        return PgJournal(str(location), read_only=read_only, clock=clock)
+        shared = PgJournal(str(location), read_only=read_only, clock=clock)
+        if read_only or spool is False:
+            return shared
+        from cockpit.journal.spool import Spool, spool_path_for
+        from cockpit.journal.spooling import SpoolingJournal
+
+        path = spool_path_for(describe(location)) if spool is True else Path(spool)
+        return SpoolingJournal(shared, Spool(path), clock=clock)
     return Journal(Path(location), read_only=read_only, clock=clock, create_dirs=create_dirs)
 
 

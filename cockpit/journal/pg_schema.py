@@ -6,7 +6,7 @@ database (DATABASE_URL) never meets the application's own `runs` or `events` tab
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events carry the client's event key (idempotent appends, the spool's replay)
 APPLICATION = "cockpit journal"  # cockpit.meta's `application` row: marks the schema as ours
 
 # pg_advisory_xact_lock keys (two int4): "Ckpt" (the SQLite application id) and what the lock serialises.
@@ -62,6 +62,15 @@ CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON cockpit.events
 DROP TRIGGER IF EXISTS events_no_truncate ON cockpit.events;
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON cockpit.events
     FOR EACH STATEMENT EXECUTE FUNCTION cockpit.refuse_change();
+"""
+
+# Version 2, on a fresh journal and on a version 1 one alike (run after CREATE, under the schema lock): each event
+# may carry the key its cockpit gave it when it was made; an append of a key already there adds nothing. Events
+# of version 1 keep a NULL key (a unique index lets NULLs be). ADD COLUMN rewrites no row: the append-only
+# triggers (UPDATE, DELETE) do not fire.
+MIGRATE = """
+ALTER TABLE cockpit.events ADD COLUMN IF NOT EXISTS event_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON cockpit.events (event_key);
 """
 
 # (schema present, meta present, application, version); NULLs when absent. Never fails on a fresh database.

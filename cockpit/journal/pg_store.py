@@ -22,6 +22,7 @@ import json
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
 from cockpit.journal.opening import mask_password
 from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
-from cockpit.journal.store import Event, JournalError, Run, _timestamp, utc_now
+from cockpit.journal.store import Event, JournalError, JournalUnreachable, Run, _timestamp, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 5000
@@ -72,7 +73,7 @@ class PgJournal:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS,
                                    application_name="cockpit journal", prepare_threshold=None)
         except psycopg.Error as exc:
-            raise self._explain(exc) from exc
+            raise self._explain(exc, unreachable=_no_answer(exc)) from exc
         self._conn = conn
         try:
             self._call(self._check_identity)
@@ -95,6 +96,7 @@ class PgJournal:
                     self._ready = True
                     return
                 conn.execute(schema.CREATE)
+                conn.execute(schema.MIGRATE)
                 conn.execute(schema.WRITE_META, (schema.APPLICATION, str(schema.SCHEMA_VERSION)))
         if not self.read_only and not self._may_write(conn):
             raise JournalError(f"{self.where} cannot be written (no INSERT on cockpit.events for this role): open it with --read-only")
@@ -151,10 +153,11 @@ class PgJournal:
         except psycopg.Error as exc:
             if fired.is_set():
                 self._drop()
-                raise JournalError(f"{self.where}: no answer within {CALL_TIMEOUT_SECONDS:g} s (the server is stuck or unreachable)") from exc
-            if conn.broken or conn.closed:
+                raise JournalUnreachable(f"{self.where}: no answer within {CALL_TIMEOUT_SECONDS:g} s (the server is stuck or unreachable)") from exc
+            lost = conn.broken or conn.closed
+            if lost:
                 self._drop()  # the next call connects again
-            raise self._explain(exc) from exc
+            raise self._explain(exc, unreachable=lost or _no_answer(exc)) from exc
         finally:
             watchdog.cancel()
 
@@ -166,11 +169,12 @@ class PgJournal:
                 conn.execute("SET TRANSACTION READ ONLY")
             return work(conn)
 
-    def _explain(self, exc: psycopg.Error) -> JournalError:
+    def _explain(self, exc: psycopg.Error, *, unreachable: bool = False) -> JournalError:
         detail = mask_url(str(exc))
         for secret in self._secrets:  # libpq quotes the token it could not parse: that may be the password itself
             detail = detail.replace(secret, "***")
-        return JournalError(one_line(f"{self.where}: {detail}", 400))
+        kind = JournalUnreachable if unreachable else JournalError
+        return kind(one_line(f"{self.where}: {detail}", 400))
 
     # -- reading ---------------------------------------------------------------
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
@@ -237,31 +241,56 @@ class PgJournal:
         step_id: str,
         kind: str,
         payload: dict[str, Any] | None = None,
+        *,
+        event_key: str | None = None,
+        made_at: str | None = None,
     ) -> Event:
         """Commit one event and return it; `key` is (runbook id, version, environment).
 
         With `run` None the run is the latest for `key`, created in the same
         transaction if there is none yet (the first tick starts the run).
+        `event_key` (a UUID the cockpit gave the event when it was made; a fresh one when None) makes the append
+        idempotent: when an event with that key is already there, nothing is added and that event is returned. `made_at`: the event's time
+        when it was made earlier (a spooled event's replay); else now.
         """
         runbook_id, version, env = key
         body = json.dumps(payload or {}, sort_keys=True, ensure_ascii=False)
+        given = event_key is not None
+        event_key = event_key or str(uuid.uuid4())  # every event has one from now on (version 1's keep NULL)
 
         def work(conn: psycopg.Connection) -> Event:
+            if given:
+                found = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM cockpit.events WHERE event_key = %s", (event_key,)).fetchone()
+                if found is not None:  # committed before (its answer lost, or replayed twice): not again
+                    return Event(*found[:-1], payload=json.loads(found[-1]))  # type: ignore[misc]  # as events()
             target = run
             if target is None:
                 row = conn.execute(_LATEST_RUN, (runbook_id, env)).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
-            at = _timestamp(self.clock())
+            at = made_at or _timestamp(self.clock())
+            # The append lock (see _transaction) makes the SELECT above final; ON CONFLICT is the backstop should an
+            # append ever run without it: the event there is the answer, never a unique-violation error.
             inserted = conn.execute(
-                "INSERT INTO cockpit.events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (target.id, at, who, runbook_id, version, env, step_id, kind, body),
+                "INSERT INTO cockpit.events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload, event_key)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (event_key) DO NOTHING RETURNING id",
+                (target.id, at, who, runbook_id, version, env, step_id, kind, body, event_key),
             ).fetchone()
-            assert inserted is not None
+            if inserted is None:
+                found = conn.execute(f"SELECT {_EVENT_COLUMNS} FROM cockpit.events WHERE event_key = %s", (event_key,)).fetchone()
+                assert found is not None  # the conflict was with this very row
+                return Event(*found[:-1], payload=json.loads(found[-1]))  # type: ignore[misc]  # as events()
             conn.execute(schema.NOTIFY, (self.channel, f"{target.id}:{inserted[0]}"))  # sent at COMMIT: only the doorbell
             return Event(inserted[0], target.id, at, who, runbook_id, version, env, step_id, kind, json.loads(body))
 
         return self._transaction(work)
+
+
+def _no_answer(exc: psycopg.Error) -> bool:
+    """True when `exc` says the server did not answer or went away (no SQLSTATE: refused, DNS, timeout; class 08:
+    connection exception; class 57: shut down, starting up, statement timeout), not that it refused the work
+    (bad password, no such database, no privilege, a constraint): only the first is worth spooling for."""
+    state = exc.sqlstate
+    return state is None or state.startswith(("08", "57"))
 
 
 def _cut(conn: psycopg.Connection, fired: threading.Event) -> None:

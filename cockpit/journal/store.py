@@ -55,6 +55,20 @@ class JournalError(Exception):
     """The journal cannot be used; the message is one line for the operator."""
 
 
+class JournalUnreachable(JournalError):
+    """The shared journal's server did not answer (refused, cut off, timed out): nothing was written by this call,
+    or it was and its answer was lost; a write may be spooled and replayed (its event key makes that safe)."""
+
+
+class JournalSpooled(JournalError):
+    """Not an error of the operator's: the event is saved in the local spool and waits for the shared journal."""
+
+    def __init__(self, message: str, event_key: str, waiting: int) -> None:
+        super().__init__(message)
+        self.event_key = event_key
+        self.waiting = waiting
+
+
 @dataclass(frozen=True)
 class Run:
     """One walk through a runbook in one environment."""

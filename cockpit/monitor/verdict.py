@@ -26,7 +26,7 @@ class Problem:
 
     severity: int  # ERROR or WARNING
     text: str  # 'redis DOWN', 'ALARM avnz-redis-connection', 'ROLLOUT FAILED avnz-api:25'
-    source: str  # health | alarms | services | checks | logs | identity | metrics
+    source: str  # health | alarms | services | checks | logs | identity | metrics | journal
 
 
 @dataclass(frozen=True)
@@ -202,12 +202,17 @@ def derive(
     log_tabs: Sequence[tuple[str, str]] = (),
     identity: Sequence[tuple[bool, str]] = (),
     metrics: MetricsSeen | None = None,
+    journal: str = "",
 ) -> Verdict:
     """The verdict at monotonic `now`. A source passed as None (or no rows) is not watched here.
     `log_tabs` are (tab, follower state) pairs; `identity` (wrong, text) lines of the identity check: a cockpit on the
     wrong account or repository (wrong) shows someone else's system, one whose identity is unknown cannot say.
-    `metrics`: the metrics pane's lines (None: the runbook has no dashboards, or the engine is not live)."""
-    problems = identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
+    `metrics`: the metrics pane's lines (None: the runbook has no dashboards, or the engine is not live).
+    `journal`: the shared journal's spool line ('shared journal unreachable · 3 events waiting'; '' when all is
+    committed): an error, named first: the operator's events are not in the journal the team reads, and among
+    health errors it would be cut to "+N more"."""
+    problems = [Problem(ERROR, journal, "journal")] if journal else []
+    problems += identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
     sources = ["health"] if health else []
     if alarms is not None:
         problems += alarm_problems(alarms, now)

@@ -94,7 +94,7 @@ def test_newer_schema_is_refused(pg_database):
     with raw(pg_database) as conn:
         conn.execute("UPDATE cockpit.meta SET value = '99' WHERE key = 'schema_version'")
     for read_only in (False, True):
-        with pytest.raises(JournalError, match=r"newer cockpit \(journal schema 99, this one reads 1\)"):
+        with pytest.raises(JournalError, match=r"newer cockpit \(journal schema 99, this one reads 2\)"):
             PgJournal(pg_database, read_only=read_only)
 
 

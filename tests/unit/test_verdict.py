@@ -171,3 +171,11 @@ def test_identity_problems_are_on_the_verdict_a_wrong_account_worst():
         (ERROR, "IDENTITY AWS account 111111111111 is not production's pinned 222222222222", "identity"),
         (WARNING, "IDENTITY AWS identity check failed: STS GetCallerIdentity: no credentials", "identity")]
     assert derive(0.0, health=[], identity=()).problems == ()
+
+
+def test_events_waiting_for_the_shared_journal_are_never_all_up():
+    line = "shared journal unreachable · 3 events waiting"
+    found = derive(NOW, [row(status=DOWN)], ok_alarms(), journal=line)
+    assert not found.all_up and found.problems[0].text == line and found.problems[0].source == "journal"  # named first
+    assert found.worst == ERROR and [p.text for p in found.problems][1:] == ["redis DOWN"]
+    assert derive(NOW, [row()], ok_alarms()).all_up  # the same world with nothing waiting

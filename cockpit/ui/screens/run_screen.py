@@ -2,7 +2,7 @@
 notes and checks sent to the engine.
 
 Journal state shown here only ever comes from committed events (JournalRead, JournalWritten);
-a tick waiting for its commit shows [~]. A passing check is journaled and ticks its step in
+a tick waiting for its commit shows [~] (also while it waits in a shared journal's local spool). A passing check is journaled and ticks its step in
 the engine; an inconclusive one never does. A check step can also be ticked by hand, but only
 with a passing check on record or a typed override reason, which is journaled. Manual steps
 are never ticked by a check.
@@ -74,7 +74,12 @@ class RunScreen(Screen[None]):
             self.redraw(touched)
 
     def journal_written(self, event: JournalWritten) -> None:
-        """A write finished: show the committed event, or say loudly that nothing was saved."""
+        """A write finished: show the committed event, or say loudly that nothing was saved. A spooled write stays
+        pending ([~]: not in the shared journal yet); the JournalWritten of its replay ends that."""
+        if event.spooled:
+            self.notify(f"waiting for the shared journal: {event.spooled}", title="journal", severity="warning", timeout=10, markup=False)
+            self.redraw({event.step_id})
+            return
         if event.kind in (TICK, UNTICK):
             target, count = self.pending.get(event.step_id, (False, 1))
             if count > 1:
