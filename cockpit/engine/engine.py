@@ -245,6 +245,7 @@ class Engine:
         """Remember what the journal says each alarm and service was, and which actions' outcomes are missing (committed
         events only)."""
         self.actions.seen(events)
+        self.rollbacks.seen(events)
         for event in events:
             if event.kind == ALARM and event.step_id.startswith(ALARM_PREFIX):
                 self.journaled_alarms[event.step_id[len(ALARM_PREFIX):]] = str(event.payload.get("state", ""))
