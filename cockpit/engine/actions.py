@@ -30,6 +30,7 @@ from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, Follow, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare, problem_lines
+from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate, gate_summary
@@ -93,6 +94,7 @@ class Actions:
         self.reported: set[int] = set()
         self.shown_elsewhere: dict[int, Elsewhere] = {}  # another operator's intents shown as in progress, by intent id
         self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
+        self.approvals = ApprovalDesk(runbook, env, journal, emit, read_only=read_only)  # the two-person rule
         self.tasks: set[asyncio.Task[Any]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -109,7 +111,8 @@ class Actions:
     # -- the journal's view ------------------------------------------------------------------
     def seen(self, events: list[Event]) -> None:
         """Pair committed intents with their outcomes; show another operator's open intent as in progress (and its end
-        when its outcome comes); report each other intent left without one (once)."""
+        when its outcome comes); report each other intent left without one (once). Approval events to the approval desk."""
+        self.approvals.seen(events)
         for event in events:
             if event.kind != ACTION:
                 continue
@@ -306,6 +309,9 @@ class Actions:
         refused = await self.identity_refusal(prepared)
         if refused:
             return self.refuse(step_id, refused)
+        waiting = await self.approvals.gate(step_id, self.who, [p.item.what for p in prepared])
+        if waiting:
+            return self.refuse(step_id, waiting)
         running.what = "checking its gate"
         gate = await self.gate_report(step_id)
         refusal, reason = await self._pass_gate(step_id, gate, override)

@@ -1,0 +1,91 @@
+"""The engine's side of the two-person rule (engine/approvals.py has the rules): the approval events seen, the gate a
+step with `approval = "second-operator"` passes before anything is sent, and approving another operator's request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from cockpit.engine.approvals import (
+    APPROVAL,
+    KINDS,
+    REQUEST,
+    USED,
+    approved_text,
+    decide_approval,
+    pending_request,
+    until_text,
+    usable_approval,
+    waiting_text,
+)
+from cockpit.engine.events import ActionProgress, EngineEvent
+from cockpit.engine.journal import JournalWriter
+from cockpit.journal import Event
+from cockpit.journal.store import utc_now
+from cockpit.runbook import Environment, Runbook
+
+
+class ApprovalDesk:
+    """Approval requests, approvals and their use, as the journal shows them (any cockpit's)."""
+
+    def __init__(self, runbook: Runbook, env: Environment, journal: JournalWriter | None, emit: Callable[[EngineEvent], None],
+                 *, read_only: bool) -> None:
+        self.runbook, self.env, self.journal, self.emit, self.read_only = runbook, env, journal, emit, read_only
+        self.events: list[Event] = []
+        self.now: Callable[[], datetime] = utc_now  # the clock an approval's age is read against
+
+    @property
+    def expires(self) -> float:
+        """Minutes a request or an approval counts."""
+        return self.runbook.approval.expires_minutes
+
+    def seen(self, events: list[Event]) -> None:
+        """Keep the approval events; say each request and approval on the step (every attached cockpit)."""
+        for event in events:
+            if event.kind not in KINDS:
+                continue
+            self.events.append(event)
+            if event.kind == REQUEST:
+                self.emit(ActionProgress(event.step_id, -1, waiting_text(event, self.expires), by=event.who))
+            elif event.kind == APPROVAL:
+                requester = str(event.payload.get("requested_by", "?"))
+                self.emit(ActionProgress(event.step_id, -1, approved_text(event, requester, self.expires), by=requester))
+
+    async def gate(self, step_id: str, who: str, what: list[dict[str, Any]]) -> str:
+        """'' when `step_id` may run now (no rule, or a fresh approval, its use journaled); otherwise why not (a request
+        journaled when none waits). Sends nothing."""
+        step = self.runbook.step(step_id)
+        if step is None or step.approval != "second-operator":
+            return ""
+        assert self.journal is not None
+        approval = usable_approval(self.events, step_id, who, self.now(), self.expires)
+        if approval is not None:
+            used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who})
+            return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"
+        waiting = pending_request(self.events, step_id, self.now(), self.expires)
+        if waiting is None or waiting.who != who:  # one request of one's own waits at a time
+            waiting = await self.journal.record(step_id, REQUEST, {"who": who, "environment": self.env.name, "what": what})
+            if waiting is None:
+                return "refused: the journal did not take the approval request: nothing sent"
+        return (f"waiting for approval: {step_id} needs a second operator (approval = \"second-operator\"); nothing sent. "
+                f"Another operator approves with `cockpit approve {step_id}` before {until_text(waiting, self.expires)}; "
+                "then run it again")
+
+    async def approve(self, step_id: str, who: str) -> tuple[bool, str]:
+        """Approve the request waiting on `step_id` as `who`: (True, what was journaled) or (False, why not)."""
+        step = self.runbook.step(step_id)
+        if step is None or step.approval != "second-operator":
+            return False, f"{step_id} needs no approval (no approval = \"second-operator\" on it)"
+        if self.read_only or self.journal is None:
+            return False, "read-only: nothing is approved" if self.read_only else "no journal to record it in"
+        await self.journal.read()
+        decision = decide_approval(self.events, step_id, who, self.now(), self.expires)
+        if not decision.ok or decision.request is None:
+            return False, decision.why
+        request = decision.request
+        event = await self.journal.record(step_id, APPROVAL, {"request": request.id, "requested_by": request.who, "who": who,
+                                                               "environment": self.env.name})
+        if event is None:
+            return False, "the journal did not take the approval"
+        return True, f"approved {step_id} for {request.who} ({self.env.name}): the approval counts until {until_text(event, self.expires)}, once"
