@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(approve, suppress=True)
     _who(approve, suppress=True)
-    approve.add_argument("step", metavar="STEP-ID", help="the step whose request waits (cockpit status shows it)")
+    approve.add_argument("step", metavar="STEP-ID", help="the step whose request waits, or rollback:SERVICE for a rollback")
 
     tick = _step_verb(
         verbs, "tick", "tick a step (or --untick it) without the TUI: the TUI's rules, journaled",

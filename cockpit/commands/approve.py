@@ -2,7 +2,8 @@
 
 The engine's approval desk decides (engine/approval_desk.py, in-process, nothing live started):
 only a fresh request of another `who` can be approved; the approval is journaled and counts for
-`[approval] expires_minutes`, for one run, which the requester starts again (`cockpit run`).
+`[approval] expires_minutes`, for one run, which the requester starts again (`cockpit run`). A rollback
+(with `[approval] rollbacks = "second-operator"`) is approved as `rollback:SERVICE`.
 Refused with --read-only. Exit 0 approved, 1 refused, 2 bad input.
 """
 
@@ -17,12 +18,17 @@ from typing import TextIO
 from cockpit.commands.context import Context, UsageError
 from cockpit.core.text import one_line
 from cockpit.engine.local import LocalEngine
+from cockpit.journal.progress import ROLLBACK_PREFIX
 from cockpit.journal.session import RunSession
 
 
 def check_args(args: argparse.Namespace, ctx: Context) -> None:
-    """UsageError for an unknown step."""
-    if ctx.runbook.step(args.step) is None:
+    """UsageError for an unknown step (or `rollback:SERVICE` of a service the environment does not have)."""
+    if args.step.startswith(ROLLBACK_PREFIX):
+        service = args.step[len(ROLLBACK_PREFIX):]
+        if service not in ctx.env.ecs_services:
+            raise UsageError(f"{one_line(args.step, 80)}: {one_line(service, 60)!r} is not a service of {ctx.env.name}")
+    elif ctx.runbook.step(args.step) is None:
         raise UsageError(f"{one_line(args.step, 80)}: no such step in {ctx.runbook.id}")
 
 

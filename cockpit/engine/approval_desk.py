@@ -1,5 +1,6 @@
 """The engine's side of the two-person rule (engine/approvals.py has the rules): the approval events seen, the gate a
-step with `approval = "second-operator"` passes before anything is sent, and approving another operator's request."""
+step with `approval = "second-operator"` (or, with `[approval] rollbacks = "second-operator"`, a rollback: on the
+journal's `rollback:SERVICE`) passes before anything is sent, and approving another operator's request."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from cockpit.engine.approvals import (
     usable_approval,
     waiting_text,
 )
-from cockpit.engine.events import ActionProgress, EngineEvent
+from cockpit.engine.events import ActionProgress, EngineEvent, RolloutProgress
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event
+from cockpit.journal.progress import ROLLBACK_PREFIX
 from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 
@@ -40,6 +42,13 @@ class ApprovalDesk:
         """Minutes a request or an approval counts."""
         return self.runbook.approval.expires_minutes
 
+    def needs(self, step_id: str) -> bool:
+        """True when `step_id` (a step, or `rollback:SERVICE`) waits for a second operator."""
+        if step_id.startswith(ROLLBACK_PREFIX):
+            return self.runbook.approval.rollbacks == "second-operator"
+        step = self.runbook.step(step_id)
+        return step is not None and step.approval == "second-operator"
+
     def seen(self, events: list[Event]) -> None:
         """Keep the approval events; say each request and approval on the step (every attached cockpit)."""
         for event in events:
@@ -47,16 +56,22 @@ class ApprovalDesk:
                 continue
             self.events.append(event)
             if event.kind == REQUEST:
-                self.emit(ActionProgress(event.step_id, -1, waiting_text(event, self.expires), by=event.who))
+                self.say(event.step_id, waiting_text(event, self.expires), event.who)
             elif event.kind == APPROVAL:
                 requester = str(event.payload.get("requested_by", "?"))
-                self.emit(ActionProgress(event.step_id, -1, approved_text(event, requester, self.expires), by=requester))
+                self.say(event.step_id, approved_text(event, requester, self.expires), requester)
+
+    def say(self, step_id: str, text: str, by: str) -> None:
+        """A step's line goes with its action run; a rollback's with its rollout (the rollback screen's log)."""
+        if step_id.startswith(ROLLBACK_PREFIX):
+            self.emit(RolloutProgress(step_id[len(ROLLBACK_PREFIX):], text, "bold"))
+        else:
+            self.emit(ActionProgress(step_id, -1, text, by=by))
 
     async def gate(self, step_id: str, who: str, what: list[dict[str, Any]]) -> str:
         """'' when `step_id` may run now (no rule, or a fresh approval, its use journaled); otherwise why not (a request
         journaled when none waits). Sends nothing."""
-        step = self.runbook.step(step_id)
-        if step is None or step.approval != "second-operator":
+        if not self.needs(step_id):
             return ""
         assert self.journal is not None
         approval = usable_approval(self.events, step_id, who, self.now(), self.expires)
@@ -74,9 +89,8 @@ class ApprovalDesk:
 
     async def approve(self, step_id: str, who: str) -> tuple[bool, str]:
         """Approve the request waiting on `step_id` as `who`: (True, what was journaled) or (False, why not)."""
-        step = self.runbook.step(step_id)
-        if step is None or step.approval != "second-operator":
-            return False, f"{step_id} needs no approval (no approval = \"second-operator\" on it)"
+        if not self.needs(step_id):
+            return False, f"{step_id} needs no approval (no approval = \"second-operator\" in the runbook for it)"
         if self.read_only or self.journal is None:
             return False, "read-only: nothing is approved" if self.read_only else "no journal to record it in"
         await self.journal.read()

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.core.text import one_line
+from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
 from cockpit.engine.identity import Identity
 from cockpit.engine.in_progress import Elsewhere, elsewhere, rollback_limit
@@ -60,6 +61,7 @@ class Rollbacks:
         self.tds: dict[str, TaskDefinition] = {}
         self.open_intents: dict[str, Event] = {}  # service → its rollback intent while no outcome is journaled
         self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
+        self.approvals: ApprovalDesk | None = None  # the two-person rule ([approval] rollbacks); the engine sets it
 
     # -- the journal's view ------------------------------------------------------------------
     def seen(self, events: list[Event]) -> None:
@@ -136,6 +138,12 @@ class Rollbacks:
             service, other = elsewhere_now
             self.emit(RollbackEnded(service, False, f"refused: a rollback of {service} is {other.text()}: wait for its verdict"))
             return
+        for plan in plans if self.approvals is not None else ():
+            assert self.approvals is not None
+            waiting = await self.approvals.gate(ROLLBACK_PREFIX + plan.service, self.journal.session.who, [plan.payload()])
+            if waiting:
+                self.emit(RollbackEnded(plan.service, False, waiting))
+                return
         self.halted = False
         self._set_active(self.active | {p.service for p in plans})
         loop = asyncio.get_running_loop()

@@ -110,3 +110,28 @@ def test_an_expired_request_cannot_be_approved_and_an_expired_approval_does_not_
     code, out = cli(capsys, journal_location, BOB, "run", "b-e2e", "--yes")
     assert code == 1 and "waiting for approval" in out and not (work / "ran").exists()
     assert [k for k, _ in kinds(journal_location, runbook)] == [REQUEST, APPROVAL, REQUEST]  # a fresh request
+
+
+def test_a_rollback_waits_for_a_second_operator_too(capsys, aws, tmp_path, monkeypatch):
+    import boto3
+
+    from cockpit.runbook.model import ApprovalSettings
+    from cockpit.stack.ecs_seed import API, seed_ecs
+
+    ecs = boto3.client("ecs")
+    seed = seed_ecs(ecs, revisions=4, inactive=(), dashboard_revisions=1, dashboard_inactive=(), decoy=False)
+    runbook = replace(load_runbook(), approval=ApprovalSettings(rollbacks="second-operator"))
+    monkeypatch.setattr("cockpit.commands.context.load_runbook", lambda path: runbook)
+    state = tmp_path / "journal.sqlite3"
+    running = lambda: ecs.describe_services(cluster="avnz-payment-cluster", services=[API])["services"][0]["taskDefinition"]  # noqa: E731
+    back = ("rollback", "--service", API, "--to", "3", "--confirm", API, "--no-wait")
+    code, out = cli(capsys, state, BOB, *back)
+    assert code == 1 and f"waiting for approval: rollback:{API} needs a second operator" in out and running() == seed.arn(API, 4)
+    assert cli(capsys, state, BOB, "approve", f"rollback:{API}")[0] == 1  # not one's own
+    code, out = cli(capsys, state, ALICE, "approve", f"rollback:{API}")
+    assert code == 0 and out.startswith(f"approved rollback:{API} for bob@bastion"), out
+    code, out = cli(capsys, state, BOB, *back)
+    assert code == 0, out
+    assert running() == seed.arn(API, 3)
+    code, out = cli(capsys, state, ALICE, "approve", "rollback:no-such-service")
+    assert code == 2 and "is not a service of staging" in out
