@@ -20,7 +20,7 @@ from cockpit.engine.approvals import (
     usable_approval,
     waiting_text,
 )
-from cockpit.engine.events import ActionProgress, EngineEvent, RolloutProgress
+from cockpit.engine.events import ActionProgress, Answer, EngineEvent, RolloutProgress
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event
 from cockpit.journal.progress import ROLLBACK_PREFIX
@@ -103,3 +103,11 @@ class ApprovalDesk:
         if event is None:
             return False, "the journal did not take the approval"
         return True, f"approved {step_id} for {request.who} ({self.env.name}): the approval counts until {until_text(event, self.expires)}, once"
+
+    async def answer(self, request: int, step_id: str, who: str) -> None:
+        """Approve (the Approve command): the Answer's value says what was journaled, its error why not."""
+        try:
+            ok, text = await self.approve(step_id, who)
+        except Exception as exc:  # the screen waits on this answer: it must come
+            ok, text = False, f"{type(exc).__name__}: {exc}"
+        self.emit(Answer(request, text) if ok else Answer(request, error=text))

@@ -22,6 +22,7 @@ from cockpit.core.ratelimit import RequestBudget
 from cockpit.engine.actions import Actions
 from cockpit.engine.aws_reads import Reads, alarms_reader, services_reader
 from cockpit.engine.commands import (
+    Approve,
     AskActionPlan,
     AskCandidates,
     AskRunLookup,
@@ -300,6 +301,8 @@ class Engine:
             self._spawn(self.actions.answer_lookup(command.request, command.step_id), f"lookup {command.step_id}")
         elif isinstance(command, StopAction):
             self.actions.stop(command.step_id)
+        elif isinstance(command, Approve):
+            self._spawn(self.actions.approvals.answer(command.request, command.step_id, self.actions.who), f"approve {command.step_id}")
 
     def _refresh_services(self) -> None:
         if self.service_reads is not None:
