@@ -50,16 +50,18 @@ class ApprovalDesk:
         return step is not None and step.approval == "second-operator"
 
     def seen(self, events: list[Event]) -> None:
-        """Keep the approval events; say each request and approval on the step (every attached cockpit)."""
-        for event in events:
-            if event.kind not in KINDS:
-                continue
-            self.events.append(event)
-            if event.kind == REQUEST:
+        """Keep the approval events; say each request and approval that still counts on the step (every attached
+        cockpit). What it says stays until the step's next run or approval event replaces it: an expiry is not said."""
+        fresh = [e for e in events if e.kind in KINDS]
+        self.events += fresh
+        now = self.now()
+        for event in fresh:  # only what still counts: a journal read from the start holds long-expired ones
+            if event.kind == REQUEST and pending_request(self.events, event.step_id, now, self.expires) is event:
                 self.say(event.step_id, waiting_text(event, self.expires), event.who)
             elif event.kind == APPROVAL:
                 requester = str(event.payload.get("requested_by", "?"))
-                self.say(event.step_id, approved_text(event, requester, self.expires), requester)
+                if usable_approval(self.events, event.step_id, requester, now, self.expires) is event:
+                    self.say(event.step_id, approved_text(event, requester, self.expires), requester)
 
     def say(self, step_id: str, text: str, by: str) -> None:
         """A step's line goes with its action run; a rollback's with its rollout (the rollback screen's log)."""

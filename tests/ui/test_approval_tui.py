@@ -68,3 +68,18 @@ async def test_read_only_cannot_approve(state_file):
         assert [e.kind for e in RunSession(journal, runbook.id, runbook.version, "staging", "r").events_after(0)] == [REQUEST]
     finally:
         journal.close()
+
+
+async def test_a_request_that_expired_long_ago_is_not_shown_as_waiting(state_file):
+    from tests.conftest import FIXED_NOW
+
+    runbook = guarded_runbook()
+    journal = Journal(state_file, clock=lambda: FIXED_NOW)  # long before now: expired
+    RunSession(journal, runbook.id, runbook.version, "staging", BOB).record("b-e2e", REQUEST, {"who": BOB, "environment": "staging", "what": []})
+    RunSession(journal, runbook.id, runbook.version, "staging", BOB).record("pre-docs", "tick")  # a later event to wait for
+    journal.close()
+    app = make_app(state_file, runbook=runbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cockpit.states.get("pre-docs") is not None and app.cockpit.states["pre-docs"].done, what="the journal read")
+        await pilot.pause()
+        assert app.cockpit.runs.get("b-e2e") is None
