@@ -6,7 +6,8 @@ confirmation, an earlier intent without an outcome (a cockpit that died in betwe
 "outcome unknown" and blocks the step until the operator forces it (journaled as
 acknowledged), another operator's intent still without an outcome is in progress there and refuses
 the step naming who and since when (engine/in_progress.py: never forced; stale after the action's
-limit, then unknown), and missing config (repository, token, webhook) is a one-line refusal naming
+limit, then unknown), a step with `approval = "second-operator"` waits for another operator's approval
+(engine/approval_desk.py: a request journaled, nothing sent), and missing config (repository, token, webhook) is a one-line refusal naming
 what to set. A gated step (a deploy or a command) whose gate is not green is refused with
 the failing checks named (engine/gates.py), unless the operator gives a reason: that override
 is journaled before anything is sent. Then each action in order: its intent is committed to the journal before its
@@ -309,12 +310,15 @@ class Actions:
         refused = await self.identity_refusal(prepared)
         if refused:
             return self.refuse(step_id, refused)
-        waiting = await self.approvals.gate(step_id, self.who, [p.item.what for p in prepared])
+        waiting, approval = await self.approvals.gate(step_id, self.who, [p.item.what for p in prepared])
         if waiting:
             return self.refuse(step_id, waiting)
         running.what = "checking its gate"
         gate = await self.gate_report(step_id)
         refusal, reason = await self._pass_gate(step_id, gate, override)
+        if refusal:
+            return self.refuse(step_id, refusal, gate=gate)
+        refusal = await self.approvals.use(step_id, approval, self.who)  # after the gate: a refused run keeps its approval
         if refusal:
             return self.refuse(step_id, refusal, gate=gate)
         for intent in unknown:

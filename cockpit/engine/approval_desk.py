@@ -70,24 +70,31 @@ class ApprovalDesk:
         else:
             self.emit(ActionProgress(step_id, -1, text, by=by))
 
-    async def gate(self, step_id: str, who: str, what: list[dict[str, Any]]) -> str:
-        """'' when `step_id` may run now (no rule, or a fresh approval, its use journaled); otherwise why not (a request
-        journaled when none waits). Sends nothing."""
+    async def gate(self, step_id: str, who: str, what: list[dict[str, Any]]) -> tuple[str, Event | None]:
+        """('', None) when `step_id` needs no approval; ('', the approval to `use`) when a fresh one is there; otherwise
+        (why not, None), a request journaled when none of `who`'s waits. Sends nothing, uses nothing."""
         if not self.needs(step_id):
-            return ""
+            return "", None
         assert self.journal is not None
         approval = usable_approval(self.events, step_id, who, self.now(), self.expires)
         if approval is not None:
-            used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who})
-            return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"
+            return "", approval
         waiting = pending_request(self.events, step_id, self.now(), self.expires)
         if waiting is None or waiting.who != who:  # one request of one's own waits at a time
             waiting = await self.journal.record(step_id, REQUEST, {"who": who, "environment": self.env.name, "what": what})
             if waiting is None:
-                return "refused: the journal did not take the approval request: nothing sent"
+                return "refused: the journal did not take the approval request: nothing sent", None
         return (f"waiting for approval: {step_id} needs a second operator (approval = \"second-operator\"); nothing sent. "
                 f"Another operator approves with `cockpit approve {step_id}` before {until_text(waiting, self.expires)}; "
-                "then run it again")
+                "then run it again"), None
+
+    async def use(self, step_id: str, approval: Event | None, who: str) -> str:
+        """Journal that `approval` lets this run through (once): '' when taken (or none needed), else why not."""
+        if approval is None:
+            return ""
+        assert self.journal is not None
+        used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who})
+        return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"
 
     async def approve(self, step_id: str, who: str) -> tuple[bool, str]:
         """Approve the request waiting on `step_id` as `who`: (True, what was journaled) or (False, why not)."""

@@ -140,7 +140,9 @@ class Rollbacks:
             return
         for plan in plans if self.approvals is not None else ():
             assert self.approvals is not None
-            waiting = await self.approvals.gate(ROLLBACK_PREFIX + plan.service, self.journal.session.who, [plan.payload()])
+            step_id, who = ROLLBACK_PREFIX + plan.service, self.journal.session.who
+            waiting, approval = await self.approvals.gate(step_id, who, [plan.payload()])
+            waiting = waiting or await self.approvals.use(step_id, approval, who)
             if waiting:
                 self.emit(RollbackEnded(plan.service, False, waiting))
                 return

@@ -135,3 +135,19 @@ def test_a_rollback_waits_for_a_second_operator_too(capsys, aws, tmp_path, monke
     assert running() == seed.arn(API, 3)
     code, out = cli(capsys, state, ALICE, "approve", "rollback:no-such-service")
     assert code == 2 and "is not a service of staging" in out
+
+
+def test_a_run_refused_by_its_gate_keeps_its_approval(capsys, state_file, guarded, monkeypatch):
+    runbook, work = guarded
+    phases = tuple(replace(p, steps=tuple(replace(s, gate=("a-redis-ping",)) if s.id == "b-e2e" else s for s in p.steps))
+                   for p in runbook.phases)
+    gated = replace(runbook, phases=phases)  # REDIS_URL is not set here: the gate's check cannot pass
+    monkeypatch.setattr("cockpit.commands.context.load_runbook", lambda path: gated)
+    cli(capsys, state_file, BOB, "run", "b-e2e", "--yes")
+    assert cli(capsys, state_file, ALICE, "approve", "b-e2e")[0] == 0
+    code, out = cli(capsys, state_file, BOB, "run", "b-e2e", "--yes")
+    assert code == 1 and "the gate of b-e2e is not green" in out and not (work / "ran").exists()
+    code, out = cli(capsys, state_file, BOB, "run", "b-e2e", "--yes", "--override", "redis checked by hand")
+    assert code == 0, out
+    assert (work / "ran").exists()
+    assert [k for k, _ in kinds(state_file, gated) if k in (REQUEST, APPROVAL, USED)] == [REQUEST, APPROVAL, USED]
