@@ -124,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--override", metavar="REASON", default=None,
                      help="run although the step's gate (go / no-go) is not green; the reason is journaled as an override")
 
+    approve = verbs.add_parser(
+        "approve", help="approve another operator's request to run a step that needs a second operator",
+        description="The two-person rule: a step with approval = \"second-operator\" is not sent until another operator "
+        "(a different --who) approves the request its run journaled. The approval is journaled, counts for the runbook's "
+        "[approval] expires_minutes (default 15) and for one run, which the requester starts again. One's own request "
+        "cannot be approved; --read-only approves nothing. Exit 0 approved, 1 refused, 2 bad input.",
+    )
+    _common(approve, suppress=True)
+    _who(approve, suppress=True)
+    approve.add_argument("step", metavar="STEP-ID", help="the step whose request waits, or rollback:SERVICE for a rollback")
+
     tick = _step_verb(
         verbs, "tick", "tick a step (or --untick it) without the TUI: the TUI's rules, journaled",
         "Tick STEP in the run's journal (--state), as the TUI's space does, for scripts and for a teammate without the "
@@ -287,6 +298,22 @@ def _run_verb(args: argparse.Namespace) -> int:
         journal.close()
 
 
+def _approve_verb(args: argparse.Namespace) -> int:
+    from cockpit.commands.approve import approve_command, check_args
+    from cockpit.journal.session import RunSession
+
+    ctx = load(args)
+    check_args(args, ctx)
+    journal = open_journal(ctx.state_path, read_only=args.read_only)
+    try:
+        session = RunSession(journal, ctx.runbook.id, ctx.runbook.version, ctx.env.name, ctx.who)
+        return approve_command(args, ctx, session)
+    except JournalError as exc:
+        raise UsageError(str(exc)) from exc
+    finally:
+        journal.close()
+
+
 def _tick_verb(args: argparse.Namespace) -> int:
     from cockpit.commands.tick import tick_command
 
@@ -317,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
     handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, "report": _report_verb,
-                "tick": _tick_verb, "note": _note_verb, None: _tui}
+                "tick": _tick_verb, "note": _note_verb, "approve": _approve_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

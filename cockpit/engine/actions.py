@@ -4,7 +4,10 @@
 what), a read-only engine refuses every action, production needs the environment's name as
 confirmation, an earlier intent without an outcome (a cockpit that died in between) is
 "outcome unknown" and blocks the step until the operator forces it (journaled as
-acknowledged), and missing config (repository, token, webhook) is a one-line refusal naming
+acknowledged), another operator's intent still without an outcome is in progress there and refuses
+the step naming who and since when (engine/in_progress.py: never forced; stale after the action's
+limit, then unknown), a step with `approval = "second-operator"` waits for another operator's approval
+(engine/approval_desk.py: a request journaled, nothing sent), and missing config (repository, token, webhook) is a one-line refusal naming
 what to set. A gated step (a deploy or a command) whose gate is not green is refused with
 the failing checks named (engine/gates.py), unless the operator gives a reason: that override
 is journaled before anything is sent. Then each action in order: its intent is committed to the journal before its
@@ -28,14 +31,17 @@ from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, Follow, find_run, run_one
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare, problem_lines
+from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate, gate_summary
 from cockpit.engine.identity import Identity
+from cockpit.engine.in_progress import Elsewhere, action_limit, age_seconds, elsewhere
 from cockpit.engine.journal import JournalWriter
 from cockpit.engine.message_values import checks_summary
 from cockpit.journal import Event, StepState, default_who
 from cockpit.journal.progress import ACTION, OVERRIDE, TICK
+from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 
 LINES_EVERY = 0.1  # seconds: a command's output lines go out in one ActionProgress at most this often
@@ -87,6 +93,9 @@ class Actions:
         self.running: dict[str, Running] = {}
         self.open_intents: dict[int, Event] = {}  # intent event id → the intent, while no outcome is journaled
         self.reported: set[int] = set()
+        self.shown_elsewhere: dict[int, Elsewhere] = {}  # another operator's intents shown as in progress, by intent id
+        self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
+        self.approvals = ApprovalDesk(runbook, env, journal, emit, read_only=read_only)  # the two-person rule
         self.tasks: set[asyncio.Task[Any]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -102,7 +111,9 @@ class Actions:
 
     # -- the journal's view ------------------------------------------------------------------
     def seen(self, events: list[Event]) -> None:
-        """Pair committed intents with their outcomes; report each intent left without one (once)."""
+        """Pair committed intents with their outcomes; show another operator's open intent as in progress (and its end
+        when its outcome comes); report each other intent left without one (once). Approval events to the approval desk."""
+        self.approvals.seen(events)
         for event in events:
             if event.kind != ACTION:
                 continue
@@ -110,15 +121,48 @@ class Actions:
             if phase == "intent":
                 self.open_intents[event.id] = event
             elif phase in ("outcome", "acknowledged"):
-                self.open_intents.pop(int(event.payload.get("intent", 0) or 0), None)
+                closed = int(event.payload.get("intent", 0) or 0)
+                self.open_intents.pop(closed, None)
+                shown = self.shown_elsewhere.pop(closed, None)
+                if shown is not None and phase == "outcome" and event.step_id not in self.running:
+                    self.emit(ActionEnded(event.step_id, bool(event.payload.get("ok")) and not event.payload.get("unknown"),
+                                          f"by {shown.who}: {one_line(str(event.payload.get('evidence', '')), 1000)}",
+                                          unknown=bool(event.payload.get("unknown"))))
+        self._report_open()
+
+    def _report_open(self) -> None:
         for intent in list(self.open_intents.values()):
-            if intent.id not in self.reported and intent.step_id not in self.running:
-                self.reported.add(intent.id)
-                self.emit(ActionEnded(intent.step_id, False, unknown_text(intent), unknown=True))
+            if intent.id in self.reported or intent.step_id in self.running:
+                continue
+            busy = self._elsewhere(intent)
+            if busy is not None:
+                if intent.id not in self.shown_elsewhere:
+                    self.shown_elsewhere[intent.id] = busy
+                    self.emit(self._busy_progress(busy))
+                    stale_in = busy.limit_seconds - age_seconds(intent, self.now()) + 1
+                    asyncio.get_running_loop().call_later(max(stale_in, 0.0), self._report_open)  # then: unknown
+                continue
+            self.shown_elsewhere.pop(intent.id, None)
+            self.reported.add(intent.id)
+            self.emit(ActionEnded(intent.step_id, False, unknown_text(intent), unknown=True))
+
+    def _elsewhere(self, intent: Event) -> Elsewhere | None:
+        limit = action_limit(self.runbook, intent.step_id, int(intent.payload.get("index", 0) or 0))
+        return elsewhere(intent, self.who, limit, self.now())
+
+    def _busy_progress(self, busy: Elsewhere) -> ActionProgress:
+        p = busy.intent.payload
+        return ActionProgress(busy.intent.step_id, -1, f"in progress: {busy.text()} (action {int(p.get('index', 0) or 0) + 1}, "
+                                                       f"{p.get('kind', '?')} {target_of(busy.intent)})", by=busy.who)
+
+    def busy_elsewhere(self, step_id: str) -> Elsewhere | None:
+        """Another operator's action of `step_id` in progress (as the journal read so far shows), if any."""
+        found = (self._elsewhere(e) for e in self.open_intents.values() if e.step_id == step_id)
+        return next((busy for busy in found if busy is not None), None)
 
     def unknown(self, step_id: str) -> list[Event]:
-        """The intents of `step_id` whose outcome was never journaled."""
-        return [e for e in self.open_intents.values() if e.step_id == step_id]
+        """The intents of `step_id` whose outcome was never journaled (another operator's still in progress excluded)."""
+        return [e for e in self.open_intents.values() if e.step_id == step_id and self._elsewhere(e) is None]
 
     # -- planning ---------------------------------------------------------------------------
     async def prepare(self, step_id: str, timeout: float | None = None) -> list[Prepared]:
@@ -177,7 +221,10 @@ class Actions:
         prepared = await self.prepare(step_id)
         plan = plan_of(step, self.env, prepared)
         identity = await self.identity_problems(prepared)  # the identity guard RunActions would meet, said up front
-        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(), problems=plan.problems + identity,
+        busy = self.busy_elsewhere(step_id)
+        elsewhere_line = (f"{step_id} is {busy.text()}: wait for its outcome",) if busy is not None else ()
+        return ActionPreview(step_id, step.title, self.env.name, self.env.production, plan.text(),
+                             problems=elsewhere_line + plan.problems + identity,
                              gate=await self.gate(step_id), unknown=tuple(unknown_text(e) for e in self.unknown(step_id)))
 
     async def answer_plan(self, request: int, step_id: str) -> None:
@@ -248,6 +295,11 @@ class Actions:
     async def _guarded(self, step_id: str, force: bool, timeout: float | None, running: Running, override: str) -> StepResult:
         assert self.journal is not None
         await self.journal.read()  # an intent a cockpit that died left behind, another cockpit's run
+        busy = self.busy_elsewhere(step_id)
+        if busy is not None:  # never forced: it is not unknown, it is under way
+            result = self.refuse(step_id, f"refused: {step_id} is {busy.text()}: wait for its outcome")
+            self.emit(self._busy_progress(busy))  # the step still shows the other operator's run, not this refusal
+            return result
         unknown = self.unknown(step_id)
         if unknown and not force:
             return self.refuse(step_id, unknown_text(unknown[0]) + "; look it up, then run again with force", unknown=True)
@@ -258,9 +310,15 @@ class Actions:
         refused = await self.identity_refusal(prepared)
         if refused:
             return self.refuse(step_id, refused)
+        waiting, approval = await self.approvals.gate(step_id, self.who, [p.item.what for p in prepared])
+        if waiting:
+            return self.refuse(step_id, waiting)
         running.what = "checking its gate"
         gate = await self.gate_report(step_id)
         refusal, reason = await self._pass_gate(step_id, gate, override)
+        if refusal:
+            return self.refuse(step_id, refusal, gate=gate)
+        refusal = await self.approvals.use(step_id, approval, self.who)  # after the gate: a refused run keeps its approval
         if refusal:
             return self.refuse(step_id, refusal, gate=gate)
         for intent in unknown:
@@ -386,10 +444,15 @@ class Lines:
         self.pending, self.dropped = [], 0
 
 
+def target_of(intent: Event) -> str:
+    """What an action intent aims at, in a few words: the workflow, the channel, or the command's start."""
+    what = intent.payload["what"] if isinstance(intent.payload.get("what"), dict) else {}
+    return str(what.get("workflow") or what.get("channel") or one_line(str(what.get("run", "")), 60))
+
+
 def unknown_text(intent: Event) -> str:
     """`outcome unknown: action 1 (command) of STEP, started by WHO at AT, has no outcome in the journal`."""
     p = intent.payload
-    what = p["what"] if isinstance(p.get("what"), dict) else {}
-    target = what.get("workflow") or what.get("channel") or one_line(str(what.get("run", "")), 60)
+    target = target_of(intent)
     return (f"outcome unknown: action {int(p.get('index', 0)) + 1} ({p.get('kind', '?')} {target}) of {intent.step_id}, "
             f"started by {intent.who} at {intent.at}, has no outcome in the journal")

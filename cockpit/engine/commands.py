@@ -100,6 +100,15 @@ class AskRunLookup:
 
 
 @dataclass(frozen=True)
+class Approve:
+    """Approve the request waiting on `step_id` (the two-person rule, engine/approvals.py) as this engine's operator:
+    answered with one line (Answer: the value when approved, the error when not)."""
+
+    request: int
+    step_id: str
+
+
+@dataclass(frozen=True)
 class StopAction:
     """Stop the action of `step_id` under way: a command gets SIGTERM (SIGKILL after the grace); a workflow is no
     longer watched (the run goes on at GitHub); the actions after it are not started."""
@@ -109,5 +118,5 @@ class StopAction:
 
 Command = (
     Record | RunCheck | SetFilter | RefreshServices | AskCandidates | AskTaskDefinition | StartRollback | StopAfterCurrent | RunActions | StopAction
-    | AskActionPlan | AskRunLookup
+    | AskActionPlan | AskRunLookup | Approve
 )

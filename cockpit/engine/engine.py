@@ -22,6 +22,7 @@ from cockpit.core.ratelimit import RequestBudget
 from cockpit.engine.actions import Actions
 from cockpit.engine.aws_reads import Reads, alarms_reader, services_reader
 from cockpit.engine.commands import (
+    Approve,
     AskActionPlan,
     AskCandidates,
     AskRunLookup,
@@ -118,6 +119,7 @@ class Engine:
         self.actions = Actions(runbook, env, environ, read_only=read_only, journal=self.journal, emit=self.emit, identity=self.identity,
                                run_checks=lambda ids: self.check_steps(ids, tick=False),  # a gate's live checks
                                follow=DeployFollow(runbook, env, ecs, self._blocking, self.emit))
+        self.rollbacks.approvals = self.actions.approvals  # one view of the approval events for both desks
         self.tasks: list[asyncio.Task[Any]] = []
         self._verdict: Verdict | None = None
         self._judged = 0.0
@@ -245,6 +247,7 @@ class Engine:
         """Remember what the journal says each alarm and service was, and which actions' outcomes are missing (committed
         events only)."""
         self.actions.seen(events)
+        self.rollbacks.seen(events)  # the approval events reach the approval desk through the action desk
         for event in events:
             if event.kind == ALARM and event.step_id.startswith(ALARM_PREFIX):
                 self.journaled_alarms[event.step_id[len(ALARM_PREFIX):]] = str(event.payload.get("state", ""))
@@ -299,6 +302,8 @@ class Engine:
             self._spawn(self.actions.answer_lookup(command.request, command.step_id), f"lookup {command.step_id}")
         elif isinstance(command, StopAction):
             self.actions.stop(command.step_id)
+        elif isinstance(command, Approve):
+            self._spawn(self.actions.approvals.answer(command.request, command.step_id, self.actions.who), f"approve {command.step_id}")
 
     def _refresh_services(self) -> None:
         if self.service_reads is not None:

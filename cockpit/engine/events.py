@@ -215,11 +215,13 @@ class RollbacksActive:
 @dataclass(frozen=True)
 class ActionProgress:
     """Action `index` of step `step_id` under way: new output lines of a command (several per event, newline-separated)
-    or a workflow watch's snapshot (status, conclusion, elapsed, jobs, rate limit left). Never a secret."""
+    or a workflow watch's snapshot (status, conclusion, elapsed, jobs, rate limit left). Never a secret. `by`: set when
+    the run is another operator's, seen in the shared journal (engine/in_progress.py): who; it cannot be stopped here."""
 
     step_id: str
     index: int
     text: str
+    by: str = ""
 
 
 @dataclass(frozen=True)

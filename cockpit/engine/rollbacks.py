@@ -5,6 +5,9 @@ journal gets the intent before `update_service` and the outcome after, through t
 journal writer: the rollback thread waits for each commit. The health re-check after a
 completed rollout runs the runbook's health checks on the engine's loop. The TUI asks through
 commands (answered by events); `cockpit rollback` awaits the same reads and run in-process.
+
+A rollback of a service whose intent another operator journaled, without an outcome yet, is
+refused naming who and since when (engine/in_progress.py; stale after the rollout timeout).
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from cockpit.core.text import one_line
+from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
 from cockpit.engine.identity import Identity
+from cockpit.engine.in_progress import Elsewhere, elsewhere, rollback_limit
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, JournalError
+from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
+from cockpit.journal.store import utc_now
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.rollback.candidates import Candidates, load_candidates
@@ -51,6 +59,28 @@ class Rollbacks:
         self.active: set[str] = set()
         self.halted = False  # StopAfterCurrent: the next service of the rollback under way is not started
         self.tds: dict[str, TaskDefinition] = {}
+        self.open_intents: dict[str, Event] = {}  # service → its rollback intent while no outcome is journaled
+        self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
+        self.approvals: ApprovalDesk | None = None  # the two-person rule ([approval] rollbacks); the engine sets it
+
+    # -- the journal's view ------------------------------------------------------------------
+    def seen(self, events: list[Event]) -> None:
+        """Keep each service's rollback intent until its outcome is journaled (committed events, any cockpit's)."""
+        for event in events:
+            if event.kind != ROLLBACK or not event.step_id.startswith(ROLLBACK_PREFIX):
+                continue
+            service, phase = event.step_id[len(ROLLBACK_PREFIX):], event.payload.get("phase")
+            if phase == "intent":
+                self.open_intents[service] = event
+            elif phase == "outcome":
+                self.open_intents.pop(service, None)
+
+    def busy_elsewhere(self, service: str) -> Elsewhere | None:
+        """Another operator's rollback of `service` in progress (as the journal read so far shows), if any."""
+        intent = self.open_intents.get(service)
+        if intent is None or service in self.active:
+            return None
+        return elsewhere(intent, self.journal.session.who if self.journal is not None else "", rollback_limit(self.runbook), self.now())
 
     # -- the picker's reads ------------------------------------------------------------------
     def _candidates(self, service: str) -> Candidates:
@@ -102,6 +132,20 @@ class Rollbacks:
         if problem or self.journal is None:
             self.emit(RollbackEnded(plans[0].service, False, problem or "refused: this engine has no journal"))
             return
+        await self.journal.read()  # another operator's rollback under way, committed since the last read
+        elsewhere_now = next(((p.service, b) for p in plans if (b := self.busy_elsewhere(p.service)) is not None), None)
+        if elsewhere_now is not None:
+            service, other = elsewhere_now
+            self.emit(RollbackEnded(service, False, f"refused: a rollback of {service} is {other.text()}: wait for its verdict"))
+            return
+        for plan in plans if self.approvals is not None else ():
+            assert self.approvals is not None
+            step_id, who = ROLLBACK_PREFIX + plan.service, self.journal.session.who
+            waiting, approval = await self.approvals.gate(step_id, who, [plan.payload()])
+            waiting = waiting or await self.approvals.use(step_id, approval, who)
+            if waiting:
+                self.emit(RollbackEnded(plan.service, False, waiting))
+                return
         self.halted = False
         self._set_active(self.active | {p.service for p in plans})
         loop = asyncio.get_running_loop()

@@ -56,7 +56,7 @@ def _step(raw: dict[str, Any]) -> m.Step:
     if check is not None:
         check = m.CheckSpec(**{**check, "names": tuple(check.get("names", ()))})
     actions = tuple(_action(a) for a in fields.pop("actions", ()))
-    return m.Step(check=check, actions=actions, gate=tuple(fields.pop("gate", ())), **fields)
+    return m.Step(check=check, actions=actions, gate=tuple(fields.pop("gate", ())), **fields)  # approval: a plain string
 
 
 def _phase(raw: dict[str, Any]) -> m.Phase:
@@ -122,6 +122,7 @@ def build_runbook(data: dict[str, Any], environ: Mapping[str, str], source: Path
         ecs=m.EcsSettings(**{k: float(v) for k, v in data.get("ecs", {}).items()}),
         github=m.GithubSettings(**_floats(data.get("github", {}), "poll_seconds")),
         actions=m.ActionSettings(**_floats(data.get("actions", {}), "command_timeout_seconds", "stop_grace_seconds")),
+        approval=m.ApprovalSettings(**_floats(data.get("approval", {}), "expires_minutes")),
         thresholds=_each(m.Threshold, data.get("thresholds", [])),
         metrics=_metrics(data.get("metrics", {})),
         dashboards=tuple(_dashboard(d) for d in data.get("dashboards", [])),

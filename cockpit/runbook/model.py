@@ -20,6 +20,7 @@ CHECK_TYPES = (
 )
 BACKENDS = ("redis", "database", "api", "pages")
 ACTION_KINDS = ("github_workflow", "command", "slack")
+APPROVALS = ("second-operator",)  # the two-person rule: `approval = "second-operator"` (issue 19)
 GATED_KINDS = ("github_workflow", "command")  # the actions a gate holds back (issue 17)
 # What a threshold can limit: the p99 over the live window (or a burst, for a check).
 METRICS = ("api_p99", "dashboard_ttfb", "redis_latency", "database_latency")
@@ -129,6 +130,14 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ApprovalSettings:
+    """The two-person rule (`[approval]`): how long an approval counts, and whether rollbacks need one."""
+
+    expires_minutes: float = 15.0
+    rollbacks: str = ""  # "second-operator": every rollback waits for another operator's approval
+
+
+@dataclass(frozen=True)
 class GithubSettings:
     """Where the `github_workflow` actions go (`[github]`); `${VAR}` references resolved when an action runs."""
 
@@ -160,6 +169,7 @@ class Step:
     check: CheckSpec | None = None
     actions: tuple[Action, ...] = ()
     gate: tuple[str, ...] = ()  # check steps that must pass before a deploy or command of this step runs
+    approval: str = ""  # "second-operator": its actions wait until another operator approves (engine/approvals.py)
 
     @property
     def gated(self) -> bool:
@@ -363,6 +373,7 @@ class Runbook:
     ecs: EcsSettings = field(default_factory=EcsSettings)
     github: GithubSettings = field(default_factory=GithubSettings)
     actions: ActionSettings = field(default_factory=ActionSettings)
+    approval: ApprovalSettings = field(default_factory=ApprovalSettings)
     thresholds: tuple[Threshold, ...] = ()
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     dashboards: tuple[Dashboard, ...] = ()  # the metrics pane: the plan's CloudWatch dashboards ([[dashboards]])

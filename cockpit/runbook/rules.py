@@ -11,6 +11,7 @@ from typing import Any
 
 from cockpit.runbook.interpolate import InterpolationError, interpolate
 from cockpit.runbook.rules_actions import check_actions
+from cockpit.runbook.rules_approval import check_approval
 from cockpit.runbook.rules_checks import check_aws_checks
 from cockpit.runbook.rules_gates import check_gates
 from cockpit.runbook.rules_metrics import check_metrics
@@ -140,5 +141,5 @@ def check_rules(data: dict[str, Any], environ: Mapping[str, str]) -> list[Proble
         problems += _duplicates([((table, i, "id"), t["id"]) for i, t in enumerate(data.get(table, []))], what)
     problems += _environment_refs(data) + _step_checks(data) + _rollback_refs(data) + _env_var_services(data)
     problems += _interpolation(data, environ) + _probe_settings(data) + _log_query_ids(data)
-    problems += check_aws_checks(data)
+    problems += check_aws_checks(data) + check_approval(data)
     return problems + check_actions(data, environ) + check_gates(data) + check_pins(data, environ) + check_metrics(data, environ)

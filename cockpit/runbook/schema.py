@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.runbook.dashboards import MISSING
-from cockpit.runbook.model import ACTION_KINDS, BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
+from cockpit.runbook.model import ACTION_KINDS, APPROVALS, BACKENDS, CHECK_TYPES, METRICS, RISK_LEVELS, STEP_KINDS
 
 Path = tuple[str | int, ...]
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
@@ -97,6 +97,7 @@ STEP = Table(
         ),
         "actions": Array(ACTION),
         "gate": _STRINGS,
+        "approval": _s(choices=APPROVALS),
     }
 )
 
@@ -192,6 +193,7 @@ RUNBOOK = Table(
         ),
         "github": Table({"repository": _s(), "api_url": _s(), "ref": _s(), "poll_seconds": Scalar(float)}),
         "actions": Table({"workdir": _s(), "command_timeout_seconds": Scalar(float), "stop_grace_seconds": Scalar(float)}),
+        "approval": Table({"expires_minutes": Scalar(float), "rollbacks": _s(choices=APPROVALS)}),
         "pages": Array(Table({"path": _s(True), "title": _s(True), "expected": _s()})),
         "phases": Array(
             Table(

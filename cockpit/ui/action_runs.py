@@ -34,6 +34,7 @@ class ActionRun:
     count: int = 0
     ended: float | None = None
     evidence: str = ""
+    by: str = ""  # another operator's run, seen in the shared journal: who (it cannot be stopped here)
 
     @property
     def active(self) -> bool:
@@ -58,11 +59,13 @@ class ActionRun:
         """`running 1m · 42 lines · esc stops`, or how it ended, with its elapsed time."""
         line = Text()
         word, style = LOOK[self.state]
+        if self.by and self.active:
+            word = f"▶ IN PROGRESS by {one_line(self.by, 80)}"
         line.append(word, style=style)
         if self.started is not None:
             line.append(f" · {elapsed((self.ended or now) - self.started)}")
         line.append(f" · {self.count} line{'s' if self.count != 1 else ''}", style="dim")
-        if self.state == RUNNING:
+        if self.state == RUNNING and not self.by:
             line.append(" · esc stops", style="dim")
         return line
 
@@ -129,9 +132,10 @@ class ActionRuns:
     def progress(self, event: ActionProgress, now: float) -> tuple[ActionRun, list[str]]:
         """New lines of `event.step_id` (a run this screen did not start, e.g. after a restart, is taken up)."""
         run = self.by_step.get(event.step_id)
-        if run is None or not run.active:
+        if run is None or not run.active or run.by != event.by:
             run = self.start(event.step_id, now)
             run.started = None  # it began before this screen knew
+            run.by = event.by
         return run, run.add(event)
 
     def ended(self, event: ActionEnded, now: float) -> ActionRun:
@@ -142,8 +146,8 @@ class ActionRuns:
         return run
 
     def running(self) -> list[str]:
-        """The steps whose actions are under way."""
-        return [step_id for step_id, run in self.by_step.items() if run.active]
+        """The steps whose actions are under way here (another operator's, seen in the journal, are not stopped here)."""
+        return [step_id for step_id, run in self.by_step.items() if run.active and not run.by]
 
     def badge(self, step_id: str) -> Text | None:
         """The row's mark for the step's run, if it has one."""
@@ -151,4 +155,6 @@ class ActionRuns:
         if run is None:
             return None
         word, style = BADGE[run.state]
+        if run.by and run.active:  # who, on the row itself: another operator is doing it
+            word = "▶" + one_line(run.by.split("@", 1)[0], 16)
         return Text(word, style=style)

@@ -53,6 +53,7 @@ class CockpitApp(App[int]):
         Binding("enter", "screen.refuse_read_only('run_check', True)", show=False),
         # x on a step without actions (the screen's x is offered only on steps with some): says so.
         Binding("x", "screen.no_actions", show=False),
+        Binding("a", "screen.refuse_read_only('approve', True)", show=False),  # read-only cannot approve: says so
     ]
 
     def __init__(

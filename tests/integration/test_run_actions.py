@@ -22,6 +22,7 @@ from cockpit.runbook import load_runbook
 from cockpit.runbook.model import Action, ActionSettings, GithubSettings, Runbook
 from cockpit.stack.fake_github import FakeGitHub
 from cockpit.stack.fake_slack import WEBHOOK_PATH, FakeSlack
+from tests.conftest import FIXED_NOW
 
 TOKEN = "ghp_SECRETdesk0123456789abcdefABCDEF"
 DEPLOY = Action("github_workflow", workflow="deploy-api.yml", inputs=(("environment", "staging"),))
@@ -226,7 +227,7 @@ def test_bad_input_exits_2(capsys, setup):
 
 def test_an_intent_without_outcome_is_unknown_and_not_repeated_until_forced(capsys, setup, github):
     rb = setup.use(b_deploy_staging=(DEPLOY,))
-    journal = Journal(setup.state)
+    journal = Journal(setup.state, clock=lambda: FIXED_NOW)  # long ago: not in progress, its cockpit died
     intent = RunSession(journal, rb.id, rb.version, "staging", "died@bastion").record(
         "b-deploy-staging", ACTION, {"phase": "intent", "index": 0, "kind": "github_workflow", "what": {"workflow": "deploy-api.yml"}})
     journal.close()
@@ -275,7 +276,7 @@ async def until(predicate, timeout: float = 10.0) -> None:
 
 async def test_resume_reports_an_unknown_dispatch_and_finds_its_run_without_dispatching(setup, github):
     rb = setup.use(b_deploy_staging=(DEPLOY,))
-    journal = Journal(setup.state)
+    journal = Journal(setup.state, clock=lambda: FIXED_NOW)  # long ago: not in progress, its cockpit died
     session = RunSession(journal, rb.id, rb.version, "staging", "died@bastion")
     session.record("b-deploy-staging", ACTION, {"phase": "intent", "index": 0, "kind": "github_workflow", "what": {"workflow": "deploy-api.yml"}})
     made = github.add_run("deploy-api.yml", "main")  # the dispatch went through before the cockpit died
@@ -295,7 +296,7 @@ async def test_resume_reports_an_unknown_dispatch_and_finds_its_run_without_disp
 
 async def test_the_engine_answers_a_plan_and_a_lookup_without_sending(setup, github, slack):
     rb = setup.use(b_deploy_staging=(DEPLOY, NOTIFY))
-    journal = Journal(setup.state)
+    journal = Journal(setup.state, clock=lambda: FIXED_NOW)  # long ago: not in progress, its cockpit died
     session = RunSession(journal, rb.id, rb.version, "staging", "died@bastion")
     session.record("b-deploy-staging", ACTION, {"phase": "intent", "index": 0, "kind": "github_workflow", "what": {"workflow": "deploy-api.yml"}})
     made = github.add_run("deploy-api.yml", "main")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual.notifications import SeverityLevel
 
-from cockpit.engine.commands import RunActions, StopAction
+from cockpit.engine.commands import Approve, RunActions, StopAction
 from cockpit.engine.events import ActionEnded, ActionProgress, EngineProblem
 from cockpit.runbook import Step
 from cockpit.ui.action_runs import PASSED, STOPPING, UNKNOWN
@@ -34,7 +34,7 @@ class ActionScreen(LiveScreen):
             self.action_no_actions()
             return
         run = self.runs.get(step.id)
-        if run is not None and run.active:
+        if run is not None and run.active and not run.by:  # another operator's: the plan says why it cannot run now
             self.notify(f"the actions of {step.id} are running: esc stops them", timeout=5, markup=False)
             return
 
@@ -43,6 +43,23 @@ class ActionScreen(LiveScreen):
                 self.start_run(step, command)
 
         self.app.push_screen(ActionsScreen(step), chosen)
+
+    async def action_approve(self) -> None:
+        """a: approve another operator's request to run the selected step (the two-person rule); the engine decides."""
+        step = self._step_in_view()
+        if step is None:
+            return
+        answer = await self.app.ask(lambda request: Approve(request, step.id))
+        if answer.error:
+            self.notify(f"not approved: {answer.error}", severity="warning", timeout=10, markup=False)
+        else:
+            self.notify(str(answer.value), title="approved", timeout=10, markup=False)
+
+    def can_approve(self) -> bool:
+        """a is offered (footer, palette) while the selected step needs a second operator."""
+        found = self.query(Checklist)
+        step = found.first().selected() if found else None
+        return step is not None and step.approval == "second-operator"
 
     def can_run(self) -> bool:
         """x is offered (footer, palette) while the selected step has actions."""

@@ -58,6 +58,7 @@ class CockpitScreen(ActionScreen):
         Binding("space", "toggle_step", "Tick"),
         Binding("n", "note", "Note"),
         Binding("x", "run_actions", "Run"),
+        Binding("a", "approve", "Approve"),  # only on a step with approval = "second-operator" (check_action)
         Binding("escape", "stop_action", "Stop"),  # only while an action runs (check_action): else esc keeps its meaning
         Binding("d", "toggle_detail", "Detail"),
         Binding("R", "rollback", "Rollback"),
@@ -190,7 +191,7 @@ class CockpitScreen(ActionScreen):
             self.render_live()
 
     # -- actions -------------------------------------------------------------------
-    READ_ONLY_REFUSED = {"toggle_step": "tick steps", "note": "add notes", "run_check": "run checks"}
+    READ_ONLY_REFUSED = {"toggle_step": "tick steps", "note": "add notes", "run_check": "run checks", "approve": "approve"}
     """Actions a read-only cockpit refuses, and what to call them when it says so."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -202,6 +203,8 @@ class CockpitScreen(ActionScreen):
             return self.can_stop()
         if action == "run_actions":  # offered on a step that has actions; elsewhere x falls through to the app's "no actions"
             return self.can_run()
+        if action == "approve":  # offered on a step that needs a second operator, never read-only (the app's a says why)
+            return self.can_approve() and not self.app.read_only
         if action == "refuse_read_only":
             return self.app.read_only
         return not (action in self.READ_ONLY_REFUSED and self.app.read_only)
