@@ -47,6 +47,7 @@ SCREEN_ENTRIES = (
     Entry("Stop actions", "esc", "stop the step's actions under way (a command gets SIGTERM; a workflow is no longer watched)", "stop_action"),
     Entry("Step detail", "d", "the step detail fills the checklist pane; again: back to the list", "toggle_detail"),
     Entry("Rollback", "R", "roll back an ECS service: pick the revision, see the diff, type the service name", "rollback"),
+    Entry("Approve step", "a", "approve another operator's request to run the selected step (two-person rule)", "approve"),
     Entry("Release report", "r", "the run's report: read it, save it as Markdown or JSON in the current directory", "report"),
     Entry("Metrics", "m", "the dashboards' metrics from CloudWatch, with the journal's deploys, rollbacks and alarms as markers", "metrics"),
     Entry("Next pane", "tab", "move to the next pane", "cycle_pane(1)"),

@@ -28,8 +28,9 @@ KEYMAP = (
     ("d", "step detail fills the pane, arrows scroll it; d again: back to the list"),
     ("m", "metrics: the runbook's dashboards from CloudWatch, with deploys, rollbacks and alarms from the journal as numbered markers"),
     ("R", "roll back an ECS service (or all, in the plan's order): pick the revision, see the diff, type the service name"),
+    ("a", "approve another operator's request to run the selected step (the runbook's two-person rule; not your own)"),
     ("r", "the run's release report (timeline, phases against the plan, who, what is open or failed): s saves it as Markdown, "
-          "j as JSON, in the current directory (in the logs pane w wraps lines)"),
+          "j as JSON, in the current directory"),
     ("ctrl+p", "command palette: every action here by name, with its key (type a few letters: tick, wrap, alarms)"),
 )
 LOGS_KEYMAP = (  # while the logs pane has the keyboard
