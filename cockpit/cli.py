@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(serve, suppress=True)
     serve.add_argument("--wall", action="store_true", required=True, help="the wall view (the only view served: read-only)")
-    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on, and that the page names to the browser (default: 127.0.0.1, this machine only; not 0.0.0.0)")
     serve.add_argument("--port", type=int, default=8000, metavar="N", help="port to listen on (default: 8000)")
 
     runs = verbs.add_parser("runs", help="list the runs in the journal")
@@ -349,10 +349,12 @@ def _tui(args: argparse.Namespace) -> int:
 
 def _serve_verb(args: argparse.Namespace) -> int:
     from cockpit.core.redact import mask_url
-    from cockpit.ui.serve import WallSession, serve_wall
+    from cockpit.ui.serve import WILDCARDS, WallSession, serve_wall
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: a port is 1 to 65535")
+    if args.host in WILDCARDS:
+        raise UsageError(f"--host {args.host!r} is every address, but the page must name the one the TV reaches: give that address")
     ctx = load(args)
     open_journal(ctx.state_path, read_only=True).close()  # a journal that cannot be read: one line now, not one per browser
     session = WallSession(Path(args.runbook) if args.runbook else None, ctx.env.name, str(ctx.state_path))

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+# The page tells the browser where its websocket is from --host: "every address" is not one a browser can reach.
+WILDCARDS = frozenset({"0.0.0.0", "::", "", "*"})
 DEFAULT_PORT = 8000
 OPEN_WARNING = ("warning: serving on {host}, not loopback: the page has no login of its own; anyone who reaches "
                 "{host}:{port} sees the wall. Put it behind the network's access control.")

@@ -35,7 +35,9 @@ def test_loopback_addresses():
 def test_serve_needs_wall_and_a_valid_port(capsys, state_file: Path):
     for argv, words in ((["serve"], "--wall"), (["serve", "--wall", "--port", "0"], "a port is 1 to 65535"),
                         (["serve", "--wall", "--port", "70000"], "a port is 1 to 65535"),
-                        (["serve", "--wall", "--env", "nowhere"], "unknown environment 'nowhere'")):
+                        (["serve", "--wall", "--env", "nowhere"], "unknown environment 'nowhere'"),
+                        (["serve", "--wall", "--host", "0.0.0.0"], "the page must name the one the TV reaches"),
+                        (["serve", "--wall", "--host", "::"], "the page must name the one the TV reaches")):
         try:
             code = main([*argv, "--state", str(state_file)])
         except SystemExit as exc:
