@@ -34,7 +34,7 @@ REFUSED = "wall view: read-only"
 class Served:
     """A running `cockpit serve --wall` on a free loopback port."""
 
-    def __init__(self, state: Path, *extra: str) -> None:
+    def __init__(self, state: Path | str, *extra: str) -> None:
         self.port = free_port()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
@@ -177,3 +177,26 @@ async def wait_pong(socket: aiohttp.ClientWebSocketResponse) -> None:
     async for message in socket:
         if message.type == aiohttp.WSMsgType.TEXT and message.json()[0] == "pong":
             return
+
+
+async def test_a_shared_journals_password_is_neither_printed_nor_on_a_sessions_command_line(pg_database: str, capsys):
+    password = re.search(r"://[^:/]+:([^@]+)@", pg_database).group(1)
+    assert main(["note", "pre-docs", "from the bastion", "--state", pg_database]) == 0
+    capsys.readouterr()
+    server = Served(pg_database)
+    try:
+        banner = await server.ready()
+        assert password not in banner and "***" in banner
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            async with session.ws_connect(f"ws://127.0.0.1:{server.port}/ws?width=100&height=30") as socket:
+                first = await asyncio.wait_for(socket.receive(), 60)  # the wall's first bytes: its session runs
+                assert first.type == aiohttp.WSMsgType.BINARY
+                sessions = server.children()
+                assert sessions and all("-m cockpit --wall" in cmdline and password not in cmdline and "postgresql" not in cmdline
+                                        for _, cmdline in sessions), sessions
+        assert server.stop() == 0
+        assert password not in (server.process.stderr.read() if server.process.stderr else "")
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
