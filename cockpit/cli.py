@@ -182,6 +182,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="FILE", default=None,
                         help="write to FILE instead of printing: through a temporary file and a rename, replacing FILE if it exists")
 
+    serve = verbs.add_parser(
+        "serve", help="serve the wall view to browsers (the war room's TV), read-only",
+        description="Serve the wall view (cockpit --wall) as a web page through textual-serve: every browser gets its own "
+        "read-only wall view of the runbook, environment and journal given here; nothing a browser sends changes that or "
+        "reaches a writable cockpit. Binds to loopback unless --host names another address: then the page has no login "
+        "of its own, so put it behind the network's access control. Ctrl-C stops it. Exit 0 stopped, 2 bad input or the "
+        "port cannot be listened on.",
+    )
+    _common(serve, suppress=True)
+    serve.add_argument("--wall", action="store_true", required=True, help="the wall view (the only view served: read-only)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on, and that the page names to the browser (default: 127.0.0.1, this machine only; not 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8000, metavar="N", help="port to listen on (default: 8000)")
+
     runs = verbs.add_parser("runs", help="list the runs in the journal")
     _common(runs, suppress=True)
     runs.add_argument("--json", action="store_true", help="print JSON")
@@ -334,6 +347,20 @@ def _tui(args: argparse.Namespace) -> int:
     return open_tui(load(args), read_only=args.read_only or args.wall, new_run=args.new_run, wall=args.wall)
 
 
+def _serve_verb(args: argparse.Namespace) -> int:
+    from cockpit.core.redact import mask_url
+    from cockpit.ui.serve import WILDCARDS, WallSession, serve_wall
+
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: a port is 1 to 65535")
+    if args.host in WILDCARDS:
+        raise UsageError(f"--host {args.host!r} is every address, but the page must name the one the TV reaches: give that address")
+    ctx = load(args)
+    open_journal(ctx.state_path, read_only=True).close()  # a journal that cannot be read: one line now, not one per browser
+    session = WallSession(Path(args.runbook) if args.runbook else None, ctx.env.name, str(ctx.state_path))
+    return serve_wall(session, args.host, args.port, banner_state=mask_url(str(ctx.state_path)))
+
+
 def _demo_verb(args: argparse.Namespace) -> int:
     from cockpit.demo.command import demo_command
 
@@ -344,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `cockpit` console script."""
     args = build_parser().parse_args(argv)
     handlers = {"runbook": _runbook_verb, "status": _status_verb, "runs": _runs_verb, "check": _check_verb, "rollback": _rollback_verb, "run": _run_verb, "demo": _demo_verb, "report": _report_verb,
-                "tick": _tick_verb, "note": _note_verb, "approve": _approve_verb, None: _tui}
+                "tick": _tick_verb, "note": _note_verb, "approve": _approve_verb, "serve": _serve_verb, None: _tui}
     try:
         return handlers[args.verb](args)
     except UsageError as exc:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
@@ -25,9 +24,10 @@ from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
 from cockpit.ui.screens.trouble import TroubleSource
 from cockpit.ui.screens.wall import WallScreen
+from cockpit.ui.stylesheets import stylesheet
 
-STYLES = Path(__file__).resolve().parent.parent / "styles" / "cockpit.tcss"
-WALL_STYLES = STYLES.with_name("wall.tcss")  # the wall view's own (its selectors name only its widgets)
+STYLES = stylesheet("cockpit.tcss")
+WALL_STYLES = stylesheet("wall.tcss")  # the wall view's own (its selectors name only its widgets)
 ANSWER_SECONDS = 60.0  # an engine that does not answer a request (it died) within this: the request failed
 
 
