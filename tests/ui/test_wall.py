@@ -228,7 +228,7 @@ async def test_keys_change_nothing_and_send_the_engine_nothing(state_file):
     async with app.run_test(size=(200, 50)) as pilot:
         await feed_world(pilot)
         assert isinstance(app.screen, WallScreen) and app.read_only
-        await pilot.press("space", "n", "enter", "x", "R", "r", "d", "m", "exclamation_mark", "question_mark", "tab", "e", "f", "slash")
+        await pilot.press("space", "n", "enter", "x", "R", "r", "m", "exclamation_mark", "question_mark", "tab", "e", "f", "slash")
         await pilot.pause()
         assert app.engine.commands == []
         assert app.screen is app.cockpit  # no modal opened (no note, rollback, report, help or trouble screen)
@@ -349,3 +349,21 @@ async def test_no_color_keeps_every_state_a_word_in_high_contrast(state_file, mo
             found = [s for strip in strips for s in strip if s.text.strip().startswith(word) and s.style and s.style.bgcolor]
             assert found, word
             assert min(contrast(s) for s in found) > 0.4, (word, [(s.text, round(contrast(s), 2)) for s in found])
+
+
+async def test_d_shows_every_cut_line_whole_and_changes_nothing(state_file):
+    """The issue: long reasons truncated with an ellipsis on the wall, the full text in a detail."""
+    from cockpit.ui.screens.wall_detail import WallDetail
+
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await feed_world(pilot, firing="avnz-api-5xx-errors")
+        assert not any("threshold (1.0)" in row for row in screen_rows(app))  # cut on the wall
+        await pilot.press("d")
+        assert isinstance(app.screen, WallDetail)
+        text = app.screen.text.plain
+        assert "threshold (1.0)" in text and "END-OF-EVIDENCE" in text  # the alarm's reason and a check's evidence, whole
+        assert all(name in text for name in (*ALARMS, *SERVICES))
+        await pilot.press("escape")
+        assert isinstance(app.screen, WallScreen) and app.engine.commands == []  # nothing sent to the engine

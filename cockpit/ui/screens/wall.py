@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
@@ -52,11 +53,12 @@ from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.report import build_report
 from cockpit.report.model import Report
 from cockpit.ui.bridge import EngineBatch, deliver
+from cockpit.ui.screens.wall_detail import WallDetail, detail_text
 from cockpit.ui.widgets.fold import fit
 from cockpit.ui.widgets.header import CockpitHeader
 from cockpit.ui.widgets.verdict_bar import VerdictBar
 from cockpit.ui.widgets.wall_live import WallAlarms, WallHealth, WallServices
-from cockpit.ui.widgets.wall_run import WallActions, WallChecks, WallPhases
+from cockpit.ui.widgets.wall_run import WallActions, WallChecks, WallPhases, full_check_lines
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -73,6 +75,8 @@ def banner_text(env_name: str, label: str, production: bool) -> Text:
 
 class WallScreen(Screen[None]):
     """Everything the war room reads about the release; nothing on it changes anything."""
+
+    BINDINGS = [Binding("d", "detail", "Full text")]  # the lines the boxes cut, whole (read-only too)
 
     app: CockpitApp
 
@@ -271,6 +275,15 @@ class WallScreen(Screen[None]):
         """Metrics charts are not on the wall."""
 
     # -- keys -----------------------------------------------------------------------------------
+    def action_detail(self) -> None:
+        """d: every alarm, service and check line whole (the boxes cut long reasons with an ellipsis)."""
+        now = self.app.clock()
+        checks = full_check_lines(self.report, now) if self.report is not None else [Text("reading the journal…", style="dim")]
+        text = detail_text([("Alarms", self.query_one(WallAlarms).full_lines(now)),
+                            ("Services", self.query_one(WallServices).full_lines()),
+                            ("Checks", checks)])
+        self.app.push_screen(WallDetail(text))
+
     def action_refuse_read_only(self, action: str, key: bool = False) -> None:
         """Space, n and enter (the app's fallbacks for tick, note and check): the wall changes nothing, and says so."""
         self.notify("wall view: read-only, nothing here changes anything (open cockpit without --wall to act)",

@@ -32,6 +32,7 @@ NARROW_LABEL, NARROW_SPARK = 18, 8
 # a light word on a filled background, never coloured text alone.
 WALL_STATUS = {DOWN: "bold white on red", "over": "bold white on red", DEGRADED: "bold black on yellow", HEALTHY: "bold green",
                NOT_CONFIGURED: "bold black on yellow"}
+FULL = 4000  # characters of a line in the wall's detail (whole in practice; a bound all the same)
 MIN_WHY = 16  # cells a health row's reason needs to be worth showing
 SNAPSHOT_STALE_SECONDS = 6.0  # the engine sends health every 2 s: a snapshot older than three of those is not current
 WORD_WIDTH = 9
@@ -151,6 +152,14 @@ class WallAlarms(AlarmsPane):
         age = None if self.read_at is None else now - self.read_at
         stale = Answered(self.read_at, self.interval, "", self.grace).stale(now)
         rows = unread_rows(self.failure, width)
+        for parts in self._parts(wall, 600):
+            line = one_row(parts, width, age_text(age, stale))
+            rows.append(dimmed(line) if stale else line)
+        _paint(self, rows, status)
+
+    def _parts(self, wall: datetime, limit: int) -> list[list[Text]]:
+        """Each alarm's state, name, time in that state and reason (cut to `limit` characters), problems first."""
+        out = []
         for name, alarm, description in self._ordered():
             state = alarm.state if alarm else "UNKNOWN"
             if alarm is None:
@@ -158,13 +167,16 @@ class WallAlarms(AlarmsPane):
             elif alarm.state == NOT_FOUND:
                 why = "no such alarm in CloudWatch"
             else:
-                why = one_line(alarm.reason, 600)
+                why = one_line(alarm.reason, limit)
             since = f" · {self._since_words(alarm, wall)}" if alarm and alarm.since else ""
-            parts = [Text(f"{state:<{max(WORD_WIDTH, len(state) + 1)}}", style=ALARM_STYLES.get(state, "bold")),
-                     Text(name, style="bold"), Text(since), Text(f" · {why}" if why else "", style="")]
-            line = one_row(parts, width, age_text(age, stale))
-            rows.append(dimmed(line) if stale else line)
-        _paint(self, rows, status)
+            out.append([Text(f"{state:<{max(WORD_WIDTH, len(state) + 1)}}", style=ALARM_STYLES.get(state, "bold")),
+                        Text(name, style="bold"), Text(since), Text(f" · {why}" if why else "", style="")])
+        return out
+
+    def full_lines(self, wall: datetime) -> list[Text]:
+        """Every alarm line whole (the wall's detail: a reason the box cut with an ellipsis, read in full)."""
+        lines = [Text("UNREAD  ", style="bold white on red") + Text(one_line(self.failure.reason, FULL))] if self.failure else []
+        return lines + [Text().join(parts) for parts in self._parts(wall, FULL)]
 
     @staticmethod
     def _since_words(alarm, wall: datetime) -> str:
@@ -204,3 +216,8 @@ class WallServices(ServicesPane):
             row = one_row([line], width, tail)
             rows.append(dimmed(row) if stale else row)
         _paint(self, rows, status)
+
+    def full_lines(self) -> list[Text]:
+        """Every service line whole (the wall's detail)."""
+        lines = [Text("UNREAD  ", style="bold white on red") + Text(one_line(self.failure.reason, FULL))] if self.failure else []
+        return lines + self.lines(FULL)[0]

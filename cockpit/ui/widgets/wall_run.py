@@ -135,6 +135,20 @@ class WallChecks(WallBox):
         return fold(lines, self.size.height, states, CHECK_RANK)  # a short screen: `+N more (worst: fail)`, never cut unsaid
 
 
+def full_check_lines(report: Report, now: datetime) -> list[Text]:
+    """Every check step's last verdict with its whole evidence, who and when (the wall's detail)."""
+    lines = []
+    for _, step in check_steps(report):
+        check = step.check
+        if check is None:
+            lines.append(Text(f"NOT RUN  {step.id}  {one_line(step.title, 300)}"))
+            continue
+        word, style = CHECK_WORDS.get(check.status, (check.status.upper()[:8], "bold yellow"))
+        lines.append(Text.assemble((f"{word:<8} ", style), (f"{step.id}  ", "bold"), one_line(check.evidence or step.title, 4000),
+                                   f" · by {one_line(check.by, 120)} · {age_words(seconds_since(check.at, now))}"))
+    return lines
+
+
 def action_rows(report: Report, now: datetime, width: int) -> list[Text]:
     """The last ACTIONS_SHOWN actions and rollbacks, newest first: outcome, what, who, when and how long ago."""
     entries = [(a.started_at, a.status, f"{a.step_id} {a.kind} {a.target}", a.by) for a in report.actions]
