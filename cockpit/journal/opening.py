@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote
 
+from cockpit.journal.masking import mask_password
 from cockpit.journal.store import Event, Journal, Run, utc_now
 
 StateLocation = Path | str
@@ -59,18 +59,3 @@ def open_store(location: StateLocation, *, read_only: bool = False, clock: Calla
 def describe(location: StateLocation) -> str:
     """`location` for a screen or a message: a URL's password masked."""
     return mask_password(str(location))[0] if is_database_url(location) else str(location)
-
-
-def mask_password(url: str) -> tuple[str, tuple[str, ...]]:
-    """`url` with its password as `***`, and the password's spellings (as written, percent-decoded).
-
-    By hand, not by a URL parser: a URL that does not parse (a space, a bad %-escape) must be masked too.
-    The password runs from the first ':' of the userinfo to the last '@' (an unencoded '@' may be part of it).
-    """
-    scheme, sep, rest = url.partition("://")
-    userinfo, at, host = rest.rpartition("@")
-    user, colon, password = userinfo.partition(":")
-    if not (sep and at and colon and password):
-        return url, ()
-    return f"{scheme}://{user}:***@{host}", tuple(sorted({password, unquote(password)}, key=len, reverse=True))
-

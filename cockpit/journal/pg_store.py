@@ -32,7 +32,7 @@ import psycopg
 from cockpit.core.redact import mask_url
 from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
-from cockpit.journal.opening import mask_password
+from cockpit.journal.masking import mask_password
 from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
 from cockpit.journal.store import Event, JournalError, JournalUnreachable, Run, _timestamp, utc_now
 
