@@ -341,11 +341,17 @@ async def test_long_output_lines_are_cut_into_pieces_that_lose_no_character(stat
         await start_run(pilot)
         app.engine.replay([ActionProgress("b-e2e", 0, "\n".join([f"filler {i}" for i in range(40)] + [long]))])
         await wait_for(pilot, lambda: len(log_lines(app)) > 40, what="the output drawn")
-        app.screen.query_one("#detail-scroll").scroll_end(animate=False)
+        scroll = app.screen.query_one("#detail-scroll")
+
+        def at_the_end() -> bool:
+            # on a loaded machine the layout may still grow after the first scroll: scroll again until it stays put
+            scroll.scroll_end(animate=False)
+            return scroll.max_scroll_y > 0 and scroll.scroll_y == scroll.max_scroll_y and "filler 39" in "".join(screen_rows(app))
+
+        await wait_for(pilot, at_the_end, what="the detail scrolled to its end")
         await pilot.pause()
-        await pilot.pause()
-        drawn = "".join(piece for row in screen_rows(app) for piece in re.findall(r"[QWXJZ]{2,}", row[:48]))
         rows = screen_rows(app)
+        drawn = "".join(piece for row in rows for piece in re.findall(r"[QWXJZ]{2,}", row[:48]))
     assert drawn.startswith(long), f"drawn {len(drawn)} of {len(long)}: " + "\n".join(r[:50] for r in rows)
 
 
