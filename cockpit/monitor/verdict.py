@@ -212,7 +212,7 @@ def derive(
     committed): an error, named first: the operator's events are not in the journal the team reads, and among
     health errors it would be cut to "+N more"."""
     problems = [Problem(ERROR, journal, "journal")] if journal else []
-    problems += identity_problems(identity) + health_problems(health) + check_problems(unpassed_checks) + log_problems(log_tabs)
+    problems += identity_problems(identity) + health_problems(health)
     sources = ["health"] if health else []
     if alarms is not None:
         problems += alarm_problems(alarms, now)
@@ -223,5 +223,19 @@ def derive(
     if metrics is not None:
         problems += metric_problems(metrics, now)
         sources.append("metrics")
-    ordered = sorted(problems, key=lambda p: -p.severity)  # stable: each source's own order within a rank
-    return Verdict(tuple(ordered), watching=bool(sources), sources=tuple(sources))
+    problems += check_problems(unpassed_checks) + log_problems(log_tabs)  # what the system does comes before cockpit's own
+    return Verdict(tuple(interleaved(problems)), watching=bool(sources), sources=tuple(sources))
+
+
+def interleaved(problems: Sequence[Problem]) -> list[Problem]:
+    """Worst first; within a severity, each source's first problem before any source's second (and so on), sources
+    in the order given: five health rows DOWN must not push the ALARM and the ROLLOUT FAILED out of a narrow line
+    into "+N more" (every source's worst is named first). Within a source its own order is kept."""
+    seen: dict[tuple[int, str], int] = {}
+    ranked = []
+    for index, problem in enumerate(problems):
+        turn = seen.get((problem.severity, problem.source), 0)
+        seen[(problem.severity, problem.source)] = turn + 1
+        ranked.append((-problem.severity, turn, index, problem))
+    return [problem for *_, problem in sorted(ranked, key=lambda r: r[:3])]
+

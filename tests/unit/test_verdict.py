@@ -89,6 +89,12 @@ CASES = [
      alarms(AlarmState("a", "OK"), AlarmState("b", "ALARM"), AlarmState("c", "OK")),
      services(service(deployment(25, rollout="FAILED", running=0), deployment(24, "ACTIVE"))), [],
      ["database DOWN", "ALARM avnz-redis-connection", "ROLLOUT FAILED avnz-api:25", "redis stale"], False),
+    # many health failures do not push the other sources' failures out of a narrow line: each source's first, then more
+    ("every source's worst first", [row(status=DOWN), row("database", DOWN), row("api", DOWN), row("/vendors", over=3, limit=LIMIT)],
+     alarms(AlarmState("a", "OK"), AlarmState("b", "ALARM"), AlarmState("c", "OK")),
+     services(service(deployment(25, rollout="FAILED", running=0), deployment(24, "ACTIVE"))), [("a-db-pool", "fail")],
+     ["redis DOWN", "ALARM avnz-redis-connection", "ROLLOUT FAILED avnz-api:25", "CHECK FAILED a-db-pool",
+      "database DOWN", "api DOWN", "/vendors OVER 10 ms"], False),
 ]
 
 
