@@ -365,5 +365,9 @@ async def test_d_shows_every_cut_line_whole_and_changes_nothing(state_file):
         text = app.screen.text.plain
         assert "threshold (1.0)" in text and "END-OF-EVIDENCE" in text  # the alarm's reason and a check's evidence, whole
         assert all(name in text for name in (*ALARMS, *SERVICES))
+        await pilot.pause()
+        rows = screen_rows(app)
+        verdict = [row for row in rows if "ALARM avnz-api-5xx-errors" in row and "━" not in row]  # the verdict stays in sight
+        assert verdict, "\n".join(rows[:6])
         await pilot.press("escape")
         assert isinstance(app.screen, WallScreen) and app.engine.commands == []  # nothing sent to the engine

@@ -282,7 +282,8 @@ class WallScreen(Screen[None]):
         text = detail_text([("Alarms", self.query_one(WallAlarms).full_lines(now)),
                             ("Services", self.query_one(WallServices).full_lines()),
                             ("Checks", checks)])
-        self.app.push_screen(WallDetail(text))
+        verdict = self.query_one("#wall-verdict")
+        self.app.push_screen(WallDetail(text, top=verdict.region.bottom))  # the header and the verdict stay in sight
 
     def action_refuse_read_only(self, action: str, key: bool = False) -> None:
         """Space, n and enter (the app's fallbacks for tick, note and check): the wall changes nothing, and says so."""

@@ -35,13 +35,17 @@ class WallDetail(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,d,q", "dismiss", "Close")]
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, top: int = 0) -> None:
         super().__init__()
         self.text = text
+        self.top = top  # the rows above it (the wall's header, banner and verdict) stay uncovered: no problem hidden
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="wall-detail"):
             yield Static(self.text, id="wall-detail-text")
+
+    def on_mount(self) -> None:
+        self.query_one("#wall-detail").styles.margin = (self.top, 0, 0, 0)
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         """Back to the wall."""
