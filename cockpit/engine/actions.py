@@ -30,22 +30,22 @@ import httpx
 from cockpit.actions.github import RunRef
 from cockpit.core.text import one_line
 from cockpit.engine.action_exec import Done, Follow, find_run, run_one
+from cockpit.engine.action_lines import Lines
 from cockpit.engine.action_plan import ActionPlan, Prepared, plan_of, prepare, problem_lines
 from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.deploy_follow import DeployFollow
 from cockpit.engine.events import ActionEnded, ActionPreview, ActionProgress, Answer, EngineEvent
 from cockpit.engine.gates import CheckSteps, GateReport, evaluate, gate_summary
 from cockpit.engine.identity import Identity
-from cockpit.engine.in_progress import Elsewhere, action_limit, age_seconds, elsewhere
+from cockpit.engine.in_progress import Elsewhere, since_text, unknown_text
 from cockpit.engine.journal import JournalWriter
 from cockpit.engine.message_values import checks_summary
+from cockpit.engine.open_intents import OpenIntents
 from cockpit.journal import Event, StepState, default_who
 from cockpit.journal.progress import ACTION, OVERRIDE, TICK
-from cockpit.journal.store import utc_now
+from cockpit.journal.store import Claim
 from cockpit.runbook import Environment, Runbook
 
-LINES_EVERY = 0.1  # seconds: a command's output lines go out in one ActionProgress at most this often
-MAX_LINES = 200  # per ActionProgress (the rest is counted)
 SHUTDOWN_EXTRA = 2.0  # seconds beyond the stop grace an action gets to journal its outcome when the engine stops
 
 
@@ -91,10 +91,7 @@ class Actions:
         self.journal = journal
         self.emit = emit
         self.running: dict[str, Running] = {}
-        self.open_intents: dict[int, Event] = {}  # intent event id → the intent, while no outcome is journaled
-        self.reported: set[int] = set()
-        self.shown_elsewhere: dict[int, Elsewhere] = {}  # another operator's intents shown as in progress, by intent id
-        self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
+        self.intents = OpenIntents(runbook, emit, lambda: self.who, self.running)  # intents without an outcome yet
         self.approvals = ApprovalDesk(runbook, env, journal, emit, read_only=read_only)  # the two-person rule
         self.tasks: set[asyncio.Task[Any]] = set()
         self._client: httpx.AsyncClient | None = None
@@ -111,58 +108,17 @@ class Actions:
 
     # -- the journal's view ------------------------------------------------------------------
     def seen(self, events: list[Event]) -> None:
-        """Pair committed intents with their outcomes; show another operator's open intent as in progress (and its end
-        when its outcome comes); report each other intent left without one (once). Approval events to the approval desk."""
+        """Committed events: approval events to the approval desk, action intents and outcomes to `intents`."""
         self.approvals.seen(events)
-        for event in events:
-            if event.kind != ACTION:
-                continue
-            phase = event.payload.get("phase")
-            if phase == "intent":
-                self.open_intents[event.id] = event
-            elif phase in ("outcome", "acknowledged"):
-                closed = int(event.payload.get("intent", 0) or 0)
-                self.open_intents.pop(closed, None)
-                shown = self.shown_elsewhere.pop(closed, None)
-                if shown is not None and phase == "outcome" and event.step_id not in self.running:
-                    self.emit(ActionEnded(event.step_id, bool(event.payload.get("ok")) and not event.payload.get("unknown"),
-                                          f"by {shown.who}: {one_line(str(event.payload.get('evidence', '')), 1000)}",
-                                          unknown=bool(event.payload.get("unknown"))))
-        self._report_open()
-
-    def _report_open(self) -> None:
-        for intent in list(self.open_intents.values()):
-            if intent.id in self.reported or intent.step_id in self.running:
-                continue
-            busy = self._elsewhere(intent)
-            if busy is not None:
-                if intent.id not in self.shown_elsewhere:
-                    self.shown_elsewhere[intent.id] = busy
-                    self.emit(self._busy_progress(busy))
-                    stale_in = busy.limit_seconds - age_seconds(intent, self.now()) + 1
-                    asyncio.get_running_loop().call_later(max(stale_in, 0.0), self._report_open)  # then: unknown
-                continue
-            self.shown_elsewhere.pop(intent.id, None)
-            self.reported.add(intent.id)
-            self.emit(ActionEnded(intent.step_id, False, unknown_text(intent), unknown=True))
-
-    def _elsewhere(self, intent: Event) -> Elsewhere | None:
-        limit = action_limit(self.runbook, intent.step_id, int(intent.payload.get("index", 0) or 0))
-        return elsewhere(intent, self.who, limit, self.now())
-
-    def _busy_progress(self, busy: Elsewhere) -> ActionProgress:
-        p = busy.intent.payload
-        return ActionProgress(busy.intent.step_id, -1, f"in progress: {busy.text()} (action {int(p.get('index', 0) or 0) + 1}, "
-                                                       f"{p.get('kind', '?')} {target_of(busy.intent)})", by=busy.who)
+        self.intents.seen(events)
 
     def busy_elsewhere(self, step_id: str) -> Elsewhere | None:
         """Another operator's action of `step_id` in progress (as the journal read so far shows), if any."""
-        found = (self._elsewhere(e) for e in self.open_intents.values() if e.step_id == step_id)
-        return next((busy for busy in found if busy is not None), None)
+        return self.intents.busy_elsewhere(step_id)
 
     def unknown(self, step_id: str) -> list[Event]:
         """The intents of `step_id` whose outcome was never journaled (another operator's still in progress excluded)."""
-        return [e for e in self.open_intents.values() if e.step_id == step_id and self._elsewhere(e) is None]
+        return self.intents.unknown(step_id)
 
     # -- planning ---------------------------------------------------------------------------
     async def prepare(self, step_id: str, timeout: float | None = None) -> list[Prepared]:
@@ -297,9 +253,12 @@ class Actions:
         await self.journal.read()  # an intent a cockpit that died left behind, another cockpit's run
         busy = self.busy_elsewhere(step_id)
         if busy is not None:  # never forced: it is not unknown, it is under way
-            result = self.refuse(step_id, f"refused: {step_id} is {busy.text()}: wait for its outcome")
-            self.emit(self._busy_progress(busy))  # the step still shows the other operator's run, not this refusal
-            return result
+            return self._refuse_busy(step_id, busy)
+        # What was decided on this read holds only if no other operator's action on the step is journaled after it:
+        # every write below that lets the run through claims the step (store.Claim), so of two operators starting
+        # the step at once one is told who was first, and nothing of theirs is sent twice.
+        claim = Claim(self.journal.last_event_id, ACTION)
+        self.journal.lost_to = None
         unknown = self.unknown(step_id)
         if unknown and not force:
             return self.refuse(step_id, unknown_text(unknown[0]) + "; look it up, then run again with force", unknown=True)
@@ -315,19 +274,37 @@ class Actions:
             return self.refuse(step_id, waiting)
         running.what = "checking its gate"
         gate = await self.gate_report(step_id)
-        refusal, reason = await self._pass_gate(step_id, gate, override)
+        refusal, reason = await self._pass_gate(step_id, gate, override, claim)
+        if not refusal:  # after the gate: a refused run keeps its approval
+            refusal = await self.approvals.use(step_id, approval, self.who, claim)
+        for intent in unknown if not refusal else ():
+            if await self.journal.record(step_id, ACTION, {"phase": "acknowledged", "intent": intent.id, "who": self.who},
+                                         claim=claim) is None:
+                refusal = "refused: the journal did not take the acknowledgement: nothing sent"
         if refusal:
-            return self.refuse(step_id, refusal, gate=gate)
-        refusal = await self.approvals.use(step_id, approval, self.who)  # after the gate: a refused run keeps its approval
-        if refusal:
-            return self.refuse(step_id, refusal, gate=gate)
-        for intent in unknown:
-            if await self.journal.record(step_id, ACTION, {"phase": "acknowledged", "intent": intent.id, "who": self.who}) is None:
-                return self.refuse(step_id, "refused: the journal did not take the acknowledgement: nothing sent", gate=gate)
-        result = await self._run_all(step_id, prepared, timeout, running)
+            return await self._refuse_lost(step_id, refusal, gate)
+        result = await self._run_all(step_id, prepared, timeout, running, claim)
         return replace(result, gate=gate, override=reason)
 
-    async def _pass_gate(self, step_id: str, report: GateReport, override: str) -> tuple[str, str]:
+    def _refuse_busy(self, step_id: str, busy: Elsewhere) -> StepResult:
+        result = self.refuse(step_id, f"refused: {step_id} is {busy.text()}: wait for its outcome")
+        self.emit(self.intents.busy_progress(busy))  # the step still shows the other operator's run, not this refusal
+        return result
+
+    async def _refuse_lost(self, step_id: str, why: str, gate: GateReport | None = None) -> StepResult:
+        """Refuse a run whose journal write was not taken: when its claim was lost, naming who was first (still in
+        progress, or already done by the time this is said), else `why`."""
+        assert self.journal is not None
+        rival = self.journal.lost_to
+        await self.journal.read()
+        busy = self.busy_elsewhere(step_id)
+        if busy is not None:
+            return self._refuse_busy(step_id, busy)
+        if rival is not None:
+            why = f"refused: {step_id} was started first by {rival.who} at {since_text(rival.at)}: nothing sent; look at its outcome"
+        return self.refuse(step_id, why, gate=gate)
+
+    async def _pass_gate(self, step_id: str, report: GateReport, override: str, claim: Claim) -> tuple[str, str]:
         """('', '') when the gate is green; ('', reason) when it is not and the operator's reason overrides it (the
         override journaled first); (why it is refused, '') otherwise."""
         assert self.journal is not None
@@ -339,7 +316,8 @@ class Actions:
         reason = one_line(override, 1000)
         if not reason:  # a blank reason is no reason
             return f"refused: the gate of {step_id} is not green: {failing}; to run anyway, give a reason (--override REASON)", ""
-        if await self.journal.record(step_id, OVERRIDE, {"gate": list(report.failing), "reason": reason, "who": self.who}) is None:
+        if await self.journal.record(step_id, OVERRIDE, {"gate": list(report.failing), "reason": reason, "who": self.who},
+                                     claim=claim) is None:
             return "refused: the journal did not take the override: nothing sent", ""
         self.emit(ActionProgress(step_id, -1, f"gate not green, overridden by {self.who}: {reason} (not green: {failing})"))
         return "", reason
@@ -354,7 +332,8 @@ class Actions:
         repositories = [p.workflow.repository for p in prepared if p.workflow is not None]
         return await self.identity.deploy_problems(repositories) if repositories else ()
 
-    async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running) -> StepResult:
+    async def _run_all(self, step_id: str, prepared: list[Prepared], timeout: float | None, running: Running,
+                       claim: Claim) -> StepResult:
         assert self.journal is not None
         outcomes: list[dict[str, Any]] = []
         done = Done(True, "")
@@ -364,7 +343,10 @@ class Actions:
                 break
             running.what = f"action {p.item.index + 1}/{len(prepared)} ({p.item.kind})"
             intent = await self.journal.record(step_id, ACTION, {"phase": "intent", "index": p.item.index, "kind": p.item.kind,
-                                                                 "what": p.item.what, "environment": self.env.name, "who": self.who})
+                                                                 "what": p.item.what, "environment": self.env.name, "who": self.who},
+                                               claim=claim)
+            if intent is None and self.journal.lost_to is not None and not outcomes:
+                return await self._refuse_lost(step_id, "")
             if intent is None:
                 done = Done(False, f"action {p.item.index + 1}: the journal did not take its intent: nothing sent")
                 break
@@ -414,45 +396,3 @@ class Actions:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-
-
-class Lines:
-    """A command's output lines, sent as one ActionProgress every LINES_EVERY seconds at most."""
-
-    def __init__(self, step_id: str, index: int, emit: Callable[[EngineEvent], None]) -> None:
-        self.step_id, self.index, self.emit = step_id, index, emit
-        self.pending: list[str] = []
-        self.dropped = 0
-        self.timer: asyncio.TimerHandle | None = None
-
-    def add(self, line: str) -> None:
-        if len(self.pending) < MAX_LINES:
-            self.pending.append(line)
-        else:
-            self.dropped += 1
-        if self.timer is None:
-            self.timer = asyncio.get_running_loop().call_later(LINES_EVERY, self.flush)
-
-    def flush(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-        if self.dropped:
-            self.pending.append(f"… {self.dropped} more lines (the journal keeps the tail)")
-        if self.pending:
-            self.emit(ActionProgress(self.step_id, self.index, "\n".join(self.pending)))
-        self.pending, self.dropped = [], 0
-
-
-def target_of(intent: Event) -> str:
-    """What an action intent aims at, in a few words: the workflow, the channel, or the command's start."""
-    what = intent.payload["what"] if isinstance(intent.payload.get("what"), dict) else {}
-    return str(what.get("workflow") or what.get("channel") or one_line(str(what.get("run", "")), 60))
-
-
-def unknown_text(intent: Event) -> str:
-    """`outcome unknown: action 1 (command) of STEP, started by WHO at AT, has no outcome in the journal`."""
-    p = intent.payload
-    target = target_of(intent)
-    return (f"outcome unknown: action {int(p.get('index', 0)) + 1} ({p.get('kind', '?')} {target}) of {intent.step_id}, "
-            f"started by {intent.who} at {intent.at}, has no outcome in the journal")

@@ -24,7 +24,7 @@ from cockpit.engine.events import ActionProgress, Answer, EngineEvent, RolloutPr
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event
 from cockpit.journal.progress import ROLLBACK_PREFIX
-from cockpit.journal.store import utc_now
+from cockpit.journal.store import Claim, utc_now
 from cockpit.runbook import Environment, Runbook
 
 
@@ -88,12 +88,14 @@ class ApprovalDesk:
                 f"Another operator approves with `cockpit approve {step_id}` before {until_text(waiting, self.expires)}; "
                 "then run it again"), None
 
-    async def use(self, step_id: str, approval: Event | None, who: str) -> str:
-        """Journal that `approval` lets this run through (once): '' when taken (or none needed), else why not."""
+    async def use(self, step_id: str, approval: Event | None, who: str, claim: Claim | None = None) -> str:
+        """Journal that `approval` lets this run through (once): '' when taken (or none needed), else why not.
+        `claim`: the run's claim on the step (store.Claim), lost when another operator started it first."""
         if approval is None:
             return ""
         assert self.journal is not None
-        used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who})
+        used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who},
+                                         claim=claim)
         return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"
 
     async def approve(self, step_id: str, who: str) -> tuple[bool, str]:

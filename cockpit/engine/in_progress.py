@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from cockpit.core.text import one_line
 from cockpit.journal import Event
 from cockpit.runbook import Runbook
 
@@ -84,3 +85,17 @@ def elsewhere(intent: Event, me: str, limit_seconds: float, now: datetime) -> El
     if intent.who == me or age_seconds(intent, now) > limit_seconds:
         return None
     return Elsewhere(intent, limit_seconds)
+
+
+def target_of(intent: Event) -> str:
+    """What an action intent aims at, in a few words: the workflow, the channel, or the command's start."""
+    what = intent.payload["what"] if isinstance(intent.payload.get("what"), dict) else {}
+    return str(what.get("workflow") or what.get("channel") or one_line(str(what.get("run", "")), 60))
+
+
+def unknown_text(intent: Event) -> str:
+    """`outcome unknown: action 1 (command) of STEP, started by WHO at AT, has no outcome in the journal`."""
+    p = intent.payload
+    target = target_of(intent)
+    return (f"outcome unknown: action {int(p.get('index', 0)) + 1} ({p.get('kind', '?')} {target}) of {intent.step_id}, "
+            f"started by {intent.who} at {intent.at}, has no outcome in the journal")

@@ -33,7 +33,7 @@ from cockpit.journal import Event, StepState, fold
 from cockpit.journal.pg_schema import LISTENING, POLLING
 from cockpit.journal.session import RunSession
 from cockpit.journal.spool import Spooled
-from cockpit.journal.store import JournalSpooled, Run
+from cockpit.journal.store import Claim, JournalConflict, JournalSpooled, Run
 
 RETRY_SECONDS = 5.0  # after a failed read: the longest wait of the backoff
 FIRST_RETRY_SECONDS = 0.5  # the first wait after a failed read or replay, doubled each time up to RETRY_SECONDS
@@ -59,6 +59,7 @@ class JournalWriter:
         self._error = ""
         self._failures = 0  # failed reads or replays in a row (the backoff)
         self.spool_status = ""  # the spool's line (spooling.SpoolingJournal.status): '' while nothing waits
+        self.lost_to: Event | None = None  # the other operator's event that the last write's claim lost to
 
     async def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
@@ -189,22 +190,27 @@ class JournalWriter:
             self._bell.stop()
             self._bell = None
 
-    async def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> Event | None:
-        """Commit an event; JournalWritten says how it went. The event, or None when nothing was saved."""
+    async def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None, *,
+                     claim: Claim | None = None) -> Event | None:
+        """Commit an event; JournalWritten says how it went. The event, or None when nothing was saved.
+
+        `claim` (store.Claim): committed only if no other operator's event of its kind on the step came after its
+        `after_id`; when one did, nothing is saved and that event is read (the caller can name who was first)."""
         def write() -> tuple[list[tuple[Spooled, Event]], Event | Exception, list[Event], str]:
             replayed = self._replay()  # what waits goes first: the shared journal gets events in the order they were made
             found: list[Event] = []
             try:
-                event: Event | Exception = self.session.record(step_id, kind, payload)
+                event: Event | Exception = self.session.record(step_id, kind, payload, claim=claim)
             except Exception as exc:  # JournalSpooled, JournalError or sqlite: the replayed events are answered all the same
                 event = exc
-            else:
+            if not isinstance(event, Exception) or isinstance(event, JournalConflict):
                 with contextlib.suppress(Exception):  # committed all the same: the next read finds what this one missed
                     found = self.session.events_after(self.last_event_id)
             return replayed, event, found, self._status()
 
         replayed, event, found, self.spool_status = await self._call(write)
         self._answer(replayed, found)
+        self.lost_to = event.rival if isinstance(event, JournalConflict) else None
         if isinstance(event, JournalSpooled):  # saved here, waiting for the server: not committed, not lost
             self.emit(JournalWritten(step_id, kind, None, spooled=strip_control(str(event))))
             return None

@@ -22,11 +22,11 @@ from cockpit.core.text import one_line
 from cockpit.engine.approval_desk import ApprovalDesk
 from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
 from cockpit.engine.identity import Identity
-from cockpit.engine.in_progress import Elsewhere, elsewhere, rollback_limit
+from cockpit.engine.in_progress import Elsewhere, elsewhere, rollback_limit, since_text
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, JournalError
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
-from cockpit.journal.store import utc_now
+from cockpit.journal.store import Claim, utc_now
 from cockpit.probes.aws.ecs import TaskDefinition, describe_task_definition, short_name
 from cockpit.probes.aws.errors import classify_aws
 from cockpit.rollback.candidates import Candidates, load_candidates
@@ -75,10 +75,11 @@ class Rollbacks:
             elif phase == "outcome":
                 self.open_intents.pop(service, None)
 
-    def busy_elsewhere(self, service: str) -> Elsewhere | None:
-        """Another operator's rollback of `service` in progress (as the journal read so far shows), if any."""
+    def busy_elsewhere(self, service: str, *, while_ours: bool = False) -> Elsewhere | None:
+        """Another operator's rollback of `service` in progress (as the journal read so far shows), if any; none while
+        one of this engine's own runs, unless `while_ours` (its claim was lost: whose intent came first)."""
         intent = self.open_intents.get(service)
-        if intent is None or service in self.active:
+        if intent is None or (service in self.active and not while_ours):
             return None
         return elsewhere(intent, self.journal.session.who if self.journal is not None else "", rollback_limit(self.runbook), self.now())
 
@@ -133,6 +134,8 @@ class Rollbacks:
             self.emit(RollbackEnded(plans[0].service, False, problem or "refused: this engine has no journal"))
             return
         await self.journal.read()  # another operator's rollback under way, committed since the last read
+        claim = Claim(self.journal.last_event_id, ROLLBACK)  # what follows holds only if nobody's rollback came after this read
+        self.journal.lost_to = None
         elsewhere_now = next(((p.service, b) for p in plans if (b := self.busy_elsewhere(p.service)) is not None), None)
         if elsewhere_now is not None:
             service, other = elsewhere_now
@@ -142,8 +145,10 @@ class Rollbacks:
             assert self.approvals is not None
             step_id, who = ROLLBACK_PREFIX + plan.service, self.journal.session.who
             waiting, approval = await self.approvals.gate(step_id, who, [plan.payload()])
-            waiting = waiting or await self.approvals.use(step_id, approval, who)
+            waiting = waiting or await self.approvals.use(step_id, approval, who, claim)
             if waiting:
+                lost = await self._lost_claim(plan.service)
+                waiting = f"refused: {lost}; nothing sent" if lost else waiting
                 self.emit(RollbackEnded(plan.service, False, waiting))
                 return
         self.halted = False
@@ -156,7 +161,7 @@ class Rollbacks:
                 return
             for plan in plans:
                 self.emit(RolloutProgress(plan.service, f"{plan.service}: {short_name(plan.from_arn)} → {short_name(plan.to_arn)}", "bold"))
-                outcome = await self._one(plan, loop, wait, timeout, poll)
+                outcome = await self._one(plan, loop, wait, timeout, poll, claim)
                 last = plan is plans[-1]
                 stop = not outcome.ok or self.halted
                 self.emit(RollbackEnded(plan.service, outcome.ok, outcome.verdict, stopped_rest=stop and not last))
@@ -167,15 +172,28 @@ class Rollbacks:
             self._set_active(self.active - {p.service for p in plans})
             self.refresh()
 
+    async def _lost_claim(self, service: str) -> str:
+        """Why the rollback of `service` is refused when a claim on it was lost: who was first ('' when none was)."""
+        assert self.journal is not None
+        rival = self.journal.lost_to
+        await self.journal.read()
+        busy = self.busy_elsewhere(service, while_ours=True)
+        if busy is not None:
+            return f"a rollback of {service} is {busy.text()}: wait for its verdict"
+        return f"a rollback of {service} was started first by {rival.who} at {since_text(rival.at)}" if rival else ""
+
     async def _one(self, plan: RollbackPlan, loop: asyncio.AbstractEventLoop, wait: bool, timeout: float | None,
-                   poll: float | None) -> Outcome:
+                   poll: float | None, claim: Claim) -> Outcome:
         ecs = self.runbook.ecs
 
         def record(step_id: str, kind: str, payload: dict[str, Any]) -> Event:  # in the rollback's thread
             assert self.journal is not None
-            event = asyncio.run_coroutine_threadsafe(self.journal.record(step_id, kind, payload), loop).result(COMMIT_SECONDS)
+            intent = payload.get("phase") == "intent"  # the intent claims the service: nothing is sent if it lost
+            written = self.journal.record(step_id, kind, payload, claim=claim if intent else None)
+            event = asyncio.run_coroutine_threadsafe(written, loop).result(COMMIT_SECONDS)
             if event is None:
-                raise JournalError(f"the journal did not take the {payload.get('phase', kind)} of {plan.service}")
+                lost = asyncio.run_coroutine_threadsafe(self._lost_claim(plan.service), loop).result(COMMIT_SECONDS) if intent else ""
+                raise JournalError(lost or f"the journal did not take the {payload.get('phase', kind)} of {plan.service}")
             return event
 
         def progress(p: Progress) -> None:  # in the rollback's thread

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cockpit.journal.masking import mask_password
-from cockpit.journal.store import Event, Journal, Run, utc_now
+from cockpit.journal.store import Claim, Event, Journal, Run, utc_now
 
 StateLocation = Path | str
 """A journal file, or a `postgresql://` / `postgres://` URL (a str: a Path would fold its `//`)."""
@@ -30,7 +30,7 @@ class JournalStore(Protocol):
     def events(self, run_id: int, after_id: int = 0) -> list[Event]: ...
     def start_run(self, runbook_id: str, runbook_version: str, environment: str, who: str) -> Run: ...
     def append(self, run: Run | None, key: tuple[str, str, str], who: str, step_id: str, kind: str,
-               payload: dict[str, Any] | None = None) -> Event: ...
+               payload: dict[str, Any] | None = None, *, claim: Claim | None = None) -> Event: ...
     def close(self) -> None: ...
 
 

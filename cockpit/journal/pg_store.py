@@ -34,7 +34,7 @@ from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
 from cockpit.journal.masking import mask_password
 from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
-from cockpit.journal.store import Event, JournalError, JournalUnreachable, Run, _timestamp, utc_now
+from cockpit.journal.store import CLAIM_RIVAL, Claim, Event, JournalConflict, JournalError, JournalUnreachable, Run, _timestamp, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 5000
@@ -244,6 +244,7 @@ class PgJournal:
         *,
         event_key: str | None = None,
         made_at: str | None = None,
+        claim: Claim | None = None,
     ) -> Event:
         """Commit one event and return it; `key` is (runbook id, version, environment).
 
@@ -251,7 +252,8 @@ class PgJournal:
         transaction if there is none yet (the first tick starts the run).
         `event_key` (a UUID the cockpit gave the event when it was made; a fresh one when None) makes the append
         idempotent: when an event with that key is already there, nothing is added and that event is returned. `made_at`: the event's time
-        when it was made earlier (a spooled event's replay); else now.
+        when it was made earlier (a spooled event's replay); else now. With `claim`, JournalConflict when another
+        operator's event came first (store.Claim; the append lock makes the check and the insert one step).
         """
         runbook_id, version, env = key
         body = json.dumps(payload or {}, sort_keys=True, ensure_ascii=False)
@@ -267,6 +269,11 @@ class PgJournal:
             if target is None:
                 row = conn.execute(_LATEST_RUN, (runbook_id, env)).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
+            if claim is not None:
+                rival = conn.execute(CLAIM_RIVAL.format(columns=_EVENT_COLUMNS, events="cockpit.events", p="%s"),
+                                     (target.id, step_id, claim.kind, who, claim.after_id)).fetchone()
+                if rival is not None:
+                    raise JournalConflict(Event(*rival[:-1], payload=json.loads(rival[-1])))  # type: ignore[misc]  # as events()
             at = made_at or _timestamp(self.clock())
             # The append lock (see _transaction) makes the SELECT above final; ON CONFLICT is the backstop should an
             # append ever run without it: the event there is the answer, never a unique-violation error.

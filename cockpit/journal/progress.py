@@ -21,6 +21,8 @@ ACTION = "action"  # on the step's id; payload: phase intent (index, kind, what,
 # intent's event id, ok, evidence, unknown, fields) or acknowledged (intent: an intent whose outcome stays unknown)
 OVERRIDE = "override"  # on the step's id: its gate was not green and the operator ran it anyway; payload: gate (the failing
 # lines), reason (typed), who. Journaled before the step's first intent.
+SPOOLED_KINDS = frozenset({TICK, UNTICK, NOTE, CHECK, ALARM, SERVICE})  # what a shared journal's spool may keep
+# while its server is away: records of what was done or seen, never what coordinates operators (journal/spooling.py)
 # A tick of a check step carries `evidence` (from a passing check) or `override` (a reason).
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.journal.opening import JournalStore
-from cockpit.journal.store import Event, JournalError, Run
+from cockpit.journal.store import Claim, Event, JournalError, Run
 
 
 class RunSession:
@@ -49,9 +49,9 @@ class RunSession:
                 f"{run.runbook_version}, this runbook is version {version}: {way_out}"
             )
 
-    def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None) -> Event:
-        """Commit an event for `step_id`; the first one creates the run."""
-        event = self.journal.append(self.run, self.key, self.who, step_id, kind, payload)
+    def record(self, step_id: str, kind: str, payload: dict[str, Any] | None = None, *, claim: Claim | None = None) -> Event:
+        """Commit an event for `step_id`; the first one creates the run. `claim`: see store.Claim."""
+        event = self.journal.append(self.run, self.key, self.who, step_id, kind, payload, claim=claim)
         if self.run is None or self.run.id != event.run_id:
             self.run = self.journal.latest_run(self.key[0], self.key[2])
         return event

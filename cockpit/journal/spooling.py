@@ -16,8 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from cockpit.journal.pg_store import PgJournal
+from cockpit.journal.progress import SPOOLED_KINDS
 from cockpit.journal.spool import Spool, Spooled
-from cockpit.journal.store import Event, JournalError, JournalSpooled, JournalUnreachable, Run, _timestamp, utc_now
+from cockpit.journal.store import Claim, Event, JournalError, JournalSpooled, JournalUnreachable, Run, _timestamp, utc_now
 
 
 class SpoolingJournal:
@@ -76,15 +77,24 @@ class SpoolingJournal:
 
     # -- writes -------------------------------------------------------------------------
     def append(self, run: Run | None, key: tuple[str, str, str], who: str, step_id: str, kind: str,
-               payload: dict[str, Any] | None = None) -> Event:
-        """Commit one event to the shared journal; JournalSpooled when it was kept in the spool instead."""
+               payload: dict[str, Any] | None = None, *, claim: Claim | None = None) -> Event:
+        """Commit one event to the shared journal; JournalSpooled when it was kept in the spool instead.
+
+        Only an operator's records are spooled (SPOOLED_KINDS: ticks, notes, check results, what the watchers saw).
+        What coordinates operators (an action's or a rollback's intent, an override, an approval, any claim) is
+        decided by the server or not at all: spooled, it would be replayed later as an intent nobody acted on, or an
+        approval nobody saw given. Those raise JournalUnreachable while the server cannot be reached, and go to it
+        directly while older records wait in the spool (they are not ordered with them)."""
         made = Spooled(0, str(uuid.uuid4()), _timestamp(self.clock()), run, key, who, step_id, kind, dict(payload or {}))
-        if self.spool.waiting() == 0:
+        spoolable = kind in SPOOLED_KINDS and claim is None
+        if self.spool.waiting() == 0 or not spoolable:
             try:
                 return self._reach(lambda: self.shared.append(run, key, who, step_id, kind, made.payload,
-                                                             event_key=made.event_key, made_at=made.made_at))
-            except JournalUnreachable:
-                pass  # spooled under the same key: had it committed before the answer was lost, the replay adds nothing
+                                                             event_key=made.event_key, made_at=made.made_at, claim=claim))
+            except JournalUnreachable as exc:
+                if not spoolable:
+                    raise JournalUnreachable(f"{exc}; a {kind} needs the shared journal: not saved, nothing sent") from exc
+                # spooled under the same key: had it committed before the answer was lost, the replay adds nothing
         waiting = self.spool.put(made)
         raise JournalSpooled(f"{step_id} {kind} saved locally: {self.status()}", made.event_key, waiting)
 

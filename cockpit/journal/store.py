@@ -60,6 +60,14 @@ class JournalUnreachable(JournalError):
     or it was and its answer was lost; a write may be spooled and replayed (its event key makes that safe)."""
 
 
+class JournalConflict(JournalError):
+    """A Claim lost: another operator's event of the claimed kind on the step came first; nothing was written."""
+
+    def __init__(self, rival: Event) -> None:
+        super().__init__(f"{rival.step_id}: {rival.who} journaled {rival.kind} at {rival.at} first: nothing written")
+        self.rival = rival
+
+
 class JournalSpooled(JournalError):
     """Not an error of the operator's: the event is saved in the local spool and waits for the shared journal."""
 
@@ -95,6 +103,22 @@ class Event:
     step_id: str
     kind: str
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What makes an append a claim on its step (starting an action or a rollback): it is committed only while no
+    event of `kind` on the same step by another operator came after `after_id` (the last event the claimant had
+    read when it decided); JournalConflict otherwise. The check and the insert are one transaction, and writers
+    take turns (SQLite's BEGIN IMMEDIATE, PostgreSQL's append lock), so of two operators deciding at once exactly
+    one wins, and the other is told who did."""
+
+    after_id: int
+    kind: str
+
+
+CLAIM_RIVAL = ("SELECT {columns} FROM {events} WHERE run_id = {p} AND step_id = {p} AND kind = {p} AND who <> {p}"
+               " AND id > {p} ORDER BY id LIMIT 1")
 
 
 def _inserted_id(cursor: sqlite3.Cursor) -> int:
@@ -304,11 +328,14 @@ class Journal:
         step_id: str,
         kind: str,
         payload: dict[str, Any] | None = None,
+        *,
+        claim: Claim | None = None,
     ) -> Event:
         """Commit one event and return it; `key` is (runbook id, version, environment).
 
         With `run` None the run is the latest for `key`, created in the same
-        transaction if there is none yet (the first tick starts the run).
+        transaction if there is none yet (the first tick starts the run). With `claim`, JournalConflict
+        when another operator's event came first (see Claim).
         """
         runbook_id, version, env = key
         body = json.dumps(payload or {}, sort_keys=True, ensure_ascii=False)
@@ -321,6 +348,11 @@ class Journal:
                     (runbook_id, env),
                 ).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
+            if claim is not None:
+                rival = conn.execute(CLAIM_RIVAL.format(columns="*", events="events", p="?"),
+                                     (target.id, step_id, claim.kind, who, claim.after_id)).fetchone()
+                if rival is not None:
+                    raise JournalConflict(Event(*rival[:-1], payload=json.loads(rival[-1])))  # type: ignore[misc]  # as events()
             at = _timestamp(self.clock())
             cursor = conn.execute(
                 "INSERT INTO events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload)"

@@ -17,6 +17,7 @@ from typing import Any
 
 from cockpit.core.redact import redact_secrets
 from cockpit.core.text import one_line
+from cockpit.journal import JournalError
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
 from cockpit.probes.aws.ecs import describe_services, short_name, update_service
 from cockpit.probes.aws.errors import NETWORK as NETWORK_KIND
@@ -132,7 +133,10 @@ class RollbackRun:
         if now.missing or not same(now.task_definition or self.plan.from_arn, self.plan.from_arn):
             where = "is gone" if now.missing else f"now runs {short_name(now.task_definition)}"
             return Outcome(REFUSED, f"{self.plan.service} changed since the plan was made ({where}): look again")
-        self._journal("intent")
+        try:
+            self._journal("intent")
+        except JournalError as exc:  # not journaled (another operator's rollback came first, the journal away): not sent
+            return Outcome(REFUSED, f"{exc}; nothing sent")
         try:
             state = update_service(self.client, self.plan.cluster, self.plan.service, self.plan.to_arn)
         except AwsProblem as problem:

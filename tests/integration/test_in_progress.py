@@ -156,3 +156,161 @@ def test_a_rollback_of_a_service_another_operator_is_rolling_back_is_refused_nam
                  "--no-wait", "--who", BOB])
     assert code == 0, capsys.readouterr().out
 
+
+
+# -- two operators deciding at once: the claim ---------------------------------------------------
+
+
+def test_a_claim_is_lost_to_another_operators_event_after_what_the_claimant_read(journal_location, runbook):
+    from cockpit.journal.store import Claim, JournalConflict
+
+    alice, bob = session(journal_location, runbook, ALICE), session(journal_location, runbook, BOB)
+    try:
+        first = alice.record("b-e2e", ACTION, {"phase": "intent"}, claim=Claim(0, ACTION))
+        with pytest.raises(JournalConflict) as lost:  # bob decided on a journal read before alice's intent
+            bob.record("b-e2e", ACTION, {"phase": "intent"}, claim=Claim(0, ACTION))
+        assert lost.value.rival.id == first.id and lost.value.rival.who == ALICE and "alice@laptop journaled action" in str(lost.value)
+        assert [e.who for e in bob.events_after(0)] == [ALICE]  # nothing of bob's written
+        alice.record("b-e2e", ACTION, {"phase": "outcome"}, claim=Claim(0, ACTION))  # one's own events never conflict
+        bob.record("b-e2e", "note", {"text": "on it"}, claim=Claim(0, "rollback"))  # nor another kind's
+        bob.record("pre-docs", ACTION, {"phase": "intent"}, claim=Claim(0, ACTION))  # nor another step's
+        last = bob.events_after(0)[-1].id
+        assert bob.record("b-e2e", ACTION, {"phase": "intent"}, claim=Claim(last, ACTION)).who == BOB  # read it all: his
+    finally:
+        alice.journal.close()
+        bob.journal.close()
+
+
+async def test_two_operators_starting_one_step_at_once_run_it_once_and_the_second_is_told_who(journal_location, tmp_path):
+    """Both cockpits read the journal and decide before either journals its intent (held at `prepare` until both got
+    there): without a claim both would run the command; with it one runs, the other is refused naming the first."""
+    work = tmp_path / "work"
+    work.mkdir()
+    runbook = with_actions(load_runbook(), work, b_e2e=(Action("command", run="echo ran >> ran"),))
+    env = runbook.environments["staging"]
+    alice, bob = session(journal_location, runbook, ALICE), session(journal_location, runbook, BOB)
+    engines = {who: LocalEngine(runbook, env, s, live=False, flush_seconds=0.02, journal_poll_seconds=0.05)
+               for who, s in ((ALICE, alice), (BOB, bob))}
+    for local in engines.values():
+        local.start(lambda _events: None)
+    try:
+        a, b = engines[ALICE].engine, engines[BOB].engine
+        assert a is not None and b is not None
+        arrived: list[str] = []
+        both = asyncio.Event()
+        for who, desk in ((ALICE, a.actions), (BOB, b.actions)):
+            real = desk.prepare
+
+            async def held(step_id, timeout=None, real=real, who=who):
+                arrived.append(who)
+                if len(arrived) == 2:
+                    both.set()
+                await both.wait()  # both decided on what they read: neither intent is journaled yet
+                return await real(step_id, timeout)
+
+            desk.prepare = held  # type: ignore[method-assign]
+        results = await asyncio.gather(a.actions.run_step("b-e2e", "staging"), b.actions.run_step("b-e2e", "staging"))
+    finally:
+        for local in engines.values():
+            await local.stop()
+        alice.journal.close()
+        bob.journal.close()
+    assert sorted(arrived) == [ALICE, BOB]
+    ran = [r for r in results if r.ok]
+    refused = [r for r in results if not r.ok]
+    assert len(ran) == 1 and len(refused) == 1, [r.evidence for r in results]
+    winner = ALICE if results[0].ok else BOB
+    said = refused[0].evidence  # the winner still running, or already done by the time the loser says it
+    assert refused[0].refused and (f"b-e2e is already being done by {winner} since " in said
+                                   or f"b-e2e was started first by {winner} at " in said), said
+    assert (work / "ran").read_text() == "ran\n"  # sent once
+
+
+async def test_two_operators_rolling_back_one_service_at_once_send_one_update(ecs, tmp_path):
+    """Both engines read the journal and pass the busy check before either journals its intent (held at the identity
+    check until both got there): one rollback is sent, the other is refused naming who was first."""
+    from cockpit.engine.events import RollbackEnded
+    from cockpit.rollback.plan import RollbackPlan
+
+    seed = seed_ecs(ecs, revisions=4, inactive=(), dashboard_revisions=1, dashboard_inactive=(), decoy=False)
+    runbook = load_runbook()
+    env = runbook.environments["staging"]
+    state = tmp_path / "journal.sqlite3"
+    alice, bob = session(state, runbook, ALICE), session(state, runbook, BOB)
+    seen: dict[str, list[EngineEvent]] = {ALICE: [], BOB: []}
+    engines = {who: LocalEngine(runbook, env, s, live=False, flush_seconds=0.02, journal_poll_seconds=0.05, environ=dict(os.environ))
+               for who, s in ((ALICE, alice), (BOB, bob))}
+    for who, local in engines.items():
+        local.start(seen[who].extend)
+    arrived: list[str] = []
+    both = asyncio.Event()
+    try:
+        desks = {who: local.engine.rollbacks for who, local in engines.items() if local.engine is not None}
+        for who, desk in desks.items():
+            real = desk.identity.refuse_rollback
+
+            async def held(real=real, who=who):
+                arrived.append(who)
+                if len(arrived) == 2:
+                    both.set()
+                await both.wait()  # both passed the busy check on what they read: neither intent journaled yet
+                return await real()
+
+            desk.identity.refuse_rollback = held  # type: ignore[method-assign]
+        plan = RollbackPlan(env.name, False, seed.cluster, API, seed.services[API], seed.arn(API, 2))
+        await asyncio.gather(*(desk.run((plan,), wait=False) for desk in desks.values()))
+        await until(lambda: all(any(isinstance(e, RollbackEnded) for e in seen[who]) for who in desks))  # sent in batches
+        ended = {who: [e for e in seen[who] if isinstance(e, RollbackEnded)] for who in desks}
+    finally:
+        for local in engines.values():
+            await local.stop()
+        alice.journal.close()
+        bob.journal.close()
+    assert sorted(arrived) == [ALICE, BOB]
+    (a_end,), (b_end,) = ended[ALICE], ended[BOB]
+    assert [a_end.ok, b_end.ok].count(True) == 1, (a_end, b_end)
+    loser, winner = (b_end, ALICE) if a_end.ok else (a_end, BOB)
+    assert (f"already being done by {winner}" in loser.verdict or f"was started first by {winner}" in loser.verdict
+            or "changed since the plan was made" in loser.verdict), loser.verdict  # the service re-read already shows the winner's
+    assert "nothing sent" in loser.verdict or "changed since the plan was made" in loser.verdict
+    reader = session(state, runbook, "reader@wall")
+    intents = [e for e in reader.events_after(0) if e.kind == ROLLBACK and e.payload.get("phase") == "intent"]
+    reader.journal.close()
+    assert [e.who for e in intents] == [winner]  # one intent, one update sent
+
+
+async def test_a_rollback_intent_journaled_by_another_operator_after_the_busy_check_refuses_it_naming_who(ecs, tmp_path):
+    from cockpit.engine.events import RollbackEnded
+    from cockpit.rollback.plan import RollbackPlan
+
+    seed = seed_ecs(ecs, revisions=4, inactive=(), dashboard_revisions=1, dashboard_inactive=(), decoy=False)
+    runbook = load_runbook()
+    env = runbook.environments["staging"]
+    state = tmp_path / "journal.sqlite3"
+    alice = session(state, runbook, ALICE)
+    seen: list[EngineEvent] = []
+    local = LocalEngine(runbook, env, alice, live=False, flush_seconds=0.02, journal_poll_seconds=60, environ=dict(os.environ))
+    local.start(seen.extend)
+    try:
+        assert local.engine is not None
+        desk = local.engine.rollbacks
+        real = desk.identity.refuse_rollback
+
+        async def bob_meanwhile():  # after alice's busy check, before her intent: bob's cockpit journals his
+            s = session(state, runbook, BOB)
+            s.record(ROLLBACK_PREFIX + API, ROLLBACK, {"phase": "intent", "service": API, "from": seed.arn(API, 4), "to": seed.arn(API, 3)})
+            s.journal.close()
+            return await real()
+
+        desk.identity.refuse_rollback = bob_meanwhile  # type: ignore[method-assign]
+        plan = RollbackPlan(env.name, False, seed.cluster, API, seed.services[API], seed.arn(API, 2))
+        await desk.run((plan,), wait=False)
+        await until(lambda: any(isinstance(e, RollbackEnded) for e in seen))
+    finally:
+        await local.stop()
+        alice.journal.close()
+    (ended,) = [e for e in seen if isinstance(e, RollbackEnded)]
+    assert not ended.ok and f"(refused): a rollback of {API} is already being done by bob@bastion since " in ended.verdict
+    assert "nothing sent" in ended.verdict
+    running = ecs.describe_services(cluster=seed.cluster, services=[API])["services"][0]["taskDefinition"]
+    assert running == seed.services[API]  # alice's update never went out

@@ -293,3 +293,55 @@ async def test_a_replay_followed_by_a_failed_read_still_answers_the_waiting_writ
     finally:
         writer.close()
         journal.close()
+
+
+def test_what_coordinates_operators_is_never_spooled_only_records_are(postgres_fault, tmp_path):
+    """An action's intent, a rollback's, an override or an approval kept in the spool would be replayed later as
+    something nobody did (or saw given): while the server is away they are refused, and nothing of them waits."""
+    from cockpit.journal.progress import ACTION, OVERRIDE, ROLLBACK
+    from cockpit.journal.store import Claim, JournalUnreachable
+
+    journal = spooling(postgres_fault.url, tmp_path / "spool.sqlite3")
+    journal.append(None, KEY, WHO, "s0", "tick")
+    postgres_fault.stop()
+    for kind in (ACTION, ROLLBACK, OVERRIDE, "approval", "approval-request", "approval-used"):
+        with pytest.raises(JournalUnreachable, match=f"a {kind} needs the shared journal: not saved, nothing sent"):
+            journal.append(None, KEY, WHO, "b-e2e", kind, {"phase": "intent"})
+    with pytest.raises(JournalUnreachable):  # a claim, whatever its kind, is decided by the server
+        journal.append(None, KEY, WHO, "b-e2e", "tick", claim=Claim(0, ACTION))
+    assert journal.waiting() == 0
+    with pytest.raises(JournalSpooled):  # a tick is a record: it waits
+        journal.append(None, KEY, WHO, "s1", "tick")
+    postgres_fault.start()
+    # behind a waiting record, an intent goes to the server directly (not ordered with it): committed, not spooled
+    assert journal.append(None, KEY, WHO, "b-e2e", ACTION, {"phase": "intent"}, claim=Claim(1, ACTION)).kind == ACTION
+    assert journal.waiting() == 1
+    journal.replay()
+    assert [(step, kind) for step, kind, *_ in keyed_rows(postgres_fault.url)] == [("s0", "tick"), ("b-e2e", ACTION), ("s1", "tick")]
+    journal.close()
+
+
+async def test_an_action_run_while_the_server_is_away_sends_nothing_and_leaves_no_intent_behind(postgres_fault, tmp_path):
+    from cockpit.runbook import load_runbook
+    from cockpit.runbook.model import Action
+    from tests.integration.test_run_actions import with_actions
+
+    work = tmp_path / "work"
+    work.mkdir()
+    runbook = with_actions(load_runbook(), work, b_e2e=(Action("command", run="touch ran"),))
+    session = RunSession(spooling(postgres_fault.url, tmp_path / "spool.sqlite3"), runbook.id, runbook.version, "staging", WHO)
+    session.record("pre-docs", "tick")
+    local = LocalEngine(runbook, runbook.environments["staging"], session, live=False, environ={}, journal_poll_seconds=0.2)
+    local.start(lambda _events: None)
+    try:
+        assert local.engine is not None
+        postgres_fault.stop()
+        result = await local.engine.actions.run_step("b-e2e", "staging")
+        postgres_fault.start()
+    finally:
+        await local.stop()
+        session.journal.close()
+    assert not result.ok and "the journal did not take its intent: nothing sent" in result.evidence, result.evidence
+    assert not (work / "ran").exists()
+    assert Spool(tmp_path / "spool.sqlite3").waiting() == 0  # nothing left to be replayed as an intent nobody acted on
+    assert [kind for _, kind, *_ in keyed_rows(postgres_fault.url)] == ["tick"]
