@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -34,6 +35,8 @@ def demo_command(args: argparse.Namespace) -> int:
     try:
         ready = control.start(lambda text: say(f"  {text}"))
         say(f"  files in {', '.join(ready.dirs)} (removed when the demo ends)")
+        if ready.env_file and getattr(args, "state", None):
+            point_at_state(Path(ready.env_file), state_path(args.state))  # the journal this screen writes, not the stack's
         if ready.env_file:
             say(f"  run a step's actions from another shell: . {ready.env_file} && cockpit run b-deploy-staging --yes")
         say("  ready: opening the cockpit; press ! for trouble, ? for help, q to quit")
@@ -53,6 +56,14 @@ def demo_command(args: argparse.Namespace) -> int:
         else:
             say("  the stack process ended before it was ready, without a report; if it was killed, "
                 "look for /tmp/cockpit-demo-* and /tmp/cockpit-pg-* and the servers in them")
+
+
+def point_at_state(env_file: Path, state: object) -> None:
+    """Make `demo.env`'s COCKPIT_STATE name `state` (the demo's --state): a headless verb run from another shell must
+    write to the journal the screen reads, not to the stack's own file that this demo never opens."""
+    lines = env_file.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith("export COCKPIT_STATE=")]
+    env_file.write_text("\n".join([*kept, f"export COCKPIT_STATE={shlex.quote(str(Path(str(state)).resolve()))}"]) + "\n")
 
 
 def say(text: str, stream=None) -> None:
