@@ -73,6 +73,7 @@ def make_app(
     monotonic=None,
     demo=None,
     fake=False,
+    wall=False,
 ):
     """A CockpitApp on the bundled runbook with a fixed clock and identity.
 
@@ -113,6 +114,7 @@ def make_app(
         clock=lambda: FIXED_NOW,
         live=live,
         demo=demo,
+        wall=wall,
         **clocks,
     )
     app.session = session  # the journal the engine writes: tests read what was committed from it

@@ -111,6 +111,17 @@ async def test_help_lists_the_trouble_keys_and_ctrl_c_quits_the_demo(demo, state
     assert not app.is_running
 
 
+async def test_the_demo_wall_has_the_trouble_keys_too(demo, state_file):
+    """`cockpit demo --wall`: the wall changes nothing of the run, but the demo's stand-in stack can be troubled from it
+    (else the demo wall could only ever show all up)."""
+    control, _ready, _progress = demo
+    app = make_app(state_file, demo=control, wall=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, TroubleScreen)
+
+
 async def test_without_the_demo_there_is_no_trouble_key(state_file):
     app = make_app(state_file)
     async with app.run_test(size=(120, 40)) as pilot:

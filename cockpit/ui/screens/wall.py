@@ -53,6 +53,7 @@ from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.report import build_report
 from cockpit.report.model import Report
 from cockpit.ui.bridge import EngineBatch, deliver
+from cockpit.ui.screens.trouble import TroubleScreen
 from cockpit.ui.screens.wall_detail import WallDetail, detail_text
 from cockpit.ui.widgets.fold import fit
 from cockpit.ui.widgets.header import CockpitHeader
@@ -76,7 +77,8 @@ def banner_text(env_name: str, label: str, production: bool) -> Text:
 class WallScreen(Screen[None]):
     """Everything the war room reads about the release; nothing on it changes anything."""
 
-    BINDINGS = [Binding("d", "detail", "Full text")]  # the lines the boxes cut, whole (read-only too)
+    BINDINGS = [Binding("d", "detail", "Full text"),  # the lines the boxes cut, whole (read-only too)
+                Binding("exclamation_mark", "trouble", "Trouble")]  # cockpit demo only: its stand-in stack, not the run
 
     app: CockpitApp
 
@@ -284,6 +286,14 @@ class WallScreen(Screen[None]):
                             ("Checks", checks)])
         verdict = self.query_one("#wall-verdict")
         self.app.push_screen(WallDetail(text, top=verdict.region.bottom))  # the header and the verdict stay in sight
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.demo is not None if action == "trouble" else True
+
+    def action_trouble(self) -> None:
+        """The demo's trouble keys (`cockpit demo --wall`): they act on the demo's own stand-in servers, never on the run."""
+        if self.app.demo is not None:
+            self.app.push_screen(TroubleScreen(self.app.demo))
 
     def action_refuse_read_only(self, action: str, key: bool = False) -> None:
         """Space, n and enter (the app's fallbacks for tick, note and check): the wall changes nothing, and says so."""
