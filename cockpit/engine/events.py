@@ -278,6 +278,16 @@ class DeployRollout:
 
 
 @dataclass(frozen=True)
+class RollbackElsewhere:
+    """Another operator's rollback of `service`, as the journal shows it: in progress since `since` (HH:MM UTC) by
+    `who`, or, with `who` '', no longer (its outcome journaled, or stale: its outcome then reads unknown)."""
+
+    service: str
+    who: str = ""
+    since: str = ""
+
+
+@dataclass(frozen=True)
 class MetricsRead:
     """Every dashboard line of the runbook from one GetMetricData read at wall-clock `read_at` (epoch seconds)."""
 
@@ -305,5 +315,5 @@ class EngineProblem:
 EngineEvent = (
     HealthRead | TailEvents | TailStatus | PatternOutcome | AlarmsRead | AlarmsFailed | ServicesRead | ServicesFailed
     | CheckDone | JournalRead | JournalWritten | JournalUnreadable | JournalFollowing | VerdictChanged | Answer | RolloutProgress | RollbackEnded
-    | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | MetricsRead | MetricsFailed | EngineProblem
+    | RollbacksActive | ActionProgress | ActionEnded | IdentityRead | DeployRollout | RollbackElsewhere | MetricsRead | MetricsFailed | EngineProblem
 )

@@ -13,6 +13,7 @@ refused naming who and since when (engine/in_progress.py; stale after the rollou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -20,9 +21,9 @@ from typing import Any
 
 from cockpit.core.text import one_line
 from cockpit.engine.approval_desk import ApprovalDesk
-from cockpit.engine.events import Answer, EngineEvent, RollbackEnded, RollbacksActive, RolloutProgress
+from cockpit.engine.events import Answer, EngineEvent, RollbackElsewhere, RollbackEnded, RollbacksActive, RolloutProgress
 from cockpit.engine.identity import Identity
-from cockpit.engine.in_progress import Elsewhere, elsewhere, rollback_limit, since_text
+from cockpit.engine.in_progress import Elsewhere, age_seconds, elsewhere, rollback_limit, since_text
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event, JournalError
 from cockpit.journal.progress import ROLLBACK, ROLLBACK_PREFIX
@@ -60,6 +61,7 @@ class Rollbacks:
         self.halted = False  # StopAfterCurrent: the next service of the rollback under way is not started
         self.tds: dict[str, TaskDefinition] = {}
         self.open_intents: dict[str, Event] = {}  # service → its rollback intent while no outcome is journaled
+        self.shown_elsewhere: dict[str, int] = {}  # service → the intent shown as another operator's rollback under way
         self.now: Callable[[], datetime] = utc_now  # the clock an intent's age is read against
         self.approvals: ApprovalDesk | None = None  # the two-person rule ([approval] rollbacks); the engine sets it
 
@@ -74,6 +76,23 @@ class Rollbacks:
                 self.open_intents[service] = event
             elif phase == "outcome":
                 self.open_intents.pop(service, None)
+        self._show_elsewhere()
+
+    def _show_elsewhere(self) -> None:
+        """Tell the screens which services another operator is rolling back (who, since when), as it changes; a rollback
+        in progress elsewhere is re-read once it would turn stale (then it is no longer shown as under way)."""
+        for service in sorted(set(self.open_intents) | set(self.shown_elsewhere)):
+            busy = self.busy_elsewhere(service)
+            shown = self.shown_elsewhere.get(service)
+            if busy is not None and shown != busy.intent.id:
+                self.shown_elsewhere[service] = busy.intent.id
+                self.emit(RollbackElsewhere(service, busy.who, since_text(busy.intent.at)))
+                stale_in = busy.limit_seconds - age_seconds(busy.intent, self.now()) + 1
+                with contextlib.suppress(RuntimeError):  # no running loop (a headless read): nothing to re-read later
+                    asyncio.get_running_loop().call_later(max(stale_in, 0.0), self._show_elsewhere)
+            elif busy is None and shown is not None:
+                del self.shown_elsewhere[service]
+                self.emit(RollbackElsewhere(service))
 
     def busy_elsewhere(self, service: str, *, while_ours: bool = False) -> Elsewhere | None:
         """Another operator's rollback of `service` in progress (as the journal read so far shows), if any; none while

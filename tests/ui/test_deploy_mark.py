@@ -95,3 +95,23 @@ async def test_each_width_keeps_the_name_and_the_state_on_one_line(state_file):
     assert rows[46].plain == f"FAILED avnz-api · {STEP}: FAILED"
     assert rows[36].plain == rows[31].plain == "FAILED avnz-api · deploy FAILED"
     assert rows[20].plain.startswith("FAILED") and rows[20].plain.endswith("…")  # cut, and says so
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)], ids=["120x40", "200x50"])
+async def test_another_operators_rollback_is_on_its_services_row_with_who_until_it_ends(state_file, size):
+    from cockpit.engine.events import RollbackElsewhere
+
+    app = make_app(state_file, monotonic=lambda: NOW, fake=True)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot)
+        assert "ROLLBACK" not in api_line(app)
+        await replay(pilot, [RollbackElsewhere("avnz-api", "bob@bastion", "15:04 UTC")])
+        line = api_line(app)
+        assert line.endswith((" · ROLLBACK by bob@bastion since 15:04 UTC", " · ROLLBACK by bob@bastion", " · ↺ bob@bastion")), line
+        assert "avnz-api" in line  # the tag takes room from the figures, never the name
+        if size[0] >= 200:
+            assert "ROLLBACK by bob@bastion" in line
+        await replay(pilot, [mark("IN_PROGRESS")])  # the rollback under way outranks a deploy's mark on the row
+        assert "bob@bastion" in api_line(app) and "deploy" not in api_line(app)
+        await replay(pilot, [RollbackElsewhere("avnz-api")])
+        assert "bob@bastion" not in api_line(app) and "↺" not in api_line(app) and marked(api_line(app), "IN_PROGRESS")

@@ -26,6 +26,7 @@ from cockpit.engine.events import (
     MetricsFailed,
     MetricsRead,
     PatternOutcome,
+    RollbackElsewhere,
     RollbackEnded,
     RollbacksActive,
     RolloutProgress,
@@ -133,7 +134,7 @@ class LiveScreen(RunScreen):
                 self.notify(f"{alarm.name}: {alarm.state}{was}", title="alarm", severity=severity, timeout=10, markup=False)
         pane.show(now, self.app.clock())
 
-    def show_services(self, event: ServicesRead | ServicesFailed | DeployRollout) -> None:
+    def show_services(self, event: ServicesRead | ServicesFailed | DeployRollout | RollbackElsewhere) -> None:
         """Services read (or not), or the rollout a deploy step caused (marked on its service's row)."""
         now = self.app.monotonic()
         for cls in (ServicesPane, FlagsPane):

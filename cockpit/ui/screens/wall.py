@@ -37,6 +37,7 @@ from cockpit.engine.events import (
     MetricsFailed,
     MetricsRead,
     PatternOutcome,
+    RollbackElsewhere,
     RollbackEnded,
     RollbacksActive,
     RolloutProgress,
@@ -152,7 +153,7 @@ class WallScreen(Screen[None]):
         self.query_one(WallAlarms).apply(event, self.app.monotonic())
         self.render_live()
 
-    def show_services(self, event: ServicesRead | ServicesFailed | DeployRollout) -> None:
+    def show_services(self, event: ServicesRead | ServicesFailed | DeployRollout | RollbackElsewhere) -> None:
         """Services read (or not), or the rollout a deploy step caused."""
         self.query_one(WallServices).apply(event, self.app.monotonic())
         self.render_live()

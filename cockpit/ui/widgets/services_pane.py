@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from cockpit.core.text import one_line
-from cockpit.engine.events import DeployRollout, ServicesFailed, ServicesRead, ServiceState, TaskDefinition, short_name
+from cockpit.engine.events import DeployRollout, RollbackElsewhere, ServicesFailed, ServicesRead, ServiceState, TaskDefinition, short_name
 from cockpit.monitor.rollout import DEPLOYING, FAILED, FAILING, MISSING, OK, ROLLING_BACK, SCALED_TO_ZERO, SHORT, ServiceHealth, service_health
 from cockpit.monitor.verdict import Answered, ServicesSeen
 from cockpit.rollback.plan import same
@@ -119,11 +119,17 @@ class ServicesPane(EcsPane):
     def __init__(self, title: str, runbook: Runbook, env: Environment, *, live: bool, id: str) -> None:
         super().__init__(title, runbook, env, live=live, id=id)
         self.marks: dict[str, DeployRollout] = {}  # service → the last rollout a deploy step reported on it
+        self.elsewhere: dict[str, RollbackElsewhere] = {}  # service → another operator's rollback of it under way
 
     def apply(self, report: object, now: float) -> None:
-        """Take a report of the services watcher, or a deploy step's rollout."""
+        """Take a report of the services watcher, a deploy step's rollout, or another operator's rollback."""
         if isinstance(report, DeployRollout):
             self.marks[report.service] = report
+        elif isinstance(report, RollbackElsewhere):
+            if report.who:
+                self.elsewhere[report.service] = report
+            else:
+                self.elsewhere.pop(report.service, None)
         else:
             super().apply(report, now)
 
@@ -202,6 +208,9 @@ class ServicesPane(EcsPane):
         out.append(state.name, style="bold")
         out.append(f"  {state.running}/{state.desired} running" + (f" · {state.pending} pending" if state.pending else "") + "\n")
         mark = self.marks.get(state.name)
+        other = self.elsewhere.get(state.name)
+        if other is not None:
+            out.append(f"  rollback by {other.who} since {other.since}: under way in their cockpit (journaled)\n", style="bold yellow")
         for d in state.deployments:
             out.append(f"  {d.status:<8} {self._revision(d.task_definition)} ")
             out.append(f"{d.rollout or '?'}", style=ROLLOUT_STYLES.get(d.rollout, "dim"))
@@ -222,7 +231,7 @@ class ServicesPane(EcsPane):
             names = []
             for name in self.env.ecs_services:
                 only = lambda room, n=name: Text(fit(n, room))  # noqa: E731
-                names.append(self.marked(only(width), name, width, only, only, cell_len(name)))
+                names.append(self.marked_line(name, width, only, only, cell_len(name)))
             return names, ["unknown"] * len(self.env.ecs_services)
         healths = self.healths()
         word_width = max((len(WORDS[h.state]) for h in healths), default=2)
@@ -234,8 +243,29 @@ class ServicesPane(EcsPane):
             rev = self._rev(h.target, h.name) if h.target and h.serving and same(h.serving, h.target) else ""
             bare = lambda room, h=h, rev=rev: Text(f"{WORDS[h.state]:<{word_width}} ", style=SERVICE_STYLES[h.state]) + Text(  # noqa: E731
                 fit(h.name, max(1, room - word_width - 1 - cell_len(rev))) + rev)
-            lines.append(self.marked(summary(width), h.name, width, summary, bare, word_width + 1 + cell_len(h.name + rev)))
+            lines.append(self.marked_line(h.name, width, summary, bare, word_width + 1 + cell_len(h.name + rev)))
         return lines, [WORDS[h.state] for h in healths]
+
+    def marked_line(self, service: str, width: int, build: Callable[[int], Text], bare: Callable[[int], Text], need: int) -> Text:
+        """The service's line with its deploy mark (`marked`); while another operator rolls it back, instead of the mark
+        ` · ROLLBACK by WHO since HH:MM UTC`, in shorter forms where that does not fit (the figures give up room for it,
+        never the service's name: at the narrowest the tag is one `↺`; the details say it whole, and the mark)."""
+        other = self.elsewhere.get(service)
+        if other is None:
+            return self.marked(build(width), service, width, build, bare, need)
+        for tag in (f" · ROLLBACK by {other.who} since {other.since}", f" · ROLLBACK by {other.who}", f" · ↺ {other.who}"):
+            room = width - cell_len(tag)
+            line = build(room) if room >= need else None  # the rollback under way outranks a deploy's mark (details keep it)
+            if line is not None and service in line.plain:  # a tag that cut the name away is not taken
+                line.append(tag, style="bold yellow")
+                return line
+        line = build(max(1, width - 2))
+        line.append(" ↺", style="bold yellow")
+        return line
+        line = build(width)
+        line.truncate(max(1, width - 2))
+        line.append(" ↺", style="bold yellow")
+        return line
 
     def body(self, now: float, wall: datetime, width: int = 200, rows: int = 0) -> Text:
         status, style = self._status(now)
