@@ -314,3 +314,26 @@ async def test_a_rollback_intent_journaled_by_another_operator_after_the_busy_ch
     assert "nothing sent" in ended.verdict
     running = ecs.describe_services(cluster=seed.cluster, services=[API])["services"][0]["taskDefinition"]
     assert running == seed.services[API]  # alice's update never went out
+
+
+async def test_another_operators_rollback_is_told_to_every_screen_with_who_then_its_end(journal_location, runbook):
+    from cockpit.engine.events import RollbackElsewhere
+
+    alice = session(journal_location, runbook, ALICE)
+    seen: list[EngineEvent] = []
+    local = LocalEngine(runbook, runbook.environments["staging"], alice, live=False, flush_seconds=0.02, journal_poll_seconds=0.05)
+    local.start(seen.extend)
+    told = lambda: [e for e in seen if isinstance(e, RollbackElsewhere)]  # noqa: E731
+    try:
+        bob = session(journal_location, runbook, BOB)
+        bob.record(ROLLBACK_PREFIX + API, ROLLBACK, {"phase": "intent", "service": API, "from": "a:4", "to": "a:3"})
+        await until(lambda: bool(told()))
+        (shown,) = told()
+        assert shown.service == API and shown.who == BOB and shown.since.endswith(" UTC")
+        bob.record(ROLLBACK_PREFIX + API, ROLLBACK, {"phase": "outcome", "service": API, "status": "completed"})
+        await until(lambda: len(told()) == 2)
+        assert told()[-1] == RollbackElsewhere(API)  # no longer under way
+        bob.journal.close()
+    finally:
+        await local.stop()
+        alice.journal.close()
