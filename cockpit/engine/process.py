@@ -34,6 +34,7 @@ from typing import IO, Any
 from cockpit.engine.commands import Command
 from cockpit.engine.events import EngineProblem
 from cockpit.engine.handle import Receive
+from cockpit.journal.store import Run
 from cockpit.runbook import Environment, Runbook
 
 HEADER = struct.Struct("!I")
@@ -56,6 +57,7 @@ class EngineSpec:
     environ: Mapping[str, str] = field(default_factory=dict)
     journal_poll_seconds: float = 1.0
     cwd: str = ""  # the operator's directory: relative paths (a command's workdir, `.` by default) mean what they say
+    run: Run | None = None  # the run the UI opened: an engine (re)started while a shared journal's server is away works on it
 
 
 def frame(value: Any) -> bytes:
@@ -105,7 +107,7 @@ async def _serve(fd: int) -> None:
     # Not create_dirs: `cockpit` made the journal; an engine that starts after its UI died (the demo's directory
     # already removed) must not bring the directory back.
     journal = open_store(spec.state_path, read_only=spec.read_only, create_dirs=False, spool=True)  # a shared journal's spool
-    session = RunSession(journal, spec.runbook.id, spec.runbook.version, spec.env.name, spec.who)
+    session = RunSession(journal, spec.runbook.id, spec.runbook.version, spec.env.name, spec.who, known_run=spec.run)
 
     def send(batch: list) -> None:
         if not writer.is_closing():

@@ -40,14 +40,16 @@ def open_store(location: StateLocation, *, read_only: bool = False, clock: Calla
 
     `create_dirs` is the SQLite journal's (a database URL has no directory to create). `spool` is a shared
     journal's: True (its spool next to the default journal, spool.spool_path_for) or a spool file: appends made
-    while the server cannot be reached wait there and are replayed (spooling.py). A read-only view has none.
+    while the server cannot be reached wait there and are replayed (spooling.py); such a journal opens even while its
+    server does not answer (a refusal still raises). A read-only view has none.
     """
     if is_database_url(location):
         from cockpit.journal.pg_store import PgJournal  # psycopg loads only for a shared journal
 
-        shared = PgJournal(str(location), read_only=read_only, clock=clock)
         if read_only or spool is False:
-            return shared
+            return PgJournal(str(location), read_only=read_only, clock=clock)
+        # With a spool, a server that does not answer now is not the end: the events wait, and it is asked again.
+        shared = PgJournal(str(location), read_only=read_only, clock=clock, lazy=True)
         from cockpit.journal.spool import Spool, spool_path_for
         from cockpit.journal.spooling import SpoolingJournal
 

@@ -48,7 +48,7 @@ _LATEST_RUN = f"SELECT {_RUN_COLUMNS} FROM cockpit.runs WHERE runbook_id = %s AN
 class PgJournal:
     """A journal in a PostgreSQL database (schema `cockpit`). Not thread-safe: one thread at a time."""
 
-    def __init__(self, url: str, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, clock: Callable[[], datetime] = utc_now, lazy: bool = False) -> None:
         self.url = url
         shown, self._secrets = mask_password(url)
         self.where = f"shared journal {shown}"  # for messages and screens: never the password
@@ -59,7 +59,12 @@ class PgJournal:
         self._conn: psycopg.Connection | None = None
         self._ready = False  # the schema exists and is ours (a read-only view of a fresh database waits for it)
         self._closed = False
-        self._connection()
+        try:
+            self._connection()
+        except JournalUnreachable:
+            if not lazy:
+                raise
+            # `lazy` (a spooling journal's): the server is away now; every call connects again, and says so until it answers
 
     # -- opening ---------------------------------------------------------------
     def _connection(self) -> psycopg.Connection:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cockpit.journal.opening import JournalStore
-from cockpit.journal.store import Claim, Event, JournalError, Run
+from cockpit.journal.store import Claim, Event, JournalError, JournalUnreachable, Run
 
 
 class RunSession:
@@ -23,7 +23,11 @@ class RunSession:
         who: str,
         *,
         new_run: bool = False,
+        known_run: Run | None = None,
     ) -> None:
+        """`known_run`: the run this session's cockpit already opened (an engine started again mid-run). When a
+        spooling journal's server does not answer, the session starts on it (None: the latest run, once the server
+        answers) and the operator's records wait in the spool; any other journal that cannot be read raises."""
         self.journal = journal
         self.key = (runbook_id, runbook_version, environment)
         self.who = who
@@ -31,9 +35,15 @@ class RunSession:
             if journal.read_only:
                 raise JournalError("--new-run writes to the journal: it cannot be used with --read-only")
             self.run: Run | None = journal.start_run(runbook_id, runbook_version, environment, who)
-        else:
+            return
+        try:
             self.run = journal.latest_run(runbook_id, environment)
-            self._check_version()
+        except JournalUnreachable:
+            if getattr(journal, "spool", None) is None:  # no spool to keep the operator's events: say it now
+                raise
+            self.run = known_run
+            return
+        self._check_version()
 
     def _check_version(self) -> None:
         run = self.run

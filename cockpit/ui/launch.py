@@ -22,13 +22,14 @@ def open_tui(ctx: Context, *, read_only: bool, new_run: bool, demo=None, wall: b
     except JournalError as exc:
         journal.close()
         raise UsageError(str(exc)) from exc
-    run_id = session.run.id if session.run else None
+    run = session.run
+    run_id = run.id if run else None
     journal.close()  # from here on the journal is the engine's
     from cockpit.engine.process import EngineProcess, EngineSpec
     from cockpit.ui.app import CockpitApp
 
     spec = EngineSpec(ctx.runbook, ctx.env, str(ctx.state_path), ctx.who, read_only=read_only, environ=dict(os.environ),
-                      cwd=os.getcwd())
+                      cwd=os.getcwd(), run=run)
     app = CockpitApp(ctx.runbook, ctx.env, EngineProcess(spec), read_only=read_only, initial_events=initial, run_id=run_id,
                      journal_path=describe(ctx.state_path), demo=demo, handle_signals=True, wall=wall)
     app.run()

@@ -345,3 +345,43 @@ async def test_an_action_run_while_the_server_is_away_sends_nothing_and_leaves_n
     assert not (work / "ran").exists()
     assert Spool(tmp_path / "spool.sqlite3").waiting() == 0  # nothing left to be replayed as an intent nobody acted on
     assert [kind for _, kind, *_ in keyed_rows(postgres_fault.url)] == ["tick"]
+
+
+async def test_an_engine_started_while_the_server_is_away_keeps_the_operators_ticks_for_it(postgres_fault, tmp_path, runbook, monkeypatch):
+    """The engine process restarted mid-run (it died) while PostgreSQL is down: it opens all the same on the run the
+    cockpit had, says the journal is unreachable, spools the ticks, and replays them into that run once it is back."""
+    monkeypatch.setattr(engine_journal, "RETRY_SECONDS", 0.5)
+    url = postgres_fault.url
+    first = RunSession(PgJournal(url), runbook.id, runbook.version, "staging", WHO)
+    first.record("pre-docs", "tick")  # the run the cockpit opened
+    run = first.run
+    first.journal.close()
+    postgres_fault.stop()
+    with pytest.raises(JournalError):  # without a spool there is nothing to keep the events in: said at once
+        RunSession(open_store(url), runbook.id, runbook.version, "staging", WHO, known_run=run)
+    spool_file = tmp_path / "spool.sqlite3"
+    session = RunSession(open_store(url, spool=spool_file), runbook.id, runbook.version, "staging", WHO, known_run=run)
+    assert session.run == run
+    seen: list[EngineEvent] = []
+    local = LocalEngine(runbook, runbook.environments["staging"], session, live=False, environ={}, journal_poll_seconds=0.2)
+    local.start(seen.extend)
+
+    def written(step: str) -> list[JournalWritten]:
+        return [e for e in seen if isinstance(e, JournalWritten) and e.step_id == step]
+
+    try:
+        local.send(Record("pre-1", "tick"))
+        await until(lambda: bool(written("pre-1")), "pre-1 answered")
+        assert written("pre-1")[0].spooled and not written("pre-1")[0].error
+        await until(lambda: any(p.text == "shared journal unreachable · 1 event waiting"
+                                for e in seen if isinstance(e, VerdictChanged) for p in e.verdict.problems), "the spool line")
+        postgres_fault.start()
+        await until(lambda: any(w.event for w in written("pre-1")), "the tick replayed")
+    finally:
+        await local.stop()
+        session.journal.close()
+    (replayed,) = [w.event for w in written("pre-1") if w.event]
+    assert replayed.run_id == run.id
+    other = RunSession(PgJournal(url), runbook.id, runbook.version, "staging", "bob@laptop")
+    assert [(e.step_id, e.kind) for e in other.events_after(0)] == [("pre-docs", "tick"), ("pre-1", "tick")]
+    other.journal.close()
