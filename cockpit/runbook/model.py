@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cockpit.runbook.dashboards import Dashboard, MetricsSettings
+from cockpit.runbook.settings import (  # noqa: F401  # re-exported: the runbook's model is one namespace
+    ActionSettings,
+    ApprovalSettings,
+    CloudWatchSettings,
+    EcsSettings,
+    GithubSettings,
+    ProbeSettings,
+)
 
 STEP_KINDS = ("manual", "check", "command", "info")
 RISK_LEVELS = ("low", "medium", "high")
@@ -24,60 +32,6 @@ APPROVALS = ("second-operator",)  # the two-person rule: `approval = "second-ope
 GATED_KINDS = ("github_workflow", "command")  # the actions a gate holds back (issue 17)
 # What a threshold can limit: the p99 over the live window (or a burst, for a check).
 METRICS = ("api_p99", "dashboard_ttfb", "redis_latency", "database_latency")
-
-
-@dataclass(frozen=True)
-class ProbeSettings:
-    """How the live panes and checks reach the backends (`[probes]` in the runbook).
-
-    `intervals` overrides `interval_seconds` per backend (redis, database, api, pages).
-    After a failure a backend is retried later and later, up to `max_backoff_seconds`.
-    """
-
-    interval_seconds: float = 2.0
-    window_minutes: float = 5.0
-    connect_timeout_seconds: float = 3.0
-    read_timeout_seconds: float = 5.0
-    max_backoff_seconds: float = 30.0
-    intervals: dict[str, float] = field(default_factory=dict, compare=False)
-
-    def interval(self, backend: str) -> float:
-        """Seconds between two polls of `backend`."""
-        return float(self.intervals.get(backend, self.interval_seconds))
-
-    @property
-    def slowest_seconds(self) -> float:
-        """The longest one probe may take: connect plus read timeout."""
-        return self.connect_timeout_seconds + self.read_timeout_seconds
-
-
-@dataclass(frozen=True)
-class CloudWatchSettings:
-    """How the logs and alarms panes reach CloudWatch (`[cloudwatch]` in the runbook).
-
-    Every log tab polls every `logs_interval_seconds`, re-reading the last
-    `overlap_seconds` so events CloudWatch ingests late are not missed. All tabs share
-    one budget of `requests_per_second` (CloudWatch Logs throttles per account and
-    region). Each tab keeps the newest `buffer_lines` events.
-    """
-
-    logs_interval_seconds: float = 2.0
-    alarms_interval_seconds: float = 15.0
-    requests_per_second: float = 5.0
-    overlap_seconds: float = 10.0
-    buffer_lines: int = 20_000
-    connect_timeout_seconds: float = 3.0
-    read_timeout_seconds: float = 10.0
-    max_backoff_seconds: float = 60.0
-
-
-@dataclass(frozen=True)
-class EcsSettings:
-    """How the services pane and the rollback reach ECS (`[ecs]` in the runbook)."""
-
-    interval_seconds: float = 10.0  # services pane polls
-    rollout_timeout_seconds: float = 600.0  # a rollback's rollout is followed this long
-    rollout_poll_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -127,33 +81,6 @@ class Action:
     timeout_seconds: float | None = None
     channel: str = ""
     text: str = ""
-
-
-@dataclass(frozen=True)
-class ApprovalSettings:
-    """The two-person rule (`[approval]`): how long an approval counts, and whether rollbacks need one."""
-
-    expires_minutes: float = 15.0
-    rollbacks: str = ""  # "second-operator": every rollback waits for another operator's approval
-
-
-@dataclass(frozen=True)
-class GithubSettings:
-    """Where the `github_workflow` actions go (`[github]`); `${VAR}` references resolved when an action runs."""
-
-    repository: str = "${GITHUB_REPOSITORY}"
-    api_url: str = "${GITHUB_API_URL:-https://api.github.com}"
-    ref: str = "${COCKPIT_DEPLOY_REF:-main}"
-    poll_seconds: float = 5.0
-
-
-@dataclass(frozen=True)
-class ActionSettings:
-    """How `command` actions run (`[actions]`)."""
-
-    workdir: str = "${COCKPIT_WORKDIR:-.}"
-    command_timeout_seconds: float = 1800.0
-    stop_grace_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
