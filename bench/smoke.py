@@ -55,6 +55,7 @@ BENCHES = (
     Bench("footer_memory", 120),
     Bench("parse_filter_log_events", 120),
     Bench("report_time", 60),
+    Bench("journal_propagation", 120),
     Bench("awslogs_compare", 240),  # installs awslogs 0.15.0 into a venv of its own the first time
 )
 
