@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shlex
 import signal
 import sys
@@ -64,11 +65,28 @@ def _server_class() -> type:
     return WallServer
 
 
+LINK = re.compile(rb'<link[^>]*href="https?://([^/"]*)[^"]*"[^>]*>\s*')  # a stylesheet and the host it comes from
+
+
+async def _no_outside_requests(request: Any, handler: Callable[[Any], Any]) -> Any:
+    """aiohttp middleware: the page asks nothing of another host. textual-serve's page loads a web font from
+    fonts.googleapis.com; the TV in a war room is often on a network without the internet (the page would wait on it)
+    and should not tell anyone outside that it is up. Without it the page uses the browser's monospace font."""
+    response = await handler(request)
+    body = getattr(response, "body", None)
+    if getattr(response, "content_type", "") == "text/html" and isinstance(body, bytes):
+        ours = request.host.encode()
+        response.body = LINK.sub(lambda m: m[0] if m[1] == ours else b"", body)
+    return response
+
+
 async def _serve(server: Any, host: str, port: int, stop: asyncio.Event, banner: str) -> None:
     """Run the web app until `stop` is set, then close every session (each wall process is told to quit)."""
     from aiohttp import web
 
-    runner = web.AppRunner(await server._make_app(), handle_signals=False)
+    app = await server._make_app()
+    app.middlewares.append(web.middleware(_no_outside_requests))
+    runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)

@@ -123,7 +123,7 @@ async def test_the_page_shows_the_wall_and_an_operators_tick_within_2_seconds(se
         screen = await browser.wait_for_text(re.compile(r"Pre-Deployment Checklist\s+\S+ 1/8"), timeout=2.0)
         shot = await browser.screenshot(ARTIFACTS / "serve-wall.png")
         print(f"screenshot of the served wall: {shot}")
-    sessions = served.children()
+        sessions = served.children()  # while the page is open: once the browser goes, its session's process may too
     assert sessions and all("-m cockpit --wall" in cmdline for _, cmdline in sessions), sessions
     assert served.stop() == 0
     await asyncio.wait_for(asyncio.to_thread(wait_gone, [pid for pid, _ in sessions]), 30)
@@ -200,3 +200,15 @@ async def test_a_shared_journals_password_is_neither_printed_nor_on_a_sessions_c
         if server.process.poll() is None:
             server.process.kill()
             server.process.wait()
+
+
+async def test_the_page_asks_nothing_of_another_host(served: Served):
+    """textual-serve's page loads a web font from fonts.googleapis.com: the wall's page does not (a war room's TV is
+    often on a network without the internet, and nobody outside needs to know it is up)."""
+    await served.ready()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+        async with session.get(served.url) as response:
+            page = await response.text()
+    assert response.status == 200 and "textual.js" in page and "css/xterm.css" in page  # the page itself, its own files kept
+    elsewhere = [url for url in re.findall(r'(?:href|src)="(https?://[^"]*)"', page) if not url.startswith(served.url)]
+    assert elsewhere == [] and "googleapis" not in page, elsewhere
