@@ -176,6 +176,9 @@ class ApprovalDesk:
         if approval is None:
             return ""
         assert self.journal is not None
+        if not fresh(approval, self.now(), self.expires):  # it expired since `gate` found it (the gate's checks took long)
+            return (f"refused: the approval of {step_id} by {approval.who} expired at {until_text(approval, self.expires)} "
+                    "before it was used: nothing sent; run it again to ask again")
         used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who})
         return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"
 

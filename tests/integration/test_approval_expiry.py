@@ -176,6 +176,21 @@ async def test_a_used_approval_is_never_said_expired(journal_location, guarded):
             assert "b-e2e" not in engines[who].actions.approvals.watches  # nothing left to look at for it
 
 
+async def test_an_approval_that_expired_while_its_gate_was_checked_is_not_used(journal_location, guarded):
+    runbook, work = guarded
+    async with cockpits(journal_location, runbook) as (seen_by, engines, clock):
+        await engines[BOB].actions.run_step("b-e2e", "staging")
+        assert (await engines[ALICE].actions.approvals.approve("b-e2e", ALICE))[0]
+        desk = engines[BOB].actions.approvals
+        await engines[BOB].actions.read_journal()  # Alice's approval, as a run reads it first
+        waiting, approval = await desk.gate("b-e2e", BOB, [])
+        assert waiting == "" and approval is not None
+        clock.ahead = LATER  # the gate's live checks took long
+        refusal = await desk.use("b-e2e", approval, BOB)
+        assert refusal.startswith(f"refused: the approval of b-e2e by {ALICE} expired at ") and "nothing sent" in refusal, refusal
+        assert USED not in [e.kind for e in desk.events]
+
+
 async def test_a_rollbacks_request_is_said_expired_in_its_log(journal_location, guarded):
     runbook, _ = guarded
     async with cockpits(journal_location, runbook) as (seen_by, engines, clock):
