@@ -1,10 +1,18 @@
 """The engine's side of the two-person rule (engine/approvals.py has the rules): the approval events seen, the gate a
 step with `approval = "second-operator"` (or, with `[approval] rollbacks = "second-operator"`, a rollback: on the
-journal's `rollback:SERVICE`) passes before anything is sent, and approving another operator's request."""
+journal's `rollback:SERVICE`) passes before anything is sent, and approving another operator's request.
+
+A request or an approval a step's line shows is watched until it expires: then every cockpit says it expired (nothing
+new is journaled, so nothing else would replace the line). The desk looks at its clock (`now`, the wall clock the
+journal's times are on) when the expiry is due and at least every RECHECK_SECONDS, so a clock that jumps (a laptop
+resumed from sleep) is seen too; it reads the journal once more before it says the expiry, so an approval or its use
+another cockpit journaled just before is not taken for one."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,17 +23,32 @@ from cockpit.engine.approvals import (
     USED,
     approved_text,
     decide_approval,
+    expired_text,
+    expires_at,
+    fresh,
     pending_request,
     until_text,
     usable_approval,
     waiting_text,
 )
-from cockpit.engine.events import ActionProgress, Answer, EngineEvent, RolloutProgress
+from cockpit.engine.events import ActionEnded, ActionProgress, Answer, EngineEvent, RolloutProgress
 from cockpit.engine.journal import JournalWriter
 from cockpit.journal import Event
 from cockpit.journal.progress import ROLLBACK_PREFIX
 from cockpit.journal.store import Claim, utc_now
 from cockpit.runbook import Environment, Runbook
+
+RECHECK_SECONDS = 30.0  # a watched line looks at the clock at least this often (the loop's timers miss a jump of it)
+DUE_MARGIN = 0.05  # seconds past the expiry it is looked at: `fresh` still counts the very moment of expiry
+
+
+@dataclass
+class Watch:
+    """The request or approval a step's line shows (whose request: `requester`), and the timer to look at it again."""
+
+    event: Event
+    requester: str
+    timer: asyncio.TimerHandle | None = None
 
 
 class ApprovalDesk:
@@ -36,6 +59,9 @@ class ApprovalDesk:
         self.runbook, self.env, self.journal, self.emit, self.read_only = runbook, env, journal, emit, read_only
         self.events: list[Event] = []
         self.now: Callable[[], datetime] = utc_now  # the clock an approval's age is read against
+        self.watches: dict[str, Watch] = {}  # step id → what its line shows, until that expires or the step moves on
+        self.tasks: set[asyncio.Task[None]] = set()  # expiries being said (each reads the journal first)
+        self.closed = False
 
     @property
     def expires(self) -> float:
@@ -51,17 +77,20 @@ class ApprovalDesk:
 
     def seen(self, events: list[Event]) -> None:
         """Keep the approval events; say each request and approval that still counts on the step (every attached
-        cockpit). What it says stays until the step's next run or approval event replaces it: an expiry is not said."""
-        fresh = [e for e in events if e.kind in KINDS]
-        self.events += fresh
+        cockpit) and watch it: it stays until the step's next approval event (or run) replaces it, or its expiry is said."""
+        new = [e for e in events if e.kind in KINDS]
+        self.events += new
         now = self.now()
-        for event in fresh:  # only what still counts: a journal read from the start holds long-expired ones
+        for event in new:  # only what still counts: a journal read from the start holds long-expired ones
+            self._unwatch(event.step_id)  # the step's newest approval event decides its line (a use: the run's)
             if event.kind == REQUEST and pending_request(self.events, event.step_id, now, self.expires) is event:
                 self.say(event.step_id, waiting_text(event, self.expires), event.who)
+                self._watch(event, event.who)
             elif event.kind == APPROVAL:
                 requester = str(event.payload.get("requested_by", "?"))
                 if usable_approval(self.events, event.step_id, requester, now, self.expires) is event:
                     self.say(event.step_id, approved_text(event, requester, self.expires), requester)
+                    self._watch(event, requester)
 
     def say(self, step_id: str, text: str, by: str) -> None:
         """A step's line goes with its action run; a rollback's with its rollout (the rollback screen's log)."""
@@ -70,6 +99,60 @@ class ApprovalDesk:
         else:
             self.emit(ActionProgress(step_id, -1, text, by=by))
 
+    def say_over(self, step_id: str, text: str) -> None:
+        """The step's line no longer counts: its run record ends with `text` (nothing ran); a rollback's log says it."""
+        if step_id.startswith(ROLLBACK_PREFIX):
+            self.emit(RolloutProgress(step_id[len(ROLLBACK_PREFIX):], text, "bold"))
+        else:
+            self.emit(ActionEnded(step_id, False, text))
+
+    # -- expiry ------------------------------------------------------------------------------
+    def _watch(self, event: Event, requester: str) -> None:
+        if not self.closed:
+            self.watches[event.step_id] = watch = Watch(event, requester)
+            self._arm(watch)
+
+    def _unwatch(self, step_id: str) -> None:
+        watch = self.watches.pop(step_id, None)
+        if watch is not None and watch.timer is not None:
+            watch.timer.cancel()
+
+    def _arm(self, watch: Watch) -> None:
+        due = expires_at(watch.event, self.expires)
+        left = (due - self.now()).total_seconds() if due is not None else 0.0
+        watch.timer = asyncio.get_running_loop().call_later(min(max(left, 0.0) + DUE_MARGIN, RECHECK_SECONDS), self._look, watch)
+
+    def _look(self, watch: Watch) -> None:
+        """The timer of `watch`: not yet expired by the clock, look again later; expired, say so (after a journal read)."""
+        watch.timer = None
+        if self.watches.get(watch.event.step_id) is not watch:
+            return
+        if fresh(watch.event, self.now(), self.expires):
+            self._arm(watch)
+            return
+        task = asyncio.get_running_loop().create_task(self._expire(watch), name=f"approval expiry {watch.event.step_id}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _expire(self, watch: Watch) -> None:
+        if self.journal is not None:
+            await self.journal.read()  # an approval or a use journaled just before replaces the watch: no expiry to say
+        step_id = watch.event.step_id
+        if self.watches.get(step_id) is watch:
+            del self.watches[step_id]
+            self.say_over(step_id, expired_text(watch.event, watch.requester, self.expires))
+
+    async def close(self) -> None:
+        """The engine stops: no timer is left, no expiry said any more."""
+        self.closed = True
+        for step_id in list(self.watches):
+            self._unwatch(step_id)
+        for task in self.tasks:
+            task.cancel()
+        if self.tasks:
+            await asyncio.wait(set(self.tasks))
+
+    # -- running -----------------------------------------------------------------------------
     async def gate(self, step_id: str, who: str, what: list[dict[str, Any]]) -> tuple[str, Event | None]:
         """('', None) when `step_id` needs no approval; ('', the approval to `use`) when a fresh one is there; otherwise
         (why not, None), a request journaled when none of `who`'s waits. Sends nothing, uses nothing."""
@@ -94,6 +177,9 @@ class ApprovalDesk:
         if approval is None:
             return ""
         assert self.journal is not None
+        if not fresh(approval, self.now(), self.expires):  # it expired since `gate` found it (the gate's checks took long)
+            return (f"refused: the approval of {step_id} by {approval.who} expired at {until_text(approval, self.expires)} "
+                    "before it was used: nothing sent; run it again to ask again")
         used = await self.journal.record(step_id, USED, {"approval": approval.id, "approved_by": approval.who, "who": who},
                                          claim=claim)
         return "" if used is not None else "refused: the journal did not take the approval's use: nothing sent"

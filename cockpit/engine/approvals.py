@@ -6,8 +6,10 @@ sent) and is refused as "waiting for approval". Another operator, a different `w
 it (`cockpit approve STEP-ID`): an `approval` event naming the request. The requester then runs
 the step again and it goes through: an `approval-used` event names the approval before the
 first intent, so one approval lets one run through. A request or an approval older than
-`[approval] expires_minutes` counts for nothing (the requester asks again). Everything is read
-from the journal (pure functions of its events), so every attached cockpit sees the same.
+`[approval] expires_minutes` counts for nothing (the requester asks again); when one that a
+cockpit shows expires, the cockpit says so then (`expired_text`), with no event of its own.
+Everything is read from the journal (pure functions of its events), so every attached cockpit
+sees the same.
 """
 
 from __future__ import annotations
@@ -42,12 +44,18 @@ def fresh(event: Event, now: datetime, expires_minutes: float) -> bool:
         return False
 
 
+def expires_at(event: Event, expires_minutes: float) -> datetime | None:
+    """When `event` stops counting (None when its time cannot be read: it never counted)."""
+    try:
+        return parse_at(event.at) + timedelta(minutes=expires_minutes)
+    except ValueError:
+        return None
+
+
 def until_text(event: Event, expires_minutes: float) -> str:
     """`HH:MM UTC`: when `event` stops counting."""
-    try:
-        return (parse_at(event.at) + timedelta(minutes=expires_minutes)).strftime("%H:%M UTC")
-    except ValueError:
-        return "?"
+    at = expires_at(event, expires_minutes)
+    return at.strftime("%H:%M UTC") if at is not None else "?"
 
 
 def _of(events: Iterable[Event], step_id: str, kind: str) -> list[Event]:
@@ -95,3 +103,12 @@ def approved_text(approval: Event, requester: str, expires_minutes: float) -> st
     """The line every cockpit shows once approved."""
     return (f"approved by {approval.who} at {since_text(approval.at)}: {requester} runs {approval.step_id} again to send it "
             f"(the approval counts until {until_text(approval, expires_minutes)}, once)")
+
+
+def expired_text(event: Event, requester: str, expires_minutes: float) -> str:
+    """The line every cockpit shows once the request or approval it showed (`event`) expired unapproved or unused."""
+    at = until_text(event, expires_minutes)
+    if event.kind == REQUEST:
+        return (f"approval request of {event.who} to run {event.step_id} expired at {at} unapproved: nothing sent; "
+                "run it again to ask again")
+    return f"approval of {requester}'s request by {event.who} expired at {at} unused: nothing sent; run it again to ask again"

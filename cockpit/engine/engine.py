@@ -368,6 +368,7 @@ class Engine:
 
     async def _shutdown(self, flusher: asyncio.Task[Any]) -> None:
         self.stopping.set()
+        await self.actions.approvals.close()  # its expiry timers
         await self.actions.shutdown()  # a running action is stopped and its outcome journaled, within its grace
         for task in self.tasks:
             if not task.get_name().startswith("journal "):  # a write under way finishes

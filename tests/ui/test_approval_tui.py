@@ -83,3 +83,23 @@ async def test_a_request_that_expired_long_ago_is_not_shown_as_waiting(state_fil
         await wait_for(pilot, lambda: app.cockpit.states.get("pre-docs") is not None and app.cockpit.states["pre-docs"].done, what="the journal read")
         await pilot.pause()
         assert app.cockpit.runs.get("b-e2e") is None
+
+
+async def test_the_waiting_line_says_expired_when_the_request_expires_unapproved(state_file, monkeypatch):
+    from tests.integration.test_approval_expiry import LATER, Clock
+
+    clock = Clock()
+    monkeypatch.setattr("cockpit.engine.approval_desk.utc_now", clock)  # the engine's desk reads this clock
+    monkeypatch.setattr("cockpit.engine.approval_desk.RECHECK_SECONDS", 0.05)
+    runbook = guarded_runbook()
+    bob_asks(state_file, runbook)
+    app = make_app(state_file, runbook=runbook)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.cockpit.runs.get("b-e2e") is not None, what="the request on the step")
+        assert app.cockpit.runs.badge("b-e2e").plain == "▶bob"
+        clock.ahead = LATER  # nobody approved it: no journal event comes
+        run = lambda: app.cockpit.runs.get("b-e2e")  # noqa: E731
+        await wait_for(pilot, lambda: not run().active, what="the expiry on the step")
+        assert run().evidence.startswith("approval request of bob@laptop to run b-e2e expired at ")
+        assert app.cockpit.runs.badge("b-e2e").plain != "▶bob"  # no longer shown as under way
+        assert [e.kind for e in app.session.events_after(0)] == [REQUEST]
