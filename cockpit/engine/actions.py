@@ -224,7 +224,7 @@ class Actions:
         return running is not None
 
     def refuse(self, step_id: str, reason: str, *, unknown: bool = False, gate: GateReport | None = None) -> StepResult:
-        self.emit(ActionEnded(step_id, False, reason, unknown=unknown))
+        self.emit(ActionEnded(step_id, False, reason, unknown=unknown, refused=not unknown))
         return StepResult(step_id, False, reason, refused=True, unknown=unknown, gate=gate)
 
     async def run_step(self, step_id: str, confirmation: str = "", force: bool = False, *, timeout: float | None = None,

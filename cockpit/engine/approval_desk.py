@@ -104,7 +104,7 @@ class ApprovalDesk:
         if step_id.startswith(ROLLBACK_PREFIX):
             self.emit(RolloutProgress(step_id[len(ROLLBACK_PREFIX):], text, "bold"))
         else:
-            self.emit(ActionEnded(step_id, False, text))
+            self.emit(ActionEnded(step_id, False, text, refused=True))
 
     # -- expiry ------------------------------------------------------------------------------
     def _watch(self, event: Event, requester: str) -> None:

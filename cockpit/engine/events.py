@@ -228,12 +228,14 @@ class ActionProgress:
 class ActionEnded:
     """A step's actions are over (or were refused): `ok` when all ran and passed; `evidence` what they showed or why
     not. `unknown`: an action went out and its outcome is not known (a lost answer, a watch stopped, or an intent
-    journaled by a cockpit that died before its outcome): look it up, never repeat it blindly."""
+    journaled by a cockpit that died before its outcome): look it up, never repeat it blindly. `refused`: nothing was
+    sent at all (a guard said no, an approval is awaited or expired): not a failed run."""
 
     step_id: str
     ok: bool
     evidence: str
     unknown: bool = False
+    refused: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from cockpit.ui.clock import minutes
 
 KEEP_LINES = 500  # output lines kept per step (the journal keeps the tail too)
 RUNNING, STOPPING, PASSED, FAILED, UNKNOWN = "running", "stopping", "passed", "failed", "unknown"
+REFUSED = "refused"  # nothing was sent: a guard said no (not a failed run)
 
 
 @dataclass
@@ -50,8 +51,9 @@ class ActionRun:
         return new
 
     def end(self, event: ActionEnded, now: float) -> None:
-        """The engine's verdict: passed, FAILED, or outcome UNKNOWN (never a pass)."""
-        self.state = PASSED if event.ok and not event.unknown else UNKNOWN if event.unknown else FAILED
+        """The engine's verdict: passed, FAILED, outcome UNKNOWN (never a pass), or REFUSED (nothing sent)."""
+        self.state = (PASSED if event.ok and not event.unknown else UNKNOWN if event.unknown
+                      else REFUSED if event.refused else FAILED)
         self.evidence = event.evidence
         self.ended = now
 
@@ -83,6 +85,7 @@ LOOK = {
     PASSED: ("✓ PASSED", "bold green"),
     FAILED: ("✗ FAILED", "bold white on red"),
     UNKNOWN: ("? outcome UNKNOWN", "bold black on yellow"),
+    REFUSED: ("⊘ REFUSED, nothing sent", "bold yellow"),
 }
 BADGE = {  # one word on the checklist row (a narrow pane wraps the title, never a badge)
     RUNNING: ("▶running", "bold cyan"),
@@ -90,6 +93,7 @@ BADGE = {  # one word on the checklist row (a narrow pane wraps the title, never
     PASSED: ("✓ran", "green"),
     FAILED: ("✗RUN-FAILED", "bold red"),
     UNKNOWN: ("?UNKNOWN", "bold yellow"),
+    REFUSED: ("⊘refused", "bold yellow"),
 }
 
 

@@ -265,6 +265,14 @@ async def test_a_failed_and_an_unknown_end_are_styled_and_never_read_as_passed(s
         select(app, "comms-engineering")
         await pilot.pause()
         assert "outcome UNKNOWN: outcome unknown: action 1" in text(app.screen, "#action-verdict")
+        # A guard said no: nothing went out, and the row never reads as a run that failed
+        app.engine.replay([ActionEnded("comms-product", False, "waiting for approval: comms-product needs a second operator; "
+                                       "nothing sent", refused=True)])
+        await wait_for(pilot, lambda: "⊘refused" in row(app, "comms-product"), what="the refused badge")
+        select(app, "comms-product")
+        await pilot.pause()
+        assert "REFUSED, nothing sent: waiting for approval" in text(app.screen, "#action-verdict")
+        assert "FAILED" not in text(app.screen, "#action-verdict") and "FAILED" not in row(app, "comms-product")
 
 
 async def test_escape_stops_the_running_step_and_says_stopping_until_it_ends(state_file):

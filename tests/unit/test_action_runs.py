@@ -64,3 +64,16 @@ def test_output_lines_are_cut_by_cells_wide_characters_included():
     assert _pieces("[1] ✓ a › b", 5) == ["[1] ✓", " a › ", "b"] and _pieces("", 5) == [""]
     wide = _pieces("日本語のテスト出力", 4)
     assert "".join(wide) == "日本語のテスト出力" and all(cell_len(piece) <= 4 for piece in wide)
+
+
+def test_a_refusal_reads_as_nothing_sent_never_as_a_failed_run():
+    """A guard said no (waiting for approval, an expired approval, another operator first): nothing went out, so the
+    row must not say RUN-FAILED (a release manager reads that as a deploy that failed)."""
+    from cockpit.ui.action_runs import REFUSED
+
+    runs = ActionRuns()
+    runs.start("c-deploy-api", 0.0)
+    run = runs.ended(ActionEnded("c-deploy-api", False, "waiting for approval: … nothing sent", refused=True), 1.0)
+    assert run.state == REFUSED and not run.active
+    assert runs.badge("c-deploy-api").plain == "⊘refused" and "FAILED" not in run.verdict().plain
+    assert run.verdict().plain == "⊘ REFUSED, nothing sent: waiting for approval: … nothing sent"
