@@ -51,6 +51,42 @@ class Note:
     text: str
 
 
+HISTORY_KEPT = 12  # the newest entries of a step's history a StepState keeps (the report has them all)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a step's history: when, who, and what, in a few words (journal text, not yet cleaned)."""
+
+    at: str
+    who: str
+    what: str
+
+
+def history_words(event: Event) -> str:
+    """What `event` did to its step, in a few words: `ticked`, `note: …`, `check fail: …`, `action 1 (command) started`."""
+    p = event.payload
+    if event.kind == TICK:
+        why = f" on evidence: {p['evidence']}" if p.get("evidence") else f" by override: {p['override']}" if p.get("override") else ""
+        return "ticked" + why
+    if event.kind == UNTICK:
+        return "unticked"
+    if event.kind == NOTE:
+        return f"note: {p.get('text', '')}"
+    if event.kind == CHECK:
+        return f"check {p.get('status', '?')}: {p.get('evidence', '')}"
+    if event.kind == ACTION:
+        n = f"action {int(p.get('index', 0) or 0) + 1}" + (f" ({p['kind']})" if p.get("kind") else "")
+        phase = p.get("phase")
+        if phase == "outcome":
+            word = "outcome unknown" if p.get("unknown") else "passed" if p.get("ok") else "FAILED"
+            return f"{n} {word}: {p.get('evidence', '')}"
+        return f"{n} started" if phase == "intent" else f"{n} {phase or '?'}"
+    if event.kind == OVERRIDE:
+        return f"gate overridden: {p.get('reason', '')}"
+    return event.kind.replace("-", " ")  # an approval request, an approval, its use: the words say it
+
+
 @dataclass(frozen=True)
 class StepState:
     """What the journal says about one step."""
@@ -64,11 +100,13 @@ class StepState:
     check: CheckRecord | None = None
     evidence: str = ""
     override: str = ""
+    history: tuple[Entry, ...] = ()  # the newest HISTORY_KEPT events, every operator's, in the journal's order
 
 
 def apply(state: StepState, event: Event) -> StepState:
-    """The state of a step after `event` (unknown kinds only touch the times)."""
-    state = replace(state, first_at=state.first_at or event.at, last_at=event.at)
+    """The state of a step after `event` (unknown kinds only touch the times and the history)."""
+    entry = Entry(event.at, event.who, history_words(event))
+    state = replace(state, first_at=state.first_at or event.at, last_at=event.at, history=(*state.history[1 - HISTORY_KEPT:], entry))
     if event.kind == TICK:
         evidence, override = str(event.payload.get("evidence", "")), str(event.payload.get("override", ""))
         return replace(state, done=True, by=event.who, at=event.at, evidence=evidence, override=override)

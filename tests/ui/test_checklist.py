@@ -302,3 +302,23 @@ async def test_nothing_acts_while_the_terminal_is_too_small(state_file):
         await settle(pilot)
         assert app.screen.__class__.__name__ == "CockpitScreen"
     assert journal_events(state_file) == []
+
+
+async def test_two_operators_on_one_step_the_status_says_the_latest_and_the_history_both(state_file):
+    """The issue: both events kept in the journal's order; the step shows the latest, its history shows both."""
+    runbook = load_runbook()
+    alice = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", "alice@bastion")
+    bob = RunSession(Journal(state_file), runbook.id, runbook.version, "staging", "bob@laptop")
+    alice.record("pre-typescript", "tick")
+    bob.record("pre-typescript", "untick")
+    bob.record("pre-typescript", "note", {"text": "tsc fails on main, see #412"})
+    alice.journal.close()
+    bob.journal.close()
+    app = make_app(state_file)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        shown = detail(app)
+        assert "unticked by bob@laptop" in shown  # the latest
+        history = shown.split("History (newest last):")[1].splitlines()
+        assert [line.split(")", 1)[-1].split() for line in history if line.strip()] == [
+            ["alice@bastion", "ticked"], ["bob@laptop", "unticked"], ["bob@laptop", "note:", "tsc", "fails", "on", "main,", "see", "#412"]]

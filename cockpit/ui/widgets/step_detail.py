@@ -105,6 +105,11 @@ def describe_step(
         for note in state.notes:
             out.append(f"  {short_time(note.at)} {note.who}\n", style="dim")
             out.append(f"    {mask_url(strip_control(note.text))}\n")
+    if state.history:  # every operator's, in the journal's order: two ticks at once both show, the status says the last
+        out.append("\nHistory (newest last):\n", style="bold")
+        for entry in state.history:
+            out.append(f"  {short_time(entry.at)} {one_line(entry.who, 60)}  ", style="dim")
+            out.append(f"{mask_url(one_line(entry.what, 300))}\n")
     return out
 
 
