@@ -20,7 +20,7 @@ from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
 from cockpit.ui.exit_watch import handle_exit_signals
-from cockpit.ui.few_colours import StateWeights
+from cockpit.ui.few_colours import SIXTEEN, StateWeights
 from cockpit.ui.metrics_feed import MetricsFeed, deployed_services
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
@@ -103,6 +103,8 @@ class CockpitApp(App[int]):
 
     def on_mount(self) -> None:
         """Open the cockpit screen and start the engine behind it."""
+        if self.console.color_system == "standard" and not self.no_color:  # 16 colours: the terminal's own (few_colours.py)
+            self.ansi_theme_dark = self.ansi_theme_light = SIXTEEN
         if self.handle_signals:
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the terminal
             # restored, the engine and the demo's stack stopped behind it; and for certain (ui/exit_watch.py).

@@ -1,5 +1,5 @@
-"""The cockpit on terminals with few colours: under NO_COLOR an error stays the loudest thing on screen and a
-warning looks like a warning.
+"""The cockpit on terminals with few colours: under NO_COLOR and on 16 colours, an error stays the loudest thing on
+screen and a warning looks like a warning.
 
 NO_COLOR: a state keeps its rank as a weight, an error in reverse video, a warning bold and underlined, healthy
 plain (no-color.org: bold, underline and reverse are not colour, and stay). Textual turns every colour into its grey
@@ -14,6 +14,11 @@ name their ANSI colours (red an error, yellow or magenta a warning, green health
 - healthy (green): plain.
 
 The stylesheets do the same for what they colour themselves (their `:nocolor` rules).
+
+16 colours (Rich picks them for a TERM without `256color` and no COLORTERM=truecolor): Textual paints ANSI colours
+in its ANSI theme's RGB (Monokai) and the terminal gets the nearest of its 16, so red came out magenta and yellow
+(Monokai's orange) bright red: a warning redder than an error. `SIXTEEN` is an ANSI theme of the 16 colours
+themselves, so red, yellow and green arrive as the terminal's own.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from rich.color import Color as RichColor
 from rich.color import ColorType
 from rich.segment import Segment
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from textual.color import Color
 from textual.filter import LineFilter
 
@@ -93,3 +99,10 @@ class StateWeights(LineFilter):
             out.extend(Segment(part, part_style) for part, part_style in
                        ((text[:lead], padding), (core, new), (text[lead + len(core):], padding)) if part)
         return out
+
+
+# The 16 colours as Rich downgrades to them (its STANDARD_PALETTE): each of them maps back to itself.
+NORMAL = [(0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0), (0, 0, 170), (170, 0, 170), (0, 170, 170), (170, 170, 170)]
+BRIGHT = [(85, 85, 85), (255, 85, 85), (85, 255, 85), (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255),
+          (255, 255, 255)]
+SIXTEEN = TerminalTheme((0, 0, 0), NORMAL[7], NORMAL, BRIGHT)

@@ -1,13 +1,17 @@
 """Few colours (cockpit/ui/few_colours.py, issue 19): under NO_COLOR an error is the loudest thing on screen (black on
-white, reversed), a warning bold and underlined without a fill, healthy plain, and no text is dark on dark grey."""
+white, reversed), a warning bold and underlined without a fill, healthy plain, and no text is dark on dark grey; on a
+16-colour terminal red, yellow and green arrive as the terminal's own red, yellow and green."""
 
 from __future__ import annotations
 
+import pytest
+from rich.color import Color as RichColor
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from textual.color import Color
 
-from cockpit.ui.few_colours import StateWeights
+from cockpit.ui.few_colours import SIXTEEN, StateWeights
 from tests.conftest import make_app
 from tests.ui.fake_engine import replay, world
 from tests.ui.live_data import NOW, feed, health_board
@@ -105,6 +109,12 @@ def test_a_warning_is_bold_and_underlined_on_the_widget_background_and_healthy_i
     assert weigh("▁▂", "cyan")[0][1] == Style.parse("cyan")  # not a state's colour: left to Textual
 
 
+def test_sixteen_gives_each_ansi_colour_back_to_the_terminal():
+    for number in range(16):
+        rgb = RichColor.from_ansi(number).get_truecolor(SIXTEEN)
+        assert RichColor.from_rgb(*rgb).downgrade(ColorSystem.STANDARD).number == number
+
+
 # On screen.
 
 async def test_no_color_wall_an_error_is_the_loudest_thing(state_file, monkeypatch):
@@ -155,3 +165,36 @@ async def test_no_color_cockpit_health_table_and_verdict(state_file, monkeypatch
         healthy = words(cells, "healthy")
         assert healthy and all(not c["bold"] and c["contrast"] > 0.5 for c in healthy), healthy
         assert_nothing_dark_on_dark(cells)
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["colour", "no-color"])
+async def test_sixteen_colours_red_is_the_terminals_red(state_file, monkeypatch, no_color):
+    """TERM=xterm without COLORTERM: Rich picks 16 colours. Monokai's red came out magenta and its yellow (an orange)
+    bright red: a warning redder than an error. Under NO_COLOR the greys stay Textual's (no colour to keep)."""
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.delenv("COLORTERM", raising=False)
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await feed(pilot)
+        assert app.console.color_system == "standard"
+        assert (app.ansi_theme is SIXTEEN) is not no_color
+        if no_color:
+            return
+        cells = painted(app)
+
+        def standard(rgb) -> int:
+            return RichColor.from_rgb(*rgb).downgrade(ColorSystem.STANDARD).number
+
+        assert {standard(c["fill"]) for c in words(cells, "DOWN")} == {1}  # red
+        assert {standard(c["fill"]) for c in words(cells, "DEGRADED")} == {3}  # yellow
+        assert {standard(c["ink"]) for c in words(cells, "HEALTHY")} == {2}  # green
+
+
+async def test_a_truecolor_terminal_keeps_textuals_ansi_theme(state_file):
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=(120, 40)):
+        assert app.console.color_system == "truecolor" and app.ansi_theme is not SIXTEEN
