@@ -5,15 +5,16 @@ NO_COLOR: a state keeps its rank as a weight, an error in reverse video, a warni
 plain (no-color.org: bold, underline and reverse are not colour, and stay). Textual turns every colour into its grey
 (textual.filter.Monochrome), which ranks the states by how bright their colours are: a warning's yellow fill turns
 light grey, the brightest thing on screen, an error's red fill a dark grey hardly lighter than the page, and red
-text near-black on dark grey. `StateWeights` runs before Textual's filters, while the widgets' Rich styles still
-name their ANSI colours (red an error, yellow or magenta a warning, green healthy), and gives those a weight instead:
+text near-black on dark grey. `StateWeights` runs before Textual's filters, while the colours are still the ones
+the widgets and stylesheets named (red an error, yellow or magenta a warning, green healthy: as ANSI colours from a
+Rich span, as CSS's RGB from a stylesheet or a Rich Text's own style), and gives those a weight instead:
 
 - an error (red text, a red fill, red reversed): black on white, bold, in reverse video (a terminal that drops
   even the greys still reverses it); red block glyphs (a sparkline's bars over their limit) stay bars: bold white;
 - a warning (yellow or magenta): bold, underlined, white on the widget's own background, never a fill;
-- healthy (green): plain.
+- healthy (green): plain, the text's light grey.
 
-The stylesheets do the same for what they colour themselves (their `:nocolor` rules).
+The stylesheets' `:nocolor` rules see to what they colour with the theme's variables (badges, toasts).
 
 16 colours (Rich picks them for a TERM without `256color` and no COLORTERM=truecolor): Textual paints ANSI colours
 in its ANSI theme's RGB (Monokai) and the terminal gets the nearest of its 16, so red came out magenta and yellow
@@ -35,16 +36,23 @@ from textual.filter import LineFilter
 
 ERROR, WARNING, HEALTHY = "error", "warning", "healthy"
 ANSI_STATES = {1: ERROR, 9: ERROR, 3: WARNING, 11: WARNING, 5: WARNING, 13: WARNING, 2: HEALTHY, 10: HEALTHY}
+# Textual parses a colour name in CSS, or in a Rich Text's own style (`Text("DOWN", style="bold red")`), as CSS does.
+CSS_STATES = {(255, 0, 0): ERROR, (255, 255, 0): WARNING, (255, 0, 255): WARNING, (0, 128, 0): HEALTHY}
 WHITE, BLACK = RichColor.from_rgb(255, 255, 255), RichColor.from_rgb(0, 0, 0)
+PLAIN = RichColor.from_rgb(224, 224, 224)  # the text's own light grey (CSS green would turn a dim grey)
 # Reversed, so the fill is the foreground: white under Textual's greys, the terminal's own text colour under none.
 ERROR_STYLE = Style(color=WHITE, bgcolor=BLACK, bold=True, reverse=True)
 
 
 def state_of(color: RichColor | None) -> str | None:
-    """The state an ANSI colour of the widgets' styles stands for (None: not a state colour)."""
-    if color is None or color.type is not ColorType.STANDARD or color.number is None:
+    """The state a colour named red, yellow, magenta or green stands for (None: not a state's colour)."""
+    if color is None:
         return None
-    return ANSI_STATES.get(color.number)
+    if color.type is ColorType.STANDARD and color.number is not None:
+        return ANSI_STATES.get(color.number)
+    if color.type is ColorType.TRUECOLOR and color.triplet is not None:
+        return CSS_STATES.get((color.triplet.red, color.triplet.green, color.triplet.blue))
+    return None
 
 
 @lru_cache(1024)
@@ -69,7 +77,7 @@ def weighted(style: Style, glyphs: bool, background: RichColor) -> tuple[Style, 
                                 reverse=False)
         return warning, warning + Style(underline=False) if fill == WARNING else style
     if HEALTHY in (fill, ink):
-        return style + Style(bold=False), None
+        return style + Style(color=PLAIN, bgcolor=background if fill == HEALTHY else None, bold=False, reverse=False), None
     return style, None
 
 

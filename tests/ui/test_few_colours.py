@@ -86,6 +86,17 @@ def test_an_error_fill_or_red_word_is_reversed_black_on_white():
         assert weighted.color.get_truecolor() == WHITE and weighted.bgcolor.get_truecolor() == BLACK  # reversed: white fill
 
 
+def test_css_colour_names_count_as_much_as_ansi_ones():
+    """Textual reads a name in CSS, or in a Rich Text's own style (`Text("DOWN", style="bold red")`), as CSS's RGB."""
+    segments = [Segment("DOWN", Style(color=RichColor.from_rgb(255, 255, 255), bgcolor=RichColor.from_rgb(255, 0, 0))),
+                Segment("degraded", Style(color=RichColor.from_rgb(255, 255, 0), bold=True)),
+                Segment("all up", Style(color=RichColor.from_rgb(0, 128, 0), bold=True)),
+                Segment("text", Style(color=RichColor.from_rgb(254, 0, 0)))]  # a colour no name gives: not a state
+    down, degraded, up, other = StateWeights().apply(segments, Color(18, 18, 18))
+    assert down.style.reverse and down.style.color.get_truecolor() == WHITE
+    assert degraded.style.underline and not up.style.bold and other.style == segments[3].style
+
+
 def test_red_text_keeps_its_padding_unfilled_and_red_bars_stay_bars():
     parts = weigh("    DOWN ", "bold red")
     assert [text for text, _ in parts] == ["    ", "DOWN", " "]
@@ -134,6 +145,16 @@ async def test_no_color_wall_an_error_is_the_loudest_thing(state_file, monkeypat
         title = words(cells, "AVNZ")[0]  # the header's alarm state (red in colour): black on white
         assert (title["ink"], title["fill"]) == (BLACK, WHITE)
         assert_nothing_dark_on_dark(cells)
+
+
+async def test_no_color_all_up_is_plain(state_file, monkeypatch):
+    """`✓ all up` (a Rich Text's own style, read as CSS green) is plain text, legible, not bold."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(state_file, monotonic=lambda: NOW, fake=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await feed_world(pilot)
+        [up] = words(painted(app), "✓ all up")
+        assert not up["bold"] and up["contrast"] > 0.5, up
 
 
 async def test_no_color_wall_degraded_is_a_warning_not_a_fill(state_file, monkeypatch):
