@@ -17,6 +17,9 @@ from cockpit.runbook.model import ProbeSettings
 
 os.environ["TZ"] = "UTC"  # screens show local time next to UTC: make it deterministic
 time.tzset()
+# Apps draw for a truecolor terminal whatever terminal runs the tests: Rich picks 16 colours for TERM=xterm (or none),
+# and the cockpit then paints its ANSI colours otherwise (ui/few_colours.py). Tests of 16 colours say so themselves.
+os.environ["COLORTERM"] = "truecolor"
 for name in ("REDIS_URL", "DATABASE_URL", "COCKPIT_API_URL", "COCKPIT_APP_URL", "COCKPIT_STATE", "AWS_REGION", "AWS_PROFILE", "INTEGRATION_ENCRYPTION_KEY"):
     os.environ.pop(name, None)
 

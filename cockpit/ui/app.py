@@ -10,6 +10,7 @@ from functools import partial
 
 from textual.app import App
 from textual.binding import Binding
+from textual.filter import LineFilter
 
 from cockpit.engine.commands import Command
 from cockpit.engine.events import Answer, EngineEvent
@@ -19,6 +20,7 @@ from cockpit.journal.store import utc_now
 from cockpit.runbook import Environment, Runbook
 from cockpit.ui.bridge import EngineBatch
 from cockpit.ui.exit_watch import handle_exit_signals
+from cockpit.ui.few_colours import SIXTEEN, StateWeights
 from cockpit.ui.metrics_feed import MetricsFeed, deployed_services
 from cockpit.ui.palette import CockpitCommands
 from cockpit.ui.screens.cockpit import CockpitScreen
@@ -92,9 +94,17 @@ class CockpitApp(App[int]):
         self.metrics = MetricsFeed(deployed_services(runbook))  # the latest metrics read and the journal's markers
         self.cockpit: CockpitScreen | WallScreen = WallScreen() if wall else CockpitScreen()
         self.title = f"cockpit{' wall' if wall else ''} · {runbook.name} · {env.name}"
+        self._state_weights = StateWeights()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters; under NO_COLOR first the states as weights (few_colours.py), before Textual turns colours grey."""
+        filters = super().get_line_filters()
+        return [self._state_weights, *filters] if self.no_color else filters
 
     def on_mount(self) -> None:
         """Open the cockpit screen and start the engine behind it."""
+        if self.console.color_system == "standard" and not self.no_color:  # 16 colours: the terminal's own (few_colours.py)
+            self.ansi_theme_dark = self.ansi_theme_light = SIXTEEN
         if self.handle_signals:
             # SIGTERM and SIGHUP (the SSH session dropped) end the cockpit the way q does: the terminal
             # restored, the engine and the demo's stack stopped behind it; and for certain (ui/exit_watch.py).

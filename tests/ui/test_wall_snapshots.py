@@ -29,3 +29,10 @@ def test_wall_120x40(snap_compare, state_file):
 def test_wall_production_200x50(snap_compare, state_file):
     journal_run(state_file, env="production")
     assert snap_compare(wall_app(state_file, env="production"), terminal_size=(200, 50), run_before=trouble)
+
+
+def test_wall_no_color_200x50(snap_compare, state_file, monkeypatch):
+    """NO_COLOR (issue 19, ui/few_colours.py): the errors black on white, the warnings bold and underlined, healthy plain."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    journal_run(state_file)
+    assert snap_compare(wall_app(state_file), terminal_size=(200, 50), run_before=trouble)
