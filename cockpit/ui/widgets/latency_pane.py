@@ -27,7 +27,8 @@ CHART_MIN_ROWS = 6  # a chart shorter than this says nothing: the rows get the r
 
 
 def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
-    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red.
+    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red; `unmeasured: cockpit too busy`
+    in place of the figures when cockpit was too busy to time the row for longer than its figures may be old.
 
     In a row `room` cells wide (0: no limit) the sparkline narrows (down to 6) rather
     than let the limit wrap onto a line of its own.
@@ -35,6 +36,8 @@ def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
     figures = Text()
     if not view.current:  # DOWN or not answering: no figure reads as now
         figures.append(f" {view.status.upper():>8}", style="bold red" if view.status == "down" else "bold yellow")
+    elif view.unmeasured:  # its figures are old, and whether it is over its limit now is not known
+        figures.append(" unmeasured: cockpit too busy", style="bold yellow")
     else:
         figures.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
         figures.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
