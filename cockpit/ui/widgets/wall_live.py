@@ -52,18 +52,23 @@ def narrow_spark(view: RowView, series: list[float]) -> Text:
     (the status word before it says DOWN or OVER; the p99 and limit need the room of a wide one)."""
     line = Text(f"{fit(one_line(view.label, 200), NARROW_LABEL):<{NARROW_LABEL}} ")
     line.append(sparkline(series, NARROW_SPARK), style="cyan")
-    if view.current and view.unmeasured:
-        line.append(" unmeasured", style="bold yellow")
+    if view.current and view.unmeasured:  # cockpit too busy to time it (the verdict says so): "unmeasured" is too wide
+        line.append(f" {'untimed':>8}", style="bold yellow")
     else:
         line.append(f" {fmt_ms(view.last_ms):>8}" if view.current else f" {view.status.upper():>8}", style="dim" if view.stale else "")
     return line
 
 
 def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> float | None:
-    """Seconds since what the row shows was read, as of now (`behind`: the snapshot's own age): its backend's last
-    poll (a DOWN row's status is that fresh, though its last latency is older), else its last latency; a component of
-    /health (`api.redis`) without either is as old as its parent's read."""
-    age = view.polled_s if view.polled_s is not None else view.age_s
+    """Seconds since what the row shows was read, as of now (`behind`: the snapshot's own age). A row that shows
+    latency figures: the age of its newest sample, the figures' age (its status is at least as fresh; a poll whose
+    latency was set aside leaves older figures). Else its backend's last poll (a DOWN row's status is that fresh,
+    though its last latency is older); a component of /health (`api.redis`) without either is as old as its
+    parent's read."""
+    if view.current and view.age_s is not None:
+        age: float | None = view.age_s
+    else:
+        age = view.polled_s if view.polled_s is not None else view.age_s
     if age is None and "." in view.key:
         age = ages.get(view.key.split(".", 1)[0])
     return None if age is None else age + behind
