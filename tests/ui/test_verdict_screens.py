@@ -106,6 +106,20 @@ async def test_latencies_cockpit_was_too_busy_to_time_are_said_unmeasured_not_al
         assert "unmeasured: cockpit too busy" in spark and "< 1000" not in spark, spark
 
 
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_a_healthy_row_beside_a_window_p99_over_its_limit_says_the_p99_is_from_earlier(state_file, size):
+    # After `! 3` and back: 'healthy' beside 'p99 1.2 s > 1000'; the p99 is the 5-minute window's, from samples over
+    # the limit that stopped 81 s ago: the line says so, and the OVER judged on the last minute is gone.
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, recovered=True)
+        assert verdict_line(app).startswith("✓ all up")
+        cells = [str(c) for c in app.screen.query_one(HealthTable).get_row("page:/vendors/companies")]
+        assert cells[1:6] == ["healthy", "20.0 ms", "20.0 ms", "1.2 s", "1s"], cells
+        spark = app.screen.query_one(LatencyPane)._prompts["page:/vendors/companies"].plain
+        assert "p99    1.2 s > 1000 in 5m · last over 81s ago" in spark, spark
+
+
 @pytest.mark.parametrize("size", [(80, 24), (64, 20)], ids=["80x24", "64x20"])
 async def test_every_problem_at_once_fits_the_line_or_is_counted(state_file, size):
     app = app_for(state_file)

@@ -116,6 +116,18 @@ async def test_the_age_beside_a_latency_is_the_age_of_its_samples(state_file, si
         assert redis.endswith(" 1 s old"), redis
 
 
+async def test_a_p99_over_the_limit_from_earlier_says_so_beside_a_healthy_status(state_file):
+    # It read 'HEALTHY  /vendors/companies  ███████  1.2 s p99  1.2 s > 1000  5 s old' after the API was mended.
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await feed_world(pilot, recovered=True)  # slow until 81 s ago, fast since; polled 1 s ago
+        rows = [row for row in box_rows(app, app.screen.query_one(WallHealth)) if row.strip()]
+        page = next(row for row in rows if "/vendors/companies" in row)
+        assert page.startswith("HEALTHY") and "20.0 ms p99    1.2 s > 1000 in 5m · last over 81s ago" in page, page
+        assert page.endswith(" 1 s old"), page
+
+
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 async def test_long_reasons_and_evidence_are_cut_with_an_ellipsis_never_wrapped(state_file, size):
     journal_run(state_file)

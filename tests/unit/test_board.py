@@ -137,3 +137,18 @@ def test_a_row_never_measured_but_set_aside_is_unmeasured_at_once(runbook):
     board.apply(page(1500.0, disturbed=True), now=0.0)
     view = board.view("page:/a", 0.0)
     assert view.unmeasured and view.last_ms is None and "cockpit too busy to time it" in view.why
+
+
+def test_a_p99_over_the_limit_from_earlier_samples_says_its_window_and_when_it_was_last_over(runbook):
+    # After `! 3` and back: the row healthy (the last minute is fine) beside 'p99 1.2 s > 500' (the 5-minute window
+    # still holds the slow samples). The figure must say what it is: the window's, last over how long ago.
+    board = HealthBoard(runbook)  # a 5-minute window; redis judged on the last minute
+    board.add_rows("redis", (Reading("redis", "redis", UNKNOWN),), interval=2.0)
+    for t in range(0, 10, 2):
+        board.apply(redis(25.0), now=float(t))
+    for t in range(10, 102, 2):
+        board.apply(redis(1.0), now=float(t))
+    view = board.view("redis", 100.0)
+    assert not view.breach and view.p99_ms == 25.0 and view.last_ms == 1.0 and view.age_s == 0.0
+    assert view.window_s == 300.0 and view.over_age_s == 92.0  # the newest sample over 10 ms was taken at 8 s
+    assert board.view("redis", 400.0).over_age_s is None  # out of the window: nothing over it
