@@ -40,6 +40,8 @@ class RowView:
     over_limit: int = 0  # samples over the limit in the judging window (JUDGE_SECONDS)
     polled_s: float | None = None  # seconds since its backend's last poll ended (answered or not): how old `status` is
     set_aside: int = 0  # latest readings in a row whose latency was set aside: cockpit too busy to time them
+    window_s: float = 300.0  # the window p50 and p99 are over (the runbook's window_minutes)
+    over_age_s: float | None = None  # seconds since the newest sample in the window over the limit (None: none is)
     # Its readings were set aside for longer than its figures may be old (as for `stale`): whether it is over its limit
     # now is not known; its figures (if any) are `age_s` old.
     unmeasured: bool = False
@@ -171,8 +173,10 @@ class HealthBoard:
         stale = live and polled_at is not None and now - polled_at > too_old
         retry_at = self._retry_at.get(row.backend)
         limit = self.limit_for(key)
-        judged = [ms for at, ms in row.window.samples(now) if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
+        samples = row.window.samples(now)
+        judged = [ms for at, ms in samples if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
         judged_p99 = percentile(judged, 0.99)
+        over_at = max((at for at, ms in samples if ms > limit.limit_ms), default=None) if limit is not None else None
         return RowView(
             key=key,
             label=r.label,
@@ -189,6 +193,8 @@ class HealthBoard:
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
             polled_s=None if polled_at is None else max(0.0, now - polled_at),
             set_aside=row.set_aside,
+            window_s=self.window_seconds,
+            over_age_s=None if over_at is None else max(0.0, now - over_at),
             unmeasured=live and row.set_aside > 0 and (age is None or age > too_old),
             # OVER needs the recent p99 over the limit and two samples over it (one is an outlier)
             over_limit=0 if limit is None or not live or judged_p99 is None or judged_p99 <= limit.limit_ms

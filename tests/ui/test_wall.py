@@ -124,7 +124,7 @@ async def test_a_p99_over_the_limit_from_earlier_says_so_beside_a_healthy_status
         await feed_world(pilot, recovered=True)  # slow until 81 s ago, fast since; polled 1 s ago
         rows = [row for row in box_rows(app, app.screen.query_one(WallHealth)) if row.strip()]
         page = next(row for row in rows if "/vendors/companies" in row)
-        assert page.startswith("HEALTHY") and "20.0 ms p99    1.2 s > 1000 in 5m · last over 81s ago" in page, page
+        assert page.startswith("HEALTHY") and "20.0 ms p99    1.2 s > 1000 in 5m, 81s ago" in page, page  # what fits
         assert page.endswith(" 1 s old"), page
 
 

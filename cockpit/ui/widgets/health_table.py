@@ -80,6 +80,8 @@ def row_cells(view: RowView, why_width: int = 90) -> dict[str, Text]:
         p99.stylize("bold red")
     elif view.unmeasured and view.status == HEALTHY:
         status = Text("unknown", style="bold yellow")  # "unmeasured" is one cell too wide; the reason says it
+    elif view.current and view.limit is not None and view.p99_ms is not None and view.p99_ms > view.limit.limit_ms:
+        p99.stylize("yellow")  # the window's p99 is over, from earlier samples or one outlier (the latency pane says which)
     age = Text(fmt_age(view.age_s), style="bold yellow" if view.unmeasured else "")
     if view.stale:
         age = Text(f"{fmt_age(view.age_s)} stale", style="bold yellow")
