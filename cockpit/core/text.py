@@ -37,3 +37,10 @@ def one_line(text: str, limit: int = 200) -> str:
     """Collapse `text` to a single sanitized line of at most `limit` characters."""
     line = " ".join(strip_control(text, keep_newlines=False).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def short_age(seconds: float) -> str:
+    """An age in a few characters: 0s, 45s, 3m, 2h."""
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    return f"{seconds / 60:.0f}m" if seconds < 3600 else f"{seconds / 3600:.0f}h"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from cockpit.checks.lag import LoopLag
+from cockpit.checks.verdict import lag_budget_ms
 from cockpit.engine.events import HealthRead
 from cockpit.engine.schedule import Every
 from cockpit.monitor.backends import Backend, Unconfigured, all_down, build_backends
@@ -19,17 +20,22 @@ from cockpit.monitor.readings import Poll, Reading
 from cockpit.runbook.model import Environment, Runbook
 
 CLOSE_SECONDS = 0.5  # closing the clients may not hold up a stop longer than this
-# A latency during whose poll the engine's own loop stalled longer than this in all (a log pass holding
-# the GIL, a check, the machine's load), and for a good part of it, measured cockpit, not the backend:
-# it is not kept. A slow page that took 1.5 s while the loop lost 20 ms is still a slow page.
-DISTURBED_MS = 2.0
-DISTURBED_SHARE = 0.2
 
 
-def disturbed(poll: Poll, stalled_ms: float) -> Poll:
-    """`poll` with the latencies that `stalled_ms` of cockpit's own stalls could account for marked as disturbed."""
+def disturbed(poll: Poll, stalled_ms: float, limit_ms: Callable[[str], float | None]) -> Poll:
+    """`poll` with the latencies that `stalled_ms` of cockpit's own stalls (a log pass holding the GIL, a check, the
+    machine's load) could have carried over their row's limit (`limit_ms(key)`, None: none) marked as disturbed.
+
+    The rule of `cockpit check` (`cockpit.checks.verdict`): a stall matters only to a latency over the limit, and
+    only when longer than the lag budget (a tenth of the limit, never under 2 ms). A latency under its limit, or on
+    a row without one, is kept whatever the stalls: they can only have made it look slower (a 3 ms page load that
+    lost 2.5 ms to the loop is still far under 1000 ms). The poll's stalls are summed, so one over the limit is also
+    kept when it is over it even less all of them: a 1.5 s page that lost 150 ms is a slow page.
+    """
     def taint(r: Reading) -> Reading:
-        bad = r.latency_ms is not None and stalled_ms > DISTURBED_MS and stalled_ms > DISTURBED_SHARE * r.latency_ms
+        limit = limit_ms(r.key)
+        bad = (r.latency_ms is not None and limit is not None and r.latency_ms > limit
+               and stalled_ms > lag_budget_ms(limit) and r.latency_ms - stalled_ms <= limit)
         return replace(r, disturbed=True) if bad else r
 
     return replace(poll, readings=tuple(taint(r) for r in poll.readings))
@@ -68,7 +74,7 @@ class Health:
         async def once() -> float:
             async with LoopLag() as lag:  # only during the poll: a ticker all the time would cost idle CPU
                 poll = await poll_once(backend, guard)
-            poll = disturbed(poll, sum(stall.ms for stall in lag.stalls))
+            poll = disturbed(poll, sum(stall.ms for stall in lag.stalls), self._limit_ms)
             delay = every.next_delay(bool(poll.failure))
             now = self.monotonic()
             status_changed = any(self.board.status(r.key) != r.status for r in poll.readings)
@@ -77,6 +83,10 @@ class Health:
             return delay
 
         await every.run(once)
+
+    def _limit_ms(self, key: str) -> float | None:
+        limit = self.board.limit_for(key)
+        return None if limit is None else limit.limit_ms
 
     def views(self) -> list[RowView]:
         """Every row as of now."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cockpit.core.latency import LatencyWindow, percentile
+from cockpit.core.text import short_age
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, Poll, Reading
 from cockpit.runbook.model import Runbook, Threshold
 
@@ -38,6 +39,12 @@ class RowView:
     retry_in_s: float | None
     over_limit: int = 0  # samples over the limit in the judging window (JUDGE_SECONDS)
     polled_s: float | None = None  # seconds since its backend's last poll ended (answered or not): how old `status` is
+    set_aside: int = 0  # latest readings in a row whose latency was set aside: cockpit too busy to time them
+    window_s: float = 300.0  # the window p50 and p99 are over (the runbook's window_minutes)
+    over_age_s: float | None = None  # seconds since the newest sample in the window over the limit (None: none is)
+    # Its readings were set aside for longer than its figures may be old (as for `stale`): whether it is over its limit
+    # now is not known; its figures (if any) are `age_s` old.
+    unmeasured: bool = False
 
     @property
     def current(self) -> bool:
@@ -55,9 +62,14 @@ class RowView:
 
     @property
     def why(self) -> str:
-        """The reason, with the retry countdown while a down row waits for its next try."""
+        """The reason, with the retry countdown while a down row waits for its next try, or why its latency is unknown."""
         if self.retry_in_s is not None and self.status == DOWN:
             return f"{self.reason} · retrying in {self.retry_in_s:.0f} s"
+        if self.unmeasured:
+            how_long = "" if self.age_s is None else f" for {short_age(self.age_s)}"
+            readings = f"{self.set_aside} reading{'s' if self.set_aside != 1 else ''}"
+            unmeasured = f"latency unmeasured{how_long}: cockpit too busy to time it ({readings} set aside)"
+            return f"{unmeasured} · {self.reason}" if self.reason else unmeasured
         return self.reason
 
 
@@ -67,6 +79,7 @@ class _Row:
         self.backend = backend
         self.window = LatencyWindow(window_seconds)
         self.measured_at: float | None = None
+        self.set_aside = 0  # readings in a row whose latency was disturbed (see Reading.disturbed)
 
 
 def metric_keys(metric: str, keys: list[str]) -> list[str]:
@@ -118,9 +131,14 @@ class HealthBoard:
             if row is None:
                 row = self._rows[reading.key] = _Row(reading, poll.backend, self.window_seconds)
             row.reading = reading
-            if reading.latency_ms is not None and not reading.disturbed:
+            if reading.latency_ms is None:
+                row.set_aside = 0  # no latency to time (a row that did not answer)
+            elif reading.disturbed:
+                row.set_aside += 1
+            else:
                 row.window.add(now, reading.latency_ms)
                 row.measured_at = now
+                row.set_aside = 0
 
     def status(self, key: str) -> str | None:
         """The latest status of row `key` (None: no such row)."""
@@ -151,11 +169,14 @@ class HealthBoard:
         live = r.status in (HEALTHY, DEGRADED)
         polled_at = self._polled_at.get(row.backend)
         # A healthy poll may take up to the timeouts, and the next starts an interval after it ends.
-        stale = live and polled_at is not None and now - polled_at > STALE_INTERVALS * interval + self.runbook.probes.slowest_seconds
+        too_old = STALE_INTERVALS * interval + self.runbook.probes.slowest_seconds
+        stale = live and polled_at is not None and now - polled_at > too_old
         retry_at = self._retry_at.get(row.backend)
         limit = self.limit_for(key)
-        judged = [ms for at, ms in row.window.samples(now) if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
+        samples = row.window.samples(now)
+        judged = [ms for at, ms in samples if at >= now - max(JUDGE_SECONDS, JUDGE_POLLS * interval)]
         judged_p99 = percentile(judged, 0.99)
+        over_at = max((at for at, ms in samples if ms > limit.limit_ms), default=None) if limit is not None else None
         return RowView(
             key=key,
             label=r.label,
@@ -171,6 +192,10 @@ class HealthBoard:
             limit=limit,
             retry_in_s=None if retry_at is None else max(0.0, retry_at - now),
             polled_s=None if polled_at is None else max(0.0, now - polled_at),
+            set_aside=row.set_aside,
+            window_s=self.window_seconds,
+            over_age_s=None if over_at is None else max(0.0, now - over_at),
+            unmeasured=live and row.set_aside > 0 and (age is None or age > too_old),
             # OVER needs the recent p99 over the limit and two samples over it (one is an outlier)
             over_limit=0 if limit is None or not live or judged_p99 is None or judged_p99 <= limit.limit_ms
             else sum(v > limit.limit_ms for v in judged),

@@ -17,8 +17,9 @@ class Reading:
 
     `latency_ms` is None when nothing was measured; `reason` says why a row is not
     healthy; `detail` carries facts worth seeing when it is (version, connections).
-    `disturbed`: cockpit's own event loop stalled while this was measured, so the latency
-    says more about cockpit than about the backend: it is not shown, kept or judged.
+    `disturbed`: cockpit's own event loop stalled while this was measured, long enough to
+    have carried the latency over its row's limit (see `cockpit.engine.health.disturbed`):
+    it says more about cockpit than about the backend, so it is not shown, kept or judged.
     """
 
     key: str

@@ -94,7 +94,8 @@ class Verdict:
 
 
 def health_problems(views: Sequence[RowView]) -> list[Problem]:
-    """DOWN, degraded, over the limit, stale, not yet polled or not configured rows."""
+    """DOWN, degraded, over the limit, stale, not yet polled or not configured rows, and rows whose latency cockpit was
+    too busy to time for longer than they may be old."""
     out = []
     for v in views:
         if v.status == DOWN:
@@ -110,6 +111,8 @@ def health_problems(views: Sequence[RowView]) -> list[Problem]:
                 out.append(Problem(ERROR, f"{v.label} OVER {v.limit.limit_ms:g} ms", "health"))
             if v.stale:
                 out.append(Problem(NOT_KNOWN, f"{v.label} stale", "health"))
+            elif v.unmeasured:  # answering, but whether it is over its limit is not known
+                out.append(Problem(NOT_KNOWN, f"{v.label} latency unmeasured (cockpit too busy)", "health"))
     return out
 
 

@@ -48,26 +48,37 @@ def alarms_read(firing: str = "") -> AlarmsRead:
     return AlarmsRead(tuple(AlarmState(n, "ALARM" if n == firing else "OK", SINCE, reason if n == firing else "ok") for n in ALARMS))
 
 
-def health_polls(*, redis_down: bool = False, stale: bool = False) -> list[tuple[float, Poll, float | None]]:
-    """Every row healthy and recent; or Redis DOWN; or every poll 30 s old (stale)."""
+def health_polls(*, redis_down: bool = False, stale: bool = False, unmeasured: bool = False,
+                 recovered: bool = False) -> list[tuple[float, Poll, float | None]]:
+    """Every row healthy and recent; or Redis DOWN; or every poll 30 s old (stale); or (`unmeasured`) every page's
+    latency of the last 40 s set aside (cockpit too busy to time it), the pages answering all the same; or
+    (`recovered`) the pages slow (1.2 s) until 81 s ago, fast since (every 10 s)."""
     at = NOW - 30 if stale else NOW - 1  # stale: two 2 s intervals and a slowest poll (8 s) have passed
     redis = Reading("redis", "redis", DOWN, reason="connection refused: 127.0.0.1:6379") if redis_down else \
         Reading("redis", "redis", HEALTHY, 0.4, detail="7.0.15 master · 3 clients · 1.1M")
+    if recovered:
+        return [(t, Poll("pages", tuple(Reading(f"page:{p}", p, HEALTHY, 1200.0 if t < NOW - 80 else 20.0, detail="HTTP 200")
+                                        for p in PAGES)), None) for t in range(int(NOW) - 121, int(NOW), 10)] + \
+            [p for p in health_polls() if p[1].backend != "pages"]
     return [
         (at, Poll("redis", (redis,), redis.reason if redis_down else ""), at + 2 if redis_down else None),
         (at, Poll("database", (Reading("database", "database", HEALTHY, 0.5, detail="PostgreSQL 15.18 · 7/100 connections"),)), None),
         (at, Poll("api", (Reading("api", "api", HEALTHY, 3.0, detail="HTTP 200"), Reading("api.redis", "api › redis", HEALTHY),
                           Reading("api.database", "api › database", HEALTHY))), None),
-        (at, Poll("pages", tuple(Reading(f"page:{p}", p, HEALTHY, 20.0, detail="HTTP 200") for p in PAGES)), None),
+        *((t, Poll("pages", tuple(Reading(f"page:{p}", p, HEALTHY, 1500.0 if busy else 20.0, detail="HTTP 200", disturbed=busy)
+                                  for p in PAGES)), None)
+          for t, busy in (((NOW - 50, False), (NOW - 40, True), (NOW - 30, True), (NOW - 20, True), (NOW - 10, True), (at, True))
+                          if unmeasured else ((at, False),))),
     ]
 
 
-async def feed_world(pilot, *, failed_rollout=False, firing="", redis_down=False, stale=False, then=None) -> None:
+async def feed_world(pilot, *, failed_rollout=False, firing="", redis_down=False, stale=False, unmeasured=False, recovered=False,
+                     then=None) -> None:
     """Health rows, alarms and services into a cockpit with a fake engine, then one render; `then`: a
     services failure read after them."""
     rows = (("redis", ("redis",), 2.0), ("database", ("database",), 2.0),
             ("api", ("api", "api.redis", "api.database"), 2.0), ("pages", tuple(f"page:{p}" for p in PAGES), 2.0 if stale else 10.0))
-    board = board_of(pilot.app.runbook, rows, health_polls(redis_down=redis_down, stale=stale))
+    board = board_of(pilot.app.runbook, rows, health_polls(redis_down=redis_down, stale=stale, unmeasured=unmeasured, recovered=recovered))
     await replay(pilot, world(pilot.app, NOW, board, alarms=[alarms_read(firing)], services=[services_read(failed_rollout)] + ([then] if then else [])))
     pilot.app.cockpit.render_live()
     await pilot.pause()

@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from cockpit.ui.widgets.alarms_pane import AlarmsPane
 from cockpit.ui.widgets.health_table import HealthTable
+from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from tests.conftest import make_app, verdict_line
 from tests.ui.live_data import NOW
@@ -84,6 +85,41 @@ async def test_stale_sources_are_said_stale_not_all_up(state_file, size):
         line = verdict_line(app)
         assert "redis stale" in line and "all up" not in line
         assert "stale" in str(app.screen.query_one(HealthTable).get_row("redis")[5])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_latencies_cockpit_was_too_busy_to_time_are_said_unmeasured_not_all_up(state_file, size):
+    # The loaded demo machine: every page load set aside for minutes, the rows 'healthy  —  —  —', the Latency pane
+    # '— p99 — < 1000' and the verdict '✓ all up … nothing wrong'.
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, unmeasured=True)
+        line = verdict_line(app)
+        assert line.startswith("/vendors/companies latency unmeasured") and "all up" not in line
+        table = app.screen.query_one(HealthTable)
+        assert table.ordered_rows[0].key.value == "page:/vendors/companies"  # with the problems, first
+        cells = [str(c) for c in table.get_row("page:/vendors/companies")]
+        assert cells[1] == "unknown" and cells[5] == "50s", cells  # its last latency is 50 s old, not now
+        problems = str(app.screen.query_one("#health-problems", Static).render())
+        assert "/vendors/companies and 4 more: latency unmeasured for 50s: cockpit too busy to time it" in problems
+        spark = app.screen.query_one(LatencyPane)._prompts["page:/vendors/companies"].plain
+        assert "unmeasured: cockpit too busy" in spark and "< 1000" not in spark, spark
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_a_healthy_row_beside_a_window_p99_over_its_limit_says_the_p99_is_from_earlier(state_file, size):
+    # After `! 3` and back: 'healthy' beside 'p99 1.2 s > 1000'; the p99 is the 5-minute window's, from samples over
+    # the limit that stopped 81 s ago: the line says so, and the OVER judged on the last minute is gone.
+    app = app_for(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, recovered=True)
+        assert verdict_line(app).startswith("✓ all up")
+        cells = [str(c) for c in app.screen.query_one(HealthTable).get_row("page:/vendors/companies")]
+        assert cells[1:6] == ["healthy", "20.0 ms", "20.0 ms", "1.2 s", "1s"], cells
+        spark = app.screen.query_one(LatencyPane)._prompts["page:/vendors/companies"].plain
+        assert "p99    1.2 s > 1000" in spark and spark.endswith(" 81s ago"), spark  # when a sample was last over it
+        if size[0] >= 160:  # room for what the p99 is
+            assert spark.endswith("p99    1.2 s > 1000 in 5m · last over 81s ago"), spark
 
 
 @pytest.mark.parametrize("size", [(80, 24), (64, 20)], ids=["80x24", "64x20"])

@@ -89,6 +89,46 @@ async def test_health_rows_with_sparklines_figures_and_ages(state_file, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+async def test_a_row_cockpit_was_too_busy_to_time_is_unknown_not_healthy(state_file, size):
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, unmeasured=True)  # every page load of the last 40 s set aside: cockpit too busy
+        rows = [row for row in box_rows(app, app.screen.query_one(WallHealth)) if row.strip()]
+        page = next(row for row in rows if "/vendors/companies" in row)
+        assert page.startswith("UNKNOWN") and ("unmeasured" in page or "untimed" in page) and "HEALTHY" not in page, page
+        if size[0] >= 200:  # room for the reason
+            assert "cockpit too busy" in page, page
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+async def test_the_age_beside_a_latency_is_the_age_of_its_samples(state_file, size):
+    # The wall said 'HEALTHY  /vendors/companies  ███████  1.2 s p99  1.2 s > 1000  5 s old': 5 s was the last poll;
+    # the 1.2 s figures were a minute old.
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=size) as pilot:
+        await feed_world(pilot, unmeasured=True)  # the pages polled 1 s ago; their last latency kept 50 s ago
+        rows = [row for row in box_rows(app, app.screen.query_one(WallHealth)) if row.strip()]
+        page = next(row for row in rows if "/vendors/companies" in row)
+        assert page.endswith(" 50 s old"), page
+        redis = next(row for row in rows if " redis " in row and "›" not in row)
+        assert redis.endswith(" 1 s old"), redis
+
+
+async def test_a_p99_over_the_limit_from_earlier_says_so_beside_a_healthy_status(state_file):
+    # It read 'HEALTHY  /vendors/companies  ███████  1.2 s p99  1.2 s > 1000  5 s old' after the API was mended.
+    journal_run(state_file)
+    app = wall_app(state_file)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await feed_world(pilot, recovered=True)  # slow until 81 s ago, fast since; polled 1 s ago
+        rows = [row for row in box_rows(app, app.screen.query_one(WallHealth)) if row.strip()]
+        page = next(row for row in rows if "/vendors/companies" in row)
+        assert page.startswith("HEALTHY") and "20.0 ms p99    1.2 s > 1000 in 5m, 81s ago" in page, page  # what fits
+        assert page.endswith(" 1 s old"), page
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
 async def test_long_reasons_and_evidence_are_cut_with_an_ellipsis_never_wrapped(state_file, size):
     journal_run(state_file)
     app = wall_app(state_file)

@@ -109,3 +109,46 @@ def test_a_latency_measured_while_cockpit_stalled_is_neither_shown_nor_kept():
     board.apply(Poll("redis", (Reading("redis", "redis", HEALTHY, 45.0, disturbed=True),)), 14.0)
     view = board.view("redis", 14.0)
     assert view.samples == 1 and view.last_ms == 0.4 and view.p99_ms == 0.4 and not view.breach
+
+
+def page(ms: float, *, disturbed: bool = False) -> Poll:
+    return Poll("pages", (Reading("page:/a", "/a", HEALTHY, ms, detail="HTTP 200", disturbed=disturbed),))
+
+
+def test_a_row_whose_latencies_are_set_aside_for_long_says_its_latency_is_unmeasured(runbook):
+    from cockpit.monitor.verdict import derive
+
+    board = board_for(runbook)  # pages every 10 s: figures older than two intervals and one slowest poll (28 s) are not now
+    board.apply(page(3.0), now=0.0)
+    for t in (10.0, 20.0, 30.0):
+        board.apply(page(1500.0, disturbed=True), now=t)  # cockpit too busy: set aside, not judged
+        assert board.view("page:/a", t).unmeasured == (t > 28), t
+    view = board.view("page:/a", 30.0)
+    assert view.set_aside == 3 and view.age_s == 30.0 and not view.breach and not view.stale
+    assert "latency unmeasured for 30s: cockpit too busy to time it (3 readings set aside)" in view.why
+    verdict = derive(30.0, board.views(30.0))
+    assert not verdict.all_up and "/a latency unmeasured (cockpit too busy)" in [p.text for p in verdict.problems]
+    board.apply(page(3.0), now=40.0)  # one kept: measured again
+    assert not board.view("page:/a", 40.0).unmeasured and board.view("page:/a", 40.0).set_aside == 0
+
+
+def test_a_row_never_measured_but_set_aside_is_unmeasured_at_once(runbook):
+    board = board_for(runbook)
+    board.apply(page(1500.0, disturbed=True), now=0.0)
+    view = board.view("page:/a", 0.0)
+    assert view.unmeasured and view.last_ms is None and "cockpit too busy to time it" in view.why
+
+
+def test_a_p99_over_the_limit_from_earlier_samples_says_its_window_and_when_it_was_last_over(runbook):
+    # After `! 3` and back: the row healthy (the last minute is fine) beside 'p99 1.2 s > 500' (the 5-minute window
+    # still holds the slow samples). The figure must say what it is: the window's, last over how long ago.
+    board = HealthBoard(runbook)  # a 5-minute window; redis judged on the last minute
+    board.add_rows("redis", (Reading("redis", "redis", UNKNOWN),), interval=2.0)
+    for t in range(0, 10, 2):
+        board.apply(redis(25.0), now=float(t))
+    for t in range(10, 102, 2):
+        board.apply(redis(1.0), now=float(t))
+    view = board.view("redis", 100.0)
+    assert not view.breach and view.p99_ms == 25.0 and view.last_ms == 1.0 and view.age_s == 0.0
+    assert view.window_s == 300.0 and view.over_age_s == 92.0  # the newest sample over 10 ms was taken at 8 s
+    assert board.view("redis", 400.0).over_age_s is None  # out of the window: nothing over it

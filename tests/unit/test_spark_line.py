@@ -38,6 +38,19 @@ def test_the_relation_to_the_limit_is_never_a_lie():
     assert "OVER 500" in over_now.plain
 
 
+def test_a_p99_over_the_limit_from_earlier_says_its_window_and_when_it_was_last_over():
+    # 'api  4.06 ms  p99 1.2 s > 500' beside a healthy status read as a contradiction: the p99 is the 5-minute
+    # window's, from samples over the limit a while ago, and the line now says so.
+    earlier = spark_line(view(p99_ms=1200.0, over_limit=0, over_age_s=92.0, window_s=300.0), [5.0] * 40, room=100)
+    assert earlier.plain.endswith("p99    1.2 s > 500 in 5m · last over 92s ago"), earlier.plain
+    assert "OVER" not in earlier.plain
+    for room, note in ((75, " in 5m, 92s ago"), (66, " 92s ago")):  # as much as fits, down to the age alone
+        narrow = spark_line(view(p99_ms=1200.0, over_limit=0, over_age_s=92.0, window_s=300.0), [5.0] * 40, room=room)
+        assert narrow.plain.endswith(f"p99    1.2 s > 500{note}") and len(narrow.plain) <= room, narrow.plain
+    now = spark_line(view(p99_ms=1200.0, over_limit=3, over_age_s=2.0, window_s=300.0), [5.0] * 40, room=100)
+    assert now.plain.endswith("p99    1.2 s OVER 500"), now.plain
+
+
 def test_the_sparkline_never_goes_below_six_cells():
     line = spark_line(view(), [5.0] * 40, room=20)
     assert line.plain.count("█") == 6

@@ -7,7 +7,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from cockpit.core.text import one_line
+from cockpit.core.text import one_line, short_age
 from cockpit.monitor.board import RowView
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.ui.widgets.fold import fit
@@ -26,6 +26,7 @@ COLUMNS = (
     ("age", "Age", 10),
     ("why", "Reason / detail", None),
 )
+UNMEASURED = "unmeasured"  # a healthy row whose latency cockpit was too busy to time (RowView.unmeasured)
 MIN_WHY = 12  # narrower than this, the reason column stays empty (the problems under the table say it)
 STATUS_STYLE = {HEALTHY: "bold green", DEGRADED: "bold yellow", DOWN: "bold red reverse", NOT_CONFIGURED: "yellow"}
 
@@ -45,11 +46,7 @@ def fmt_ms(value: float | None) -> str:
 
 def fmt_age(seconds: float | None) -> str:
     """0s, 45s, 3m, 2h."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return f"{seconds:.0f}s"
-    return f"{seconds / 60:.0f}m" if seconds < 3600 else f"{seconds / 3600:.0f}h"
+    return "—" if seconds is None else short_age(seconds)
 
 
 def rank(view: RowView) -> int:
@@ -58,7 +55,7 @@ def rank(view: RowView) -> int:
         return 3
     if view.breach or view.status == DEGRADED:
         return 2
-    return 0 if view.status == HEALTHY and not view.stale else 1
+    return 0 if view.status == HEALTHY and not view.stale and not view.unmeasured else 1
 
 
 HIDDEN_WORDS = {3: "DOWN among them", 2: "OVER or degraded among them", 1: "unknown or stale among them", 0: "all healthy"}
@@ -73,26 +70,32 @@ def more_below(hidden: list[RowView]) -> str:
 
 def row_cells(view: RowView, why_width: int = 90) -> dict[str, Text]:
     """The cells of one row (text from outside is data, never markup). A row that is not answering
-    shows no latency as current: its window figures would read as now."""
+    shows no latency as current: its window figures would read as now. A healthy row whose latency
+    cockpit was too busy to time is `unknown`: whether it is over its limit is not known."""
     status = Text(view.status.upper() if view.status == DOWN else view.status, style=STATUS_STYLE.get(view.status, "dim"))
     p99 = Text(fmt_ms(view.p99_ms) if view.current else "—")
+    old = view.stale or view.unmeasured  # figures that are not about now
     if view.breach:  # over its limit now (the limit is in the latency pane)
         status = Text("OVER", style="bold red reverse")
         p99.stylize("bold red")
-    age = Text(fmt_age(view.age_s), style="")
+    elif view.unmeasured and view.status == HEALTHY:
+        status = Text("unknown", style="bold yellow")  # "unmeasured" is one cell too wide; the reason says it
+    elif view.current and view.limit is not None and view.p99_ms is not None and view.p99_ms > view.limit.limit_ms:
+        p99.stylize("yellow")  # the window's p99 is over, from earlier samples or one outlier (the latency pane says which)
+    age = Text(fmt_age(view.age_s), style="bold yellow" if view.unmeasured else "")
     if view.stale:
         age = Text(f"{fmt_age(view.age_s)} stale", style="bold yellow")
     if why_width < MIN_WHY:
         why = Text("")
-    elif view.status == HEALTHY and not view.reason:
+    elif view.status == HEALTHY and not view.reason and not view.unmeasured:
         why = Text(fit(one_line(view.detail, 300), why_width), style="dim")
     else:
         why = Text(fit(one_line(view.why, 300), why_width), style="red" if view.status == DOWN else "yellow")
     return {
         "name": Text(fit(one_line(view.label, 200), 19)),
         "status": status,
-        "last": Text(fmt_ms(view.last_ms), style="dim" if view.stale else ""),
-        "p50": Text(fmt_ms(view.p50_ms) if view.current else "—", style="dim" if view.stale else ""),
+        "last": Text(fmt_ms(view.last_ms), style="dim" if old else ""),
+        "p50": Text(fmt_ms(view.p50_ms) if view.current else "—", style="dim" if old else ""),
         "p99": p99,
         "age": age,
         "why": why,
@@ -103,18 +106,24 @@ def problems_text(views: list[RowView]) -> Text:
     """One line per distinct problem, with its whole reason (the table may cut it).
 
     Rows with the same status and reason share a line ("/vendors/companies and 4 more"),
-    so five pages behind one DNS failure do not push the rest off an 80x24 screen.
+    so five pages behind one DNS failure do not push the rest off an 80x24 screen. A row whose
+    latency is unmeasured is listed too, with why.
     """
     groups: dict[tuple[str, str], list[str]] = {}
     for view in views:
-        if view.status == HEALTHY or not view.reason or view.reason == "not polled yet":
+        if view.unmeasured and view.status == HEALTHY:
+            status = UNMEASURED
+        elif view.status == HEALTHY or not view.reason or view.reason == "not polled yet":
             continue
-        groups.setdefault((view.status, view.why), []).append(one_line(view.label, 40))
+        else:
+            status = view.status
+        groups.setdefault((status, view.why), []).append(one_line(view.label, 40))
     out = Text()
     for (status, why), labels in groups.items():
         mark = "✗" if status == DOWN else "!"
         who = labels[0] if len(labels) == 1 else f"{labels[0]} and {len(labels) - 1} more"
-        out.append(f"{mark} {who}: ", style=STATUS_STYLE.get(status, "dim").replace(" reverse", ""))
+        style = "bold yellow" if status == UNMEASURED else STATUS_STYLE.get(status, "dim").replace(" reverse", "")
+        out.append(f"{mark} {who}: ", style=style)
         out.append(one_line(why, 200) + "\n")
     out.rstrip()
     return out

@@ -14,39 +14,58 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from cockpit.core.sparkline import sparkline
-from cockpit.core.text import one_line
+from cockpit.core.text import one_line, short_age
 from cockpit.journal.markers import Marker
 from cockpit.monitor.board import RowView
 from cockpit.ui.widgets.health_table import fmt_ms, more_below
 
 SPARK_WIDTH = 20
+MIN_SPARK = 6  # a sparkline narrower than this says nothing
+STALE = " stale"
 CHART_EVERY = 5.0  # seconds between replots of the chart (it is the costliest thing to paint)
 LABEL_WIDTH = 18
 MARKER_LABEL = 40  # characters of a marker's label written beside its line on the chart
 CHART_MIN_ROWS = 6  # a chart shorter than this says nothing: the rows get the room
 
 
+def earlier(window_s: float, over_age_s: float, spare: int) -> str:
+    """What a p99 over the limit is when the row is not over it now: the window's, and when a sample was last over it
+    (` in 5m · last over 81s ago`), as long as `spare` cells allow (0: any), down to ` 81s ago`."""
+    ago = f"{over_age_s:.0f}s" if over_age_s < 120 else short_age(over_age_s)  # 81s, not 1m
+    window = short_age(window_s)
+    notes = (f" in {window} · last over {ago} ago", f" in {window}, {ago} ago", f" {ago} ago")
+    return next((note for note in notes if spare <= 0 or len(note) <= spare), notes[-1])
+
+
 def spark_line(view: RowView, series: list[float], room: int = 0) -> Text:
-    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red.
+    """`redis  ▁▂▃▂  0.31 ms  p99 0.52 ms < 10 ms` with points over the limit in red; `unmeasured: cockpit too busy`
+    in place of the figures when cockpit was too busy to time the row for longer than its figures may be old;
+    `p99 1.2 s > 1000 in 5m · last over 41s ago` when the window's p99 is over the limit but the row is not now.
 
     In a row `room` cells wide (0: no limit) the sparkline narrows (down to 6) rather
     than let the limit wrap onto a line of its own.
     """
     figures = Text()
+    line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
     if not view.current:  # DOWN or not answering: no figure reads as now
         figures.append(f" {view.status.upper():>8}", style="bold red" if view.status == "down" else "bold yellow")
+    elif view.unmeasured:  # its figures are old, and whether it is over its limit now is not known
+        figures.append(" unmeasured: cockpit too busy", style="bold yellow")
     else:
         figures.append(f" {fmt_ms(view.last_ms):>8}", style="dim" if view.stale else "")
         figures.append(f" p99 {fmt_ms(view.p99_ms):>8}", style="bold red" if view.breach else "")
         if view.limit is not None:
             over = view.p99_ms is not None and view.p99_ms > view.limit.limit_ms
-            # OVER: over the limit now (recent samples); '>': the window's p99 is, from earlier or one outlier
+            # OVER: over the limit now (recent samples); '>': the window's p99 is, from earlier or one outlier: said so,
+            # with when a sample was last over it, so that it does not read as now beside a healthy status
             relation = "OVER" if view.breach else ">" if over else "<"
             figures.append(f" {relation} {view.limit.limit_ms:g}", style="bold red" if view.breach else "yellow" if over else "dim")
+            if over and not view.breach and view.over_age_s is not None:
+                spare = room - len(line) - MIN_SPARK - len(figures) - (len(STALE) if view.stale else 0) if room > 0 else 0
+                figures.append(earlier(view.window_s, view.over_age_s, spare), style="yellow")
         if view.stale:
-            figures.append(" stale", style="bold yellow")
-    line = Text(f"{one_line(view.label, LABEL_WIDTH):<{LABEL_WIDTH}} ")
-    width = max(6, min(SPARK_WIDTH, room - len(line) - len(figures))) if room > 0 else SPARK_WIDTH
+            figures.append(STALE, style="bold yellow")
+    width = max(MIN_SPARK, min(SPARK_WIDTH, room - len(line) - len(figures))) if room > 0 else SPARK_WIDTH
     limit = view.limit.limit_ms if view.limit else None
     offset = width - min(len(series), width)
     tail = series[-width:]

@@ -52,15 +52,23 @@ def narrow_spark(view: RowView, series: list[float]) -> Text:
     (the status word before it says DOWN or OVER; the p99 and limit need the room of a wide one)."""
     line = Text(f"{fit(one_line(view.label, 200), NARROW_LABEL):<{NARROW_LABEL}} ")
     line.append(sparkline(series, NARROW_SPARK), style="cyan")
-    line.append(f" {fmt_ms(view.last_ms):>8}" if view.current else f" {view.status.upper():>8}", style="dim" if view.stale else "")
+    if view.current and view.unmeasured:  # cockpit too busy to time it (the verdict says so): "unmeasured" is too wide
+        line.append(f" {'untimed':>8}", style="bold yellow")
+    else:
+        line.append(f" {fmt_ms(view.last_ms):>8}" if view.current else f" {view.status.upper():>8}", style="dim" if view.stale else "")
     return line
 
 
 def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> float | None:
-    """Seconds since what the row shows was read, as of now (`behind`: the snapshot's own age): its backend's last
-    poll (a DOWN row's status is that fresh, though its last latency is older), else its last latency; a component of
-    /health (`api.redis`) without either is as old as its parent's read."""
-    age = view.polled_s if view.polled_s is not None else view.age_s
+    """Seconds since what the row shows was read, as of now (`behind`: the snapshot's own age). A row that shows
+    latency figures: the age of its newest sample, the figures' age (its status is at least as fresh; a poll whose
+    latency was set aside leaves older figures). Else its backend's last poll (a DOWN row's status is that fresh,
+    though its last latency is older); a component of /health (`api.redis`) without either is as old as its
+    parent's read."""
+    if view.current and view.age_s is not None:
+        age: float | None = view.age_s
+    else:
+        age = view.polled_s if view.polled_s is not None else view.age_s
     if age is None and "." in view.key:
         age = ages.get(view.key.split(".", 1)[0])
     return None if age is None else age + behind
@@ -68,8 +76,9 @@ def row_age(view: RowView, ages: dict[str, float | None], behind: float) -> floa
 
 def health_row(view: RowView, series: list[float], age: float | None, stale: bool, width: int) -> Text:
     """`DOWN     database  ▁▂▃  DOWN · connection refused   4 s old`: status, sparkline and figures, why, age."""
-    word = "OVER" if view.breach else view.status.upper()
-    style = WALL_STATUS["over"] if view.breach else WALL_STATUS.get(view.status, "bold black on yellow")
+    unknown = view.unmeasured and view.status == HEALTHY and not view.breach  # answering, but over its limit or not is not known
+    word = "OVER" if view.breach else "UNKNOWN" if unknown else view.status.upper()
+    style = WALL_STATUS["over"] if view.breach else WALL_STATUS[DEGRADED] if unknown else WALL_STATUS.get(view.status, "bold black on yellow")
     if age is None and view.retry_in_s is not None:  # never answered: when it is tried again instead of an age
         tail = Text(f"no figure · retry in {view.retry_in_s:.0f} s", style="bold")
     elif age is None:
@@ -78,10 +87,10 @@ def health_row(view: RowView, series: list[float], age: float | None, stale: boo
         tail = age_text(age, stale)
     room = width - WORD_WIDTH - tail.cell_len - 2
     spark = loud(spark_line(view, series, room) if room >= WIDE_ROW else narrow_spark(view, series))
-    why = view.why if view.status != HEALTHY or view.reason else view.detail
+    why = view.why if view.status != HEALTHY or view.reason or view.unmeasured else view.detail
     parts = [Text(f"{word:<{WORD_WIDTH}}", style=style), spark]
     if why and room - spark.cell_len >= MIN_WHY:  # a reason cut to a word or two would read as something else: the verdict names it
-        parts.append(Text(f" · {one_line(why, 300)}", style="" if view.status in (DOWN, DEGRADED) else "dim"))
+        parts.append(Text(f" · {one_line(why, 300)}", style="" if view.status in (DOWN, DEGRADED) or view.unmeasured else "dim"))
     line = one_row(parts, width, tail)
     return dimmed(line) if stale else line
 
