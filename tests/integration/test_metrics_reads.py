@@ -19,6 +19,7 @@ import pytest
 from cockpit.engine.events import MetricsFailed, MetricsRead, ServicesRead, VerdictChanged
 from cockpit.engine.local import LocalEngine
 from cockpit.engine.metrics import MetricsSource
+from cockpit.monitor.verdict import derive
 from cockpit.probes.aws.clients import AwsTarget, LazyClient
 from cockpit.probes.aws.ecs import ServiceState
 from cockpit.runbook import load_runbook
@@ -82,10 +83,10 @@ NOW = (time.time() // 60) * 60 + 30  # half a minute into the current minute (th
 MINUTE = [NOW - 30 - 60 * back for back in range(9, -1, -1)]  # the window's ten minute starts, oldest first
 
 
-def source(reports: list, services=lambda: api_running(2), runbook=None) -> MetricsSource:
+def source(reports: list, services=lambda: api_running(2), runbook=None, wall: float = NOW) -> MetricsSource:
     runbook = runbook or runbook_with()
     made = MetricsSource(runbook, runbook.environments["staging"], LazyClient("cloudwatch", AwsTarget()), in_a_thread, reports.append,
-                         services, wall=lambda: NOW)
+                         services, wall=lambda: wall)
     made.every.rand = lambda: 1.0
     return made
 
@@ -117,6 +118,28 @@ async def test_every_line_in_one_get_metric_data_with_its_values_in_their_minute
     assert [v for _, v in lines["redis-connections"].points][7:] == [12.0, None, 14.0]
     assert [v for _, v in lines["db-pool-usage"].points][8] == 75.0  # 15 (the minute's maximum) of 10 x 2 tasks
     assert all(v.problem == "" and v.note == "" for v in read.views)
+
+
+async def test_the_figure_is_the_newest_complete_minute_the_same_for_two_reads_a_poll_apart(aws):
+    """The current minute fills up while two cockpits read it 25 s apart: neither judges its partial sums (11 of 20
+    requests so far, then 12 of 90), both judge the newest minute CloudWatch has finished reporting, and say which."""
+    elb("RequestCount", (MINUTE[6] + 1, 120.0), (MINUTE[9] + 2, 20.0))
+    elb("HTTPCode_Target_5XX_Count", (MINUTE[6] + 2, 30.0), (MINUTE[9] + 3, 11.0))
+    first: list = []
+    one = source(first)  # at NOW, 30 s into MINUTE[9]: MINUTE[7..9] may still be reported
+    await one.once()
+    elb("RequestCount", (MINUTE[9] + 20, 70.0))
+    elb("HTTPCode_Target_5XX_Count", (MINUTE[9] + 21, 1.0))
+    second: list = []
+    other = source(second, wall=NOW + 25)
+    await other.once()
+    rates = [next(v for v in reports[-1].views if v.id == "api-5xx-rate") for reports in (first, second)]
+    assert [(r.latest, r.latest_at) for r in rates] == [(25.0, MINUTE[6])] * 2
+    assert [at for at, _ in rates[0].points] == MINUTE[:7]  # nothing of the minutes CloudWatch may still report
+    minute = datetime.fromtimestamp(MINUTE[6], UTC).strftime("%H:%M")
+    for reads in (one, other):
+        problems = [p.text for p in derive(reads.monotonic(), metrics=reads.seen()).problems]
+        assert f"METRIC API 5xx rate 25% > 0% at {minute}" in problems
 
 
 async def test_another_read_is_one_more_request_and_sees_new_datapoints(aws_faults):

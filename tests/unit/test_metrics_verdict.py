@@ -3,6 +3,8 @@ judged, CloudWatch unread or a read gone stale are not known; gaps and lines not
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from cockpit.monitor.metric_views import MetricView
 from cockpit.monitor.verdict import ERROR, WARNING, MetricsSeen, derive, figure
 
@@ -33,6 +35,11 @@ def test_a_line_over_its_threshold_is_an_error_naming_it():
     assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms")]
     assert texts(seen(view("rate", "API 5xx rate", "%", 0.0, (0.0, 2.5)))) == [(ERROR, "METRIC API 5xx rate 2.5% > 0%")]
     assert texts(seen(view(values=(500.2,)))) == [(ERROR, "METRIC API p99 500.2 ms > 500 ms")]  # never "500 > 500"
+
+
+def test_a_breach_says_which_minute_it_is_about():
+    assert MINUTE % 3600 == 0 and f"{datetime.fromtimestamp(MINUTE, UTC):%H:%M}" == "08:00"
+    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms at 08:01")]
 
 
 def test_only_the_newest_value_counts_and_gaps_are_no_problem():

@@ -126,6 +126,25 @@ def test_the_newest_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_a
     assert [v for _, v in count.points] == [0.0, 3.0]  # M[2..4] not zero-filled until CloudWatch has had its time
 
 
+def test_a_minute_cloudwatch_may_still_be_reporting_is_no_figure_even_with_a_value():
+    """A minute under way (or ended less than REPORT_DELAY ago) holds a part of its datapoints: a partial sum of 5xx over a
+    partial RequestCount is no rate. Only complete minutes are drawn and judged."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", threshold=0.0)
+    errors = points((M[1], 30.0), (M[3], 11.0), (M[4], 11.0))
+    requests = points((M[0], 120.0), (M[1], 120.0), (M[3], 100.0), (M[4], 21.0))  # M[3], M[4]: what has been reported so far
+    [view] = views(plan_of(spec), errors, requests, read_at=M[4] + 30)  # complete: the minutes that ended 2 min ago or more
+    assert view.points == ((M[0], 0.0), (M[1], 25.0))
+    assert (view.latest, view.latest_at) == (25.0, M[1])  # not 52.4% (11 of the 21 requests of M[4] so far)
+
+
+def test_two_reads_in_the_same_minute_judge_the_same_complete_minute():
+    """Two cockpits reading seconds apart (one poll) while the current minute fills up: the same figure, of the same minute."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", threshold=0.0)
+    early = views(plan_of(spec), points((M[1], 30.0), (M[4], 2.0)), points((M[1], 120.0), (M[4], 4.0)), read_at=M[4] + 5)
+    late = views(plan_of(spec), points((M[1], 30.0), (M[4], 11.0)), points((M[1], 120.0), (M[4], 90.0)), read_at=M[4] + 50)
+    assert early == late and early[0].latest_at == M[1] and early[0].latest == 25.0
+
+
 def test_a_ratio_is_a_percentage_zero_only_where_there_were_requests_and_a_gap_without_them():
     spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", gap_reason="no requests")
     errors = points((M[1], 5.0), (M[3], 2.0))  # no 5xx datapoint at M[0] and M[4]: CloudWatch leaves out a 0
