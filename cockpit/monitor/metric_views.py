@@ -8,8 +8,14 @@ markers are wall-clock too: one time axis).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 Point = tuple[float, float | None]  # (epoch seconds of the minute's start, value; None: a gap)
+
+
+def clock_minute(at: float) -> str:
+    """`15:11`: the minute starting at epoch second `at`, in UTC (the cockpit's clock)."""
+    return f"{datetime.fromtimestamp(at, UTC):%H:%M}"
 
 
 @dataclass(frozen=True)

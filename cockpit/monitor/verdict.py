@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cockpit.monitor.board import RowView
-from cockpit.monitor.metric_views import MetricView
+from cockpit.monitor.metric_views import MetricView, clock_minute
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.monitor.rollout import ERROR, FINE, WARNING, ServiceHealth
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
@@ -151,8 +151,8 @@ def figure(value: float) -> str:
 
 
 def metric_problems(seen: MetricsSeen, now: float) -> list[Problem]:
-    """Lines over their threshold ('METRIC API p99 612 ms > 500 ms'), lines that cannot be judged, and CloudWatch
-    unread or stale. A gap is not a problem (no requests); a line 'not configured' is not either: like an
+    """Lines over their threshold ('METRIC API p99 612 ms > 500 ms at 15:11': the complete minute judged), lines that
+    cannot be judged, and CloudWatch unread or stale. A gap is not a problem (no requests); a line 'not configured' is not either: like an
     environment without ECS, what is not configured is not watched, and the pane says which variable to set."""
     out = []
     for view in seen.views:
@@ -161,7 +161,8 @@ def metric_problems(seen: MetricsSeen, now: float) -> list[Problem]:
             value, limit = figure(view.latest), figure(view.threshold)
             if value == limit:  # 500.2 over 500 must not read "500 > 500"
                 value, limit = f"{view.latest:.6g}", f"{view.threshold:.6g}"
-            out.append(Problem(ERROR, f"METRIC {view.title} {value}{unit} > {limit}{unit}", "metrics"))
+            minute = f" at {clock_minute(view.latest_at)}" if view.latest_at is not None else ""
+            out.append(Problem(ERROR, f"METRIC {view.title} {value}{unit} > {limit}{unit}{minute}", "metrics"))
         if view.problem and not view.problem.startswith("not configured"):
             out.append(Problem(NOT_KNOWN, f"METRIC {view.title} unknown", "metrics"))
         elif view.note:

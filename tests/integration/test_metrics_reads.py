@@ -92,12 +92,12 @@ def source(reports: list, services=lambda: api_running(2), runbook=None, wall: f
 
 
 def seed_minutes() -> None:
-    elb("TargetResponseTime", (MINUTE[5] + 5, 0.120), (MINUTE[5] + 40, 0.240), (MINUTE[8] + 10, 0.612))
-    elb("RequestCount", (MINUTE[5] + 1, 100.0), (MINUTE[6] + 1, 40.0), (MINUTE[8] + 1, 10.0))
-    elb("HTTPCode_Target_5XX_Count", (MINUTE[6] + 2, 2.0))  # none at MINUTE[5] and [8]: 0 of their requests failed
-    put("AWS/ElastiCache", "CurrConnections", {"CacheClusterId": "avnz-redis"}, (MINUTE[7], 12.0), (MINUTE[9], 14.0))
-    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "avnz-db"}, (MINUTE[8], 15.0), (MINUTE[8] + 20, 9.0))
-    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "another-db"}, (MINUTE[8], 99.0))  # not ours
+    elb("TargetResponseTime", (MINUTE[3] + 5, 0.120), (MINUTE[3] + 40, 0.240), (MINUTE[6] + 10, 0.612))
+    elb("RequestCount", (MINUTE[3] + 1, 100.0), (MINUTE[4] + 1, 40.0), (MINUTE[6] + 1, 10.0))
+    elb("HTTPCode_Target_5XX_Count", (MINUTE[4] + 2, 2.0))  # none at MINUTE[3] and [6]: 0 of their requests failed
+    put("AWS/ElastiCache", "CurrConnections", {"CacheClusterId": "avnz-redis"}, (MINUTE[5], 12.0), (MINUTE[7], 14.0))
+    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "avnz-db"}, (MINUTE[6], 15.0), (MINUTE[6] + 20, 9.0))
+    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "another-db"}, (MINUTE[6], 99.0))  # not ours
 
 
 async def test_every_line_in_one_get_metric_data_with_its_values_in_their_minutes(aws_faults):
@@ -108,15 +108,15 @@ async def test_every_line_in_one_get_metric_data_with_its_values_in_their_minute
     assert isinstance(read, MetricsRead) and read.read_at == NOW
     assert aws_faults.requests("GetMetricData") == 1  # five lines, six queries: one call
     lines = {v.id: v for v in read.views}
-    # MINUTE[9], under way, has no value yet: left out (CloudWatch may still report it), not drawn as a gap
-    assert [at for at, _ in lines["api-slowest"].points] == MINUTE[:9]
-    assert [v for _, v in lines["api-slowest"].points] == [None] * 5 + [pytest.approx(240.0), None, None, pytest.approx(612.0)]
-    assert [v for _, v in lines["api-mean"].points][5] == pytest.approx(180.0)
-    assert lines["api-slowest"].latest == pytest.approx(612.0) and lines["api-slowest"].latest_at == MINUTE[8]
+    # MINUTE[7..9] (the one under way, and two that ended less than 2 min ago) may still be reported: left out
+    assert [at for at, _ in lines["api-slowest"].points] == MINUTE[:7]
+    assert [v for _, v in lines["api-slowest"].points] == [None] * 3 + [pytest.approx(240.0), None, None, pytest.approx(612.0)]
+    assert [v for _, v in lines["api-mean"].points][3] == pytest.approx(180.0)
+    assert lines["api-slowest"].latest == pytest.approx(612.0) and lines["api-slowest"].latest_at == MINUTE[6]
     assert lines["api-slowest"].breach and not lines["api-mean"].breach
-    assert [v for _, v in lines["api-5xx-rate"].points] == [None] * 5 + [0.0, 5.0, None, 0.0]  # [7]: no requests
-    assert [v for _, v in lines["redis-connections"].points][7:] == [12.0, None, 14.0]
-    assert [v for _, v in lines["db-pool-usage"].points][8] == 75.0  # 15 (the minute's maximum) of 10 x 2 tasks
+    assert [v for _, v in lines["api-5xx-rate"].points] == [None] * 3 + [0.0, 5.0, None, 0.0]  # [5]: no requests
+    assert [v for _, v in lines["redis-connections"].points][5:] == [12.0, None]  # MINUTE[7]'s 14 not yet: a part of its minute
+    assert [v for _, v in lines["db-pool-usage"].points][6] == 75.0  # 15 (the minute's maximum) of 10 x 2 tasks
     assert all(v.problem == "" and v.note == "" for v in read.views)
 
 
@@ -147,10 +147,10 @@ async def test_another_read_is_one_more_request_and_sees_new_datapoints(aws_faul
     reads = source(reports)
     await reads.once()
     assert [v for _, v in reads.views[3].points] == [None] * 7  # the last three minutes may still be reported: not gaps yet
-    put("AWS/ElastiCache", "CurrConnections", {"CacheClusterId": "avnz-redis"}, (MINUTE[9], 3.0))
+    put("AWS/ElastiCache", "CurrConnections", {"CacheClusterId": "avnz-redis"}, (MINUTE[6], 3.0))  # reported late
     await reads.once()
     assert aws_faults.requests("GetMetricData") == 2
-    assert reports[-1].views[3].latest == 3.0 and reports[-1].views[3].latest_at == MINUTE[9]
+    assert reports[-1].views[3].latest == 3.0 and reports[-1].views[3].latest_at == MINUTE[6]
 
 
 async def test_a_new_ecs_read_redraws_the_pool_share_without_reading_cloudwatch_again(aws_faults):
@@ -239,8 +239,8 @@ def has_metric_problem(text: str):
 async def test_the_engine_sends_metrics_reads_and_a_breach_is_on_the_verdict(aws):
     seed_ecs(boto3.client("ecs"), revisions=2, inactive=(), dashboard_revisions=1, decoy=False)
     now = time.time()
-    elb("TargetResponseTime", (now - 120, 0.700))
-    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "avnz-db"}, (now - 120, 15.0))
+    elb("TargetResponseTime", (now - 240, 0.700))  # a complete minute (ended 2 min ago or more) for as long as the test runs
+    put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "avnz-db"}, (now - 240, 15.0))
     def pool_judged(events) -> bool:  # once ECS has answered (before, its capacity is "ECS not read yet")
         return any(isinstance(e, MetricsRead) and any("no running task" in v.problem for v in e.views) for e in events)
 
@@ -248,7 +248,8 @@ async def test_the_engine_sends_metrics_reads_and_a_breach_is_on_the_verdict(aws
     read = next(e for e in events if isinstance(e, MetricsRead))
     assert abs(read.read_at - now) < 60 and next(v for v in read.views if v.id == "api-slowest").latest == pytest.approx(700.0)
     texts = verdict_texts(events)
-    assert "METRIC API slowest 700 ms > 500 ms" in texts and not any(t.startswith("METRIC API mean") for t in texts)
+    minute = datetime.fromtimestamp(now - 240, UTC).strftime("%H:%M")
+    assert f"METRIC API slowest 700 ms > 500 ms at {minute}" in texts and not any(t.startswith("METRIC API mean") for t in texts)
     # moto's services run no task: the pool's capacity cannot be known, which is not known, never fine
     assert "METRIC DB pool usage unknown" in texts
     pool = next(v for v in [e for e in events if isinstance(e, MetricsRead)][-1].views if v.id == "db-pool-usage")

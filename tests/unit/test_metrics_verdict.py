@@ -32,9 +32,9 @@ def test_lines_under_their_thresholds_read_lately_are_all_up():
 
 
 def test_a_line_over_its_threshold_is_an_error_naming_it():
-    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms")]
-    assert texts(seen(view("rate", "API 5xx rate", "%", 0.0, (0.0, 2.5)))) == [(ERROR, "METRIC API 5xx rate 2.5% > 0%")]
-    assert texts(seen(view(values=(500.2,)))) == [(ERROR, "METRIC API p99 500.2 ms > 500 ms")]  # never "500 > 500"
+    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms at 08:01")]
+    assert texts(seen(view("rate", "API 5xx rate", "%", 0.0, (0.0, 2.5)))) == [(ERROR, "METRIC API 5xx rate 2.5% > 0% at 08:01")]
+    assert texts(seen(view(values=(500.2,)))) == [(ERROR, "METRIC API p99 500.2 ms > 500 ms at 08:00")]  # never "500 > 500"
 
 
 def test_a_breach_says_which_minute_it_is_about():
@@ -68,7 +68,7 @@ def test_metrics_unread_stale_or_not_read_yet_are_never_all_up():
 
 
 def test_a_breach_read_before_a_failure_stays_on_the_verdict():
-    assert texts(seen(view(values=(700.0,)), failure="metrics: timeout")) == [(ERROR, "METRIC API p99 700 ms > 500 ms"), (WARNING, "METRICS UNREAD")]
+    assert texts(seen(view(values=(700.0,)), failure="metrics: timeout")) == [(ERROR, "METRIC API p99 700 ms > 500 ms at 08:00"), (WARNING, "METRICS UNREAD")]
 
 
 def test_figures_keep_three_significant_digits_without_an_exponent():

@@ -114,14 +114,14 @@ def test_missing_zero_fills_every_ended_minute_but_not_the_one_under_way():
     assert view.latest == 0.0 and view.latest_at == M[3]
 
 
-def test_the_newest_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_as_gaps():
-    read_at = M[4] + 10  # ten seconds into the last minute: it and M[3] (ended 70 s ago) may still come
+def test_the_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_as_gaps():
+    read_at = M[4] + 10  # ten seconds into the last minute: it, M[3] (ended 10 s ago) and M[2] (70 s ago) may still come
     [view] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[2], 0.3)), read_at=read_at)
-    assert view.points == ((M[0], 0.2), (M[1], None), (M[2], 0.3))  # M[1]: a real gap, between two values
+    assert view.points == ((M[0], 0.2), (M[1], None))  # M[1] ended 2 min ago or more: a real gap
     [late] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[1], 0.3)), read_at=M[4] + 120)
     assert late.points == ((M[0], 0.2), (M[1], 0.3), (M[2], None), (M[3], None))  # M[2], M[3] ended 2 min ago or more; M[4] 1 min ago
     [reported] = views(plan_of(line()), points((M[3], 0.1), (M[4], 0.2)), read_at=read_at)
-    assert len(reported.points) == 5 and reported.latest_at == M[4]  # a value already there is drawn at once
+    assert len(reported.points) == 2 and reported.latest is None  # a value already there is a part of its minute: not yet
     [count] = views(plan_of(line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", missing="zero")), points((M[1], 3.0)), read_at=read_at)
     assert [v for _, v in count.points] == [0.0, 3.0]  # M[2..4] not zero-filled until CloudWatch has had its time
 
