@@ -19,12 +19,14 @@ import pytest
 from cockpit.engine.events import MetricsFailed, MetricsRead, ServicesRead, VerdictChanged
 from cockpit.engine.local import LocalEngine
 from cockpit.engine.metrics import MetricsSource
-from cockpit.monitor.verdict import derive
+from cockpit.monitor.verdict import WARNING, derive
 from cockpit.probes.aws.clients import AwsTarget, LazyClient
 from cockpit.probes.aws.ecs import ServiceState
 from cockpit.runbook import load_runbook
 from cockpit.runbook.dashboards import Dashboard, MetricSpec, MetricsSettings
+from cockpit.stack.cloudwatch_percentiles import PercentileProxy
 from cockpit.stack.ecs_seed import seed_ecs
+from tests.conftest import _started
 
 ENVIRON = {"COCKPIT_LOAD_BALANCER": "app/avnz-alb/50dc6c495c0c9188", "COCKPIT_API_TARGET_GROUP": "targetgroup/avnz-api/73e2d6bc24d8a067",
            "COCKPIT_DB_INSTANCE": "avnz-db", "DATABASE_URL": "postgresql://app:s3cret@127.0.0.1:1/avnz?connection_limit=10&pool_timeout=10"}
@@ -140,6 +142,39 @@ async def test_the_figure_is_the_newest_complete_minute_the_same_for_two_reads_a
     for reads in (one, other):
         problems = [p.text for p in derive(reads.monotonic(), metrics=reads.seen()).problems]
         assert f"METRIC API 5xx rate 25% > 0% at {minute}" in problems
+
+
+async def test_after_the_traffic_stops_the_newest_complete_minutes_are_gaps_and_the_last_5xx_rate_is_not_current(aws, monkeypatch):
+    """The API answered 500 to every request of MINUTE[3] and MINUTE[4], then no request came. Read at NOW, MINUTE[5] and
+    MINUTE[6] are complete: gaps ('no requests'), drawn, so the p99 (from the percentile proxy: moto has none) and the 5xx
+    rate (moto's Sums) have no current figure, and the verdict says the rate is unknown since MINUTE[5], not 100%."""
+    proxy = PercentileProxy(aws.url)
+    try:
+        _started(proxy, "the percentile proxy")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        for minute in (MINUTE[3], MINUTE[4]):
+            elb("RequestCount", (minute + 5, 19.0))
+            elb("HTTPCode_Target_5XX_Count", (minute + 5, 19.0))
+            boto3.client("cloudwatch").put_metric_data(Namespace=ELB, MetricData=[{
+                "MetricName": "TargetResponseTime", "Timestamp": datetime.fromtimestamp(minute + 5, UTC), "Values": [0.01, 0.02],
+                "Counts": [18.0, 1.0], "Dimensions": [{"Name": "LoadBalancer", "Value": ENVIRON["COCKPIT_LOAD_BALANCER"]},
+                                                      {"Name": "TargetGroup", "Value": ENVIRON["COCKPIT_API_TARGET_GROUP"]}]}])
+        p99 = MetricSpec("api-p99", "API p99", ELB, "TargetResponseTime", "p99", ELB_DIMENSIONS, unit="ms", scale=1000.0,
+                         gap_reason="no requests", threshold=500.0)
+        lines = (Dashboard("api", "API response times", (p99,)), LINES[1])
+        reports: list = []
+        reads = source(reports, runbook=runbook_with(lines=lines))
+        await reads.once()
+    finally:
+        proxy.stop()
+    by_id = {v.id: v for v in reports[-1].views}
+    for line_id, last in (("api-p99", 20.0), ("api-5xx-rate", 100.0)):
+        assert [v for _, v in by_id[line_id].points][3:] == [pytest.approx(last), pytest.approx(last), None, None]
+    hhmm = {i: datetime.fromtimestamp(MINUTE[i], UTC).strftime("%H:%M") for i in (4, 5)}
+    problems = [(p.severity, p.text) for p in derive(reads.monotonic(), metrics=reads.seen()).problems]
+    assert problems == [(WARNING, f"METRIC API 5xx rate unknown: no requests since {hhmm[5]}, last 100% > 0% at {hhmm[4]}")]
+    for drawn in by_id.values():
+        assert (drawn.current, drawn.gap_since, drawn.breach) == (None, MINUTE[5], False)
 
 
 async def test_another_read_is_one_more_request_and_sees_new_datapoints(aws_faults):

@@ -14,13 +14,14 @@ from textual_plotext import PlotextPlot
 from cockpit.engine.events import JournalRead, MetricsRead
 from cockpit.journal import Event
 from cockpit.journal.markers import epoch
+from cockpit.monitor.metric_views import MetricView
 from cockpit.ui.screens.help import HelpScreen, help_body
 from cockpit.ui.screens.metrics import MetricsScreen
 from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.metric_chart import MetricChart
 from cockpit.ui.widgets.metric_rows import GAP
 from tests.conftest import FIXED_NOW, make_app
-from tests.ui.metrics_data import ALARM_AT, DEPLOY_AT, FAILED, journal_with_markers, read, views
+from tests.ui.metrics_data import ALARM_AT, DEPLOY_AT, FAILED, LAST_MINUTE, READ_AT, journal_with_markers, minutes, read, views
 
 
 async def opened(pilot, *events) -> MetricsScreen:
@@ -86,6 +87,20 @@ async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file)
         assert chart is not None and len(chart.segments) == 2  # the gap splits the series: never joined, never 0
         plotted = [y for ys in screen.query_one(PlotextPlot).plt.monitor.y for y in ys]
         assert 0 not in plotted and None not in plotted
+
+
+async def test_a_row_whose_newest_minutes_are_gaps_says_since_when_and_shows_no_figure(state_file):
+    """No requests since 20:55: the newest complete minutes are drawn as gaps, the row says since when, and the 100% of
+    the last minute with requests is not shown as a figure (nor OVER): with no requests the rate is unknown."""
+    last = LAST_MINUTE - 120
+    rate = MetricView("rate", "errors", "API 5xx rate", "%", 0.0, minutes([0.0] * 10 + [100.0, None, None]), "no requests",
+                      100.0, last)
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot, MetricsRead((rate,), READ_AT))
+        row = rows(screen)["rate"].plain
+        assert row.split("  no requests")[0].endswith(GAP * 2)
+        assert "no requests since 20:57" in row and "100" not in row and "OVER" not in row
 
 
 async def test_a_breach_is_said_and_styled(state_file):

@@ -47,6 +47,14 @@ def test_only_the_newest_value_counts_and_gaps_are_no_problem():
     assert texts(seen(view(values=(None, None)))) == []
 
 
+def test_a_breach_before_the_newest_gap_is_not_current_and_keeps_its_minute():
+    """With no requests since, the 5xx rate is unknown, not the 100% of the last minute that had some: never an error
+    as if current, and never without its age: not known, naming since when and the last breach's minute."""
+    rate = view("rate", "API 5xx rate", "%", 0.0, (0.0, 100.0, None, None), gap="no requests")
+    assert texts(seen(rate)) == [(WARNING, "METRIC API 5xx rate unknown: no requests since 08:02, last 100% > 0% at 08:01")]
+    assert texts(seen(view(values=(120.0, 900.0, None)))) == [(WARNING, "METRIC API p99 unknown: no data since 08:02, last 900 ms > 500 ms at 08:01")]
+
+
 def test_a_line_not_configured_is_not_watched_but_one_that_cannot_be_judged_is_not_known():
     not_configured = view(values=(), problem="not configured: set COCKPIT_LOAD_BALANCER")
     pool = view("pool", "DB pool usage", "%", 80.0, (), problem="pool capacity unknown: ECS not read yet")

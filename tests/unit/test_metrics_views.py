@@ -145,6 +145,19 @@ def test_two_reads_in_the_same_minute_judge_the_same_complete_minute():
     assert early == late and early[0].latest_at == M[1] and early[0].latest == 25.0
 
 
+def test_traffic_that_stopped_leaves_complete_gaps_after_the_last_value_and_no_current_figure():
+    """The API failed (100% 5xx), then no request came: the newest complete minutes are gaps, drawn and dated; the last
+    value is no current figure, so no breach (with no requests the rate is unknown, not 100%)."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%",
+                gap_reason="no requests", threshold=0.0)
+    [view] = views(plan_of(spec), points((M[0], 19.0)), points((M[0], 19.0)), read_at=M[4] + 120)  # complete: M[0..3]
+    assert view.points == ((M[0], 100.0), (M[1], None), (M[2], None), (M[3], None))
+    assert (view.latest, view.latest_at, view.current, view.gap_since) == (100.0, M[0], None, M[1])
+    assert not view.breach
+    [flowing] = views(plan_of(spec), points((M[3], 1.0)), points((M[0], 19.0), (M[3], 4.0)), read_at=M[4] + 120)
+    assert (flowing.current, flowing.gap_since, flowing.breach) == (25.0, None, True)
+
+
 def test_a_ratio_is_a_percentage_zero_only_where_there_were_requests_and_a_gap_without_them():
     spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", gap_reason="no requests")
     errors = points((M[1], 5.0), (M[3], 2.0))  # no 5xx datapoint at M[0] and M[4]: CloudWatch leaves out a 0
