@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cockpit.monitor.metric_views import MetricView, Point
+from cockpit.monitor.metric_views import REPORT_DELAY, MetricView, Point, complete_until
 from cockpit.probes.aws.metrics import PERIOD, Datapoints, MetricQuery
 from cockpit.probes.pool_params import pool_params, url_problem
 from cockpit.runbook.dashboards import Dashboard, MetricSpec
 from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.model import Environment
 
-REPORT_DELAY = 120.0  # seconds after a minute ends within which CloudWatch may still report (or add to) it
 UNREADABLE = ("InternalError", "Forbidden")  # CloudWatch's status for a query it could not answer at all
 
 
@@ -101,12 +100,6 @@ def pool_capacity(env: Environment, service: str, running: Mapping[str, int] | N
         return None, f"pool capacity unknown: {why}"
     assert running is not None
     return int(limit) * running[service], ""
-
-
-def complete_until(read_at: float) -> float:
-    """The epoch second (a minute's start) where the complete minutes at `read_at` end: a minute is complete when it
-    ended REPORT_DELAY or more before the read."""
-    return ((read_at - REPORT_DELAY) // PERIOD) * PERIOD
 
 
 def derive_views(plan: MetricsPlan, data: Sequence[Datapoints], start: float, minutes: int, env: Environment,

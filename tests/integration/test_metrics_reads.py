@@ -274,7 +274,8 @@ def has_metric_problem(text: str):
 async def test_the_engine_sends_metrics_reads_and_a_breach_is_on_the_verdict(aws):
     seed_ecs(boto3.client("ecs"), revisions=2, inactive=(), dashboard_revisions=1, decoy=False)
     now = time.time()
-    elb("TargetResponseTime", (now - 240, 0.700))  # a complete minute (ended 2 min ago or more) for as long as the test runs
+    # every minute from 4 min ago on: whichever is the newest complete one (ended 2 min ago or more) when the engine reads
+    elb("TargetResponseTime", *((now - 60 * back, 0.700) for back in range(5)))
     put("AWS/RDS", "DatabaseConnections", {"DBInstanceIdentifier": "avnz-db"}, (now - 240, 15.0))
     def pool_judged(events) -> bool:  # once ECS has answered (before, its capacity is "ECS not read yet")
         return any(isinstance(e, MetricsRead) and any("no running task" in v.problem for v in e.views) for e in events)
@@ -283,8 +284,7 @@ async def test_the_engine_sends_metrics_reads_and_a_breach_is_on_the_verdict(aws
     read = next(e for e in events if isinstance(e, MetricsRead))
     assert abs(read.read_at - now) < 60 and next(v for v in read.views if v.id == "api-slowest").latest == pytest.approx(700.0)
     texts = verdict_texts(events)
-    minute = datetime.fromtimestamp(now - 240, UTC).strftime("%H:%M")
-    assert f"METRIC API slowest 700 ms > 500 ms at {minute}" in texts and not any(t.startswith("METRIC API mean") for t in texts)
+    assert any(t.startswith("METRIC API slowest 700 ms > 500 ms at ") for t in texts) and not any(t.startswith("METRIC API mean") for t in texts)
     # moto's services run no task: the pool's capacity cannot be known, which is not known, never fine
     assert "METRIC DB pool usage unknown" in texts
     pool = next(v for v in [e for e in events if isinstance(e, MetricsRead)][-1].views if v.id == "db-pool-usage")

@@ -68,8 +68,8 @@ async def test_rows_show_each_line_with_its_latest_value_under_its_dashboard(sta
         assert list(drawn)[:3] == ["dashboard:api", "api-p50", "api-p99"]  # grouped, the dashboard first
         assert "p50 TargetResponseTime" in drawn["api-p50"].plain and "51.4 ms" in drawn["api-p50"].plain
         assert "34.6 conn" in drawn["redis-conn"].plain
-        assert "10.3%  < 80  2 min ago" in drawn["redis-cpu"].plain
-        assert status(screen).startswith("read 47 s ago")
+        assert "10.3%  < 80  at 20:56" in drawn["redis-cpu"].plain  # the newest complete minute, the one the verdict judges
+        assert status(screen) == "read 47 s ago · complete minutes up to 20:56 UTC"
 
 
 async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file):
@@ -77,7 +77,7 @@ async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot, read())
         row = rows(screen)["errors-5xx"].plain
-        assert "no requests" in row
+        assert "no requests since 20:54" in row
         assert row.split("  no requests")[0].endswith(GAP * 3)  # the three newest minutes: gaps, newest right
         assert "0.20%" not in row  # no figure reads as the current one
         p50 = rows(screen)["api-p50"].plain
@@ -100,7 +100,7 @@ async def test_a_row_whose_newest_minutes_are_gaps_says_since_when_and_shows_no_
         screen = await opened(pilot, MetricsRead((rate,), READ_AT))
         row = rows(screen)["rate"].plain
         assert row.split("  no requests")[0].endswith(GAP * 2)
-        assert "no requests since 20:57" in row and "100" not in row and "OVER" not in row
+        assert "no requests since 20:55" in row and "100" not in row and "OVER" not in row
 
 
 async def test_a_breach_is_said_and_styled(state_file):
@@ -136,7 +136,7 @@ async def test_a_failed_read_shows_its_reason_and_the_last_values_stay_aging(sta
         assert "CloudWatch throttled the read: ThrottlingException: Rate exceeded" in said and "retry in 30 s" in said
         assert "last read 5 min ago: STALE" in said  # past stale_after_seconds (180 s): the rows' figures are old
         p99 = rows(screen)["api-p99"].plain
-        assert "720 ms  OVER 500  7 min ago" in p99  # the last value, its age grown
+        assert "720 ms  OVER 500  at 20:56" in p99  # the last value, of its minute (the read's age is said above)
         app.engine.replay([read(at=FIXED_NOW.timestamp() + 290)])  # the next read clears the failure
         await pilot.pause()
         assert status(screen).startswith("read 10 s ago")
@@ -167,7 +167,8 @@ async def test_the_screen_updates_as_reads_arrive(state_file):
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot, read())
-        newer = tuple(replace(v, latest=99.0) if v.id == "api-p50" else v for v in views())
+        newer = tuple(replace(v, points=(*v.points[:-1], (v.points[-1][0], 99.0)), latest=99.0) if v.id == "api-p50" else v
+                      for v in views())
         app.engine.replay([MetricsRead(newer, read().read_at)])
         await pilot.pause()
         assert "99.0 ms" in rows(screen)["api-p50"].plain

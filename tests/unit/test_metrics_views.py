@@ -99,8 +99,8 @@ def test_scale_and_threshold_in_displayed_units():
     [view] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612), (M[4], 0.2)))
     assert [v for _, v in view.points] == [None, None, None, pytest.approx(612.0), pytest.approx(200.0)]
     assert view.latest == pytest.approx(200.0) and not view.breach  # the newest minute decides
-    [over] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612)))
-    assert over.breach and over.latest_at == M[3] and over.threshold == 500.0
+    [over] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612)), read_at=M[4] + 120)
+    assert over.breach and over.latest_at == M[3] and over.threshold == 500.0  # M[3]: the newest complete minute
 
 
 def test_no_data_at_all_is_all_gaps_and_no_latest():
@@ -176,8 +176,8 @@ def test_a_ratio_without_zero_filling_leaves_a_missing_numerator_a_gap():
 def test_a_pool_share_is_the_connections_over_connection_limit_times_running_tasks():
     spec = line(namespace="AWS/RDS", metric="DatabaseConnections", statistic="Maximum", dimensions=(("DBInstanceIdentifier", "{db}"),),
                 pool_of="avnz-api", unit="%", threshold=80.0)
-    [view] = views(plan_of(spec), points((M[2], 15.0), (M[3], 17.0)))
-    assert [v for _, v in view.points] == [None, None, 75.0, 85.0, None]  # 10 connections a task x 2 tasks
+    [view] = views(plan_of(spec), points((M[2], 15.0), (M[3], 17.0)), read_at=M[4] + 120)
+    assert [v for _, v in view.points] == [None, None, 75.0, 85.0]  # 10 connections a task x 2 tasks
     assert view.breach and view.latest == 85.0
 
 

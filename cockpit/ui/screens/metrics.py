@@ -91,14 +91,14 @@ class MetricsScreen(Screen[None]):
                              stale_after=self.settings.stale_after_seconds, dashboards=bool(self.dashboards), live=self.app.live)
         self.query_one("#metrics-status", Static).update(status)
         views = self.views()
-        self._rows(views, now, stale)
+        self._rows(views, stale)
         self._chart(views)
 
-    def _rows(self, views: list[MetricView], now: float, stale: bool) -> None:
+    def _rows(self, views: list[MetricView], stale: bool) -> None:
         options = self.query_one(OptionList)
         titles = self.titles()
         layout = tuple((v.dashboard, v.id) for v in views)
-        prompts = dict(zip((v.id for v in views), metric_rows(views, options.scrollable_content_region.width, now, stale)))
+        prompts = dict(zip((v.id for v in views), metric_rows(views, options.scrollable_content_region.width, stale)))
         if layout != self._layout:
             chosen = options.highlighted_option.id if options.highlighted_option is not None else None
             options.clear_options()
