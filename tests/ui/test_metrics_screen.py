@@ -11,15 +11,18 @@ from rich.console import Console
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
 
-from cockpit.engine.events import JournalRead, MetricsRead
+from cockpit.engine.events import EngineProblem, JournalRead, MetricsRead, VerdictChanged
 from cockpit.journal import Event
 from cockpit.journal.markers import epoch
 from cockpit.monitor.metric_views import MetricView
+from cockpit.monitor.rollout import ERROR
+from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.ui.screens.help import HelpScreen, help_body
 from cockpit.ui.screens.metrics import MetricsScreen
 from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.metric_chart import MetricChart
 from cockpit.ui.widgets.metric_rows import GAP
+from cockpit.ui.widgets.verdict_bar import VerdictBar
 from tests.conftest import FIXED_NOW, make_app
 from tests.ui.metrics_data import ALARM_AT, DEPLOY_AT, FAILED, LAST_MINUTE, READ_AT, journal_with_markers, minutes, read, views
 
@@ -101,6 +104,26 @@ async def test_a_row_whose_newest_minutes_are_gaps_says_since_when_and_shows_no_
         row = rows(screen)["rate"].plain
         assert row.split("  no requests")[0].endswith(GAP * 2)
         assert "no requests since 20:55" in row and "100" not in row and "OVER" not in row
+
+
+async def test_the_verdict_line_is_on_the_metrics_screen_and_follows_the_engine(state_file):
+    """Nothing wrong is hidden while the operator reads the charts: the cockpit screen's verdict line (the same widget)
+    is under the metrics screen's title, the rows all still on screen at 80x24, and it changes as the verdict does."""
+    down = Verdict((Problem(ERROR, "redis DOWN", "health"), Problem(ERROR, "database DOWN", "health")))
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, read(), VerdictChanged(down))
+        bar = screen.query_one(VerdictBar)
+        assert str(bar.render()) == "redis DOWN · database DOWN"
+        assert bar.region.y <= 2 and bar.region.bottom <= screen.query_one(OptionList).region.y
+        options = screen.query_one(OptionList)
+        assert options.max_scroll_y == 0 and options.region.bottom <= 24 - 1
+        app.engine.replay([VerdictChanged(Verdict((Problem(ERROR, "METRIC API p99 720 ms > 500 ms at 20:56", "metrics"),)))])
+        await pilot.pause()
+        assert str(bar.render()) == "METRIC API p99 720 ms > 500 ms at 20:56"
+        app.engine.replay([EngineProblem("the engine process ended", down=True)])
+        await pilot.pause()
+        assert str(bar.render()).startswith("ENGINE DOWN · METRIC API p99")
 
 
 async def test_a_breach_is_said_and_styled(state_file):
