@@ -4,9 +4,11 @@ Pure, no I/O: the engine reads the queries (probes/aws/metrics.py) and hands the
 Each line gets one point per minute of the window, None where there is no value: CloudWatch
 reports most metrics only while there is something to measure (no requests is no latency, not
 0 ms), so a missing datapoint is a gap unless the runbook says the metric is one CloudWatch's
-docs say is left out when it is 0 (`missing = "zero"`). The newest minutes without a value that
-ended less than REPORT_DELAY before the read are left out, not drawn as gaps: CloudWatch has not
-reported them yet (the current minute has not even ended), which says nothing about requests.
+docs say is left out when it is 0 (`missing = "zero"`). Only complete minutes are drawn and judged:
+those that ended REPORT_DELAY or more before the read. The newer ones are left out, with or without
+a value: CloudWatch may still be reporting them (the current minute has not even ended), so a value
+there is a part of the minute (a partial sum of 5xx over a partial RequestCount is no rate) and a
+missing one says nothing about requests. Every read at the same time judges the same minutes.
 """
 
 from __future__ import annotations
@@ -14,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cockpit.monitor.metric_views import MetricView, Point
+from cockpit.monitor.metric_views import REPORT_DELAY, MetricView, Point, complete_until
 from cockpit.probes.aws.metrics import PERIOD, Datapoints, MetricQuery
 from cockpit.probes.pool_params import pool_params, url_problem
 from cockpit.runbook.dashboards import Dashboard, MetricSpec
 from cockpit.runbook.metric_values import resolve
 from cockpit.runbook.model import Environment
 
-REPORT_DELAY = 120.0  # seconds after a minute ends within which CloudWatch may still report it
 UNREADABLE = ("InternalError", "Forbidden")  # CloudWatch's status for a query it could not answer at all
 
 
@@ -105,7 +106,7 @@ def derive_views(plan: MetricsPlan, data: Sequence[Datapoints], start: float, mi
                  running: Mapping[str, int] | None, read_at: float | None = None) -> tuple[MetricView, ...]:
     """Every line of `plan` over the `minutes` minutes from epoch second `start`, from `data` (one Datapoints per
     query of the plan, same order). `running`: each ECS service's running tasks as last read (None: not read).
-    `read_at` (epoch seconds): the newest minutes not reported yet at that time are left out (None: none are)."""
+    `read_at` (epoch seconds): the minutes not complete at that time are left out (None: every minute is complete)."""
     minute_starts = [start + PERIOD * i for i in range(minutes)]
     by_minute = [_by_minute(d) for d in data]
     out = []
@@ -128,17 +129,17 @@ def derive_views(plan: MetricsPlan, data: Sequence[Datapoints], start: float, mi
                 continue
         values = _values(spec, by_minute[line.query], by_minute[line.per] if line.per is not None else None, minute_starts, capacity,
                          read_at)
-        points = _reported(tuple(zip(minute_starts, values)), read_at)
+        points = _complete(tuple(zip(minute_starts, values)), read_at)
         out.append(_with(blank, points=points, note=_note(used)))
     return tuple(out)
 
 
-def _reported(points: tuple[Point, ...], read_at: float | None) -> tuple[Point, ...]:
-    """`points` without the newest valueless minutes CloudWatch may still report (ended < REPORT_DELAY before `read_at`)."""
-    end = len(points)
-    while read_at is not None and end and points[end - 1][1] is None and points[end - 1][0] + PERIOD + REPORT_DELAY > read_at:
-        end -= 1
-    return points[:end]
+def _complete(points: tuple[Point, ...], read_at: float | None) -> tuple[Point, ...]:
+    """`points` without the minutes CloudWatch may still report at `read_at`, whether or not they hold a value yet."""
+    if read_at is None:
+        return points
+    until = complete_until(read_at)
+    return tuple(p for p in points if p[0] + PERIOD <= until)
 
 
 def _by_minute(data: Datapoints) -> dict[float, float]:

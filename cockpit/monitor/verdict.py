@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cockpit.monitor.board import RowView
-from cockpit.monitor.metric_views import MetricView
+from cockpit.monitor.metric_views import MetricView, clock_minute
 from cockpit.monitor.readings import DEGRADED, DOWN, HEALTHY, NOT_CONFIGURED
 from cockpit.monitor.rollout import ERROR, FINE, WARNING, ServiceHealth
 from cockpit.probes.aws.alarms import NOT_FOUND, AlarmState
@@ -153,18 +153,32 @@ def figure(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if abs(value) >= 10 else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _over(value: float, threshold: float, unit: str, minute: float | None) -> str:
+    """`612 ms > 500 ms at 15:11`: a value over its threshold, and the minute it is of."""
+    unit = f" {unit}" if unit and unit != "%" else unit
+    shown, limit = figure(value), figure(threshold)
+    if shown == limit:  # 500.2 over 500 must not read "500 > 500"
+        shown, limit = f"{value:.6g}", f"{threshold:.6g}"
+    at = f" at {clock_minute(minute)}" if minute is not None else ""
+    return f"{shown}{unit} > {limit}{unit}{at}"
+
+
 def metric_problems(seen: MetricsSeen, now: float) -> list[Problem]:
-    """Lines over their threshold ('METRIC API p99 612 ms > 500 ms'), lines that cannot be judged, and CloudWatch
-    unread or stale. A gap is not a problem (no requests); a line 'not configured' is not either: like an
-    environment without ECS, what is not configured is not watched, and the pane says which variable to set."""
+    """Lines over their threshold ('METRIC API p99 612 ms > 500 ms at 15:11': the complete minute judged), lines that
+    cannot be judged, and CloudWatch unread or stale. A gap is not a problem (no requests), unless the last value
+    before it was over the threshold: then the line is not known, the breach dated ('METRIC API 5xx rate unknown: no
+    requests since 15:26, last 100% > 0% at 15:25'), never a current error. A line 'not configured' is not a problem
+    either: like an environment without ECS, what is not configured is not watched, and the pane says which variable to set."""
     out = []
     for view in seen.views:
-        unit = f" {view.unit}" if view.unit and view.unit != "%" else view.unit
-        if view.breach and view.latest is not None and view.threshold is not None:
-            value, limit = figure(view.latest), figure(view.threshold)
-            if value == limit:  # 500.2 over 500 must not read "500 > 500"
-                value, limit = f"{view.latest:.6g}", f"{view.threshold:.6g}"
-            out.append(Problem(ERROR, f"METRIC {view.title} {value}{unit} > {limit}{unit}", "metrics"))
+        if view.breach and view.current is not None and view.threshold is not None:
+            over = _over(view.current, view.threshold, view.unit, view.points[-1][0])
+            out.append(Problem(ERROR, f"METRIC {view.title} {over}", "metrics"))
+        elif view.stale_breach and view.gap_since is not None and view.latest is not None and view.threshold is not None:
+            # no figure since: not known, and the last breach with its minute (never as if current)
+            over = _over(view.latest, view.threshold, view.unit, view.latest_at)
+            since = f"{view.gap or 'no data'} since {clock_minute(view.gap_since)}"
+            out.append(Problem(NOT_KNOWN, f"METRIC {view.title} unknown: {since}, last {over}", "metrics"))
         if view.problem and not view.problem.startswith("not configured"):
             out.append(Problem(NOT_KNOWN, f"METRIC {view.title} unknown", "metrics"))
         elif view.note:

@@ -14,7 +14,7 @@ from tests.conftest import FIXED_NOW, WHO
 
 NOW = FIXED_NOW.timestamp()  # 21:00:00 UTC
 READ_AT = NOW - 47
-LAST_MINUTE = NOW - 120  # CloudWatch's newest complete minute at that read: 20:58
+LAST_MINUTE = NOW - 240  # the newest complete minute at that read (ended 2 min or more before it): 20:56
 MINUTES = 30
 
 

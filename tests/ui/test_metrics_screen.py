@@ -11,16 +11,20 @@ from rich.console import Console
 from textual.widgets import OptionList, Static
 from textual_plotext import PlotextPlot
 
-from cockpit.engine.events import JournalRead, MetricsRead
+from cockpit.engine.events import EngineProblem, JournalRead, MetricsRead, VerdictChanged
 from cockpit.journal import Event
 from cockpit.journal.markers import epoch
+from cockpit.monitor.metric_views import MetricView
+from cockpit.monitor.rollout import ERROR
+from cockpit.monitor.verdict import Problem, Verdict
 from cockpit.ui.screens.help import HelpScreen, help_body
 from cockpit.ui.screens.metrics import MetricsScreen
 from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.metric_chart import MetricChart
 from cockpit.ui.widgets.metric_rows import GAP
+from cockpit.ui.widgets.verdict_bar import VerdictBar
 from tests.conftest import FIXED_NOW, make_app
-from tests.ui.metrics_data import ALARM_AT, DEPLOY_AT, FAILED, journal_with_markers, read, views
+from tests.ui.metrics_data import ALARM_AT, DEPLOY_AT, FAILED, LAST_MINUTE, READ_AT, journal_with_markers, minutes, read, views
 
 
 async def opened(pilot, *events) -> MetricsScreen:
@@ -67,8 +71,8 @@ async def test_rows_show_each_line_with_its_latest_value_under_its_dashboard(sta
         assert list(drawn)[:3] == ["dashboard:api", "api-p50", "api-p99"]  # grouped, the dashboard first
         assert "p50 TargetResponseTime" in drawn["api-p50"].plain and "51.4 ms" in drawn["api-p50"].plain
         assert "34.6 conn" in drawn["redis-conn"].plain
-        assert "10.3%  < 80  2 min ago" in drawn["redis-cpu"].plain
-        assert status(screen).startswith("read 47 s ago")
+        assert "10.3%  < 80  at 20:56" in drawn["redis-cpu"].plain  # the newest complete minute, the one the verdict judges
+        assert status(screen) == "read 47 s ago · complete minutes up to 20:56 UTC"
 
 
 async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file):
@@ -76,7 +80,7 @@ async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot, read())
         row = rows(screen)["errors-5xx"].plain
-        assert "no requests" in row
+        assert "no requests since 20:54" in row
         assert row.split("  no requests")[0].endswith(GAP * 3)  # the three newest minutes: gaps, newest right
         assert "0.20%" not in row  # no figure reads as the current one
         p50 = rows(screen)["api-p50"].plain
@@ -86,6 +90,40 @@ async def test_a_gap_row_says_no_requests_and_draws_a_gap_not_a_zero(state_file)
         assert chart is not None and len(chart.segments) == 2  # the gap splits the series: never joined, never 0
         plotted = [y for ys in screen.query_one(PlotextPlot).plt.monitor.y for y in ys]
         assert 0 not in plotted and None not in plotted
+
+
+async def test_a_row_whose_newest_minutes_are_gaps_says_since_when_and_shows_no_figure(state_file):
+    """No requests since 20:55: the newest complete minutes are drawn as gaps, the row says since when, and the 100% of
+    the last minute with requests is not shown as a figure (nor OVER): with no requests the rate is unknown."""
+    last = LAST_MINUTE - 120
+    rate = MetricView("rate", "errors", "API 5xx rate", "%", 0.0, minutes([0.0] * 10 + [100.0, None, None]), "no requests",
+                      100.0, last)
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await opened(pilot, MetricsRead((rate,), READ_AT))
+        row = rows(screen)["rate"].plain
+        assert row.split("  no requests")[0].endswith(GAP * 2)
+        assert "no requests since 20:55" in row and "100" not in row and "OVER" not in row
+
+
+async def test_the_verdict_line_is_on_the_metrics_screen_and_follows_the_engine(state_file):
+    """Nothing wrong is hidden while the operator reads the charts: the cockpit screen's verdict line (the same widget)
+    is under the metrics screen's title, the rows all still on screen at 80x24, and it changes as the verdict does."""
+    down = Verdict((Problem(ERROR, "redis DOWN", "health"), Problem(ERROR, "database DOWN", "health")))
+    app = make_app(state_file, fake=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot, read(), VerdictChanged(down))
+        bar = screen.query_one(VerdictBar)
+        assert str(bar.render()) == "redis DOWN · database DOWN"
+        assert bar.region.y <= 2 and bar.region.bottom <= screen.query_one(OptionList).region.y
+        options = screen.query_one(OptionList)
+        assert options.max_scroll_y == 0 and options.region.bottom <= 24 - 1
+        app.engine.replay([VerdictChanged(Verdict((Problem(ERROR, "METRIC API p99 720 ms > 500 ms at 20:56", "metrics"),)))])
+        await pilot.pause()
+        assert str(bar.render()) == "METRIC API p99 720 ms > 500 ms at 20:56"
+        app.engine.replay([EngineProblem("the engine process ended", down=True)])
+        await pilot.pause()
+        assert str(bar.render()).startswith("ENGINE DOWN · METRIC API p99")
 
 
 async def test_a_breach_is_said_and_styled(state_file):
@@ -121,7 +159,7 @@ async def test_a_failed_read_shows_its_reason_and_the_last_values_stay_aging(sta
         assert "CloudWatch throttled the read: ThrottlingException: Rate exceeded" in said and "retry in 30 s" in said
         assert "last read 5 min ago: STALE" in said  # past stale_after_seconds (180 s): the rows' figures are old
         p99 = rows(screen)["api-p99"].plain
-        assert "720 ms  OVER 500  7 min ago" in p99  # the last value, its age grown
+        assert "720 ms  OVER 500  at 20:56" in p99  # the last value, of its minute (the read's age is said above)
         app.engine.replay([read(at=FIXED_NOW.timestamp() + 290)])  # the next read clears the failure
         await pilot.pause()
         assert status(screen).startswith("read 10 s ago")
@@ -152,7 +190,8 @@ async def test_the_screen_updates_as_reads_arrive(state_file):
     app = make_app(state_file, fake=True)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await opened(pilot, read())
-        newer = tuple(replace(v, latest=99.0) if v.id == "api-p50" else v for v in views())
+        newer = tuple(replace(v, points=(*v.points[:-1], (v.points[-1][0], 99.0)), latest=99.0) if v.id == "api-p50" else v
+                      for v in views())
         app.engine.replay([MetricsRead(newer, read().read_at)])
         await pilot.pause()
         assert "99.0 ms" in rows(screen)["api-p50"].plain

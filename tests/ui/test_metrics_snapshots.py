@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from cockpit.engine.events import VerdictChanged
+from cockpit.monitor.verdict import MetricsSeen, derive
 from tests.conftest import make_app
 from tests.ui.live_data import NOW
 from tests.ui.metrics_data import FAILED, journal_with_markers, read
@@ -27,13 +29,19 @@ def opened(*events, keys=()):
     return run_before
 
 
+def judged(failure: str = "") -> VerdictChanged:
+    """The verdict the engine derives from the read (the verdict line over the rows says it too)."""
+    return VerdictChanged(derive(NOW, metrics=MetricsSeen(read().views, NOW, 180.0, failure)))
+
+
 def test_metrics_80x24(snap_compare, state_file):
-    assert snap_compare(metrics_app(state_file), terminal_size=(80, 24), run_before=opened(read()))
+    assert snap_compare(metrics_app(state_file), terminal_size=(80, 24), run_before=opened(read(), judged()))
 
 
 def test_metrics_failed_read_only_80x24(snap_compare, state_file):
-    assert snap_compare(metrics_app(state_file, read_only=True), terminal_size=(80, 24), run_before=opened(read(), FAILED))
+    assert snap_compare(metrics_app(state_file, read_only=True), terminal_size=(80, 24),
+                        run_before=opened(read(), FAILED, judged(FAILED.reason)))
 
 
 def test_metrics_p99_with_markers_120x40(snap_compare, state_file):
-    assert snap_compare(metrics_app(state_file), terminal_size=(120, 40), run_before=opened(read(), keys=("down",)))
+    assert snap_compare(metrics_app(state_file), terminal_size=(120, 40), run_before=opened(read(), judged(), keys=("down",)))

@@ -3,6 +3,8 @@ judged, CloudWatch unread or a read gone stale are not known; gaps and lines not
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from cockpit.monitor.metric_views import MetricView
 from cockpit.monitor.verdict import ERROR, WARNING, MetricsSeen, derive, figure
 
@@ -30,14 +32,27 @@ def test_lines_under_their_thresholds_read_lately_are_all_up():
 
 
 def test_a_line_over_its_threshold_is_an_error_naming_it():
-    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms")]
-    assert texts(seen(view("rate", "API 5xx rate", "%", 0.0, (0.0, 2.5)))) == [(ERROR, "METRIC API 5xx rate 2.5% > 0%")]
-    assert texts(seen(view(values=(500.2,)))) == [(ERROR, "METRIC API p99 500.2 ms > 500 ms")]  # never "500 > 500"
+    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms at 08:01")]
+    assert texts(seen(view("rate", "API 5xx rate", "%", 0.0, (0.0, 2.5)))) == [(ERROR, "METRIC API 5xx rate 2.5% > 0% at 08:01")]
+    assert texts(seen(view(values=(500.2,)))) == [(ERROR, "METRIC API p99 500.2 ms > 500 ms at 08:00")]  # never "500 > 500"
+
+
+def test_a_breach_says_which_minute_it_is_about():
+    assert MINUTE % 3600 == 0 and f"{datetime.fromtimestamp(MINUTE, UTC):%H:%M}" == "08:00"
+    assert texts(seen(view(values=(120.0, 612.3)))) == [(ERROR, "METRIC API p99 612 ms > 500 ms at 08:01")]
 
 
 def test_only_the_newest_value_counts_and_gaps_are_no_problem():
     assert texts(seen(view(values=(900.0, 120.0, None, None)))) == []  # over, then back under, then no requests
     assert texts(seen(view(values=(None, None)))) == []
+
+
+def test_a_breach_before_the_newest_gap_is_not_current_and_keeps_its_minute():
+    """With no requests since, the 5xx rate is unknown, not the 100% of the last minute that had some: never an error
+    as if current, and never without its age: not known, naming since when and the last breach's minute."""
+    rate = view("rate", "API 5xx rate", "%", 0.0, (0.0, 100.0, None, None), gap="no requests")
+    assert texts(seen(rate)) == [(WARNING, "METRIC API 5xx rate unknown: no requests since 08:02, last 100% > 0% at 08:01")]
+    assert texts(seen(view(values=(120.0, 900.0, None)))) == [(WARNING, "METRIC API p99 unknown: no data since 08:02, last 900 ms > 500 ms at 08:01")]
 
 
 def test_a_line_not_configured_is_not_watched_but_one_that_cannot_be_judged_is_not_known():
@@ -61,7 +76,7 @@ def test_metrics_unread_stale_or_not_read_yet_are_never_all_up():
 
 
 def test_a_breach_read_before_a_failure_stays_on_the_verdict():
-    assert texts(seen(view(values=(700.0,)), failure="metrics: timeout")) == [(ERROR, "METRIC API p99 700 ms > 500 ms"), (WARNING, "METRICS UNREAD")]
+    assert texts(seen(view(values=(700.0,)), failure="metrics: timeout")) == [(ERROR, "METRIC API p99 700 ms > 500 ms at 08:00"), (WARNING, "METRICS UNREAD")]
 
 
 def test_figures_keep_three_significant_digits_without_an_exponent():

@@ -99,8 +99,8 @@ def test_scale_and_threshold_in_displayed_units():
     [view] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612), (M[4], 0.2)))
     assert [v for _, v in view.points] == [None, None, None, pytest.approx(612.0), pytest.approx(200.0)]
     assert view.latest == pytest.approx(200.0) and not view.breach  # the newest minute decides
-    [over] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612)))
-    assert over.breach and over.latest_at == M[3] and over.threshold == 500.0
+    [over] = views(plan_of(line(scale=1000.0, unit="ms", threshold=500.0)), points((M[3], 0.612)), read_at=M[4] + 120)
+    assert over.breach and over.latest_at == M[3] and over.threshold == 500.0  # M[3]: the newest complete minute
 
 
 def test_no_data_at_all_is_all_gaps_and_no_latest():
@@ -114,16 +114,48 @@ def test_missing_zero_fills_every_ended_minute_but_not_the_one_under_way():
     assert view.latest == 0.0 and view.latest_at == M[3]
 
 
-def test_the_newest_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_as_gaps():
-    read_at = M[4] + 10  # ten seconds into the last minute: it and M[3] (ended 70 s ago) may still come
+def test_the_minutes_cloudwatch_may_still_report_are_left_out_not_drawn_as_gaps():
+    read_at = M[4] + 10  # ten seconds into the last minute: it, M[3] (ended 10 s ago) and M[2] (70 s ago) may still come
     [view] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[2], 0.3)), read_at=read_at)
-    assert view.points == ((M[0], 0.2), (M[1], None), (M[2], 0.3))  # M[1]: a real gap, between two values
+    assert view.points == ((M[0], 0.2), (M[1], None))  # M[1] ended 2 min ago or more: a real gap
     [late] = views(plan_of(line(gap_reason="no requests")), points((M[0], 0.2), (M[1], 0.3)), read_at=M[4] + 120)
     assert late.points == ((M[0], 0.2), (M[1], 0.3), (M[2], None), (M[3], None))  # M[2], M[3] ended 2 min ago or more; M[4] 1 min ago
     [reported] = views(plan_of(line()), points((M[3], 0.1), (M[4], 0.2)), read_at=read_at)
-    assert len(reported.points) == 5 and reported.latest_at == M[4]  # a value already there is drawn at once
+    assert len(reported.points) == 2 and reported.latest is None  # a value already there is a part of its minute: not yet
     [count] = views(plan_of(line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", missing="zero")), points((M[1], 3.0)), read_at=read_at)
     assert [v for _, v in count.points] == [0.0, 3.0]  # M[2..4] not zero-filled until CloudWatch has had its time
+
+
+def test_a_minute_cloudwatch_may_still_be_reporting_is_no_figure_even_with_a_value():
+    """A minute under way (or ended less than REPORT_DELAY ago) holds a part of its datapoints: a partial sum of 5xx over a
+    partial RequestCount is no rate. Only complete minutes are drawn and judged."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", threshold=0.0)
+    errors = points((M[1], 30.0), (M[3], 11.0), (M[4], 11.0))
+    requests = points((M[0], 120.0), (M[1], 120.0), (M[3], 100.0), (M[4], 21.0))  # M[3], M[4]: what has been reported so far
+    [view] = views(plan_of(spec), errors, requests, read_at=M[4] + 30)  # complete: the minutes that ended 2 min ago or more
+    assert view.points == ((M[0], 0.0), (M[1], 25.0))
+    assert (view.latest, view.latest_at) == (25.0, M[1])  # not 52.4% (11 of the 21 requests of M[4] so far)
+
+
+def test_two_reads_in_the_same_minute_judge_the_same_complete_minute():
+    """Two cockpits reading seconds apart (one poll) while the current minute fills up: the same figure, of the same minute."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%", threshold=0.0)
+    early = views(plan_of(spec), points((M[1], 30.0), (M[4], 2.0)), points((M[1], 120.0), (M[4], 4.0)), read_at=M[4] + 5)
+    late = views(plan_of(spec), points((M[1], 30.0), (M[4], 11.0)), points((M[1], 120.0), (M[4], 90.0)), read_at=M[4] + 50)
+    assert early == late and early[0].latest_at == M[1] and early[0].latest == 25.0
+
+
+def test_traffic_that_stopped_leaves_complete_gaps_after_the_last_value_and_no_current_figure():
+    """The API failed (100% 5xx), then no request came: the newest complete minutes are gaps, drawn and dated; the last
+    value is no current figure, so no breach (with no requests the rate is unknown, not 100%)."""
+    spec = line(metric="HTTPCode_Target_5XX_Count", statistic="Sum", per="RequestCount", missing="zero", unit="%",
+                gap_reason="no requests", threshold=0.0)
+    [view] = views(plan_of(spec), points((M[0], 19.0)), points((M[0], 19.0)), read_at=M[4] + 120)  # complete: M[0..3]
+    assert view.points == ((M[0], 100.0), (M[1], None), (M[2], None), (M[3], None))
+    assert (view.latest, view.latest_at, view.current, view.gap_since) == (100.0, M[0], None, M[1])
+    assert not view.breach
+    [flowing] = views(plan_of(spec), points((M[3], 1.0)), points((M[0], 19.0), (M[3], 4.0)), read_at=M[4] + 120)
+    assert (flowing.current, flowing.gap_since, flowing.breach) == (25.0, None, True)
 
 
 def test_a_ratio_is_a_percentage_zero_only_where_there_were_requests_and_a_gap_without_them():
@@ -144,8 +176,8 @@ def test_a_ratio_without_zero_filling_leaves_a_missing_numerator_a_gap():
 def test_a_pool_share_is_the_connections_over_connection_limit_times_running_tasks():
     spec = line(namespace="AWS/RDS", metric="DatabaseConnections", statistic="Maximum", dimensions=(("DBInstanceIdentifier", "{db}"),),
                 pool_of="avnz-api", unit="%", threshold=80.0)
-    [view] = views(plan_of(spec), points((M[2], 15.0), (M[3], 17.0)))
-    assert [v for _, v in view.points] == [None, None, 75.0, 85.0, None]  # 10 connections a task x 2 tasks
+    [view] = views(plan_of(spec), points((M[2], 15.0), (M[3], 17.0)), read_at=M[4] + 120)
+    assert [v for _, v in view.points] == [None, None, 75.0, 85.0]  # 10 connections a task x 2 tasks
     assert view.breach and view.latest == 85.0
 
 

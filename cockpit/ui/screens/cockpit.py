@@ -279,7 +279,7 @@ class CockpitScreen(ActionScreen):
 
     def action_metrics(self) -> None:
         """The dashboards' metrics with the journal's markers (m): changes nothing, so read-only too."""
-        self.app.push_screen(MetricsScreen())
+        self.app.push_screen(MetricsScreen(self.shown_verdict))
 
     def action_trouble(self) -> None:
         """The demo's trouble keys (cockpit demo only)."""

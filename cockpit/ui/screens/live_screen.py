@@ -7,6 +7,8 @@ and countdowns are redrawn on the screen's clock (`render_live`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.notifications import SeverityLevel
 from textual.widget import Widget
@@ -49,6 +51,9 @@ from cockpit.ui.widgets.latency_pane import LatencyPane
 from cockpit.ui.widgets.logs_pane import LogsPane
 from cockpit.ui.widgets.services_pane import FlagsPane, ServicesPane
 from cockpit.ui.widgets.verdict_bar import VerdictBar
+
+if TYPE_CHECKING:
+    from cockpit.ui.screens.metrics import MetricsScreen
 
 STARTING = Verdict((Problem(WARNING, "engine starting", "engine"),))  # until its first verdict: not known is not fine
 
@@ -171,11 +176,13 @@ class LiveScreen(RunScreen):
 
     def metrics_changed(self) -> None:
         """Redraw the metrics screen, when it is open."""
+        for screen in self._metrics_screens():
+            screen.show()
+
+    def _metrics_screens(self) -> list[MetricsScreen]:
         from cockpit.ui.screens.metrics import MetricsScreen
 
-        for screen in self.app.screen_stack:
-            if isinstance(screen, MetricsScreen):
-                screen.show()
+        return [screen for screen in self.app.screen_stack if isinstance(screen, MetricsScreen)]
 
     # -- the verdict and the engine itself -------------------------------------------------
     def show_verdict(self, event: VerdictChanged) -> None:
@@ -184,12 +191,19 @@ class LiveScreen(RunScreen):
         self.engine_down = ""
         self._paint_verdict()
 
-    def _paint_verdict(self) -> None:
+    def shown_verdict(self) -> Verdict:
+        """The verdict as the line shows it: 'engine starting' before the first, ENGINE DOWN first while it is down."""
         verdict = self.verdict or (STARTING if self.app.live else Verdict(watching=False))
         if self.engine_down:  # nothing the panes show is current: never "all up"
             verdict = Verdict((Problem(ERROR, "ENGINE DOWN", "engine"), *verdict.problems), verdict.watching, verdict.sources)
+        return verdict
+
+    def _paint_verdict(self) -> None:
+        verdict = self.shown_verdict()
         self.query_one(VerdictBar).show(verdict)
         self.query_one(CockpitHeader).show_worst(verdict.worst == ERROR)
+        for screen in self._metrics_screens():  # the same line over the charts: nothing wrong is hidden behind them
+            screen.show_verdict(verdict)
 
     def engine_problem(self, event: EngineProblem) -> None:
         """The engine died (and is being restarted) or one of its sources crashed: say so, loudly."""

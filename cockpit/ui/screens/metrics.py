@@ -1,6 +1,7 @@
 """The metrics screen (`m`): the runbook's dashboards from CloudWatch, with the journal's markers on one time axis.
 
-Top to bottom: how old the read is (or why there is none), one row per dashboard line grouped
+Top to bottom: the cockpit's verdict line (what is wrong stays in view over the charts), how old
+the read is (or why there is none), one row per dashboard line grouped
 under its dashboard's title, and where the rows leave room, the chart of the highlighted row
 with the deploys, rollbacks and alarm transitions of the journal as numbered vertical lines.
 It draws from the app's MetricsFeed (the latest read is there before the screen opens) and
@@ -9,6 +10,7 @@ changes nothing: a read-only cockpit shows it the same. esc, m or q close it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,10 +23,12 @@ from textual.widgets.option_list import Option
 
 from cockpit.core.text import one_line
 from cockpit.monitor.metric_views import MetricView
+from cockpit.monitor.verdict import Verdict
 from cockpit.runbook.dashboards import Dashboard, MetricsSettings
 from cockpit.ui.widgets.keys_bar import KeysBar
 from cockpit.ui.widgets.metric_chart import MetricChart, chart_data
 from cockpit.ui.widgets.metric_rows import metric_rows, status_line
+from cockpit.ui.widgets.verdict_bar import VerdictBar
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -39,8 +43,10 @@ class MetricsScreen(Screen[None]):
 
     app: CockpitApp
 
-    def __init__(self) -> None:
+    def __init__(self, verdict: Callable[[], Verdict] | None = None) -> None:
+        """`verdict`: the verdict the cockpit screen shows now (it then sends each new one to `show_verdict`)."""
         super().__init__()
+        self.verdict = verdict
         self.settings = MetricsSettings()  # read from the runbook once mounted
         self.dashboards: tuple[Dashboard, ...] = ()
         self._layout: tuple = ()
@@ -49,6 +55,7 @@ class MetricsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         title = Text.assemble((f"Metrics · {one_line(self.app.env.name, 40)}", "bold"), ("   up/down: the line charted", "dim"))
         yield Static(title, id="metrics-title")
+        yield VerdictBar(id="metrics-verdict")
         yield Static("", id="metrics-status")
         yield OptionList(id="metric-rows")
         yield MetricChart(id="metric-chart")
@@ -57,6 +64,8 @@ class MetricsScreen(Screen[None]):
     def on_mount(self) -> None:
         """Draw what the app already has; redraw the ages every second."""
         self.settings, self.dashboards = self.app.runbook.metrics, self.app.runbook.dashboards
+        if self.verdict is not None:
+            self.show_verdict(self.verdict())
         self.show()
         self.query_one(OptionList).focus()
         self.set_interval(1.0, self.show)
@@ -64,6 +73,11 @@ class MetricsScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         """Rows are fitted to the width: draw them again."""
         self.call_after_refresh(self.show)
+
+    def show_verdict(self, verdict: Verdict) -> None:
+        """The cockpit's verdict, as its own line shows it."""
+        if self.is_attached:
+            self.query_one(VerdictBar).show(verdict)
 
     def action_close(self) -> None:
         """Back to the cockpit."""
@@ -91,14 +105,14 @@ class MetricsScreen(Screen[None]):
                              stale_after=self.settings.stale_after_seconds, dashboards=bool(self.dashboards), live=self.app.live)
         self.query_one("#metrics-status", Static).update(status)
         views = self.views()
-        self._rows(views, now, stale)
+        self._rows(views, stale)
         self._chart(views)
 
-    def _rows(self, views: list[MetricView], now: float, stale: bool) -> None:
+    def _rows(self, views: list[MetricView], stale: bool) -> None:
         options = self.query_one(OptionList)
         titles = self.titles()
         layout = tuple((v.dashboard, v.id) for v in views)
-        prompts = dict(zip((v.id for v in views), metric_rows(views, options.scrollable_content_region.width, now, stale)))
+        prompts = dict(zip((v.id for v in views), metric_rows(views, options.scrollable_content_region.width, stale)))
         if layout != self._layout:
             chosen = options.highlighted_option.id if options.highlighted_option is not None else None
             options.clear_options()

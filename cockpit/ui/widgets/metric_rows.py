@@ -1,10 +1,11 @@
 """The metrics screen's lines as text: the read's status, and one row per dashboard line.
 
-A row is `title  sparkline  latest unit  < / OVER threshold  age`: one sparkline cell per
-minute, newest on the right, a minute without data drawn as GAP (a dot: no requests is not
-zero latency, so never a low bar), points over the threshold in the error style. A row whose
-newest minute is a gap says why ("no requests") instead of a current figure; a row with a
-problem shows the problem instead of figures. Figures are never cut: titles give way first
+A row is `title  sparkline  value unit  < / OVER threshold  at HH:MM`: one sparkline cell per
+complete minute, newest on the right, a minute without data drawn as GAP (a dot: no requests is
+not zero latency, so never a low bar), points over the threshold in the error style; the figure
+is the newest complete minute's, the one the verdict judges. A row whose newest minutes are a gap
+says why and since when ("no requests since 15:26") instead of a figure that would read as
+current; a row with a problem shows the problem instead of figures. Figures are never cut: titles give way first
 (with an ellipsis), then the sparkline, and what still does not fit wraps.
 """
 
@@ -18,7 +19,7 @@ from rich.text import Text
 from cockpit.core.sparkline import BLOCKS
 from cockpit.core.text import one_line
 from cockpit.engine.events import MetricsFailed, MetricsRead
-from cockpit.monitor.metric_views import MetricView, Point
+from cockpit.monitor.metric_views import MINUTE, MetricView, Point, clock_minute, complete_until
 from cockpit.ui.widgets.fold import fit
 
 GAP = "·"  # a minute without data: visibly nothing, never the lowest bar
@@ -63,11 +64,6 @@ def ago(seconds: float) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def newest_is_gap(view: MetricView) -> bool:
-    """The newest minute of the window has no value."""
-    return bool(view.points) and view.points[-1][1] is None
-
-
 def spark(points: Sequence[Point], threshold: float | None, width: int) -> Text:
     """The last `width` minutes as cells (padded left): blocks scaled 0..max, GAP where there is no value."""
     tail = list(points)[-width:]
@@ -83,30 +79,30 @@ def spark(points: Sequence[Point], threshold: float | None, width: int) -> Text:
     return line
 
 
-def figures(view: MetricView, now: float, stale: bool) -> Text:
-    """What a row says after its sparkline: the newest figure against the threshold and its age, or why there is none."""
+def figures(view: MetricView, stale: bool) -> Text:
+    """What a row says after its sparkline: the newest complete minute's figure against the threshold and which minute
+    it is, or why there is none (since when, when the newest minutes are a gap after a value)."""
     out = Text()
     if view.problem:
         out.append(one_line(view.problem, 300), style=WARN)
         return out
-    if view.latest is None or view.latest_at is None:
+    value = view.current
+    if value is None:  # the last value, if any, is from before the gap: not a current figure
         out.append(one_line(view.gap, 60) or "no data", style=WARN)
+        if view.gap_since is not None and view.latest is not None:
+            out.append(f" since {clock_minute(view.gap_since)}", style=WARN)
         return out
-    if newest_is_gap(view):  # the last value is from before the gap: not a current figure
-        out.append(one_line(view.gap, 60) or "no data", style=WARN)
-        out.append(f"  last value {ago(now - view.latest_at)} ago", style=DIM)
-        return out
-    out.append(fmt_against(view.latest, view.unit, view.threshold), style=ERROR if view.breach else DIM if stale else "")
+    out.append(fmt_against(value, view.unit, view.threshold), style=ERROR if view.breach else DIM if stale else "")
     if view.threshold is not None:
-        out.append(f"  OVER {view.threshold:g}" if view.breach else f"  {under(view.latest, view.threshold)}", style=ERROR if view.breach else DIM)
-    out.append(f"  {ago(now - view.latest_at)} ago", style=WARN if stale else DIM)
+        out.append(f"  OVER {view.threshold:g}" if view.breach else f"  {under(value, view.threshold)}", style=ERROR if view.breach else DIM)
+    out.append(f"  at {clock_minute(view.points[-1][0])}", style=WARN if stale else DIM)
     return out
 
 
-def metric_rows(views: Sequence[MetricView], width: int, now: float, stale: bool) -> list[Text]:
+def metric_rows(views: Sequence[MetricView], width: int, stale: bool) -> list[Text]:
     """One row per view, columns aligned: titles as wide as the longest (up to TITLE_MAX), the sparkline takes what the
     figures leave of `width` (0: no limit)."""
-    figs = [figures(v, now, stale) for v in views]
+    figs = [figures(v, stale) for v in views]
     drawn = [f.cell_len for v, f in zip(views, figs) if not v.problem]
     fig_width = max(drawn, default=0)
     title_width = min(TITLE_MAX, max((len(one_line(v.title, 200)) for v in views), default=0))
@@ -165,5 +161,6 @@ def status_line(read: MetricsRead | None, failed: MetricsFailed | None, *, now: 
         line.append(f"read {ago(age)} ago: STALE (older than {ago(stale_after)})", style=WARN)
     else:
         line.append(f"read {ago(age)} ago")
-    line.append(" · times UTC", style=DIM)
+    # the newer minutes are not drawn: CloudWatch may still be reporting them
+    line.append(f" · complete minutes up to {clock_minute(complete_until(read.read_at) - MINUTE)} UTC", style=DIM)
     return line
