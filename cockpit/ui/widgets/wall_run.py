@@ -68,31 +68,53 @@ def phase_row(phase: PhaseReport, now: datetime, width: int) -> Text:
     return one_row([Text(f"{word:<5} ", style=style), title, Text(" "), counts], width, timing)
 
 
-class WallPhases(WallBox):
-    """Each phase of the run: done, under way or next, its steps done, and its time against the plan."""
+class ReportBox(WallBox):
+    """A wall box drawn from the run's report as of a moment: `report_rows` once the journal has been read."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__("Phases", **kwargs)
+    def __init__(self, title: str, **kwargs) -> None:
+        super().__init__(title, **kwargs)
         self.report: Report | None = None
         self.now: datetime | None = None
 
     def show(self, report: Report, now: datetime) -> None:
-        """Draw `report`'s phases as of `now` (contingency plans only once something happened in them)."""
+        """Draw `report` as of `now`."""
         self.report, self.now = report, now
         self.redraw()
 
     def rows(self, width: int) -> list[Text]:
         if self.report is None or self.now is None:
             return [Text("reading the journal…", style="dim")]
-        shown = [p for p in self.report.phases if p.status != "not applicable" and (not p.contingency or p.started_at)]
-        return [phase_row(p, self.now, width) for p in shown]
+        return self.report_rows(self.report, self.now, width)
+
+    def report_rows(self, report: Report, now: datetime, width: int) -> list[Text]:
+        """The box's rows for `report` as of `now`, each fitted to `width` cells."""
+        raise NotImplementedError
+
+
+def shown_phases(report: Report) -> list[PhaseReport]:
+    """The run's phases the wall shows: this environment's, contingency plans only once something happened in them."""
+    return [p for p in report.phases if p.status != "not applicable" and (not p.contingency or p.started_at)]
+
+
+class WallPhases(ReportBox):
+    """Each phase of the run: done, under way or next, its steps done, and its time against the plan."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("Phases", **kwargs)
+
+    def report_rows(self, report: Report, now: datetime, width: int) -> list[Text]:
+        return [phase_row(p, now, width) for p in shown_phases(report)]
 
 
 def check_steps(report: Report) -> list[tuple[str, StepReport]]:
     """(phase title, step) of every check step of the run, worst last verdict first (failed, inconclusive, never run, passed)."""
-    found = [(p.title, s) for p in report.phases if p.status != "not applicable" and (not p.contingency or p.started_at)
-             for s in p.steps if s.kind == "check" or s.check is not None]
+    found = [(p.title, s) for p in shown_phases(report) for s in p.steps if s.kind == "check" or s.check is not None]
     return sorted(found, key=lambda item: -CHECK_RANK.get(item[1].check.status if item[1].check else "", 1))
+
+
+def check_word(status: str) -> tuple[str, str]:
+    """(the word, its style) of a check's last verdict; an unknown status says itself, in the warning style."""
+    return CHECK_WORDS.get(status, (status.upper()[:8], "bold yellow"))
 
 
 def check_row(step: StepReport, now: datetime, width: int) -> Text:
@@ -100,7 +122,7 @@ def check_row(step: StepReport, now: datetime, width: int) -> Text:
     check = step.check
     if check is None:
         return one_row([Text(f"{'NOT RUN':<8}", style="bold"), Text(f"{step.id}  "), Text(one_line(step.title, 200), style="dim")], width)
-    word, style = CHECK_WORDS.get(check.status, (check.status.upper()[:8], "bold yellow"))
+    word, style = check_word(check.status)
     age = seconds_since(check.at, now)
     stale = age is not None and age > CHECK_STALE_SECONDS
     parts = [Text(f"{word:<8}", style=style), Text(f"{step.id}  ", style="bold"), Text(one_line(check.evidence or step.title, 300))]
@@ -111,26 +133,17 @@ def check_row(step: StepReport, now: datetime, width: int) -> Text:
     return dimmed(line) if stale else line
 
 
-class WallChecks(WallBox):
+class WallChecks(ReportBox):
     """The last verdict of every check step, worst first, with its evidence, who ran it and its age."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__("Checks", **kwargs)
-        self.report: Report | None = None
-        self.now: datetime | None = None
 
-    def show(self, report: Report, now: datetime) -> None:
-        """Draw `report`'s checks as of `now`."""
-        self.report, self.now = report, now
-        self.redraw()
-
-    def rows(self, width: int) -> list[Text]:
-        if self.report is None or self.now is None:
-            return [Text("reading the journal…", style="dim")]
-        steps = check_steps(self.report)
+    def report_rows(self, report: Report, now: datetime, width: int) -> list[Text]:
+        steps = check_steps(report)
         if not steps:
             return [Text("no check steps in this run", style="dim")]
-        lines = [check_row(step, self.now, width) for _, step in steps]
+        lines = [check_row(step, now, width) for _, step in steps]
         states = [step.check.status if step.check else "" for _, step in steps]
         return fold(lines, self.size.height, states, CHECK_RANK)  # a short screen: `+N more (worst: fail)`, never cut unsaid
 
@@ -143,7 +156,7 @@ def full_check_lines(report: Report, now: datetime) -> list[Text]:
         if check is None:
             lines.append(Text(f"NOT RUN  {step.id}  {one_line(step.title, 300)}"))
             continue
-        word, style = CHECK_WORDS.get(check.status, (check.status.upper()[:8], "bold yellow"))
+        word, style = check_word(check.status)
         lines.append(Text.assemble((f"{word:<8} ", style), (f"{step.id}  ", "bold"), one_line(check.evidence or step.title, 4000),
                                    f" · by {one_line(check.by, 120)} · {age_words(seconds_since(check.at, now))}"))
     return lines
@@ -164,20 +177,11 @@ def action_rows(report: Report, now: datetime, width: int) -> list[Text]:
     return rows or [Text("no actions in this run yet", style="dim")]
 
 
-class WallActions(WallBox):
+class WallActions(ReportBox):
     """The last few actions of the run (deploys, commands, messages, rollbacks): outcome, who and when."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__("Last actions", **kwargs)
-        self.report: Report | None = None
-        self.now: datetime | None = None
 
-    def show(self, report: Report, now: datetime) -> None:
-        """Draw `report`'s last actions as of `now`."""
-        self.report, self.now = report, now
-        self.redraw()
-
-    def rows(self, width: int) -> list[Text]:
-        if self.report is None or self.now is None:
-            return [Text("reading the journal…", style="dim")]
-        return action_rows(self.report, self.now, width)
+    def report_rows(self, report: Report, now: datetime, width: int) -> list[Text]:
+        return action_rows(report, now, width)
