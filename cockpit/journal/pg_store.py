@@ -34,7 +34,7 @@ from cockpit.core.text import one_line
 from cockpit.journal import pg_schema as schema
 from cockpit.journal.masking import mask_password
 from cockpit.journal.pg_doorbell import Doorbell, OnMode, OnRing
-from cockpit.journal.store import CLAIM_RIVAL, Claim, Event, JournalConflict, JournalError, JournalUnreachable, Run, _timestamp, utc_now
+from cockpit.journal.store import CLAIM_RIVAL, Claim, Event, JournalError, JournalUnreachable, Run, _timestamp, check_claim, utc_now
 
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 5000
@@ -42,6 +42,7 @@ CALL_TIMEOUT_SECONDS = 10.0  # the watchdog: longer than statement_timeout, so a
 
 _RUN_COLUMNS = "id, runbook_id, runbook_version, environment, started_at, started_by"
 _EVENT_COLUMNS = "id, run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload"
+_CLAIM_RIVAL = CLAIM_RIVAL.format(columns=_EVENT_COLUMNS, events="cockpit.events", p="%s")
 _LATEST_RUN = f"SELECT {_RUN_COLUMNS} FROM cockpit.runs WHERE runbook_id = %s AND environment = %s ORDER BY id DESC LIMIT 1"
 
 
@@ -274,11 +275,7 @@ class PgJournal:
             if target is None:
                 row = conn.execute(_LATEST_RUN, (runbook_id, env)).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
-            if claim is not None:
-                rival = conn.execute(CLAIM_RIVAL.format(columns=_EVENT_COLUMNS, events="cockpit.events", p="%s"),
-                                     (target.id, step_id, claim.kind, who, claim.after_id)).fetchone()
-                if rival is not None:
-                    raise JournalConflict(Event(*rival[:-1], payload=json.loads(rival[-1])))  # type: ignore[misc]  # as events()
+            check_claim(conn, _CLAIM_RIVAL, target.id, step_id, who, claim)
             at = made_at or _timestamp(self.clock())
             # The append lock (see _transaction) makes the SELECT above final; ON CONFLICT is the backstop should an
             # append ever run without it: the event there is the answer, never a unique-violation error.

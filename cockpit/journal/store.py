@@ -121,6 +121,19 @@ CLAIM_RIVAL = ("SELECT {columns} FROM {events} WHERE run_id = {p} AND step_id = 
                " AND id > {p} ORDER BY id LIMIT 1")
 
 
+def check_claim(conn: Any, sql: str, run_id: int, step_id: str, who: str, claim: Claim | None) -> None:
+    """In an append's transaction (either store's connection; `sql` is CLAIM_RIVAL in its dialect): JournalConflict
+    when `claim` is lost, i.e. another operator's event of its kind on `step_id` came after its `after_id`."""
+    if claim is None:
+        return
+    rival = conn.execute(sql, (run_id, step_id, claim.kind, who, claim.after_id)).fetchone()
+    if rival is not None:
+        raise JournalConflict(Event(*rival[:-1], payload=json.loads(rival[-1])))  # type: ignore[misc]  # a row is Event's fields, payload (JSON) last
+
+
+_CLAIM_RIVAL = CLAIM_RIVAL.format(columns="*", events="events", p="?")
+
+
 def _inserted_id(cursor: sqlite3.Cursor) -> int:
     """The row id the cursor's INSERT made (sqlite3 types it Optional: None before any INSERT)."""
     assert cursor.lastrowid is not None
@@ -348,11 +361,7 @@ class Journal:
                     (runbook_id, env),
                 ).fetchone()
                 target = Run(*row) if row else self._insert_run(conn, runbook_id, version, env, who)
-            if claim is not None:
-                rival = conn.execute(CLAIM_RIVAL.format(columns="*", events="events", p="?"),
-                                     (target.id, step_id, claim.kind, who, claim.after_id)).fetchone()
-                if rival is not None:
-                    raise JournalConflict(Event(*rival[:-1], payload=json.loads(rival[-1])))  # type: ignore[misc]  # as events()
+            check_claim(conn, _CLAIM_RIVAL, target.id, step_id, who, claim)
             at = _timestamp(self.clock())
             cursor = conn.execute(
                 "INSERT INTO events (run_id, at, who, runbook_id, runbook_version, environment, step_id, kind, payload)"
