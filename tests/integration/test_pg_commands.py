@@ -10,7 +10,6 @@ import signal
 import time
 
 import psycopg
-import pytest
 
 from cockpit.cli import main
 from cockpit.engine.commands import Record
